@@ -1,0 +1,57 @@
+package dev.osc4j;
+
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One entry of a migration's audit trail, written in the same atomic operation as the change it records. Sequence
+ * numbers start at 1 and have no gaps.
+ *
+ * @param migrationId the migration
+ * @param seq position in the migration's trail
+ * @param at when
+ * @param actor the controller or user that caused it
+ * @param kind what kind of entry
+ * @param shard the shard concerned, or {@code null} for the migration as a whole
+ * @param from the state before, for transitions
+ * @param to the state after, for transitions
+ * @param trigger what caused a transition
+ * @param stepId a unique id of the step (a directive id, or an id derived from migration, attempt, shard and step)
+ * @param detail human-readable details
+ */
+public record AuditEntry(
+        MigrationId migrationId,
+        long seq,
+        Instant at,
+        String actor,
+        Kind kind,
+        @Nullable String shard,
+        @Nullable MigrationState from,
+        @Nullable MigrationState to,
+        @Nullable Trigger trigger,
+        String stepId,
+        String detail) {
+
+    /** What an audit entry records. */
+    public enum Kind {
+        /** The migration was submitted. */
+        SUBMITTED,
+        /** A state transition of the migration or a shard. */
+        TRANSITION,
+        /** A side effect was recorded before being performed. */
+        INTENT,
+        /** A side effect was performed. */
+        EFFECT,
+        /** A directive was accepted. */
+        DIRECTIVE,
+        /** Something worth knowing that is not a transition (a reparent seen, a stall). */
+        NOTE
+    }
+
+    /** Validates. */
+    public AuditEntry {
+        if (seq < 1) {
+            throw new IllegalArgumentException("audit seq must be >= 1, got " + seq);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.osc4j;
+
+/** The operator directives a migration accepts. */
+public enum DirectiveKind {
+    /** Record an approval for a stage the policy guards. */
+    APPROVE,
+    /** Allow the cut-over (with {@link CutoverMode#MANUAL}). */
+    RELEASE_CUTOVER,
+    /** Run a failed migration again: failed shards go back to {@link MigrationState#QUEUED}. */
+    RETRY,
+    /** Stop the migration, clean up what it created, and end in {@link MigrationState#ABORTED}. */
+    ABORT,
+    /** Hold the migration: nothing new starts, running copies are fully throttled. */
+    PAUSE,
+    /** Undo a pause. */
+    RESUME,
+    /** Set the throttle ratio of the running copies. */
+    THROTTLE
+}

@@ -1,0 +1,21 @@
+package dev.osc4j;
+
+/** The built-in gates, as named on the edges of {@link Transitions}. */
+public enum GateId {
+    /** A {@link ApprovalStage#START} approval is present, when the policy asks for one. */
+    START_APPROVAL,
+    /** The shard's replica lag is under the policy's threshold. */
+    REPLICA_LAG,
+    /** The engine has applied up to the primary's position and the replicas have caught up. */
+    BINLOG_ALIGNMENT,
+    /** Every shard of the migration is ready to cut over (the global barrier). */
+    BARRIER,
+    /** A {@link ApprovalStage#CUTOVER} approval is present, when the policy asks for one. */
+    CUTOVER_APPROVAL,
+    /** The cut-over was released, when the policy's cut-over mode is {@link CutoverMode#MANUAL}. */
+    CUTOVER_RELEASE,
+    /** The cut-over window is open. */
+    WINDOW,
+    /** The topology was read recently and the primary is the one recorded at start. */
+    TOPOLOGY_FRESH
+}

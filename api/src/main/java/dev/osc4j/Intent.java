@@ -1,0 +1,37 @@
+package dev.osc4j;
+
+import dev.osc4j.spi.EngineKey;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A side effect recorded before it is performed (write-ahead). A controller that finds a pending intent after a crash
+ * performs it again with the same key, which the engine treats idempotently, then records the outcome.
+ *
+ * @param kind what to do
+ * @param key the engine key the effect uses
+ * @param stepId unique id of this step, as shown in the audit trail
+ * @param ratio the throttle ratio, for {@link IntentKind#THROTTLE}
+ * @param recordedAt when the intent was recorded
+ */
+public record Intent(
+        IntentKind kind,
+        EngineKey key,
+        String stepId,
+        @Nullable Double ratio,
+        Instant recordedAt) {
+
+    /** The side effects the orchestrator performs on engines. */
+    public enum IntentKind {
+        /** Start (or adopt) the engine run for the key. */
+        START,
+        /** Let the engine swap the tables. */
+        RELEASE_CUTOVER,
+        /** Set the engine's throttle ratio. */
+        THROTTLE,
+        /** Stop the engine run. */
+        CANCEL,
+        /** Drop what the run with the key created. */
+        CLEANUP
+    }
+}

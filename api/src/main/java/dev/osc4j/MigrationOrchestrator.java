@@ -1,0 +1,275 @@
+package dev.osc4j;
+
+import dev.osc4j.internal.DefaultMigrationOrchestrator;
+import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.Gate;
+import dev.osc4j.spi.StateStore;
+import dev.osc4j.spi.TopologyProbe;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs online schema changes as durable, gated, observable processes.
+ *
+ * <p>Every instance is a controller: {@link #submit} and the directives work on any instance (they only write the
+ * store), and after {@link #start()} the instance also takes ownership of migrations through leases and drives them.
+ * Several controllers can share one store; each migration is driven by exactly one of them at a time, and another
+ * takes over when its owner dies.
+ *
+ * <pre>{@code
+ * try (MigrationOrchestrator osc = MigrationOrchestrator.builder()
+ *         .store(store).topology(topology).engine(engine)
+ *         .build()) {
+ *     osc.start();
+ *     MigrationId id = osc.submit(request);
+ * }
+ * }</pre>
+ */
+public interface MigrationOrchestrator extends AutoCloseable {
+
+    /** Starts configuring an orchestrator. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Submits a migration. Idempotent on the request's idempotency key: the same request again returns the same id and
+     * creates nothing.
+     *
+     * @throws InvalidRequestException for bad input (unknown keyspace, engine or shard; invalid DDL or options)
+     * @throws IdempotencyConflictException when the key was used for a different request
+     */
+    MigrationId submit(MigrationRequest request);
+
+    /**
+     * The migration's record.
+     *
+     * @throws MigrationNotFoundException when there is none
+     */
+    MigrationRecord get(MigrationId id);
+
+    /** Summaries for dashboards, ordered by id. */
+    List<MigrationSummary> list(MigrationFilter filter);
+
+    /** The whole audit trail of a migration, in order. */
+    List<AuditEntry> audit(MigrationId id);
+
+    /** Records an approval of {@code stage}. */
+    DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor);
+
+    /** Releases the cut-over of a migration whose policy has {@link CutoverMode#MANUAL}. */
+    DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor);
+
+    /** Retries a failed migration: its failed shards start again, after their artifacts are cleaned up. */
+    DirectiveResult retry(MigrationId id, String directiveId, String actor);
+
+    /** Aborts a migration: runs are cancelled, artifacts dropped, and it ends {@link MigrationState#ABORTED}. */
+    DirectiveResult abort(MigrationId id, String directiveId, String actor);
+
+    /** Pauses a migration: nothing new starts and copies are fully throttled. */
+    DirectiveResult pause(MigrationId id, String directiveId, String actor);
+
+    /** Resumes a paused migration. */
+    DirectiveResult resume(MigrationId id, String directiveId, String actor);
+
+    /** Sets the throttle ratio of the running copies: 0 runs freely, 1 pauses them. */
+    DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor);
+
+    /** Starts the reconcile loop on a thread of its own. Idempotent. */
+    void start();
+
+    /**
+     * Runs one reconcile pass on the calling thread: renew leases, take over free migrations, drive each owned one as
+     * far as it can go now. For tests and simulations with a settable clock; do not mix with {@link #start()}.
+     */
+    void reconcileNow();
+
+    /** This controller's identity, unique per process. */
+    String controllerId();
+
+    /** Stops the loop (waiting at most the close timeout) and releases this controller's leases. Idempotent. */
+    @Override
+    void close();
+
+    /**
+     * Configures a {@link MigrationOrchestrator}. A store, a topology probe and at least one engine are required; the
+     * rest has defaults ({@code DEFAULT_*}).
+     */
+    final class Builder {
+        /** Default lease time to live: 15 seconds. */
+        public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(15);
+        /** Default time between reconcile passes: 1 second. */
+        public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+        /** Default interval for writing progress when nothing else changes: 10 seconds. */
+        public static final Duration DEFAULT_PROGRESS_WRITE_INTERVAL = Duration.ofSeconds(10);
+        /** Default time {@link #close()} waits for the loop to stop: 10 seconds. */
+        public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+        /** Default number of migrations one controller drives at most. */
+        public static final int DEFAULT_MAX_OWNED = 10_000;
+
+        private @Nullable StateStore store;
+        private @Nullable TopologyProbe topology;
+        private final Map<String, ExecutionEngine> engines = new LinkedHashMap<>();
+        private final List<ProgressSink> sinks = new ArrayList<>();
+        private final List<GateOnEdge> gates = new ArrayList<>();
+        private Clock clock = Clock.systemUTC();
+        private MigrationPolicy defaultPolicy = MigrationPolicy.defaults();
+        private String controllerName = "osc4j";
+        private Duration leaseTtl = DEFAULT_LEASE_TTL;
+        private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private Duration progressWriteInterval = DEFAULT_PROGRESS_WRITE_INTERVAL;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private int maxOwnedMigrations = DEFAULT_MAX_OWNED;
+
+        Builder() {}
+
+        /** The state store. Required. */
+        public Builder store(StateStore value) {
+            this.store = value;
+            return this;
+        }
+
+        /** The topology probe. Required. */
+        public Builder topology(TopologyProbe value) {
+            this.topology = value;
+            return this;
+        }
+
+        /** Adds an engine, chosen by requests through its {@link ExecutionEngine#name()}. */
+        public Builder engine(ExecutionEngine value) {
+            if (engines.putIfAbsent(value.name(), value) != null) {
+                throw new InvalidRequestException("engine '" + value.name() + "' is registered twice", null);
+            }
+            return this;
+        }
+
+        /** Adds a progress sink. */
+        public Builder progressSink(ProgressSink value) {
+            sinks.add(value);
+            return this;
+        }
+
+        /** Adds a gate of your own on the edge {@code from → to}, evaluated after the built-in ones. */
+        public Builder gate(MigrationState from, MigrationState to, Gate gate) {
+            if (!Transitions.allowed(from, to)) {
+                throw new InvalidRequestException("there is no transition " + from + " -> " + to + " to gate", null);
+            }
+            gates.add(new GateOnEdge(from, to, gate));
+            return this;
+        }
+
+        /** The clock (default: system UTC). Inject a settable one in tests. */
+        public Builder clock(Clock value) {
+            this.clock = value;
+            return this;
+        }
+
+        /** The policy of requests that name none. */
+        public Builder defaultPolicy(MigrationPolicy value) {
+            this.defaultPolicy = value;
+            return this;
+        }
+
+        /** A readable prefix of the controller id; the id adds the process id and a random suffix. */
+        public Builder controllerName(String value) {
+            if (!value.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new InvalidRequestException(
+                        "controllerName must be 1-64 of [A-Za-z0-9_.-], got '" + value + "'", null);
+            }
+            this.controllerName = value;
+            return this;
+        }
+
+        /** How long a lease lasts unless renewed; renewed every third of it. */
+        public Builder leaseTtl(Duration value) {
+            this.leaseTtl = value;
+            return this;
+        }
+
+        /** Time between reconcile passes of {@link #start()}. */
+        public Builder pollInterval(Duration value) {
+            this.pollInterval = value;
+            return this;
+        }
+
+        /** How often progress is written to the store when nothing else changes. */
+        public Builder progressWriteInterval(Duration value) {
+            this.progressWriteInterval = value;
+            return this;
+        }
+
+        /** How long {@link #close()} waits for the loop to stop. */
+        public Builder closeTimeout(Duration value) {
+            this.closeTimeout = value;
+            return this;
+        }
+
+        /** The most migrations this controller drives at once. */
+        public Builder maxOwnedMigrations(int value) {
+            this.maxOwnedMigrations = value;
+            return this;
+        }
+
+        /**
+         * Builds the orchestrator. Starts no thread.
+         *
+         * @throws InvalidRequestException naming the missing or invalid setting
+         */
+        public MigrationOrchestrator build() {
+            if (store == null) {
+                throw new InvalidRequestException("store is required", null);
+            }
+            if (topology == null) {
+                throw new InvalidRequestException("topology is required", null);
+            }
+            if (engines.isEmpty()) {
+                throw new InvalidRequestException("at least one engine is required", null);
+            }
+            requirePositive("leaseTtl", leaseTtl);
+            requirePositive("pollInterval", pollInterval);
+            requirePositive("progressWriteInterval", progressWriteInterval);
+            requirePositive("closeTimeout", closeTimeout);
+            if (leaseTtl.compareTo(pollInterval.multipliedBy(3)) < 0) {
+                throw new InvalidRequestException(
+                        "leaseTtl (" + leaseTtl + ") must be at least 3 x pollInterval (" + pollInterval + ")", null);
+            }
+            if (maxOwnedMigrations < 1) {
+                throw new InvalidRequestException("maxOwnedMigrations must be >= 1, got " + maxOwnedMigrations, null);
+            }
+            return new DefaultMigrationOrchestrator(new DefaultMigrationOrchestrator.Settings(
+                    store,
+                    topology,
+                    Map.copyOf(engines),
+                    List.copyOf(sinks),
+                    List.copyOf(gates),
+                    clock,
+                    defaultPolicy,
+                    controllerName,
+                    leaseTtl,
+                    pollInterval,
+                    progressWriteInterval,
+                    closeTimeout,
+                    maxOwnedMigrations));
+        }
+
+        private static void requirePositive(String name, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new InvalidRequestException(name + " must be positive, got " + value, null);
+            }
+        }
+    }
+
+    /**
+     * A user gate on an edge.
+     *
+     * @param from the edge's source state
+     * @param to the edge's target state
+     * @param gate the gate
+     */
+    record GateOnEdge(MigrationState from, MigrationState to, Gate gate) {}
+}

@@ -1,0 +1,168 @@
+package dev.osc4j;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a migration is gated. Immutable; build with {@link #builder()} or start from {@link #defaults()}. The policy is
+ * stored in the migration's record, so every controller decides with the same rules.
+ *
+ * @param maxReplicaLag replica lag above this holds the start and the cut-over, and throttles the copy
+ * @param throttleOnReplicaLag whether the orchestrator throttles the engine itself while lag is above the threshold
+ * @param requireStartApproval whether an {@link ApprovalStage#START} approval is needed before any engine starts
+ * @param requireCutoverApproval whether an {@link ApprovalStage#CUTOVER} approval is needed before the swap
+ * @param cutoverMode whether the cut-over also needs an explicit release
+ * @param cutoverWindow when cut-overs may happen; {@code null} means at any time
+ * @param maxTopologyAge the topology must have been read at most this long ago for a cut-over
+ * @param stallTimeout no progress for this long marks a shard stalled
+ * @param failOnStall whether a stalled shard fails (otherwise it is only marked)
+ */
+public record MigrationPolicy(
+        Duration maxReplicaLag,
+        boolean throttleOnReplicaLag,
+        boolean requireStartApproval,
+        boolean requireCutoverApproval,
+        CutoverMode cutoverMode,
+        @Nullable MigrationWindow cutoverWindow,
+        Duration maxTopologyAge,
+        Duration stallTimeout,
+        boolean failOnStall) {
+
+    /** Default for {@link #maxReplicaLag()}: 10 seconds (Vitess's default cut-over threshold). */
+    public static final Duration DEFAULT_MAX_REPLICA_LAG = Duration.ofSeconds(10);
+    /** Default for {@link #maxTopologyAge()}: 30 seconds. */
+    public static final Duration DEFAULT_MAX_TOPOLOGY_AGE = Duration.ofSeconds(30);
+    /** Default for {@link #stallTimeout()}: 5 minutes. */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(5);
+
+    private static final MigrationPolicy DEFAULTS = builder().build();
+
+    /** Validates. */
+    public MigrationPolicy {
+        requirePositive("maxReplicaLag", maxReplicaLag);
+        requirePositive("maxTopologyAge", maxTopologyAge);
+        requirePositive("stallTimeout", stallTimeout);
+    }
+
+    private static void requirePositive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new InvalidRequestException("policy " + name + " must be positive, got " + value, null);
+        }
+    }
+
+    /** The default policy: automatic cut-over behind the gates, no approvals, no window. */
+    public static MigrationPolicy defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this policy. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxReplicaLag = maxReplicaLag;
+        b.throttleOnReplicaLag = throttleOnReplicaLag;
+        b.requireStartApproval = requireStartApproval;
+        b.requireCutoverApproval = requireCutoverApproval;
+        b.cutoverMode = cutoverMode;
+        b.cutoverWindow = cutoverWindow;
+        b.maxTopologyAge = maxTopologyAge;
+        b.stallTimeout = stallTimeout;
+        b.failOnStall = failOnStall;
+        return b;
+    }
+
+    /** Whether the policy makes {@code stage} wait for an approval. */
+    public boolean requiresApproval(ApprovalStage stage) {
+        return switch (stage) {
+            case START -> requireStartApproval;
+            case CUTOVER -> requireCutoverApproval;
+        };
+    }
+
+    /** Builds a {@link MigrationPolicy}. */
+    public static final class Builder {
+        private Duration maxReplicaLag = DEFAULT_MAX_REPLICA_LAG;
+        private boolean throttleOnReplicaLag = true;
+        private boolean requireStartApproval;
+        private boolean requireCutoverApproval;
+        private CutoverMode cutoverMode = CutoverMode.AUTOMATIC;
+        private @Nullable MigrationWindow cutoverWindow;
+        private Duration maxTopologyAge = DEFAULT_MAX_TOPOLOGY_AGE;
+        private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
+        private boolean failOnStall;
+
+        private Builder() {}
+
+        /** See {@link MigrationPolicy#maxReplicaLag()}. */
+        public Builder maxReplicaLag(Duration value) {
+            this.maxReplicaLag = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#throttleOnReplicaLag()}. */
+        public Builder throttleOnReplicaLag(boolean value) {
+            this.throttleOnReplicaLag = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#requireStartApproval()}. */
+        public Builder requireStartApproval(boolean value) {
+            this.requireStartApproval = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#requireCutoverApproval()}. */
+        public Builder requireCutoverApproval(boolean value) {
+            this.requireCutoverApproval = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#cutoverMode()}. */
+        public Builder cutoverMode(CutoverMode value) {
+            this.cutoverMode = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#cutoverWindow()}. */
+        public Builder cutoverWindow(@Nullable MigrationWindow value) {
+            this.cutoverWindow = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#maxTopologyAge()}. */
+        public Builder maxTopologyAge(Duration value) {
+            this.maxTopologyAge = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#stallTimeout()}. */
+        public Builder stallTimeout(Duration value) {
+            this.stallTimeout = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#failOnStall()}. */
+        public Builder failOnStall(boolean value) {
+            this.failOnStall = value;
+            return this;
+        }
+
+        /** Builds and validates the policy. */
+        public MigrationPolicy build() {
+            return new MigrationPolicy(
+                    maxReplicaLag,
+                    throttleOnReplicaLag,
+                    requireStartApproval,
+                    requireCutoverApproval,
+                    cutoverMode,
+                    cutoverWindow,
+                    maxTopologyAge,
+                    stallTimeout,
+                    failOnStall);
+        }
+    }
+}

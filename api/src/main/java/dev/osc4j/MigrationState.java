@@ -1,0 +1,61 @@
+package dev.osc4j;
+
+/**
+ * The states a migration and each of its shards move through.
+ *
+ * <p>The happy path is {@code QUEUED → INITIALIZING → COPYING_ROWS → WAITING_FOR_CATCHUP → CUTOVER_PENDING →
+ * SWITCHING_TRAFFIC → COMPLETED}. Any non-terminal state may go to {@link #FAILED}; a failed migration is retried
+ * (back to {@link #QUEUED}) or aborted (to {@link #ABORTED}). The allowed edges are listed, as data, in {@link
+ * Transitions}.
+ */
+public enum MigrationState {
+    /** Accepted and waiting for a controller, its approvals and its start gates. */
+    QUEUED,
+    /** The engine is preparing the shadow table (create, alter, triggers or binlog streaming). */
+    INITIALIZING,
+    /** The engine copies rows from the original table to the shadow table. */
+    COPYING_ROWS,
+    /** The copy is done; the engine applies the remaining changes and replicas catch up. */
+    WAITING_FOR_CATCHUP,
+    /** Ready to cut over; held here until every shard is here and the cut-over gates pass. */
+    CUTOVER_PENDING,
+    /** The engine swaps the tables. */
+    SWITCHING_TRAFFIC,
+    /** The new schema is live. Terminal. */
+    COMPLETED,
+    /** The run failed or was stopped; waits for a retry or an abort. */
+    FAILED,
+    /** Aborted after the artifacts of the failed run were cleaned up. Terminal. */
+    ABORTED;
+
+    /** Whether no transition leaves this state. */
+    public boolean isTerminal() {
+        return this == COMPLETED || this == ABORTED;
+    }
+
+    /** Whether an engine run may be in progress in this state (between the start and the swap). */
+    public boolean isRunning() {
+        return this == INITIALIZING
+                || this == COPYING_ROWS
+                || this == WAITING_FOR_CATCHUP
+                || this == CUTOVER_PENDING
+                || this == SWITCHING_TRAFFIC;
+    }
+
+    /**
+     * Position on the happy path, used to find the least advanced shard; {@link #FAILED} and {@link #ABORTED} have
+     * none and return -1.
+     */
+    public int pathIndex() {
+        return switch (this) {
+            case QUEUED -> 0;
+            case INITIALIZING -> 1;
+            case COPYING_ROWS -> 2;
+            case WAITING_FOR_CATCHUP -> 3;
+            case CUTOVER_PENDING -> 4;
+            case SWITCHING_TRAFFIC -> 5;
+            case COMPLETED -> 6;
+            case FAILED, ABORTED -> -1;
+        };
+    }
+}

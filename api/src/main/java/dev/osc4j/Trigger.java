@@ -1,0 +1,25 @@
+package dev.osc4j;
+
+/** What causes a transition; each edge of {@link Transitions} has one. */
+public enum Trigger {
+    /** A controller starts the engine once the start gates pass. */
+    START,
+    /** The engine reports that it copies rows. */
+    COPY_STARTED,
+    /** The engine reports that the row copy is complete. */
+    COPY_COMPLETE,
+    /** The engine is ready to cut over and the shard is aligned with its primary and replicas. */
+    CAUGHT_UP,
+    /** A ready shard must be validated again (the engine fell behind, or the primary changed). */
+    REVALIDATE,
+    /** Every shard is ready and every cut-over gate passes: the cut-over is released. */
+    CUTOVER,
+    /** The engine reports the swap done. */
+    SWITCHED,
+    /** The engine failed, a gate failed, or an abort stopped the run. */
+    FAIL,
+    /** An operator asked to run the failed migration again. */
+    RETRY,
+    /** An operator asked to abort; the artifacts were cleaned up. */
+    ABORT
+}

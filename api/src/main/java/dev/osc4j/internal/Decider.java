@@ -1,0 +1,438 @@
+package dev.osc4j.internal;
+
+import dev.osc4j.Controls;
+import dev.osc4j.FailureReason;
+import dev.osc4j.Intent.IntentKind;
+import dev.osc4j.MigrationPolicy;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationState;
+import dev.osc4j.ShardProgress;
+import dev.osc4j.ShardRecord;
+import dev.osc4j.Transition;
+import dev.osc4j.Transitions;
+import dev.osc4j.Trigger;
+import dev.osc4j.spi.EngineCapabilities;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
+import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.spi.EnginePhase;
+import dev.osc4j.spi.GateContext;
+import dev.osc4j.spi.GateResult;
+import dev.osc4j.spi.ShardHealth;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What to do next, as a pure function of (record, observations, policy, now). It moves each shard at most one edge,
+ * records the side effects it wants as intents (write-ahead), and never performs them: the controller writes the
+ * result, then carries out the intents. A shard with a pending intent does not move until the intent's outcome is
+ * recorded.
+ */
+public final class Decider {
+    private static final Transition START = edge(MigrationState.QUEUED, MigrationState.INITIALIZING);
+    private static final Transition CAUGHT_UP =
+            edge(MigrationState.WAITING_FOR_CATCHUP, MigrationState.CUTOVER_PENDING);
+    private static final Transition CUTOVER = edge(MigrationState.CUTOVER_PENDING, MigrationState.SWITCHING_TRAFFIC);
+    private static final double EPSILON = 1e-9;
+
+    private final GateSet gates;
+    private final Duration softWriteInterval;
+
+    /**
+     * @param gates the gates of every edge
+     * @param softWriteInterval how often progress and wait reasons are written when nothing else changes
+     */
+    public Decider(GateSet gates, Duration softWriteInterval) {
+        this.gates = gates;
+        this.softWriteInterval = softWriteInterval;
+    }
+
+    /** What the controller knows about one shard right now. */
+    public record ShardInput(
+            @Nullable EngineObservation observation,
+            @Nullable ShardHealth health,
+            @Nullable ShardProgress live) {
+        /** Nothing known. */
+        public static final ShardInput NONE = new ShardInput(null, null, null);
+    }
+
+    /**
+     * The outcome of a decision.
+     *
+     * @param record the record to write (equal to the input when {@link #write()} is false)
+     * @param audit the audit entries to write with it
+     * @param live each shard's live progress and wait reason, for progress sinks
+     * @param write whether anything must be written
+     */
+    public record Decision(
+            MigrationRecord record, List<dev.osc4j.AuditEntry> audit, Map<String, LiveShard> live, boolean write) {}
+
+    /**
+     * A shard's live, possibly unwritten, figures.
+     *
+     * @param progress progress
+     * @param waitReason why it waits, if it does
+     */
+    public record LiveShard(
+            ShardProgress progress, @Nullable String waitReason) {}
+
+    /** Decides the next step. */
+    public Decision decide(
+            MigrationRecord rec, Map<String, ShardInput> inputs, EngineCapabilities caps, String actor, Instant now) {
+        RecordChange change = new RecordChange(rec, actor, now);
+        MigrationPolicy policy = rec.policy();
+        Controls controls = rec.controls();
+        ShardInput[] in = new ShardInput[change.size()];
+        for (int i = 0; i < change.size(); i++) {
+            ShardRecord s = change.shard(i);
+            in[i] = inputs.getOrDefault(s.shard(), ShardInput.NONE);
+            ShardProgress prev = in[i].live() != null ? in[i].live() : s.progress();
+            ShardProgress live = ProgressMath.next(
+                    prev,
+                    in[i].observation(),
+                    in[i].health() == null ? null : in[i].health().maxKnownLag(),
+                    throttleReason(s, controls, in[i].health(), policy),
+                    policy.stallTimeout(),
+                    now);
+            change.soft(i, live, s.waitReason());
+            if (live.stalled() && !prev.stalled() && s.state() == MigrationState.COPYING_ROWS) {
+                change.note(s.shard(), "stalled", "no progress for " + Durations.format(policy.stallTimeout()));
+            }
+            if (s.intent() != null || s.state().isTerminal()) {
+                continue;
+            }
+            if (controls.abortRequested()) {
+                abortStep(change, i, in[i]);
+            } else if (s.state() == MigrationState.QUEUED) {
+                queuedStep(change, i, in[i], caps);
+            } else if (s.state().isRunning()) {
+                runningStep(change, i, in[i]);
+            } else if (s.state() == MigrationState.FAILED) {
+                change.soft(i, change.progress(i), "failed: waiting for retry or abort");
+            }
+        }
+        if (!controls.abortRequested()) {
+            cutoverStep(change, in);
+        }
+        boolean soft = change.softDiffers() && softWriteDue(rec, now);
+        boolean write = change.hardChanged() || soft;
+        MigrationRecord next = write ? change.build(true) : rec;
+        Map<String, LiveShard> live = new HashMap<>();
+        for (int i = 0; i < change.size(); i++) {
+            live.put(change.shard(i).shard(), new LiveShard(change.progress(i), change.waitReason(i)));
+        }
+        return new Decision(next, change.audit(), live, write || change.hardChanged());
+    }
+
+    private boolean softWriteDue(MigrationRecord rec, Instant now) {
+        Instant last = rec.progressPersistedAt();
+        return last == null || Duration.between(last, now).compareTo(softWriteInterval) >= 0;
+    }
+
+    private void queuedStep(RecordChange change, int i, ShardInput in, EngineCapabilities caps) {
+        ShardRecord s = change.shard(i);
+        if (!s.leftovers().isEmpty() && !caps.retryInPlace()) {
+            change.intent(i, IntentKind.CLEANUP, s.leftovers().get(0), null, "artifacts of an earlier attempt");
+            return;
+        }
+        if (change.controls().paused()) {
+            change.soft(i, change.progress(i), "paused by operator");
+            return;
+        }
+        GateResult gate = gates.evaluate(context(change, i, START, in));
+        switch (gate.verdict()) {
+            case WAIT -> change.soft(i, change.progress(i), gate.reason());
+            case FAIL -> change.fail(i, FailureReason.GATE_FAILED, gate.reason());
+            case PASS -> {
+                ShardHealth health = in.health();
+                change.transition(i, MigrationState.INITIALIZING, Trigger.START, "start gates passed");
+                change.setShard(
+                        i,
+                        change.shard(i)
+                                .withPrimary(health == null ? null : health.primary())
+                                .withLeftovers(List.of()));
+                change.intent(
+                        i, IntentKind.START, new EngineKey(change.base().id(), change.attempt(), s.shard()), null, "");
+            }
+        }
+    }
+
+    private void runningStep(RecordChange change, int i, ShardInput in) {
+        ShardRecord s = change.shard(i);
+        EngineObservation obs = in.observation();
+        if (obs == null) {
+            return; // not observed this pass (engine unreachable): keep waiting
+        }
+        switch (obs.phase()) {
+            case FAILED -> {
+                FailureReason reason = obs.failureReason();
+                change.fail(
+                        i,
+                        reason == null ? FailureReason.ENGINE_FAILED : reason,
+                        Objects.requireNonNullElse(obs.message(), "engine reported failure"));
+                return;
+            }
+            case CANCELLED -> {
+                change.fail(
+                        i, FailureReason.CANCELLED, Objects.requireNonNullElse(obs.message(), "engine run cancelled"));
+                return;
+            }
+            case NOT_FOUND -> {
+                change.fail(
+                        i,
+                        FailureReason.RUN_LOST,
+                        Objects.requireNonNullElse(obs.message(), "the engine has no run for " + keyOf(s)));
+                return;
+            }
+            default -> {}
+        }
+        MigrationPolicy policy = change.base().policy();
+        if (change.progress(i).stalled() && policy.failOnStall() && s.state() == MigrationState.COPYING_ROWS) {
+            change.fail(i, FailureReason.STALLED, "no progress for " + Durations.format(policy.stallTimeout()));
+            return;
+        }
+        if (throttleAdjustable(s.state())) {
+            double desired = desiredThrottle(s, change.controls(), in.health(), policy);
+            if (Math.abs(desired - s.appliedThrottleRatio()) > EPSILON) {
+                EngineHandle handle = s.handle();
+                if (handle != null) {
+                    String why = throttleReason(s, change.controls(), in.health(), policy);
+                    change.intent(i, IntentKind.THROTTLE, handle.key(), desired, why == null ? "unthrottle" : why);
+                    return;
+                }
+            }
+        }
+        ShardHealth health = in.health();
+        if (health != null && s.primary() != null && !health.primary().equals(s.primary())) {
+            String detail = "primary changed from " + s.primary() + " to " + health.primary();
+            if (s.state() == MigrationState.CUTOVER_PENDING) {
+                change.transition(
+                        i, MigrationState.WAITING_FOR_CATCHUP, Trigger.REVALIDATE, detail + ": re-validating");
+                change.setShard(i, change.shard(i).withPrimary(health.primary()));
+                return;
+            }
+            change.setShard(i, s.withPrimary(health.primary()));
+            change.note(s.shard(), "reparent", detail);
+            s = change.shard(i);
+        }
+        switch (s.state()) {
+            case INITIALIZING -> {
+                if (ProgressMath.phaseAtLeast(obs.phase(), EnginePhase.COPYING)) {
+                    change.transition(i, MigrationState.COPYING_ROWS, Trigger.COPY_STARTED, "engine copies rows");
+                }
+            }
+            case COPYING_ROWS -> {
+                if (ProgressMath.phaseAtLeast(obs.phase(), EnginePhase.CATCHING_UP)) {
+                    change.transition(
+                            i, MigrationState.WAITING_FOR_CATCHUP, Trigger.COPY_COMPLETE, "row copy complete");
+                }
+            }
+            case WAITING_FOR_CATCHUP -> {
+                if (ProgressMath.phaseAtLeast(obs.phase(), EnginePhase.READY_FOR_CUTOVER)) {
+                    GateResult gate = gates.evaluate(context(change, i, CAUGHT_UP, in));
+                    switch (gate.verdict()) {
+                        case PASS ->
+                            change.transition(
+                                    i,
+                                    MigrationState.CUTOVER_PENDING,
+                                    Trigger.CAUGHT_UP,
+                                    "engine ready; aligned with primary and replicas");
+                        case WAIT -> change.soft(i, change.progress(i), gate.reason());
+                        case FAIL -> change.fail(i, FailureReason.GATE_FAILED, gate.reason());
+                    }
+                } else {
+                    change.soft(i, change.progress(i), "engine catching up");
+                }
+            }
+            case CUTOVER_PENDING -> {
+                if (!ProgressMath.phaseAtLeast(obs.phase(), EnginePhase.READY_FOR_CUTOVER)) {
+                    change.transition(
+                            i,
+                            MigrationState.WAITING_FOR_CATCHUP,
+                            Trigger.REVALIDATE,
+                            "engine no longer ready (" + obs.phase() + ")");
+                }
+            }
+            case SWITCHING_TRAFFIC -> {
+                if (obs.phase() == EnginePhase.COMPLETED) {
+                    change.transition(i, MigrationState.COMPLETED, Trigger.SWITCHED, "tables swapped");
+                }
+            }
+            default -> throw new IllegalStateException("not a running state: " + s.state());
+        }
+    }
+
+    /**
+     * The global barrier: shards ready to cut over leave {@code CUTOVER_PENDING} together, in one write, or not at
+     * all.
+     */
+    private void cutoverStep(RecordChange change, ShardInput[] in) {
+        List<Integer> ready = new ArrayList<>();
+        for (int i = 0; i < change.size(); i++) {
+            ShardRecord s = change.shard(i);
+            if (s.state() == MigrationState.CUTOVER_PENDING) {
+                if (s.intent() != null) {
+                    return; // a ready shard still has an effect in flight: release nobody yet
+                }
+                ready.add(i);
+            }
+        }
+        if (ready.isEmpty()) {
+            return;
+        }
+        if (change.controls().paused()) {
+            for (int i : ready) {
+                change.soft(i, change.progress(i), "paused by operator");
+            }
+            return;
+        }
+        boolean allPass = true;
+        GateResult[] results = new GateResult[change.size()];
+        for (int i : ready) {
+            results[i] = gates.evaluate(context(change, i, CUTOVER, in[i]));
+            allPass &= results[i].passed();
+        }
+        if (allPass) {
+            for (int i : ready) {
+                ShardRecord s = change.shard(i);
+                change.transition(
+                        i,
+                        MigrationState.SWITCHING_TRAFFIC,
+                        Trigger.CUTOVER,
+                        "barrier and cut-over gates passed for " + ready.size() + " shard(s)");
+                EngineHandle handle = s.handle();
+                change.intent(i, IntentKind.RELEASE_CUTOVER, handle == null ? keyOf(s) : handle.key(), null, "");
+            }
+            return;
+        }
+        for (int i : ready) {
+            GateResult r = results[i];
+            if (r.verdict() == GateResult.Verdict.FAIL) {
+                change.fail(i, FailureReason.GATE_FAILED, r.reason());
+            } else if (!r.passed()) {
+                change.soft(i, change.progress(i), r.reason());
+            } else {
+                change.soft(i, change.progress(i), "waiting for other shards' cut-over gates");
+            }
+        }
+    }
+
+    private void abortStep(RecordChange change, int i, ShardInput in) {
+        ShardRecord s = change.shard(i);
+        EngineHandle handle = s.handle();
+        switch (s.state()) {
+            case QUEUED -> change.fail(i, FailureReason.CANCELLED, "aborted by operator before start");
+            case INITIALIZING, COPYING_ROWS, WAITING_FOR_CATCHUP, CUTOVER_PENDING -> {
+                EngineObservation obs = in.observation();
+                if (handle == null) {
+                    change.fail(i, FailureReason.CANCELLED, "aborted by operator");
+                } else if (obs != null
+                        && (obs.phase() == EnginePhase.FAILED
+                                || obs.phase() == EnginePhase.CANCELLED
+                                || obs.phase() == EnginePhase.NOT_FOUND)) {
+                    change.fail(i, FailureReason.CANCELLED, "aborted by operator; engine run already " + obs.phase());
+                } else {
+                    change.intent(i, IntentKind.CANCEL, handle.key(), null, "aborted by operator");
+                }
+            }
+            case SWITCHING_TRAFFIC -> runningStep(change, i, in); // a released cut-over is let finish
+            case FAILED -> {
+                if (handle != null) {
+                    change.intent(i, IntentKind.CLEANUP, handle.key(), null, "abort");
+                } else if (!s.leftovers().isEmpty()) {
+                    change.intent(i, IntentKind.CLEANUP, s.leftovers().get(0), null, "abort");
+                } else {
+                    change.transition(i, MigrationState.ABORTED, Trigger.ABORT, "aborted; artifacts cleaned up");
+                }
+            }
+            default -> {}
+        }
+    }
+
+    private static boolean throttleAdjustable(MigrationState state) {
+        return state == MigrationState.INITIALIZING
+                || state == MigrationState.COPYING_ROWS
+                || state == MigrationState.WAITING_FOR_CATCHUP;
+    }
+
+    /** The ratio the engine should run at: paused is 1, lag over the threshold is 1, else the operator's ratio. */
+    static double desiredThrottle(
+            ShardRecord s, Controls controls, @Nullable ShardHealth health, MigrationPolicy policy) {
+        if (controls.paused()) {
+            return 1.0;
+        }
+        return Math.max(controls.throttleRatio(), lagThrottled(s, controls, health, policy) ? 1.0 : 0.0);
+    }
+
+    /**
+     * Whether replica lag throttles the shard: over the threshold, or unknown, starts it; it ends only when the lag
+     * falls under half the threshold, so a lag hovering at the threshold does not flap.
+     */
+    private static boolean lagThrottled(
+            ShardRecord s, Controls controls, @Nullable ShardHealth health, MigrationPolicy policy) {
+        if (!policy.throttleOnReplicaLag() || health == null) {
+            return false;
+        }
+        if (health.replicaWithUnknownLag() != null) {
+            return true;
+        }
+        Duration lag = health.maxKnownLag();
+        boolean throttledByLag = s.appliedThrottleRatio() >= 1.0 && controls.throttleRatio() < 1.0;
+        Duration threshold = throttledByLag ? policy.maxReplicaLag().dividedBy(2) : policy.maxReplicaLag();
+        return lag.compareTo(threshold) > 0;
+    }
+
+    /** Why osc4j itself throttles the shard, or null when it does not. */
+    static @Nullable String throttleReason(
+            ShardRecord s, Controls controls, @Nullable ShardHealth health, MigrationPolicy policy) {
+        if (!s.state().isRunning() && s.state() != MigrationState.QUEUED) {
+            return null;
+        }
+        if (controls.paused()) {
+            return "paused by operator";
+        }
+        if (lagThrottled(s, controls, health, policy) && health != null) {
+            String unknown = health.replicaWithUnknownLag();
+            return unknown != null
+                    ? "replica " + unknown + " lag unknown (replication stopped?)"
+                    : "replica lag " + Durations.format(health.maxKnownLag()) + " > "
+                            + Durations.format(policy.maxReplicaLag());
+        }
+        if (controls.throttleRatio() > 0) {
+            return "throttle ratio " + controls.throttleRatio() + " set by operator";
+        }
+        return null;
+    }
+
+    private static EngineKey keyOf(ShardRecord s) {
+        EngineHandle handle = s.handle();
+        if (handle != null) {
+            return handle.key();
+        }
+        throw new IllegalStateException("shard " + s.shard() + " has no engine handle");
+    }
+
+    private static GateContext context(RecordChange change, int i, Transition edge, ShardInput in) {
+        MigrationRecord view = change.base()
+                .with(
+                        change.base().state(),
+                        change.attempt(),
+                        change.currentShards(),
+                        change.controls(),
+                        change.base().directives(),
+                        change.base().auditSeq(),
+                        change.base().progressPersistedAt(),
+                        change.now());
+        return new GateContext(view, change.shard(i), edge, in.observation(), in.health(), change.now());
+    }
+
+    private static Transition edge(MigrationState from, MigrationState to) {
+        return Transitions.find(from, to).orElseThrow();
+    }
+}

@@ -1,0 +1,431 @@
+package dev.osc4j.internal;
+
+import dev.osc4j.ApprovalStage;
+import dev.osc4j.AuditEntry;
+import dev.osc4j.Controls;
+import dev.osc4j.DirectiveKind;
+import dev.osc4j.DirectiveResult;
+import dev.osc4j.IdempotencyConflictException;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationFilter;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationNotFoundException;
+import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationPolicy;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationRequest;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.MigrationState;
+import dev.osc4j.MigrationSummary;
+import dev.osc4j.ProgressSink;
+import dev.osc4j.ShardRecord;
+import dev.osc4j.ShardTarget;
+import dev.osc4j.StoreException;
+import dev.osc4j.VersionConflictException;
+import dev.osc4j.spi.CreateResult;
+import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.KeyspaceTopology;
+import dev.osc4j.spi.RecordCodec;
+import dev.osc4j.spi.StateStore;
+import dev.osc4j.spi.TopologyProbe;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The orchestrator: the API on top of the store, and the reconcile loop ({@link Reconciler}). */
+public final class DefaultMigrationOrchestrator implements MigrationOrchestrator {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultMigrationOrchestrator.class);
+    private static final int DIRECTIVE_CAS_ATTEMPTS = 20;
+
+    /**
+     * Everything the builder collected, validated.
+     *
+     * @param store the store
+     * @param topology the topology probe
+     * @param engines engines by name
+     * @param sinks progress sinks
+     * @param gates user gates
+     * @param clock the clock
+     * @param defaultPolicy the policy of requests without one
+     * @param controllerName prefix of the controller id
+     * @param leaseTtl lease time to live
+     * @param pollInterval time between passes
+     * @param progressWriteInterval how often progress alone is written
+     * @param closeTimeout how long close waits
+     * @param maxOwnedMigrations the most migrations driven at once
+     */
+    public record Settings(
+            StateStore store,
+            TopologyProbe topology,
+            Map<String, ExecutionEngine> engines,
+            List<ProgressSink> sinks,
+            List<GateOnEdge> gates,
+            Clock clock,
+            MigrationPolicy defaultPolicy,
+            String controllerName,
+            Duration leaseTtl,
+            Duration pollInterval,
+            Duration progressWriteInterval,
+            Duration closeTimeout,
+            int maxOwnedMigrations) {}
+
+    private final Settings settings;
+    private final String controllerId;
+    private final Reconciler reconciler;
+    private final Object wakeLock = new Object();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean wakeRequested;
+    private volatile boolean running;
+    private @Nullable Thread loop;
+    private @Nullable AutoCloseable watch;
+
+    /** Creates the orchestrator; starts no thread. */
+    public DefaultMigrationOrchestrator(Settings settings) {
+        this.settings = settings;
+        this.controllerId =
+                settings.controllerName() + "-" + ProcessHandle.current().pid() + "-" + randomSuffix();
+        GateSet gates = GateSet.defaults();
+        for (GateOnEdge g : settings.gates()) {
+            gates = gates.with(g.from(), g.to(), g.gate());
+        }
+        this.reconciler = new Reconciler(settings, controllerId, new Decider(gates, settings.progressWriteInterval()));
+    }
+
+    private static String randomSuffix() {
+        byte[] bytes = new byte[4];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    @Override
+    public String controllerId() {
+        return controllerId;
+    }
+
+    @Override
+    public MigrationId submit(MigrationRequest request) {
+        requireOpen();
+        MigrationSpec spec = request.spec();
+        ExecutionEngine engine = settings.engines().get(spec.engine());
+        if (engine == null) {
+            throw new InvalidRequestException(
+                    "unknown engine '" + spec.engine() + "'; available: "
+                            + settings.engines().keySet(),
+                    null);
+        }
+        MigrationId id = request.migrationId();
+        String fingerprint = RecordCodec.fingerprint(spec, request.policy());
+        MigrationRecord existing = settings.store().read(id).orElse(null);
+        if (existing != null) {
+            return sameRequestOrConflict(existing, fingerprint, request);
+        }
+        engine.validate(spec);
+        KeyspaceTopology topology = settings.topology().describe(spec.keyspace());
+        List<ShardTarget> targets = selectShards(spec, topology);
+        if (targets.size() > 1 && !engine.capabilities().postponedCutover()) {
+            throw new InvalidRequestException(
+                    "engine '" + engine.name() + "' cannot hold the cut-over, so the " + targets.size()
+                            + " shards could not be cut over together; choose one shard per migration",
+                    null);
+        }
+        Instant now = settings.clock().instant();
+        List<ShardRecord> shards = new ArrayList<>();
+        for (ShardTarget t : targets) {
+            shards.add(ShardRecord.queued(t, now));
+        }
+        MigrationPolicy policy = request.policy() == null ? settings.defaultPolicy() : request.policy();
+        MigrationRecord record = new MigrationRecord(
+                MigrationRecord.SCHEMA_VERSION,
+                id,
+                0,
+                request.idempotencyKey(),
+                fingerprint,
+                spec,
+                policy,
+                request.requestedBy(),
+                MigrationState.QUEUED,
+                1,
+                shards,
+                Controls.NONE,
+                Map.of(),
+                1,
+                null,
+                now,
+                now);
+        AuditEntry submitted = new AuditEntry(
+                id,
+                1,
+                now,
+                request.requestedBy(),
+                AuditEntry.Kind.SUBMITTED,
+                null,
+                null,
+                MigrationState.QUEUED,
+                null,
+                "submit:" + request.idempotencyKey(),
+                spec.ddl() + " on " + spec.keyspace() + " (" + shards.size() + " shard(s)) with " + spec.engine());
+        CreateResult created = settings.store().create(record, List.of(submitted));
+        if (!created.created()) {
+            return sameRequestOrConflict(created.record(), fingerprint, request);
+        }
+        LOG.info(
+                "submitted migration {}: {} on {} ({} shards) with {}",
+                id,
+                spec.ddl(),
+                spec.keyspace(),
+                shards.size(),
+                spec.engine());
+        wake();
+        return id;
+    }
+
+    private static MigrationId sameRequestOrConflict(
+            MigrationRecord existing, String fingerprint, MigrationRequest request) {
+        if (existing.fingerprint().equals(fingerprint)) {
+            return existing.id();
+        }
+        throw new IdempotencyConflictException(
+                "idempotency key '" + request.idempotencyKey()
+                        + "' was already used for a different request (migration " + existing.id() + ": "
+                        + existing.spec().ddl() + " on " + existing.spec().keyspace() + ")",
+                existing.id());
+    }
+
+    private static List<ShardTarget> selectShards(MigrationSpec spec, KeyspaceTopology topology) {
+        if (topology.shards().isEmpty()) {
+            throw new InvalidRequestException("keyspace '" + spec.keyspace() + "' has no shards", null);
+        }
+        if (spec.shards().isEmpty()) {
+            return topology.shards();
+        }
+        Map<String, ShardTarget> byName = new LinkedHashMap<>();
+        for (ShardTarget t : topology.shards()) {
+            byName.put(t.shard(), t);
+        }
+        List<ShardTarget> out = new ArrayList<>();
+        for (String name : spec.shards()) {
+            ShardTarget t = byName.get(name);
+            if (t == null) {
+                throw new InvalidRequestException(
+                        "keyspace '" + spec.keyspace() + "' has no shard '" + name + "'; shards: " + byName.keySet(),
+                        null);
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    @Override
+    public MigrationRecord get(MigrationId id) {
+        return settings.store().read(id).orElseThrow(() -> new MigrationNotFoundException("no migration " + id, id));
+    }
+
+    @Override
+    public List<MigrationSummary> list(MigrationFilter filter) {
+        return settings.store().list(filter);
+    }
+
+    @Override
+    public List<AuditEntry> audit(MigrationId id) {
+        List<AuditEntry> out = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            List<AuditEntry> page = settings.store().audit(id, after, 1000);
+            out.addAll(page);
+            if (page.size() < 1000) {
+                return out;
+            }
+            after = page.get(page.size() - 1).seq();
+        }
+    }
+
+    @Override
+    public DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.APPROVE, stage.name(), actor));
+    }
+
+    @Override
+    public DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RELEASE_CUTOVER, "", actor));
+    }
+
+    @Override
+    public DirectiveResult retry(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RETRY, "", actor));
+    }
+
+    @Override
+    public DirectiveResult abort(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.ABORT, "", actor));
+    }
+
+    @Override
+    public DirectiveResult pause(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.PAUSE, "", actor));
+    }
+
+    @Override
+    public DirectiveResult resume(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RESUME, "", actor));
+    }
+
+    @Override
+    public DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor) {
+        String argument = Double.toString(ratio);
+        Directives.parseRatio(argument);
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.THROTTLE, argument, actor));
+    }
+
+    /** Applies a directive with a compare-and-set, re-reading on conflicts. Directives carry no fencing token. */
+    private DirectiveResult directive(MigrationId id, Directives.Directive d) {
+        requireOpen();
+        for (int attempt = 0; attempt < DIRECTIVE_CAS_ATTEMPTS; attempt++) {
+            MigrationRecord rec = get(id);
+            Directives.Applied applied =
+                    Directives.apply(rec, d, settings.clock().instant());
+            Outcomes.Result change = applied.change();
+            if (change == null) {
+                return applied.outcome();
+            }
+            try {
+                settings.store().compareAndSet(change.record(), rec.version(), null, change.audit());
+                LOG.info(
+                        "migration {}: {} {} by {} (directive {})",
+                        id,
+                        d.kind().name().toLowerCase(Locale.ROOT),
+                        d.argument(),
+                        d.actor(),
+                        d.id());
+                wake();
+                return applied.outcome();
+            } catch (VersionConflictException e) {
+                // The owner or another caller wrote in between: read again and decide again.
+            }
+        }
+        throw StoreException.unavailable(
+                "directive " + d.id() + " on " + id + " lost " + DIRECTIVE_CAS_ATTEMPTS
+                        + " compare-and-set races in a row",
+                id,
+                null);
+    }
+
+    @Override
+    public void start() {
+        requireOpen();
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        running = true;
+        try {
+            watch = settings.store().watch(id -> wake());
+        } catch (RuntimeException e) {
+            LOG.warn("store watch unavailable, relying on polling: {}", e.toString());
+        }
+        Thread t = new Thread(this::loop, "osc4j-controller-" + controllerId);
+        t.setDaemon(true);
+        loop = t;
+        t.start();
+        LOG.info(
+                "controller {} started (poll {}, lease {})",
+                controllerId,
+                settings.pollInterval(),
+                settings.leaseTtl());
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                reconciler.pass();
+            } catch (RuntimeException e) {
+                LOG.error("reconcile pass failed; continuing", e);
+            }
+            synchronized (wakeLock) {
+                if (!wakeRequested && running) {
+                    try {
+                        wakeLock.wait(settings.pollInterval().toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                wakeRequested = false;
+            }
+        }
+    }
+
+    private void wake() {
+        reconciler.requestDiscovery();
+        synchronized (wakeLock) {
+            wakeRequested = true;
+            wakeLock.notifyAll();
+        }
+    }
+
+    @Override
+    public void reconcileNow() {
+        requireOpen();
+        reconciler.pass();
+    }
+
+    /** The migrations this controller drives now. */
+    public Set<MigrationId> owned() {
+        return reconciler.owned();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        running = false;
+        wake();
+        Thread t = loop;
+        if (t != null) {
+            try {
+                t.join(settings.closeTimeout().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                LOG.warn("controller {} loop did not stop within {}", controllerId, settings.closeTimeout());
+                t.interrupt();
+            }
+        }
+        AutoCloseable w = watch;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                LOG.debug("closing the store watch failed", e);
+            }
+        }
+        if (t == null || !t.isAlive()) {
+            reconciler.releaseAll();
+        }
+        LOG.info("controller {} closed", controllerId);
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("orchestrator " + controllerId + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MigrationOrchestrator[" + controllerId + "]";
+    }
+}

@@ -1,0 +1,206 @@
+package dev.osc4j.internal;
+
+import dev.osc4j.Approval;
+import dev.osc4j.ApprovalStage;
+import dev.osc4j.Controls;
+import dev.osc4j.CutoverMode;
+import dev.osc4j.DirectiveKind;
+import dev.osc4j.DirectiveResult;
+import dev.osc4j.IdempotencyConflictException;
+import dev.osc4j.IllegalDirectiveException;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationState;
+import dev.osc4j.ShardProgress;
+import dev.osc4j.ShardRecord;
+import dev.osc4j.Trigger;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Applies an operator directive to a record, pure. A directive id seen before returns its first outcome; a directive
+ * that makes no sense in the current state is refused with {@link IllegalDirectiveException} and changes nothing.
+ */
+public final class Directives {
+    private Directives() {}
+
+    /**
+     * A directive to apply.
+     *
+     * @param id the caller's directive id
+     * @param kind what to do
+     * @param argument its argument in text form ({@code START}, {@code 0.5}), or empty
+     * @param actor who sends it
+     */
+    public record Directive(String id, DirectiveKind kind, String argument, String actor) {
+        /** Validates. */
+        public Directive {
+            if (id.isBlank() || id.length() > 200 || id.chars().anyMatch(Character::isISOControl)) {
+                throw new InvalidRequestException(
+                        "directive id must be 1-200 printable characters, got '" + id + "'", null);
+            }
+            if (actor.isBlank()) {
+                throw new InvalidRequestException("directive actor must not be blank", null);
+            }
+        }
+    }
+
+    /**
+     * The result of applying a directive.
+     *
+     * @param outcome what to return to the caller
+     * @param change the change to write, or {@code null} when the directive was a repeat
+     */
+    public record Applied(DirectiveResult outcome, Outcomes.@org.jspecify.annotations.Nullable Result change) {}
+
+    /** Applies {@code d} to {@code rec} at {@code now}. */
+    public static Applied apply(MigrationRecord rec, Directive d, Instant now) {
+        DirectiveResult previous = rec.directives().get(d.id());
+        if (previous != null) {
+            if (previous.kind() != d.kind() || !previous.argument().equals(d.argument())) {
+                throw new IdempotencyConflictException(
+                        "directive id '" + d.id() + "' was already used for " + previous.kind()
+                                + (previous.argument().isEmpty() ? "" : " " + previous.argument()),
+                        rec.id());
+            }
+            return new Applied(previous, null);
+        }
+        RecordChange change = new RecordChange(rec, d.actor(), now);
+        Controls c = rec.controls();
+        MigrationState state = rec.state();
+        switch (d.kind()) {
+            case APPROVE -> {
+                ApprovalStage stage = parseStage(d.argument());
+                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(
+                        !rec.policy().requiresApproval(stage),
+                        rec,
+                        d,
+                        "the policy does not require a " + stage.name().toLowerCase(Locale.ROOT) + " approval");
+                refuseIf(
+                        stage == ApprovalStage.CUTOVER && state == MigrationState.SWITCHING_TRAFFIC,
+                        rec,
+                        d,
+                        "the cut-over already happened");
+                List<Approval> approvals = new ArrayList<>(c.approvals());
+                approvals.add(new Approval(stage, d.actor(), d.id(), now));
+                change.controls(new Controls(
+                        approvals, c.cutoverReleased(), c.paused(), c.throttleRatio(), c.abortRequested()));
+            }
+            case RELEASE_CUTOVER -> {
+                refuseIf(
+                        state.isTerminal()
+                                || state == MigrationState.FAILED
+                                || state == MigrationState.SWITCHING_TRAFFIC,
+                        rec,
+                        d,
+                        "there is no cut-over to release");
+                refuseIf(rec.policy().cutoverMode() == CutoverMode.AUTOMATIC, rec, d, "the cut-over mode is AUTOMATIC");
+                refuseIf(c.cutoverReleased(), rec, d, "the cut-over is already released");
+                refuseIf(c.abortRequested(), rec, d, "an abort is in progress");
+                change.controls(new Controls(c.approvals(), true, c.paused(), c.throttleRatio(), c.abortRequested()));
+            }
+            case RETRY -> {
+                refuseIf(state != MigrationState.FAILED, rec, d, "only a FAILED migration can be retried");
+                refuseIf(c.abortRequested(), rec, d, "an abort is in progress");
+                for (int i = 0; i < change.size(); i++) {
+                    ShardRecord s = change.shard(i);
+                    if (s.state() != MigrationState.FAILED) {
+                        continue;
+                    }
+                    List<EngineKey> leftovers = new ArrayList<>(s.leftovers());
+                    EngineHandle handle = s.handle();
+                    if (handle != null && !leftovers.contains(handle.key())) {
+                        leftovers.add(handle.key());
+                    }
+                    change.transition(i, MigrationState.QUEUED, Trigger.RETRY, "retry requested by " + d.actor());
+                    change.setShard(
+                            i,
+                            change.shard(i)
+                                    .withHandle(null)
+                                    .withFailure(null)
+                                    .withLeftovers(leftovers)
+                                    .withAppliedThrottleRatio(0)
+                                    .withProgress(ShardProgress.NONE));
+                }
+                change.attempt(rec.attempt() + 1);
+            }
+            case ABORT -> {
+                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(
+                        state == MigrationState.SWITCHING_TRAFFIC,
+                        rec,
+                        d,
+                        "the cut-over is in progress and cannot be stopped safely");
+                refuseIf(c.abortRequested(), rec, d, "an abort is already in progress");
+                change.controls(new Controls(c.approvals(), c.cutoverReleased(), c.paused(), c.throttleRatio(), true));
+            }
+            case PAUSE -> {
+                refuseIf(
+                        state.isTerminal()
+                                || state == MigrationState.FAILED
+                                || state == MigrationState.SWITCHING_TRAFFIC,
+                        rec,
+                        d,
+                        "nothing runs that could be paused");
+                refuseIf(c.paused(), rec, d, "already paused");
+                change.controls(
+                        new Controls(c.approvals(), c.cutoverReleased(), true, c.throttleRatio(), c.abortRequested()));
+            }
+            case RESUME -> {
+                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(!c.paused(), rec, d, "not paused");
+                change.controls(
+                        new Controls(c.approvals(), c.cutoverReleased(), false, c.throttleRatio(), c.abortRequested()));
+            }
+            case THROTTLE -> {
+                double ratio = parseRatio(d.argument());
+                refuseIf(
+                        state.isTerminal()
+                                || state == MigrationState.FAILED
+                                || state == MigrationState.SWITCHING_TRAFFIC,
+                        rec,
+                        d,
+                        "nothing copies that could be throttled");
+                change.controls(
+                        new Controls(c.approvals(), c.cutoverReleased(), c.paused(), ratio, c.abortRequested()));
+            }
+        }
+        DirectiveResult outcome =
+                new DirectiveResult(d.id(), d.kind(), d.argument(), d.actor(), change.derivedState(), now);
+        change.directive(outcome, "");
+        return new Applied(outcome, new Outcomes.Result(change.build(false), change.audit()));
+    }
+
+    private static void refuseIf(boolean condition, MigrationRecord rec, Directive d, String why) {
+        if (condition) {
+            throw new IllegalDirectiveException(rec.id(), d.kind(), rec.state(), why);
+        }
+    }
+
+    private static ApprovalStage parseStage(String argument) {
+        try {
+            return ApprovalStage.valueOf(argument);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("approval stage must be START or CUTOVER, got '" + argument + "'", null);
+        }
+    }
+
+    /** Parses and checks a throttle ratio. */
+    public static double parseRatio(String argument) {
+        double ratio;
+        try {
+            ratio = Double.parseDouble(argument);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("throttle ratio must be a number 0-1, got '" + argument + "'", null);
+        }
+        if (!(ratio >= 0 && ratio <= 1)) {
+            throw new InvalidRequestException("throttle ratio must be 0-1, got " + argument, null);
+        }
+        return ratio;
+    }
+}

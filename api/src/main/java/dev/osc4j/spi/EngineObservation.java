@@ -1,0 +1,117 @@
+package dev.osc4j.spi;
+
+import dev.osc4j.FailureReason;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What an engine reports about one run at one moment.
+ *
+ * @param phase where the run is
+ * @param rowsCopied rows copied so far
+ * @param rowsTotal the engine's estimate of rows to copy, or -1 when unknown
+ * @param engineEta the engine's own ETA, when it has one (osc4j computes its own and uses this as a fallback)
+ * @param throttled whether the copy is throttled now
+ * @param throttleReason why, when throttled
+ * @param replicaLag the lag the engine measures, when it measures one
+ * @param appliedPosition the binlog position the engine has applied, for engines that report it
+ * @param failureReason classification, when {@link EnginePhase#FAILED}
+ * @param message details (last error lines, a status message)
+ */
+public record EngineObservation(
+        EnginePhase phase,
+        long rowsCopied,
+        long rowsTotal,
+        @Nullable Duration engineEta,
+        boolean throttled,
+        @Nullable String throttleReason,
+        @Nullable Duration replicaLag,
+        @Nullable ReplicationPosition appliedPosition,
+        @Nullable FailureReason failureReason,
+        @Nullable String message) {
+
+    /** A bare observation of a phase, with nothing else known. */
+    public static EngineObservation of(EnginePhase phase) {
+        return new EngineObservation(phase, 0, -1, null, false, null, null, null, null, null);
+    }
+
+    /** A failed run. */
+    public static EngineObservation failed(FailureReason reason, String message) {
+        return new EngineObservation(EnginePhase.FAILED, 0, -1, null, false, null, null, null, reason, message);
+    }
+
+    /** A copy of this observation with progress figures. */
+    public EngineObservation withRows(long copied, long total) {
+        return new EngineObservation(
+                phase,
+                copied,
+                total,
+                engineEta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message);
+    }
+
+    /** A copy of this observation with throttle status. */
+    public EngineObservation withThrottle(boolean isThrottled, @Nullable String reason) {
+        return new EngineObservation(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                isThrottled,
+                reason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message);
+    }
+
+    /** A copy of this observation with the engine's ETA. */
+    public EngineObservation withEngineEta(@Nullable Duration eta) {
+        return new EngineObservation(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                eta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message);
+    }
+
+    /** A copy of this observation with lag and applied position. */
+    public EngineObservation withReplication(@Nullable Duration lag, @Nullable ReplicationPosition applied) {
+        return new EngineObservation(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                throttled,
+                throttleReason,
+                lag,
+                applied,
+                failureReason,
+                message);
+    }
+
+    /** A copy of this observation with a message. */
+    public EngineObservation withMessage(@Nullable String text) {
+        return new EngineObservation(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                text);
+    }
+}

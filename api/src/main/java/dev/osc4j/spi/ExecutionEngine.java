@@ -1,0 +1,66 @@
+package dev.osc4j.spi;
+
+import dev.osc4j.EngineException;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.ShardTarget;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs the copy for one shard: Vitess Online DDL, gh-ost, pt-online-schema-change, or a fake in tests. The
+ * orchestrator drives it; the engine does the copying and reports what it sees.
+ *
+ * <p>Every operation is idempotent: {@link #start} with a key that already has a run returns that run; {@link
+ * #releaseCutover}, {@link #throttle}, {@link #cancel} and {@link #cleanup} may be called again after a crash. Errors
+ * are thrown as {@link EngineException}, with {@link EngineException#retryable()} telling whether to try again.
+ * Credentials are the engine's own configuration and never appear in handles, observations or messages.
+ */
+public interface ExecutionEngine extends AutoCloseable {
+
+    /** The name requests use to choose this engine, such as {@code pt-osc}. */
+    String name();
+
+    /** What this engine can do. */
+    EngineCapabilities capabilities();
+
+    /**
+     * Checks engine options and anything else that can be checked without side effects, before the migration is
+     * accepted. The default accepts everything.
+     *
+     * @throws InvalidRequestException naming the wrong option
+     */
+    default void validate(MigrationSpec spec) {}
+
+    /** Starts the run for {@code key} on {@code target}, or returns the run that already has that key. */
+    EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key);
+
+    /** What the run is doing now. A run the engine cannot find is {@link EnginePhase#NOT_FOUND}, not an exception. */
+    EngineObservation observe(EngineHandle handle);
+
+    /** Lets a run that holds before the swap proceed. */
+    void releaseCutover(EngineHandle handle);
+
+    /** Sets the throttle ratio: 0 runs freely, 1 pauses the copy. */
+    void throttle(EngineHandle handle, double ratio);
+
+    /** Stops the run. Artifacts stay until {@link #cleanup}. */
+    void cancel(EngineHandle handle);
+
+    /**
+     * Drops what the run with {@code key} created (shadow tables, triggers, sockets, files) and nothing else. Safe to
+     * call when there is nothing left.
+     */
+    CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key);
+
+    /**
+     * Finds the run for {@code key} again after a controller restart, from the recorded handle if there is one. Empty
+     * when the engine has no such run.
+     */
+    Optional<EngineHandle> reattach(
+            ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded);
+
+    /** Releases the engine's threads and connections; runs in progress continue. Idempotent. */
+    @Override
+    default void close() {}
+}

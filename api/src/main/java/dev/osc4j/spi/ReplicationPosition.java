@@ -1,0 +1,180 @@
+package dev.osc4j.spi;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A position in a server's binary log, in one of the three forms MySQL and MariaDB use: a file and offset ({@code
+ * mysql-bin.000003:1234}), a MySQL GTID set ({@code 3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:7-9,...}) or a MariaDB GTID
+ * position ({@code 0-1-100,1-2-5}). {@link #covers} compares two positions of the same form.
+ *
+ * @param value the position as the server prints it
+ */
+public record ReplicationPosition(String value) {
+    private static final Pattern FILE_POS = Pattern.compile("[^:,\\s]+\\.\\d+:\\d+");
+    private static final Pattern MARIADB = Pattern.compile("\\d+-\\d+-\\d+(,\\d+-\\d+-\\d+)*");
+    private static final Pattern MYSQL = Pattern.compile(
+            "[0-9a-fA-F-]{36}(:[A-Za-z0-9_]+)?(:\\d+(-\\d+)?)+(,[0-9a-fA-F-]{36}(:[A-Za-z0-9_]+)?(:\\d+(-\\d+)?)+)*");
+
+    /** The form of a position. */
+    public enum Form {
+        /** {@code file.000001:4}. */
+        FILE_POSITION,
+        /** MySQL GTID set. */
+        MYSQL_GTID,
+        /** MariaDB GTID position. */
+        MARIADB_GTID,
+        /** Nothing executed yet (an empty GTID set). */
+        EMPTY
+    }
+
+    /** Validates the form. */
+    public ReplicationPosition {
+        value = value.replaceAll("\\s+", "");
+        form(value);
+    }
+
+    /** Parses a position. */
+    public static ReplicationPosition of(String value) {
+        return new ReplicationPosition(value);
+    }
+
+    /** The form of this position. */
+    public Form form() {
+        return form(value);
+    }
+
+    private static Form form(String v) {
+        if (v.isEmpty()) {
+            return Form.EMPTY;
+        }
+        if (MARIADB.matcher(v).matches()) {
+            return Form.MARIADB_GTID;
+        }
+        if (FILE_POS.matcher(v).matches()) {
+            return Form.FILE_POSITION;
+        }
+        if (MYSQL.matcher(v).matches()) {
+            return Form.MYSQL_GTID;
+        }
+        throw new IllegalArgumentException("not a binlog position or GTID set: '" + v + "'");
+    }
+
+    /** Whether both positions have a form that {@link #covers} can compare. */
+    public boolean comparableWith(ReplicationPosition other) {
+        return form() == Form.EMPTY || other.form() == Form.EMPTY || form() == other.form();
+    }
+
+    /**
+     * Whether this position includes everything {@code other} includes: equal or later in the same file sequence,
+     * or a GTID set containing the other. Positions of different forms are not comparable and never cover each
+     * other (see {@link #comparableWith}).
+     */
+    public boolean covers(ReplicationPosition other) {
+        Form otherForm = other.form();
+        if (otherForm == Form.EMPTY) {
+            return true;
+        }
+        Form form = form();
+        if (form == Form.EMPTY || form != otherForm) {
+            return false;
+        }
+        return switch (form) {
+            case FILE_POSITION -> compareFilePositions(value, other.value) >= 0;
+            case MARIADB_GTID -> coversMariaDb(value, other.value);
+            case MYSQL_GTID -> coversMySql(value, other.value);
+            case EMPTY -> true;
+        };
+    }
+
+    private static int compareFilePositions(String a, String b) {
+        int ca = a.lastIndexOf(':');
+        int cb = b.lastIndexOf(':');
+        String fa = a.substring(0, ca);
+        String fb = b.substring(0, cb);
+        int byFile = compareFileNames(fa, fb);
+        if (byFile != 0) {
+            return byFile;
+        }
+        return Long.compare(Long.parseLong(a.substring(ca + 1)), Long.parseLong(b.substring(cb + 1)));
+    }
+
+    private static int compareFileNames(String a, String b) {
+        int da = a.lastIndexOf('.');
+        int db = b.lastIndexOf('.');
+        int byBase = a.substring(0, da).compareTo(b.substring(0, db));
+        if (byBase != 0) {
+            return byBase;
+        }
+        return Long.compare(Long.parseLong(a.substring(da + 1)), Long.parseLong(b.substring(db + 1)));
+    }
+
+    private static boolean coversMariaDb(String have, String want) {
+        Map<Long, Long> seqByDomain = new HashMap<>();
+        for (String gtid : have.split(",")) {
+            String[] p = gtid.split("-");
+            seqByDomain.merge(Long.parseLong(p[0]), Long.parseLong(p[2]), Math::max);
+        }
+        for (String gtid : want.split(",")) {
+            String[] p = gtid.split("-");
+            Long seq = seqByDomain.get(Long.parseLong(p[0]));
+            if (seq == null || seq < Long.parseLong(p[2])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean coversMySql(String have, String want) {
+        Map<String, long[][]> haveSets = parseMySql(have);
+        for (Map.Entry<String, long[][]> e : parseMySql(want).entrySet()) {
+            long[][] ranges = haveSets.getOrDefault(e.getKey(), new long[0][]);
+            for (long[] w : e.getValue()) {
+                boolean contained = false;
+                for (long[] h : ranges) {
+                    if (h[0] <= w[0] && w[1] <= h[1]) {
+                        contained = true;
+                        break;
+                    }
+                }
+                if (!contained) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static Map<String, long[][]> parseMySql(String set) {
+        Map<String, long[][]> out = new HashMap<>();
+        for (String part : set.split(",")) {
+            String[] fields = part.split(":");
+            String source = fields[0].toLowerCase(Locale.ROOT);
+            int first = 1;
+            if (fields.length > 1 && !Character.isDigit(fields[1].charAt(0))) {
+                source = source + ":" + fields[1]; // tagged GTID (MySQL 8.3+)
+                first = 2;
+            }
+            long[][] ranges = new long[fields.length - first][];
+            for (int i = first; i < fields.length; i++) {
+                String[] bounds = fields[i].split("-");
+                long lo = Long.parseLong(bounds[0]);
+                ranges[i - first] = new long[] {lo, bounds.length > 1 ? Long.parseLong(bounds[1]) : lo};
+            }
+            out.merge(source, ranges, (x, y) -> {
+                long[][] merged = new long[x.length + y.length][];
+                System.arraycopy(x, 0, merged, 0, x.length);
+                System.arraycopy(y, 0, merged, x.length, y.length);
+                return merged;
+            });
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
