@@ -277,8 +277,8 @@ public final class Decider {
         for (int i = 0; i < change.size(); i++) {
             ShardRecord s = change.shard(i);
             if (s.state() == MigrationState.CUTOVER_PENDING) {
-                if (s.intent() != null) {
-                    return; // a ready shard still has an effect in flight: release nobody yet
+                if (s.intent() != null || change.moved(i)) {
+                    return; // a ready shard has an effect in flight, or only just arrived: release nobody yet
                 }
                 ready.add(i);
             }

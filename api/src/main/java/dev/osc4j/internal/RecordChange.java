@@ -39,6 +39,7 @@ final class RecordChange {
     private final ShardRecord[] shards;
     private final ShardProgress[] progress;
     private final @Nullable String[] waitReasons;
+    private final boolean[] moved;
     private Controls controls;
     private final Map<String, DirectiveResult> directives;
     private int attempt;
@@ -52,6 +53,7 @@ final class RecordChange {
         this.shards = base.shards().toArray(new ShardRecord[0]);
         this.progress = new ShardProgress[shards.length];
         this.waitReasons = new String[shards.length];
+        this.moved = new boolean[shards.length];
         for (int i = 0; i < shards.length; i++) {
             progress[i] = shards[i].progress();
             waitReasons[i] = shards[i].waitReason();
@@ -114,6 +116,11 @@ final class RecordChange {
         }
     }
 
+    /** Whether shard {@code i} already took an edge in this change. */
+    boolean moved(int i) {
+        return moved[i];
+    }
+
     void soft(int i, ShardProgress p, @Nullable String waitReason) {
         progress[i] = p;
         waitReasons[i] = waitReason;
@@ -141,6 +148,10 @@ final class RecordChange {
     void transition(int i, MigrationState to, Trigger trigger, String detail) {
         ShardRecord s = shards[i];
         Transition edge = requireEdge(s.state(), to, trigger, s.shard());
+        if (moved[i]) {
+            throw new IllegalStateException("shard " + s.shard() + " already moved in this change; one edge at a time");
+        }
+        moved[i] = true;
         shards[i] = s.withState(to, now);
         waitReasons[i] = null;
         hardChanged = true;

@@ -1,0 +1,464 @@
+package dev.osc4j.testkit;
+
+import dev.osc4j.EngineException;
+import dev.osc4j.FailureReason;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.EngineCapabilities;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
+import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.spi.EnginePhase;
+import dev.osc4j.spi.ExecutionEngine;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An {@link ExecutionEngine} over a {@link FakeTopology}: each run copies the shard's rows at a fixed rate, driven by
+ * the clock, through the phases a real engine goes through (starting, copying, catching up, holding before the swap
+ * until released, swapping), honouring throttle ratios and the topology's faults (fail at a percent, stall, replica
+ * lag). Runs survive controller restarts, as real engine runs do, so it can show that a new controller adopts a run
+ * instead of starting a second one: {@link #runsStarted()} counts runs, {@link #startCalls()} counts calls.
+ *
+ * <p>Accepts one engine option, {@code rows-per-second}; any other is refused at submission.
+ */
+public final class FakeEngine implements ExecutionEngine {
+    /** Default engine name. */
+    public static final String DEFAULT_NAME = "fake";
+    /** Default copy rate. */
+    public static final long DEFAULT_ROWS_PER_SECOND = 10_000;
+
+    private final String name;
+    private final FakeTopology topology;
+    private final Clock clock;
+    private final long rowsPerSecond;
+    private final Duration startupTime;
+    private final Duration catchupTime;
+    private final Duration cutoverTime;
+    private final @Nullable Duration throttleOnLag;
+    private final Map<String, Run> runs = new LinkedHashMap<>();
+    private int startCalls;
+    private boolean unavailable;
+
+    private static final class Run {
+        final EngineKey key;
+        final ShardTarget target;
+        final MigrationSpec spec;
+        final long total;
+        final long rate;
+        EnginePhase phase = EnginePhase.STARTING;
+        Instant phaseSince;
+        Instant lastAdvance;
+        double copied;
+        double ratio;
+        boolean released;
+        final Set<String> artifacts = new LinkedHashSet<>();
+
+        @Nullable
+        String error;
+
+        Run(EngineKey key, ShardTarget target, MigrationSpec spec, long total, long rate, Instant now) {
+            this.key = key;
+            this.target = target;
+            this.spec = spec;
+            this.total = total;
+            this.rate = rate;
+            this.phaseSince = now;
+            this.lastAdvance = now;
+        }
+    }
+
+    private FakeEngine(Builder b) {
+        this.name = b.name;
+        this.topology = b.topology;
+        this.clock = b.topology.clock();
+        this.rowsPerSecond = b.rowsPerSecond;
+        this.startupTime = b.startupTime;
+        this.catchupTime = b.catchupTime;
+        this.cutoverTime = b.cutoverTime;
+        this.throttleOnLag = b.throttleOnLag;
+    }
+
+    /** A fake engine with default settings on {@code topology} (and its clock). */
+    public static FakeEngine on(FakeTopology topology) {
+        return builder(topology).build();
+    }
+
+    /** Configures a fake engine. */
+    public static Builder builder(FakeTopology topology) {
+        return new Builder(topology);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public EngineCapabilities capabilities() {
+        return new EngineCapabilities(true, true, true, false, true);
+    }
+
+    @Override
+    public void validate(MigrationSpec spec) {
+        for (Map.Entry<String, String> option : spec.engineOptions().entrySet()) {
+            if (!option.getKey().equals("rows-per-second")) {
+                throw new InvalidRequestException(
+                        "engine '" + name + "' has no option '" + option.getKey() + "'; it accepts: [rows-per-second]",
+                        null);
+            }
+            try {
+                if (Long.parseLong(option.getValue()) < 1) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException(
+                        "rows-per-second must be a positive integer, got '" + option.getValue() + "'", null);
+            }
+        }
+    }
+
+    @Override
+    public synchronized EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        checkAvailable();
+        startCalls++;
+        Run run = runs.get(key.value());
+        if (run == null) {
+            String reject = topology.rejectStart(target.keyspace(), target.shard());
+            if (reject != null) {
+                throw EngineException.permanent(FailureReason.ENGINE_FAILED, reject);
+            }
+            long rate = Long.parseLong(spec.option("rows-per-second", Long.toString(rowsPerSecond)));
+            run = new Run(key, target, spec, topology.rows(target.keyspace(), target.shard()), rate, clock.instant());
+            run.artifacts.add("_" + spec.table() + "_new");
+            run.artifacts.add("_" + spec.table() + "_triggers");
+            runs.put(key.value(), run);
+        }
+        return handle(run);
+    }
+
+    private EngineHandle handle(Run run) {
+        return new EngineHandle(name, run.key, Map.of("run", run.key.value()));
+    }
+
+    private Run run(EngineHandle handle) {
+        Run run = runs.get(handle.key().value());
+        if (run == null) {
+            throw EngineException.permanent(FailureReason.RUN_LOST, "no run " + handle.key());
+        }
+        return run;
+    }
+
+    @Override
+    public synchronized EngineObservation observe(EngineHandle handle) {
+        checkAvailable();
+        Run run = runs.get(handle.key().value());
+        if (run == null) {
+            return EngineObservation.of(EnginePhase.NOT_FOUND).withMessage("no run " + handle.key());
+        }
+        Instant now = clock.instant();
+        advance(run, now);
+        String keyspace = run.target.keyspace();
+        String shard = run.target.shard();
+        String lagReason = lagThrottleReason(run);
+        boolean throttled = run.phase == EnginePhase.COPYING && (run.ratio > 0 || lagReason != null);
+        String reason = run.ratio > 0 ? "throttle ratio " + run.ratio : lagReason;
+        double rate = effectiveRate(run);
+        Duration eta = rate > 0 ? Duration.ofMillis((long) ((run.total - run.copied) / rate * 1000)) : null;
+        return new EngineObservation(
+                run.phase,
+                (long) run.copied,
+                run.total,
+                run.phase == EnginePhase.COPYING ? eta : null,
+                throttled,
+                throttled ? reason : null,
+                topology.replicaLag(keyspace, shard),
+                atLeastReady(run.phase) ? topology.primaryPosition(keyspace, shard) : null,
+                run.phase == EnginePhase.FAILED ? FailureReason.ENGINE_FAILED : null,
+                run.error);
+    }
+
+    @Override
+    public synchronized void releaseCutover(EngineHandle handle) {
+        checkAvailable();
+        Run run = run(handle);
+        advance(run, clock.instant());
+        run.released = true;
+    }
+
+    @Override
+    public synchronized void throttle(EngineHandle handle, double ratio) {
+        checkAvailable();
+        Run run = run(handle);
+        advance(run, clock.instant());
+        run.ratio = ratio;
+    }
+
+    @Override
+    public synchronized void cancel(EngineHandle handle) {
+        checkAvailable();
+        Run run = run(handle);
+        advance(run, clock.instant());
+        if (!isTerminal(run.phase)) {
+            run.phase = EnginePhase.CANCELLED;
+            run.phaseSince = clock.instant();
+        }
+    }
+
+    @Override
+    public synchronized CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        checkAvailable();
+        Run run = runs.get(key.value());
+        if (run == null || run.artifacts.isEmpty()) {
+            return CleanupReport.nothing();
+        }
+        advance(run, clock.instant());
+        if (!isTerminal(run.phase)) {
+            run.phase = EnginePhase.CANCELLED;
+        }
+        List<String> dropped = new ArrayList<>(run.artifacts);
+        run.artifacts.clear();
+        return new CleanupReport(dropped, List.of());
+    }
+
+    @Override
+    public synchronized Optional<EngineHandle> reattach(
+            ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
+        checkAvailable();
+        Run run = runs.get(key.value());
+        return run == null ? Optional.empty() : Optional.of(handle(run));
+    }
+
+    private void checkAvailable() {
+        if (unavailable) {
+            throw EngineException.transientFailure("fake engine '" + name + "' is unavailable", null);
+        }
+    }
+
+    private static boolean isTerminal(EnginePhase phase) {
+        return phase == EnginePhase.COMPLETED || phase == EnginePhase.FAILED || phase == EnginePhase.CANCELLED;
+    }
+
+    private @Nullable String lagThrottleReason(Run run) {
+        Duration max = throttleOnLag;
+        if (max == null) {
+            return null;
+        }
+        Duration lag = topology.replicaLag(run.target.keyspace(), run.target.shard());
+        return lag.compareTo(max) > 0 ? "replica lag " + lag.toSeconds() + "s > " + max.toSeconds() + "s" : null;
+    }
+
+    private double effectiveRate(Run run) {
+        if (run.phase != EnginePhase.COPYING
+                || topology.stalled(run.target.keyspace(), run.target.shard())
+                || lagThrottleReason(run) != null) {
+            return 0;
+        }
+        return run.rate * (1 - run.ratio);
+    }
+
+    /** Moves the run forward to {@code now}, phase by phase, at exact phase boundaries. */
+    private void advance(Run run, Instant now) {
+        while (run.lastAdvance.isBefore(now)) {
+            Instant t = run.lastAdvance;
+            switch (run.phase) {
+                case STARTING -> enterAt(run, run.phaseSince.plus(startupTime), EnginePhase.COPYING, now);
+                case COPYING -> copy(run, t, now);
+                case CATCHING_UP -> {
+                    if (topology.replicaLag(run.target.keyspace(), run.target.shard())
+                                    .isZero()
+                            && !topology.replicationStopped(run.target.keyspace(), run.target.shard())) {
+                        enterAt(run, run.phaseSince.plus(catchupTime), EnginePhase.READY_FOR_CUTOVER, now);
+                    } else {
+                        run.lastAdvance = now;
+                    }
+                }
+                case READY_FOR_CUTOVER -> {
+                    if (run.released) {
+                        enterAt(run, run.lastAdvance, EnginePhase.CUTTING_OVER, now);
+                    } else {
+                        run.lastAdvance = now;
+                    }
+                }
+                case CUTTING_OVER -> {
+                    enterAt(run, run.phaseSince.plus(cutoverTime), EnginePhase.COMPLETED, now);
+                    if (run.phase == EnginePhase.COMPLETED) {
+                        run.artifacts.clear();
+                        topology.recordApplied(run.target.keyspace(), run.target.shard(), run.spec.ddl());
+                    }
+                }
+                default -> run.lastAdvance = now;
+            }
+        }
+    }
+
+    private static void enterAt(Run run, Instant at, EnginePhase next, Instant now) {
+        if (at.isAfter(now)) {
+            run.lastAdvance = now;
+            return;
+        }
+        Instant when = at.isBefore(run.lastAdvance) ? run.lastAdvance : at;
+        run.phase = next;
+        run.phaseSince = when;
+        run.lastAdvance = when;
+    }
+
+    private void copy(Run run, Instant t, Instant now) {
+        double rate = effectiveRate(run);
+        if (rate <= 0) {
+            run.lastAdvance = now;
+            return;
+        }
+        String ks = run.target.keyspace();
+        String shard = run.target.shard();
+        Double failPercent = topology.failAtPercent(ks, shard);
+        double stop = run.total;
+        boolean failing = false;
+        if (failPercent != null && run.total * failPercent / 100.0 < stop) {
+            stop = Math.max(run.copied, run.total * failPercent / 100.0);
+            failing = true;
+        }
+        double seconds = (stop - run.copied) / rate;
+        Instant reach = t.plusNanos((long) Math.ceil(seconds * 1e9));
+        if (!reach.isAfter(now)) {
+            run.copied = stop;
+            run.lastAdvance = reach;
+            run.phaseSince = reach;
+            if (failing) {
+                topology.consumeFailure(ks, shard);
+                run.phase = EnginePhase.FAILED;
+                run.error = "injected failure at " + failPercent + "% of the copy";
+            } else {
+                run.phase = EnginePhase.CATCHING_UP;
+            }
+            if (reach.equals(now)) {
+                run.lastAdvance = now;
+            }
+        } else {
+            run.copied =
+                    Math.min(stop, run.copied + rate * (Duration.between(t, now).toNanos() / 1e9));
+            run.lastAdvance = now;
+        }
+    }
+
+    /** Makes every call fail as if the engine were unreachable (a retryable error), or stops doing so. */
+    public synchronized void unavailable(boolean value) {
+        this.unavailable = value;
+    }
+
+    /** How many runs were started (a repeated start of the same key does not count). */
+    public synchronized int runsStarted() {
+        return runs.size();
+    }
+
+    /** How many times {@link #start} was called, repeats included. */
+    public synchronized int startCalls() {
+        return startCalls;
+    }
+
+    /** The keys of the runs started on a shard, in order. */
+    public synchronized List<EngineKey> runsOn(String keyspace, String shard) {
+        List<EngineKey> out = new ArrayList<>();
+        for (Run r : runs.values()) {
+            if (r.target.keyspace().equals(keyspace) && r.target.shard().equals(shard)) {
+                out.add(r.key);
+            }
+        }
+        return out;
+    }
+
+    /** Artifacts left on a shard by every run (shadow tables, triggers). */
+    public synchronized Set<String> artifacts(String keyspace, String shard) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Run r : runs.values()) {
+            if (r.target.keyspace().equals(keyspace) && r.target.shard().equals(shard)) {
+                out.addAll(r.artifacts);
+            }
+        }
+        return out;
+    }
+
+    /** Each run's current phase, by run key, without advancing time. */
+    public synchronized Map<String, EnginePhase> phases() {
+        Map<String, EnginePhase> out = new HashMap<>();
+        runs.forEach((k, r) -> out.put(k, r.phase));
+        return out;
+    }
+
+    /** Configures a {@link FakeEngine}. */
+    public static final class Builder {
+        private final FakeTopology topology;
+        private String name = DEFAULT_NAME;
+        private long rowsPerSecond = DEFAULT_ROWS_PER_SECOND;
+        private Duration startupTime = Duration.ofSeconds(1);
+        private Duration catchupTime = Duration.ofSeconds(2);
+        private Duration cutoverTime = Duration.ofSeconds(1);
+        private @Nullable Duration throttleOnLag;
+
+        private Builder(FakeTopology topology) {
+            this.topology = topology;
+        }
+
+        /** The engine's name (default {@value #DEFAULT_NAME}). */
+        public Builder name(String value) {
+            this.name = value;
+            return this;
+        }
+
+        /** Copy rate per run (default {@value #DEFAULT_ROWS_PER_SECOND}). */
+        public Builder rowsPerSecond(long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("rowsPerSecond must be >= 1, got " + value);
+            }
+            this.rowsPerSecond = value;
+            return this;
+        }
+
+        /** Time spent starting (default 1 s). */
+        public Builder startupTime(Duration value) {
+            this.startupTime = value;
+            return this;
+        }
+
+        /** Time spent catching up after the copy (default 2 s). */
+        public Builder catchupTime(Duration value) {
+            this.catchupTime = value;
+            return this;
+        }
+
+        /** Time the swap takes (default 1 s). */
+        public Builder cutoverTime(Duration value) {
+            this.cutoverTime = value;
+            return this;
+        }
+
+        /** Throttle the copy itself while replica lag exceeds this, as pt-osc does (default: never). */
+        public Builder throttleOnLag(@Nullable Duration value) {
+            this.throttleOnLag = value;
+            return this;
+        }
+
+        /** Builds the engine. */
+        public FakeEngine build() {
+            return new FakeEngine(this);
+        }
+    }
+
+    private static boolean atLeastReady(EnginePhase phase) {
+        return phase == EnginePhase.READY_FOR_CUTOVER
+                || phase == EnginePhase.CUTTING_OVER
+                || phase == EnginePhase.COMPLETED;
+    }
+}

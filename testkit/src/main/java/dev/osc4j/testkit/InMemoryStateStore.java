@@ -1,0 +1,242 @@
+package dev.osc4j.testkit;
+
+import dev.osc4j.AuditEntry;
+import dev.osc4j.FencedException;
+import dev.osc4j.MigrationFilter;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSummary;
+import dev.osc4j.StoreException;
+import dev.osc4j.VersionConflictException;
+import dev.osc4j.spi.CreateResult;
+import dev.osc4j.spi.Lease;
+import dev.osc4j.spi.RecordCodec;
+import dev.osc4j.spi.StateStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link StateStore} in memory with the same semantics as a real one: records are kept as JSON (so what does not
+ * survive serialisation fails here too), versions grow by one per write, leases expire by the store's clock and carry
+ * fencing tokens that only grow, and audit entries are appended in the same atomic step as the change, with their
+ * sequence numbers checked for gaps. Thread-safe. Passes {@link StateStoreContract}.
+ */
+public final class InMemoryStateStore implements StateStore {
+    private static final Logger LOG = LoggerFactory.getLogger(InMemoryStateStore.class);
+
+    private final Clock clock;
+    private final Map<MigrationId, Stored> records = new TreeMap<>();
+    private final Map<MigrationId, List<AuditEntry>> audit = new HashMap<>();
+    private final Map<MigrationId, LeaseRow> leases = new HashMap<>();
+    private final Map<MigrationId, Long> lastToken = new HashMap<>();
+    private final List<Consumer<MigrationId>> watchers = new CopyOnWriteArrayList<>();
+    private long writes;
+
+    private record Stored(String json, long version) {}
+
+    private record LeaseRow(String owner, long token, Instant expiresAt) {}
+
+    /** A store whose lease expiry follows {@code clock}. */
+    public InMemoryStateStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** A store on the system clock. */
+    public InMemoryStateStore() {
+        this(Clock.systemUTC());
+    }
+
+    @Override
+    public synchronized Optional<MigrationRecord> read(MigrationId id) {
+        Stored s = records.get(id);
+        return s == null ? Optional.empty() : Optional.of(RecordCodec.decode(id, s.json(), s.version()));
+    }
+
+    @Override
+    public CreateResult create(MigrationRecord record, List<AuditEntry> entries) {
+        CreateResult result;
+        synchronized (this) {
+            Stored existing = records.get(record.id());
+            if (existing != null) {
+                return new CreateResult(RecordCodec.decode(record.id(), existing.json(), existing.version()), false);
+            }
+            checkAudit(record, 0, entries);
+            records.put(record.id(), new Stored(RecordCodec.encode(record), 1));
+            audit.put(record.id(), new ArrayList<>(entries));
+            writes++;
+            result = new CreateResult(record.withVersion(1), true);
+        }
+        notifyWatchers(record.id());
+        return result;
+    }
+
+    @Override
+    public MigrationRecord compareAndSet(
+            MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> entries) {
+        MigrationRecord stored;
+        synchronized (this) {
+            MigrationId id = next.id();
+            Stored current = records.get(id);
+            if (current == null || current.version() != expectedVersion) {
+                throw new VersionConflictException(id, expectedVersion, current == null ? -1 : current.version());
+            }
+            if (fence != null) {
+                LeaseRow row = leases.get(id);
+                Instant now = clock.instant();
+                if (row == null
+                        || row.token() != fence.fencingToken()
+                        || !row.owner().equals(fence.owner())) {
+                    throw new FencedException(
+                            "lease token " + fence.fencingToken() + " of " + fence.owner() + " on migration " + id
+                                    + " is stale",
+                            id);
+                }
+                if (!row.expiresAt().isAfter(now)) {
+                    throw new FencedException(
+                            "lease of " + fence.owner() + " on migration " + id + " expired at " + row.expiresAt(), id);
+                }
+            }
+            MigrationRecord previous = RecordCodec.decode(id, current.json(), current.version());
+            checkAudit(next, previous.auditSeq(), entries);
+            long version = current.version() + 1;
+            records.put(id, new Stored(RecordCodec.encode(next), version));
+            audit.computeIfAbsent(id, k -> new ArrayList<>()).addAll(entries);
+            writes++;
+            stored = next.withVersion(version);
+        }
+        notifyWatchers(next.id());
+        return stored;
+    }
+
+    /** The audit entries must continue the trail without gaps and end where the record says. */
+    private static void checkAudit(MigrationRecord next, long lastSeq, List<AuditEntry> entries) {
+        long expected = lastSeq + 1;
+        for (AuditEntry e : entries) {
+            if (e.seq() != expected || !e.migrationId().equals(next.id())) {
+                throw new IllegalArgumentException("audit entry " + e.seq() + " of " + e.migrationId()
+                        + " does not continue the trail of " + next.id() + " at " + expected);
+            }
+            expected++;
+        }
+        if (next.auditSeq() != expected - 1) {
+            throw new IllegalArgumentException("record " + next.id() + " says audit seq " + next.auditSeq()
+                    + " but the trail ends at " + (expected - 1));
+        }
+    }
+
+    @Override
+    public synchronized List<MigrationSummary> list(MigrationFilter filter) {
+        List<MigrationSummary> out = new ArrayList<>();
+        for (Map.Entry<MigrationId, Stored> e : records.entrySet()) {
+            MigrationRecord r;
+            try {
+                r = RecordCodec.decode(
+                        e.getKey(), e.getValue().json(), e.getValue().version());
+            } catch (StoreException ex) {
+                LOG.error("skipping unreadable migration {} in list: {}", e.getKey(), ex.getMessage());
+                continue;
+            }
+            if (filter.matches(r.id(), r.spec().keyspace(), r.state())) {
+                out.add(MigrationSummary.of(r));
+                if (out.size() >= filter.limit()) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
+        List<AuditEntry> out = new ArrayList<>();
+        for (AuditEntry e : audit.getOrDefault(id, List.of())) {
+            if (e.seq() > afterSeq && out.size() < limit) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
+        Instant now = clock.instant();
+        LeaseRow row = leases.get(id);
+        if (row != null && row.expiresAt().isAfter(now)) {
+            if (row.owner().equals(owner)) {
+                return Optional.of(new Lease(id, owner, row.token(), row.expiresAt()));
+            }
+            return Optional.empty();
+        }
+        long token = lastToken.merge(id, 1L, Long::sum);
+        LeaseRow granted = new LeaseRow(owner, token, now.plus(ttl));
+        leases.put(id, granted);
+        return Optional.of(new Lease(id, owner, token, granted.expiresAt()));
+    }
+
+    @Override
+    public synchronized List<Lease> renew(String owner, Duration ttl) {
+        Instant now = clock.instant();
+        List<Lease> held = new ArrayList<>();
+        for (Map.Entry<MigrationId, LeaseRow> e : leases.entrySet()) {
+            LeaseRow row = e.getValue();
+            if (row.owner().equals(owner) && row.expiresAt().isAfter(now)) {
+                LeaseRow renewed = new LeaseRow(owner, row.token(), now.plus(ttl));
+                e.setValue(renewed);
+                held.add(new Lease(e.getKey(), owner, row.token(), renewed.expiresAt()));
+            }
+        }
+        return held;
+    }
+
+    @Override
+    public synchronized void release(Lease lease) {
+        LeaseRow row = leases.get(lease.migrationId());
+        if (row != null && row.token() == lease.fencingToken() && row.owner().equals(lease.owner())) {
+            leases.remove(lease.migrationId());
+        }
+    }
+
+    @Override
+    public AutoCloseable watch(Consumer<MigrationId> listener) {
+        watchers.add(listener);
+        return () -> watchers.remove(listener);
+    }
+
+    private void notifyWatchers(MigrationId id) {
+        for (Consumer<MigrationId> w : watchers) {
+            try {
+                w.accept(id);
+            } catch (RuntimeException e) {
+                LOG.warn("store watcher failed", e);
+            }
+        }
+    }
+
+    /** Replaces the stored JSON of a record as is, for tests of corrupt data. */
+    public synchronized void putRaw(MigrationId id, String json) {
+        Stored current = records.get(id);
+        records.put(id, new Stored(json, current == null ? 1 : current.version() + 1));
+    }
+
+    /** How many creates and compare-and-sets succeeded, for benchmarks and tests. */
+    public synchronized long writes() {
+        return writes;
+    }
+
+    @Override
+    public void close() {
+        watchers.clear();
+    }
+}
