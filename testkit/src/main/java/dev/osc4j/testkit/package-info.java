@@ -1,0 +1,9 @@
+/**
+ * What users of osc4j test with. So far: launchers for real servers started from the binaries installed on the
+ * machine ({@link dev.osc4j.testkit.LocalMariaDb}, {@link dev.osc4j.testkit.LocalEtcd}), each in a temporary
+ * directory on free loopback ports, never outliving the JVM.
+ */
+@NullMarked
+package dev.osc4j.testkit;
+
+import org.jspecify.annotations.NullMarked;
