@@ -2,6 +2,7 @@ package dev.osc4j.testkit;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The binary of a server the tests need is not installed. Tests never skip themselves for this: they fail with
@@ -9,8 +10,11 @@ import java.util.List;
  */
 public final class MissingServerException extends ServerLaunchException {
 
+    /** The executable names looked for. */
     private final List<String> binaryNames;
-    private final List<Path> searchPath;
+
+    /** The directories searched, as strings: an exception must stay serializable and {@link Path} is not. */
+    private final List<String> searchPath;
 
     /**
      * Creates the exception with a message that names the binaries, where they were looked for and what to install.
@@ -29,7 +33,7 @@ public final class MissingServerException extends ServerLaunchException {
                 debianPackage,
                 null);
         this.binaryNames = List.copyOf(binaryNames);
-        this.searchPath = List.copyOf(searchPath);
+        this.searchPath = searchPath.stream().map(Path::toString).collect(Collectors.toUnmodifiableList());
     }
 
     /**
@@ -47,6 +51,6 @@ public final class MissingServerException extends ServerLaunchException {
      * @return the directories, in search order
      */
     public List<Path> searchPath() {
-        return searchPath;
+        return searchPath.stream().map(Path::of).collect(Collectors.toUnmodifiableList());
     }
 }

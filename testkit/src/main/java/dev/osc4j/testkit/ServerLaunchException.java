@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
  */
 public class ServerLaunchException extends RuntimeException {
 
+    /** The Debian package that provides the server. */
     private final String debianPackage;
 
     /**
