@@ -419,17 +419,7 @@ public final class Decider {
     }
 
     private static GateContext context(RecordChange change, int i, Transition edge, ShardInput in) {
-        MigrationRecord view = change.base()
-                .with(
-                        change.base().state(),
-                        change.attempt(),
-                        change.currentShards(),
-                        change.controls(),
-                        change.base().directives(),
-                        change.base().auditSeq(),
-                        change.base().progressPersistedAt(),
-                        change.now());
-        return new GateContext(view, change.shard(i), edge, in.observation(), in.health(), change.now());
+        return new GateContext(change.view(), change.shard(i), edge, in.observation(), in.health(), change.now());
     }
 
     private static Transition edge(MigrationState from, MigrationState to) {

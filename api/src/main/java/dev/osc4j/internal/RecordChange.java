@@ -45,6 +45,7 @@ final class RecordChange {
     private int attempt;
     private final List<AuditEntry> audit = new ArrayList<>();
     private boolean hardChanged;
+    private @Nullable MigrationRecord view;
 
     RecordChange(MigrationRecord base, String actor, Instant now) {
         this.base = base;
@@ -104,13 +105,30 @@ final class RecordChange {
         return List.copyOf(audit);
     }
 
-    /** The shards as they are now in this change (hard fields), for gates that look across shards. */
-    List<ShardRecord> currentShards() {
-        return Arrays.asList(shards.clone());
+    /**
+     * The record as it is now in this change (hard fields; state and bookkeeping as in the base), for gates that look
+     * across shards. Cached until the next change.
+     */
+    MigrationRecord view() {
+        MigrationRecord v = view;
+        if (v == null) {
+            v = base.with(
+                    base.state(),
+                    attempt,
+                    Arrays.asList(shards.clone()),
+                    controls,
+                    base.directives(),
+                    base.auditSeq(),
+                    base.progressPersistedAt(),
+                    now);
+            view = v;
+        }
+        return v;
     }
 
     void setShard(int i, ShardRecord next) {
         if (!next.equals(shards[i])) {
+            view = null;
             shards[i] = next;
             hardChanged = true;
         }
@@ -152,6 +170,7 @@ final class RecordChange {
             throw new IllegalStateException("shard " + s.shard() + " already moved in this change; one edge at a time");
         }
         moved[i] = true;
+        view = null;
         shards[i] = s.withState(to, now);
         waitReasons[i] = null;
         hardChanged = true;
@@ -169,6 +188,7 @@ final class RecordChange {
         ShardRecord s = shards[i];
         transition(i, MigrationState.FAILED, Trigger.FAIL, reason + ": " + message);
         shards[i] = shards[i].withFailure(new Failure(reason, message, now)).withIntent(null);
+        view = null;
         if (s.intent() != null) {
             add(
                     AuditEntry.Kind.NOTE,
@@ -187,6 +207,7 @@ final class RecordChange {
                 ? "cleanup:" + key.value()
                 : step(s.shard(), kind.name().toLowerCase(Locale.ROOT) + (ratio == null ? "" : ":" + ratio));
         shards[i] = s.withIntent(new Intent(kind, key, stepId, ratio, now));
+        view = null;
         hardChanged = true;
         add(
                 AuditEntry.Kind.INTENT,
@@ -206,6 +227,7 @@ final class RecordChange {
             throw new IllegalStateException("no pending intent on shard " + s.shard());
         }
         shards[i] = s.withIntent(null);
+        view = null;
         hardChanged = true;
         add(
                 AuditEntry.Kind.EFFECT,
@@ -225,6 +247,7 @@ final class RecordChange {
     void controls(Controls next) {
         if (!next.equals(controls)) {
             controls = next;
+            view = null;
             hardChanged = true;
         }
     }
@@ -232,6 +255,7 @@ final class RecordChange {
     void attempt(int next) {
         if (next != attempt) {
             attempt = next;
+            view = null;
             hardChanged = true;
         }
     }

@@ -11,6 +11,8 @@ import dev.osc4j.MigrationId;
  * @param shard the shard
  */
 public record EngineKey(MigrationId migrationId, int attempt, String shard) {
+    private static final java.util.regex.Pattern NOT_CONTEXT_SAFE = java.util.regex.Pattern.compile("[^A-Za-z0-9_-]");
+
     /** Validates. */
     public EngineKey {
         if (attempt < 1) {
@@ -23,7 +25,7 @@ public record EngineKey(MigrationId migrationId, int attempt, String shard) {
      * context): {@code osc4j:<migration>:<attempt>:<shard>}.
      */
     public String value() {
-        return context() + ":" + attempt + ":" + shard.replaceAll("[^A-Za-z0-9_-]", "_");
+        return context() + ":" + attempt + ":" + NOT_CONTEXT_SAFE.matcher(shard).replaceAll("_");
     }
 
     /**
