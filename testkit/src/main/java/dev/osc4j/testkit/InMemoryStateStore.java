@@ -65,6 +65,12 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
+    public synchronized long currentVersion(MigrationId id) {
+        Stored s = records.get(id);
+        return s == null ? -1 : s.version();
+    }
+
+    @Override
     public CreateResult create(MigrationRecord record, List<AuditEntry> entries) {
         CreateResult result;
         synchronized (this) {
