@@ -11,6 +11,9 @@ import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.StoreException;
+import java.lang.reflect.RecordComponent;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,6 +76,9 @@ public final class RecordCodec {
         MigrationRecord record;
         try {
             record = MAPPER.treeToValue(tree, MigrationRecord.class);
+            if (record != null) {
+                requirePresent(record, "record");
+            }
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw StoreException.corrupt(
                     "record of migration " + expectedId + " cannot be read: " + rootMessage(e), expectedId, e);
@@ -98,6 +104,7 @@ public final class RecordCodec {
             if (entry == null) {
                 throw StoreException.corrupt("audit entry is null", null, null);
             }
+            requirePresent(entry, "entry");
             return entry;
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw StoreException.corrupt("audit entry cannot be read: " + rootMessage(e), null, e);
@@ -125,6 +132,37 @@ public final class RecordCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(
                     "cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    /**
+     * Refuses a value whose record components that are not {@code @Nullable} are null, in it or in the records,
+     * lists and maps it holds. Jackson passes null for a field missing from the JSON, which the records would
+     * otherwise accept and a controller would trip over later.
+     */
+    private static void requirePresent(Object value, String path) {
+        if (value instanceof Record) {
+            for (RecordComponent c : value.getClass().getRecordComponents()) {
+                @Nullable Object component;
+                try {
+                    component = c.getAccessor().invoke(value);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("cannot read " + path + "." + c.getName(), e);
+                }
+                if (component != null) {
+                    requirePresent(component, path + "." + c.getName());
+                } else if (!c.getAnnotatedType().isAnnotationPresent(Nullable.class)) {
+                    throw new IllegalArgumentException(path + "." + c.getName() + " is missing");
+                }
+            }
+        } else if (value instanceof List<?> items) {
+            for (int i = 0; i < items.size(); i++) {
+                requirePresent(items.get(i), path + "[" + i + "]");
+            }
+        } else if (value instanceof Map<?, ?> entries) {
+            for (Map.Entry<?, ?> e : entries.entrySet()) {
+                requirePresent(e.getValue(), path + "." + e.getKey());
+            }
         }
     }
 
