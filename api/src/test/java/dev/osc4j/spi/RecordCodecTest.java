@@ -283,6 +283,27 @@ class RecordCodecTest {
     }
 
     @Test
+    @DisplayName("refuses a record that lacks a field it cannot do without, or has it null, naming the field")
+    void missingOrNullRequiredField() {
+        String json = RecordCodec.encode(rich());
+        assertCorrupt(
+                () -> RecordCodec.decode(ID, json.replace("\"state\":\"FAILED\",", ""), 1),
+                "cannot be read: record.state is missing");
+        assertCorrupt(
+                () -> RecordCodec.decode(ID, json.replace("\"requestedBy\":\"alice\"", "\"requestedBy\":null"), 1),
+                "cannot be read: record.requestedBy is missing");
+        assertCorrupt(
+                () -> RecordCodec.decode(ID, json.replaceFirst("\"id\":\\{\"value\":\"[^\"]+\"},", ""), 1),
+                "cannot be read: record.id is missing");
+        assertCorrupt(
+                () -> RecordCodec.decode(ID, json.replace("\"stepId\":\"a3:-80:throttle:1.0\",", ""), 1),
+                "cannot be read: record.shards[0].intent.stepId is missing");
+        assertCorrupt(
+                () -> RecordCodec.decode(ID, json.replace("\"argument\":\"0.25\",", ""), 1),
+                "cannot be read: record.directives.slow.argument is missing");
+    }
+
+    @Test
     @DisplayName("ignores unknown fields of the same schema version")
     void unknownFieldsIgnored() {
         String json = RecordCodec.encode(rich()).replaceFirst("\\{", "{\"addedLater\":{\"x\":1},");
@@ -334,6 +355,12 @@ class RecordCodecTest {
         assertThatThrownBy(() -> RecordCodec.decodeAudit(zeroSeq))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("audit seq must be >= 1, got 0");
+        String noActor = RecordCodec.encodeAudit(
+                        new AuditEntry(ID, 1, T0, "a", AuditEntry.Kind.NOTE, null, null, null, null, "s", "d"))
+                .replace("\"actor\":\"a\",", "");
+        assertThatThrownBy(() -> RecordCodec.decodeAudit(noActor))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("audit entry cannot be read: entry.actor is missing");
         assertThatThrownBy(() -> RecordCodec.decodeAudit("null"))
                 .isInstanceOf(StoreException.class)
                 .hasMessage("audit entry is null");
