@@ -113,9 +113,10 @@ class DeciderThrottleTest {
         assertNoThrottle(copying(Controls.NONE, 0, health(S, Duration.ofSeconds(6))));
         // Throttled by lag: 6s is still above half the threshold, so it stays throttled.
         assertNoThrottle(copying(Controls.NONE, 1.0, health(S, Duration.ofSeconds(6))));
-        // Exactly half: no longer above it, the throttle ends.
-        assertThrottle(copying(Controls.NONE, 1.0, health(S, Duration.ofSeconds(5))), 0.0, "unthrottle");
-        assertThrottle(copying(Controls.NONE, 1.0, health(S, Duration.ofSeconds(1))), 0.0, "unthrottle");
+        // Not above the threshold: the throttle does not start.
+        assertNoThrottle(copying(Controls.NONE, 0, health(S, Duration.ofSeconds(10))));
+        // Under half the threshold: the throttle ends.
+        assertThrottle(copying(Controls.NONE, 1.0, health(S, Duration.ofSeconds(4))), 0.0, "unthrottle");
     }
 
     @Test
