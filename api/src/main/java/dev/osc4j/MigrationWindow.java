@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -28,7 +29,8 @@ public record MigrationWindow(Set<DayOfWeek> days, LocalTime start, LocalTime en
             throw new InvalidRequestException(
                     "window start and end are equal (" + start + "): the window is empty", null);
         }
-        days = Set.copyOf(EnumSet.copyOf(days));
+        // In week order, not Set.copyOf's per-JVM order: the days are part of the stored policy and its fingerprint.
+        days = Collections.unmodifiableSet(EnumSet.copyOf(days));
     }
 
     /** A window open every day between {@code start} and {@code end}. */

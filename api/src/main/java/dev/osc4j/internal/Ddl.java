@@ -1,6 +1,8 @@
 package dev.osc4j.internal;
 
 import dev.osc4j.InvalidRequestException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -16,6 +18,8 @@ public final class Ddl {
             "(?is)^ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)?TABLE\\s+((?:`[^`]+`|[A-Za-z0-9_$]+)(?:\\s*\\.\\s*(?:`[^`]+`|[A-Za-z0-9_$]+))?)\\s*(.*)$");
     private static final Pattern QUALIFIED =
             Pattern.compile("(?:(`[^`]+`|[A-Za-z0-9_$]+)\\s*\\.\\s*)?(`[^`]+`|[A-Za-z0-9_$]+)");
+    private static final Pattern RENAME_TABLE =
+            Pattern.compile("(?is)^RENAME\\s+(?:TO\\s+|AS\\s+)?(?!COLUMN\\b|INDEX\\b|KEY\\b)");
     private static final Set<String> STATEMENT_KEYWORDS = Set.of(
             "ALTER",
             "CREATE",
@@ -87,11 +91,11 @@ public final class Ddl {
         if (clause.isEmpty()) {
             throw new InvalidRequestException("ddl has no alter clause after the table name", null);
         }
-        if (Pattern.compile("(?is)^RENAME\\s+(?:TO\\s+|AS\\s+)?(?!COLUMN\\b|INDEX\\b|KEY\\b)")
-                .matcher(clause)
-                .find()) {
-            throw new InvalidRequestException(
-                    "renaming the table is not an online schema change; use RENAME TABLE", null);
+        for (String part : topLevelClauses(clause)) {
+            if (RENAME_TABLE.matcher(part.strip()).find()) {
+                throw new InvalidRequestException(
+                        "renaming the table is not an online schema change; use RENAME TABLE", null);
+            }
         }
         return new Ddl("ALTER TABLE `" + table + "` " + clause, clause);
     }
@@ -132,6 +136,35 @@ public final class Ddl {
         if (quote != 0) {
             throw new InvalidRequestException("ddl has an unterminated " + quote + " quote", null);
         }
+    }
+
+    /** The comma-separated parts of an alter clause; commas in quotes and parentheses do not separate. */
+    private static List<String> topLevelClauses(String clause) {
+        List<String> parts = new ArrayList<>();
+        char quote = 0;
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < clause.length(); i++) {
+            char c = clause.charAt(i);
+            if (quote != 0) {
+                if (c == '\\' && quote != '`') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"' || c == '`') {
+                quote = c;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                parts.add(clause.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(clause.substring(start));
+        return parts;
     }
 
     private static String lastPart(String qualified) {

@@ -81,7 +81,7 @@ public final class GateSet {
             try {
                 result = gate.evaluate(context);
             } catch (RuntimeException e) {
-                result = GateResult.waitFor("gate " + gate.name() + " threw " + e);
+                result = GateResult.waitFor("threw " + e);
             }
             if (!result.passed()) {
                 return new GateResult(result.verdict(), gate.name() + ": " + result.reason());

@@ -11,6 +11,9 @@ import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.StoreException;
+import java.lang.reflect.RecordComponent;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +26,9 @@ public final class RecordCodec {
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            // Records hold immutable maps, whose iteration order changes from one JVM to the next; the JSON (and so
+            // the fingerprint) must not.
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
@@ -49,10 +55,18 @@ public final class RecordCodec {
             throw explain(expectedId, json, e);
         }
         if (record == null) {
-            throw StoreException.corrupt("record of migration " + expectedId + " is null", expectedId, null);
+            throw StoreException.corrupt(
+                    "record of migration " + expectedId + " is not a JSON object", expectedId, null);
         }
         if (record.schemaVersion() > MigrationRecord.SCHEMA_VERSION) {
             throw newer(expectedId, record.schemaVersion());
+        }
+        String missing = missingField(record);
+        if (missing != null) {
+            throw StoreException.corrupt(
+                    "record of migration " + expectedId + " cannot be read: record" + missing + " is missing",
+                    expectedId,
+                    null);
         }
         if (!record.id().equals(expectedId)) {
             throw StoreException.corrupt(
@@ -110,6 +124,10 @@ public final class RecordCodec {
             if (entry == null) {
                 throw StoreException.corrupt("audit entry is null", null, null);
             }
+            String missing = missingField(entry);
+            if (missing != null) {
+                throw StoreException.corrupt("audit entry cannot be read: entry" + missing + " is missing", null, null);
+            }
             return entry;
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw StoreException.corrupt("audit entry cannot be read: " + rootMessage(e), null, e);
@@ -138,6 +156,50 @@ public final class RecordCodec {
             throw new IllegalStateException(
                     "cannot serialise " + value.getClass().getSimpleName(), e);
         }
+    }
+
+    /**
+     * The path of the first record component that is null without being {@code @Nullable}, in the value or in the
+     * records, lists and maps it holds, or null when there is none. Jackson passes null for a field missing from the
+     * JSON, which the records would otherwise accept and a controller would trip over later. The path is built only
+     * on the way back from a miss: records are decoded on every change, so the common case allocates nothing.
+     */
+    private static @Nullable String missingField(Object value) {
+        if (value instanceof Record) {
+            for (RecordComponent c : value.getClass().getRecordComponents()) {
+                @Nullable Object component;
+                try {
+                    component = c.getAccessor().invoke(value);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("cannot read " + c.getName(), e);
+                }
+                if (component == null) {
+                    if (!c.getAnnotatedType().isAnnotationPresent(Nullable.class)) {
+                        return "." + c.getName();
+                    }
+                } else {
+                    String inner = missingField(component);
+                    if (inner != null) {
+                        return "." + c.getName() + inner;
+                    }
+                }
+            }
+        } else if (value instanceof List<?> items) {
+            for (int i = 0; i < items.size(); i++) {
+                String inner = missingField(items.get(i));
+                if (inner != null) {
+                    return "[" + i + "]" + inner;
+                }
+            }
+        } else if (value instanceof Map<?, ?> entries) {
+            for (Map.Entry<?, ?> e : entries.entrySet()) {
+                String inner = missingField(e.getValue());
+                if (inner != null) {
+                    return "." + e.getKey() + inner;
+                }
+            }
+        }
+        return null;
     }
 
     private static String rootMessage(Throwable e) {

@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  * @param value the position as the server prints it
  */
 public record ReplicationPosition(String value) {
-    private static final Pattern MYSQL = Pattern.compile(
-            "[0-9a-fA-F-]{36}(:[A-Za-z0-9_]+)?(:\\d+(-\\d+)?)+(,[0-9a-fA-F-]{36}(:[A-Za-z0-9_]+)?(:\\d+(-\\d+)?)+)*");
+    // One uuid's part of a MySQL GTID set: untagged intervals, then tags each with their intervals (MySQL 8.3+), as
+    // in 3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:11:dba:1-3:etl:7.
+    private static final String MYSQL_UUID_SET =
+            "[0-9a-fA-F-]{36}(:[A-Za-z_][A-Za-z0-9_]{0,31})?(:\\d+(-\\d+)?)+(:[A-Za-z_][A-Za-z0-9_]{0,31}(:\\d+(-\\d+)?)+)*";
+    private static final Pattern MYSQL = Pattern.compile(MYSQL_UUID_SET + "(," + MYSQL_UUID_SET + ")*");
 
     /** The form of a position. */
     public enum Form {
@@ -209,24 +212,23 @@ public record ReplicationPosition(String value) {
         Map<String, long[][]> out = new HashMap<>();
         for (String part : set.split(",")) {
             String[] fields = part.split(":");
-            String source = fields[0].toLowerCase(Locale.ROOT);
-            int first = 1;
-            if (fields.length > 1 && !Character.isDigit(fields[1].charAt(0))) {
-                source = source + ":" + fields[1]; // tagged GTID (MySQL 8.3+)
-                first = 2;
-            }
-            long[][] ranges = new long[fields.length - first][];
-            for (int i = first; i < fields.length; i++) {
+            String uuid = fields[0].toLowerCase(Locale.ROOT);
+            String source = uuid;
+            for (int i = 1; i < fields.length; i++) {
+                if (!Character.isDigit(fields[i].charAt(0))) {
+                    source = uuid + ":" + fields[i]; // a tag (MySQL 8.3+): the intervals after it are its own
+                    continue;
+                }
                 String[] bounds = fields[i].split("-");
                 long lo = Long.parseLong(bounds[0]);
-                ranges[i - first] = new long[] {lo, bounds.length > 1 ? Long.parseLong(bounds[1]) : lo};
+                long[][] range = {{lo, bounds.length > 1 ? Long.parseLong(bounds[1]) : lo}};
+                out.merge(source, range, (x, y) -> {
+                    long[][] merged = new long[x.length + y.length][];
+                    System.arraycopy(x, 0, merged, 0, x.length);
+                    System.arraycopy(y, 0, merged, x.length, y.length);
+                    return merged;
+                });
             }
-            out.merge(source, ranges, (x, y) -> {
-                long[][] merged = new long[x.length + y.length][];
-                System.arraycopy(x, 0, merged, 0, x.length);
-                System.arraycopy(y, 0, merged, x.length, y.length);
-                return merged;
-            });
         }
         return out;
     }
