@@ -45,6 +45,7 @@ public final class FakeTopology implements TopologyProbe {
         final String name;
         long rows;
         int primaryServerId;
+        Instant primarySince;
         final List<String> replicas = new ArrayList<>();
         Duration lag = Duration.ZERO;
 
@@ -63,11 +64,12 @@ public final class FakeTopology implements TopologyProbe {
 
         final List<String> appliedDdl = new ArrayList<>();
 
-        Shard(String keyspace, String name, long rows, int primaryServerId) {
+        Shard(String keyspace, String name, long rows, int primaryServerId, Instant primarySince) {
             this.keyspace = keyspace;
             this.name = name;
             this.rows = rows;
             this.primaryServerId = primaryServerId;
+            this.primarySince = primarySince;
         }
     }
 
@@ -81,7 +83,7 @@ public final class FakeTopology implements TopologyProbe {
     public synchronized FakeTopology addKeyspace(String keyspace, Map<String, Long> rowsByShard) {
         Map<String, Shard> shards = new LinkedHashMap<>();
         for (Map.Entry<String, Long> e : rowsByShard.entrySet()) {
-            Shard s = new Shard(keyspace, e.getKey(), e.getValue(), nextServerId++);
+            Shard s = new Shard(keyspace, e.getKey(), e.getValue(), nextServerId++, clock.instant());
             s.replicas.add(keyspace + "-" + e.getKey() + "-replica-1");
             s.replicas.add(keyspace + "-" + e.getKey() + "-replica-2");
             shards.put(e.getKey(), s);
@@ -217,6 +219,7 @@ public final class FakeTopology implements TopologyProbe {
     public synchronized String reparent(String keyspace, String shard) {
         Shard s = shard(keyspace, shard);
         s.primaryServerId = nextServerId++;
+        s.primarySince = clock.instant();
         version++;
         return primaryName(s);
     }
@@ -237,12 +240,16 @@ public final class FakeTopology implements TopologyProbe {
         return this;
     }
 
-    /** Takes the one-shot failure of a shard if the copy has reached it; for engines. */
-    synchronized @Nullable Double failAtPercent(String keyspace, String shard) {
+    /**
+     * The percent at which the next copy on the shard fails, if a failure is armed; for fake engines (the
+     * {@link FakeEngine}, the fake VTGate), which call {@link #consumeFailure} when it fires.
+     */
+    public synchronized @Nullable Double failAtPercent(String keyspace, String shard) {
         return shard(keyspace, shard).failAtPercent;
     }
 
-    synchronized void consumeFailure(String keyspace, String shard) {
+    /** Disarms the shard's one-shot failure once a fake engine made it fire. */
+    public synchronized void consumeFailure(String keyspace, String shard) {
         shard(keyspace, shard).failAtPercent = null;
     }
 
@@ -287,6 +294,31 @@ public final class FakeTopology implements TopologyProbe {
     /** The DDLs applied on a shard, in order. */
     public synchronized List<String> appliedDdl(String keyspace, String shard) {
         return List.copyOf(shard(keyspace, shard).appliedDdl);
+    }
+
+    /** The current primary's server id; a reparent gives the shard a new one. For fakes that name tablets. */
+    public synchronized int primaryServerId(String keyspace, String shard) {
+        return shard(keyspace, shard).primaryServerId;
+    }
+
+    /** The current primary's name, as {@link #health} reports it. */
+    public synchronized String primary(String keyspace, String shard) {
+        return primaryName(shard(keyspace, shard));
+    }
+
+    /** When the current primary became primary: when the keyspace was added, or the last reparent. */
+    public synchronized Instant primarySince(String keyspace, String shard) {
+        return shard(keyspace, shard).primarySince;
+    }
+
+    /** The names of the shard's replicas. */
+    public synchronized List<String> replicas(String keyspace, String shard) {
+        return List.copyOf(shard(keyspace, shard).replicas);
+    }
+
+    /** The keyspace names, in the order they were added. */
+    public synchronized List<String> keyspaces() {
+        return List.copyOf(keyspaces.keySet());
     }
 
     /** The topology version. */

@@ -1,0 +1,104 @@
+package dev.osc4j.engine.vitess;
+
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a migration's engine options and builds its {@code @@ddl_strategy}: always {@code vitess
+ * --postpone-completion}, plus the flags of the {@value VitessEngine#OPTION_STRATEGY_FLAGS} option that keep osc4j in
+ * control of the cut-over.
+ */
+final class StrategyFlags {
+    private static final Pattern GO_DURATION = Pattern.compile("(\\d+(\\.\\d+)?(ns|us|ms|s|m|h))+");
+    /** Flags accepted, and whether each takes a Go duration value. */
+    private static final Map<String, Boolean> ALLOWED = new TreeMap<>(Map.of(
+            "allow-concurrent", false,
+            "allow-zero-in-date", false,
+            "analyze-table", false,
+            "cut-over-threshold", true,
+            "force-cut-over-after", true,
+            "in-order-completion", false,
+            "retain-artifacts", true,
+            "fast-range-rotation", false));
+    /** Flags refused, with why. */
+    private static final Map<String, String> REFUSED = Map.of(
+            "postpone-completion", "osc4j always sets it: it holds every shard at ready_to_complete for the barrier",
+            "postpone-launch", "osc4j never issues LAUNCH, so the migration would stay queued",
+            "declarative", "osc4j submits an ALTER; declarative migrations take CREATE statements",
+            "prefer-instant-ddl",
+                    "an INSTANT change has no copy to hold before the cut-over, so the barrier cannot hold it",
+            "singleton",
+                    "it refuses the submission while any other migration is pending, which osc4j would report as"
+                            + " a failure",
+            "singleton-context", "same as --singleton for other contexts");
+
+    private StrategyFlags() {}
+
+    /** The option names this engine accepts. */
+    static List<String> optionNames() {
+        return List.of(VitessEngine.OPTION_STRATEGY_FLAGS);
+    }
+
+    /**
+     * The {@code @@ddl_strategy} for {@code spec}.
+     *
+     * @throws InvalidRequestException naming the wrong option or flag
+     */
+    static String strategy(MigrationSpec spec) {
+        for (String option : spec.engineOptions().keySet()) {
+            if (!optionNames().contains(option)) {
+                throw new InvalidRequestException(
+                        "engine 'vitess' has no option '" + option + "'; it accepts: " + optionNames(), null);
+            }
+        }
+        List<String> flags = new ArrayList<>();
+        flags.add("vitess");
+        flags.add("--postpone-completion");
+        String extra = spec.option(VitessEngine.OPTION_STRATEGY_FLAGS, "").strip();
+        if (!extra.isEmpty()) {
+            for (String flag : extra.split("\\s+")) {
+                flags.add(check(flag));
+            }
+        }
+        return String.join(" ", flags);
+    }
+
+    private static String check(String flag) {
+        String option = VitessEngine.OPTION_STRATEGY_FLAGS;
+        if (!flag.startsWith("--")) {
+            throw new InvalidRequestException(
+                    "engine option " + option + ": '" + flag + "' is not a flag; write flags as --name or --name=value",
+                    null);
+        }
+        int eq = flag.indexOf('=');
+        String name = flag.substring(2, eq < 0 ? flag.length() : eq);
+        String refused = REFUSED.get(name);
+        if (refused != null) {
+            throw new InvalidRequestException(
+                    "engine option " + option + ": --" + name + " is not allowed: " + refused, null);
+        }
+        Boolean takesDuration = ALLOWED.get(name);
+        if (takesDuration == null) {
+            throw new InvalidRequestException(
+                    "engine option " + option + ": unknown flag --" + name + "; allowed: " + ALLOWED.keySet(), null);
+        }
+        if (takesDuration) {
+            String value = eq < 0 ? "" : flag.substring(eq + 1);
+            if (!GO_DURATION.matcher(value).matches()) {
+                throw new InvalidRequestException(
+                        "engine option " + option + ": --" + name + " needs a duration such as 10s or 1h30m, got '"
+                                + value + "'",
+                        null);
+            }
+        } else if (eq >= 0) {
+            throw new InvalidRequestException(
+                    "engine option " + option + ": --" + name + " takes no value, got '" + flag + "'", null);
+        }
+        return flag;
+    }
+}

@@ -1,0 +1,314 @@
+package dev.osc4j.engine.vitess;
+
+import static dev.osc4j.engine.vitess.VitessFixture.KS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osc4j.AuditEntry;
+import dev.osc4j.MigrationFilter;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.MigrationState;
+import dev.osc4j.MigrationSummary;
+import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.CreateResult;
+import dev.osc4j.spi.EngineCapabilities;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
+import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.Lease;
+import dev.osc4j.spi.StateStore;
+import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.vitess.FakeVtgate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Kills the controller after every persisted step and before and after every engine side effect of a 4-shard Vitess
+ * migration; a new controller with a new engine (no memory of the old one) takes over. Every run must complete with
+ * exactly one submission per shard, at most the one RETRY the scenario needs, and a sound audit trail.
+ */
+class VitessCrashPointSweepTest {
+    private static final Duration LEASE_TTL = Duration.ofSeconds(15);
+
+    /** A crash: an Error, so nothing in the controller catches it, as with a process kill. */
+    static final class SimulatedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash(String where) {
+            super("simulated crash " + where);
+        }
+    }
+
+    /** Counts events and throws once when the count reaches the chosen point. */
+    static final class CrashPoint {
+        final int at;
+        int count;
+
+        CrashPoint(int at) {
+            this.at = at;
+        }
+
+        void tick(String what) {
+            count++;
+            if (count == at) {
+                throw new SimulatedCrash("at #" + at + " (" + what + ")");
+            }
+        }
+    }
+
+    /** A store that crashes right after its n-th successful write. */
+    record CrashingStore(StateStore delegate, CrashPoint point) implements StateStore {
+        @Override
+        public Optional<MigrationRecord> read(MigrationId id) {
+            return delegate.read(id);
+        }
+
+        @Override
+        public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
+            CreateResult r = delegate.create(record, audit);
+            if (r.created()) {
+                point.tick("after create");
+            }
+            return r;
+        }
+
+        @Override
+        public MigrationRecord compareAndSet(
+                MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
+            MigrationRecord r = delegate.compareAndSet(next, expectedVersion, fence, audit);
+            point.tick("after a write");
+            return r;
+        }
+
+        @Override
+        public List<MigrationSummary> list(MigrationFilter filter) {
+            return delegate.list(filter);
+        }
+
+        @Override
+        public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
+            return delegate.audit(id, afterSeq, limit);
+        }
+
+        @Override
+        public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
+            return delegate.tryAcquire(id, owner, ttl);
+        }
+
+        @Override
+        public List<Lease> renew(String owner, Duration ttl) {
+            return delegate.renew(owner, ttl);
+        }
+
+        @Override
+        public void release(Lease lease) {
+            delegate.release(lease);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    /** An engine that crashes right before its n-th side effect, or right after it (its outcome unrecorded). */
+    record CrashingEngine(ExecutionEngine delegate, CrashPoint before, CrashPoint after) implements ExecutionEngine {
+        private <T> T effect(String what, Supplier<T> action) {
+            before.tick("before " + what);
+            T result = action.get();
+            after.tick("after " + what);
+            return result;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public EngineCapabilities capabilities() {
+            return delegate.capabilities();
+        }
+
+        @Override
+        public void validate(MigrationSpec spec) {
+            delegate.validate(spec);
+        }
+
+        @Override
+        public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            return effect("start " + key, () -> delegate.start(target, spec, key));
+        }
+
+        @Override
+        public EngineObservation observe(EngineHandle handle) {
+            return delegate.observe(handle);
+        }
+
+        @Override
+        public void releaseCutover(EngineHandle handle) {
+            effect("release " + handle.key(), () -> {
+                delegate.releaseCutover(handle);
+                return handle;
+            });
+        }
+
+        @Override
+        public void throttle(EngineHandle handle, double ratio) {
+            effect("throttle " + handle.key(), () -> {
+                delegate.throttle(handle, ratio);
+                return handle;
+            });
+        }
+
+        @Override
+        public void cancel(EngineHandle handle) {
+            effect("cancel " + handle.key(), () -> {
+                delegate.cancel(handle);
+                return handle;
+            });
+        }
+
+        @Override
+        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            return effect("cleanup " + key, () -> delegate.cleanup(target, spec, key));
+        }
+
+        @Override
+        public Optional<EngineHandle> reattach(
+                ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
+            return delegate.reattach(target, spec, key, recorded);
+        }
+    }
+
+    /** The scenarios swept. */
+    enum Scenario {
+        /** A plain run. */
+        HAPPY_PATH,
+        /** Shard 40-80 fails at 40% and is retried in place. */
+        FAIL_AND_RETRY,
+        /** Shard 80-c0 rejects the submission; after the retry it is submitted alone. */
+        PARTIAL_SUBMISSION
+    }
+
+    private static Map<String, Long> shards() {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        rows.put("-40", 30_000L);
+        rows.put("40-80", 20_000L);
+        rows.put("80-c0", 10_000L);
+        rows.put("c0-", 5_000L);
+        return rows;
+    }
+
+    /** One run with one crash point (kind null: none); returns how many writes, effects and completed effects it saw. */
+    private static int[] run(Scenario scenario, @Nullable String kind, int at) {
+        try (VitessFixture f = new VitessFixture(shards())) {
+            if (scenario == Scenario.FAIL_AND_RETRY) {
+                f.topology.failAt(KS, "40-80", 40);
+            }
+            if (scenario == Scenario.PARTIAL_SUBMISSION) {
+                f.topology.rejectStart(KS, "80-c0", "vttablet: rpc error: code = FailedPrecondition desc = refused");
+            }
+            CrashPoint writes = new CrashPoint("write".equals(kind) ? at : -1);
+            CrashPoint before = new CrashPoint("effect".equals(kind) ? at : -1);
+            CrashPoint after = new CrashPoint("after-effect".equals(kind) ? at : -1);
+            StateStore store = new CrashingStore(f.store, writes);
+            MigrationOrchestrator osc = controller(f, store, before, after);
+            MigrationId id = null;
+            int crashes = 0;
+            for (int tick = 0; tick < 600; tick++) {
+                try {
+                    if (id == null) {
+                        id = osc.submit(VitessFixture.request("sweep"));
+                    }
+                    MigrationRecord r = osc.get(id);
+                    if (r.state() == MigrationState.COMPLETED) {
+                        break;
+                    }
+                    if (r.state() == MigrationState.FAILED) {
+                        f.topology.rejectStart(KS, "80-c0", null);
+                        osc.retry(id, "retry-1", "sweep");
+                    }
+                    osc.reconcileNow();
+                    f.clock.advance(Duration.ofSeconds(1));
+                } catch (SimulatedCrash crash) {
+                    crashes++;
+                    // The process died: no close, no lease release; a new one starts once the lease expired.
+                    osc = controller(f, store, before, after);
+                    f.clock.advance(LEASE_TTL.plusSeconds(1));
+                }
+            }
+            String where = scenario + " crash " + kind + " #" + at;
+            MigrationId submitted = Objects.requireNonNull(id, where);
+            MigrationRecord done = osc.get(submitted);
+            assertThat(done.state()).as(where + ": " + done.shards()).isEqualTo(MigrationState.COMPLETED);
+            if (kind != null) {
+                assertThat(crashes).as(where + " crashed").isEqualTo(1);
+            }
+            for (String shard : f.topology.shards(KS)) {
+                assertThat(f.vtgate.submissions(KS, shard))
+                        .as(where + ": submissions on " + shard)
+                        .hasSize(1);
+                assertThat(f.topology.appliedDdl(KS, shard)).as(where).hasSize(1);
+            }
+            long retries = f.statements("ALTER VITESS_MIGRATION", "RETRY").size();
+            assertThat(retries).as(where + ": RETRY statements").isEqualTo(scenario == Scenario.FAIL_AND_RETRY ? 1 : 0);
+            if (scenario == Scenario.FAIL_AND_RETRY) {
+                String uuid = f.vtgate.submissions(KS, "40-80").get(0).uuid();
+                assertThat(f.vtgate.migration(KS, "40-80", uuid))
+                        .extracting(FakeVtgate.MigrationView::retries)
+                        .isEqualTo(1);
+            }
+            List<AuditEntry> trail = osc.audit(submitted);
+            assertThat(AuditTrails.problems(trail)).as(where).isEmpty();
+            return new int[] {writes.count, before.count, after.count};
+        }
+    }
+
+    private static MigrationOrchestrator controller(
+            VitessFixture f, StateStore store, CrashPoint before, CrashPoint after) {
+        return MigrationOrchestrator.builder()
+                .store(store)
+                .topology(f.probe())
+                .engine(new CrashingEngine(f.engine(), before, after))
+                .clock(f.clock)
+                .leaseTtl(LEASE_TTL)
+                .build();
+    }
+
+    static Stream<Arguments> crashPoints() {
+        List<Arguments> points = new ArrayList<>();
+        for (Scenario scenario : Scenario.values()) {
+            int[] baseline = run(scenario, null, -1);
+            IntStream.rangeClosed(1, baseline[0]).forEach(i -> points.add(Arguments.of(scenario, "write", i)));
+            IntStream.rangeClosed(1, baseline[1]).forEach(i -> points.add(Arguments.of(scenario, "effect", i)));
+            // A refused effect (the rejected submission) counts before but not after.
+            IntStream.rangeClosed(1, baseline[2]).forEach(i -> points.add(Arguments.of(scenario, "after-effect", i)));
+        }
+        return points.stream();
+    }
+
+    @DisplayName("a controller killed at any step adopts the Vitess migration by its context and never resubmits")
+    @ParameterizedTest(name = "{0}: crash at {1} #{2}")
+    @MethodSource("crashPoints")
+    void crashAnywhere(Scenario scenario, String kind, int at) {
+        run(scenario, kind, at);
+    }
+}
