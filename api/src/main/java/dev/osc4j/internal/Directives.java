@@ -128,6 +128,9 @@ public final class Directives {
                                     .withProgress(ShardProgress.NONE));
                 }
                 change.attempt(rec.attempt() + 1);
+                // A manual cut-over release was for the failed attempt; the retried shards wait for a new one.
+                // Approvals stay: they approve the change, not an attempt.
+                change.controls(new Controls(c.approvals(), false, c.paused(), c.throttleRatio(), c.abortRequested()));
             }
             case ABORT -> {
                 refuseIf(state.isTerminal(), rec, d, "the migration is over");

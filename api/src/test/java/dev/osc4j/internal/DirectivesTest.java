@@ -13,6 +13,7 @@ import static dev.osc4j.internal.Decisions.transitions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.osc4j.Approval;
 import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.Controls;
@@ -366,6 +367,22 @@ class DirectivesTest {
         assertThat(next.directives().get("retry-1"))
                 .satisfies(
                         o -> assertThat(Objects.requireNonNull(o).stateAfter()).isEqualTo(MigrationState.QUEUED));
+    }
+
+    @Test
+    @DisplayName("a retry withdraws a manual cut-over release but keeps the approvals")
+    void retryWithdrawsRelease() {
+        Approval approval = new Approval(ApprovalStage.CUTOVER, "carol", "ok", T0);
+        MigrationRecord rec = migration(S)
+                .in(MigrationState.FAILED)
+                .policy(p -> p.requireCutoverApproval(true).cutoverMode(dev.osc4j.CutoverMode.MANUAL))
+                .controls(new Controls(List.of(approval), true, false, 0, false))
+                .build();
+        Controls after = change(Directives.apply(rec, directive("r", DirectiveKind.RETRY, ""), T0))
+                .record()
+                .controls();
+        assertThat(after.cutoverReleased()).isFalse();
+        assertThat(after.approvals()).containsExactly(approval);
     }
 
     @Test
