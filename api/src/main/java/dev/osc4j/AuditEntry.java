@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param from the state before, for transitions
  * @param to the state after, for transitions
  * @param trigger what caused a transition
- * @param stepId a unique id of the step (a directive id, or an id derived from migration, attempt, shard and step)
+ * @param stepId names the step: a directive id, or an id derived from attempt, shard and step (a step repeated, such
+ *     as a throttle turned on twice, repeats its id; {@code seq} is what is unique)
  * @param detail human-readable details
  */
 public record AuditEntry(

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param kind what to do
  * @param key the engine key the effect uses
- * @param stepId unique id of this step, as shown in the audit trail
+ * @param stepId names this step, as shown in the audit trail
  * @param ratio the throttle ratio, for {@link IntentKind#THROTTLE}
  * @param recordedAt when the intent was recorded
  */
