@@ -384,7 +384,11 @@ final class Ownership implements AutoCloseable {
             }
         }
         if (!closed && s.held.isEmpty()) {
-            LOG.info("etcd lease {} of owner {} ended ({}); it held no migration", Long.toHexString(s.leaseId), s.owner, reason);
+            LOG.info(
+                    "etcd lease {} of owner {} ended ({}); it held no migration",
+                    Long.toHexString(s.leaseId),
+                    s.owner,
+                    reason);
         } else if (!closed) {
             LOG.warn(
                     "etcd lease {} of owner {} is lost ({}); it no longer holds migrations {}",
@@ -397,17 +401,15 @@ final class Ownership implements AutoCloseable {
     }
 
     private CompletableFuture<?> revoke(Session s) {
-        return client.getLeaseClient()
-                .revoke(s.leaseId)
-                .orTimeout(calls.timeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, e) -> {
-                    if (e != null) {
-                        LOG.debug(
-                                "revoking etcd lease {} failed ({}); it expires by its TTL",
-                                Long.toHexString(s.leaseId),
-                                Calls.describe(e));
-                    }
-                });
+        // No timeout here: the call ends when etcd answers or the channel fails; close() bounds its own wait.
+        return client.getLeaseClient().revoke(s.leaseId).whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.debug(
+                        "revoking etcd lease {} failed ({}); it expires by its TTL",
+                        Long.toHexString(s.leaseId),
+                        Calls.describe(e));
+            }
+        });
     }
 
     private void startWatchdog() {
