@@ -181,6 +181,10 @@ public final class EtcdStateStore implements StateStore {
         requireOpen();
         MigrationId id = record.id();
         checkTrail(record, audit);
+        if (record.auditSeq() != audit.size()) {
+            throw new IllegalArgumentException("a new record's trail starts at 1, but " + id + " carries entries "
+                    + (record.auditSeq() - audit.size() + 1) + ".." + record.auditSeq());
+        }
         ByteSequence recordKey = keys.record(id);
         ByteSequence json = Keys.bytes(RecordCodec.encode(record));
         ByteSequence firstAudit = keys.audit(id, record.auditSeq() - audit.size() + 1);
