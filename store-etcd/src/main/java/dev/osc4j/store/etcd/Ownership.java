@@ -358,7 +358,21 @@ final class Ownership implements AutoCloseable {
                     new Session(owner, granted.getID(), Duration.ofSeconds(granted.getTTL()), clock.instant(), ttl);
             sessions.put(owner, created);
             startWatchdog();
-            created.keepAlive = client.getLeaseClient().keepAlive(granted.getID(), new KeepAliveObserver(created));
+            try {
+                created.keepAlive = client.getLeaseClient().keepAlive(granted.getID(), new KeepAliveObserver(created));
+            } catch (RuntimeException e) {
+                lose(created, "its keepAlive could not start: " + Calls.describe(e));
+                throw StoreException.unavailable(
+                        "cannot keep the etcd lease of " + owner + " alive: " + Calls.describe(e), null, e);
+            }
+            if (created.problem(clock.instant()) != null) {
+                // Lost before the keepAlive handle was stored (the observer failed at once): close it now.
+                lose(created, "its keepAlive failed at once");
+                CloseableClient ka = created.keepAlive;
+                if (ka != null) {
+                    ka.close();
+                }
+            }
             LOG.info(
                     "owner {} holds etcd lease {} (TTL {} s)",
                     owner,
