@@ -330,7 +330,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         }
         running = true;
         try {
-            watch = settings.store().watch(id -> wake());
+            watch = settings.store().watch(this::onStoreChange);
         } catch (RuntimeException e) {
             LOG.warn("store watch unavailable, relying on polling: {}", e.toString());
         }
@@ -366,8 +366,23 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         }
     }
 
+    /**
+     * A record changed in the store: one this controller drives (a directive from elsewhere, or its own write) needs
+     * a pass; any other may be new work, so discovery runs too.
+     */
+    private void onStoreChange(MigrationId id) {
+        if (!reconciler.owns(id)) {
+            reconciler.requestDiscovery();
+        }
+        wakeLoop();
+    }
+
     private void wake() {
         reconciler.requestDiscovery();
+        wakeLoop();
+    }
+
+    private void wakeLoop() {
         synchronized (wakeLock) {
             wakeRequested = true;
             wakeLock.notifyAll();

@@ -93,6 +93,10 @@ final class Reconciler {
         return Set.copyOf(owned.keySet());
     }
 
+    boolean owns(MigrationId id) {
+        return owned.containsKey(id);
+    }
+
     void requestDiscovery() {
         discoveryRequested = true;
     }
