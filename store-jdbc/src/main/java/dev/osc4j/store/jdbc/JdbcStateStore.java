@@ -176,8 +176,8 @@ public final class JdbcStateStore implements StateStore {
                 insert.setInt(7, record.attempt());
                 insert.setLong(8, record.auditSeq());
                 insert.setString(9, json);
-                insert.setObject(10, utc(record.createdAt()));
-                insert.setObject(11, utc(record.updatedAt()));
+                insert.setString(10, Sql.time(record.createdAt()));
+                insert.setString(11, Sql.time(record.updatedAt()));
                 bindSummary(insert, 12, summary);
                 insert.executeUpdate();
             } catch (SQLException e) {
@@ -231,7 +231,7 @@ public final class JdbcStateStore implements StateStore {
                 update.setInt(3, next.attempt());
                 update.setLong(4, next.auditSeq());
                 update.setString(5, json);
-                update.setObject(6, utc(next.updatedAt()));
+                update.setString(6, Sql.time(next.updatedAt()));
                 bindSummary(update, 7, summary);
                 update.setString(11, id.value());
                 update.setLong(12, expectedVersion);
@@ -535,7 +535,7 @@ public final class JdbcStateStore implements StateStore {
                     insert.setString(p++, e.migrationId().value());
                     insert.setLong(p++, e.seq());
                     insert.setString(p++, e.kind().name());
-                    insert.setObject(p++, utc(e.at()));
+                    insert.setString(p++, Sql.time(e.at()));
                     insert.setString(p++, auditJson.get(i));
                 }
                 insert.executeUpdate();
@@ -634,10 +634,6 @@ public final class JdbcStateStore implements StateStore {
             throw new InvalidRequestException("ttl must be between 1 ms and 1 day, got " + ttl, null);
         }
         return ttl.toNanos() / 1000;
-    }
-
-    private static LocalDateTime utc(Instant instant) {
-        return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
     private static Instant instant(ResultSet row, int column) throws SQLException {

@@ -3,6 +3,10 @@ package dev.osc4j.store.jdbc;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Set;
 
@@ -53,6 +57,8 @@ final class Sql {
             90131, // CONCURRENT_UPDATE_1
             90067); // CONNECTION_BROKEN_1
 
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
     private final Dialect dialect;
     private final String prefix;
 
@@ -100,6 +106,15 @@ final class Sql {
             // H2 has no shared row lock; an exclusive one is correct, only less concurrent.
             case H2 -> " FOR UPDATE";
         };
+    }
+
+    /**
+     * A point in time as a bind value for a timestamp column: a UTC string with microseconds, which every dialect
+     * converts exactly. (Connector/J reads MariaDB 10's version as 5.5.5 and would drop the fraction of a
+     * {@code LocalDateTime}.)
+     */
+    static String time(Instant instant) {
+        return TIME.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
