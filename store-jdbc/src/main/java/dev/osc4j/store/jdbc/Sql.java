@@ -120,8 +120,12 @@ final class Sql {
     // ---------------------------------------------------------------------------------------------------------------
     // Schema
 
+    /**
+     * JSON columns. H2 keeps strings inline up to its limit of a million characters; its CLOBs live in a separate
+     * store that fails ("streamStoreId is null") when a row is read while another transaction replaces it.
+     */
     private String textType() {
-        return dialect == Dialect.MYSQL ? "LONGTEXT" : "CLOB";
+        return dialect == Dialect.MYSQL ? "LONGTEXT" : "CHARACTER VARYING(1000000)";
     }
 
     private String timeType() {
