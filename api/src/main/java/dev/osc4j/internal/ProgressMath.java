@@ -63,7 +63,8 @@ public final class ProgressMath {
         }
 
         boolean throttled = obs.throttled() || osc4jThrottle != null;
-        String throttleReason = obs.throttled() ? obs.throttleReason() : osc4jThrottle;
+        // When osc4j throttles, it knows why (the engine only sees a ratio); otherwise the engine's reason stands.
+        String throttleReason = osc4jThrottle != null ? osc4jThrottle : obs.throttleReason();
         if (throttled && throttleReason == null) {
             throttleReason = "throttled by the engine";
         }

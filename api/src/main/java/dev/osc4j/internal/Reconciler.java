@@ -73,6 +73,10 @@ final class Reconciler {
         @Nullable
         String lastProblem;
 
+        /** The record as this controller last read or wrote it; re-read only when the store's version differs. */
+        @Nullable
+        MigrationRecord record;
+
         Owned(Lease lease) {
             this.lease = lease;
         }
@@ -201,7 +205,10 @@ final class Reconciler {
     private void reconcile(MigrationId id, Owned o) {
         MigrationRecord rec;
         try {
-            rec = store.read(id).orElse(null);
+            MigrationRecord cached = o.record;
+            rec = cached != null && store.currentVersion(id) == cached.version()
+                    ? cached
+                    : store.read(id).orElse(null);
         } catch (StoreException e) {
             problem(id, o, "cannot read the record: " + e.getMessage());
             return;
@@ -210,6 +217,7 @@ final class Reconciler {
             drop(id, o, "record is gone");
             return;
         }
+        o.record = rec;
         ExecutionEngine engine = settings.engines().get(rec.spec().engine());
         if (engine == null) {
             problem(
@@ -404,11 +412,14 @@ final class Reconciler {
             MigrationId id, Owned o, MigrationRecord rec, MigrationRecord next, List<AuditEntry> audit) {
         try {
             MigrationRecord stored = store.compareAndSet(next, rec.version(), o.lease, audit);
+            o.record = stored;
             publishTransitions(audit);
             return stored;
         } catch (VersionConflictException e) {
             try {
-                return store.read(id).orElse(null);
+                MigrationRecord fresh = store.read(id).orElse(null);
+                o.record = fresh;
+                return fresh;
             } catch (StoreException re) {
                 problem(id, o, "cannot re-read after a conflict: " + re.getMessage());
                 return null;

@@ -11,7 +11,6 @@ import dev.osc4j.MigrationId;
  * @param shard the shard
  */
 public record EngineKey(MigrationId migrationId, int attempt, String shard) {
-    private static final java.util.regex.Pattern NOT_CONTEXT_SAFE = java.util.regex.Pattern.compile("[^A-Za-z0-9_-]");
 
     /** Validates. */
     public EngineKey {
@@ -25,7 +24,7 @@ public record EngineKey(MigrationId migrationId, int attempt, String shard) {
      * context): {@code osc4j:<migration>:<attempt>:<shard>}.
      */
     public String value() {
-        return context() + ":" + attempt + ":" + NOT_CONTEXT_SAFE.matcher(shard).replaceAll("_");
+        return context() + ":" + attempt + ":" + contextSafe(shard);
     }
 
     /**
@@ -34,6 +33,17 @@ public record EngineKey(MigrationId migrationId, int attempt, String shard) {
      */
     public String context() {
         return "osc4j:" + migrationId.value();
+    }
+
+    private static String contextSafe(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok =
+                    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+            b.append(ok ? c : '_');
+        }
+        return b.toString();
     }
 
     @Override

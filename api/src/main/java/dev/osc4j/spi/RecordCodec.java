@@ -41,46 +41,61 @@ public final class RecordCodec {
      *     another migration, or of a newer schema
      */
     public static MigrationRecord decode(MigrationId expectedId, String json, long version) {
+        MigrationRecord record;
+        try {
+            // Fast path: bind directly. Only when that fails is the tree parsed, to say precisely why.
+            record = MAPPER.readValue(json, MigrationRecord.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw explain(expectedId, json, e);
+        }
+        if (record == null) {
+            throw StoreException.corrupt("record of migration " + expectedId + " is null", expectedId, null);
+        }
+        if (record.schemaVersion() > MigrationRecord.SCHEMA_VERSION) {
+            throw newer(expectedId, record.schemaVersion());
+        }
+        if (!record.id().equals(expectedId)) {
+            throw StoreException.corrupt(
+                    "record stored under " + expectedId + " belongs to " + record.id(), expectedId, null);
+        }
+        return record.withVersion(version);
+    }
+
+    private static StoreException explain(MigrationId expectedId, String json, Exception bindError) {
         JsonNode tree;
         try {
             tree = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw StoreException.corrupt(
+            return StoreException.corrupt(
                     "record of migration " + expectedId + " is not valid JSON: " + e.getOriginalMessage(),
                     expectedId,
                     e);
         }
         if (tree == null || !tree.isObject()) {
-            throw StoreException.corrupt(
+            return StoreException.corrupt(
                     "record of migration " + expectedId + " is not a JSON object", expectedId, null);
         }
         JsonNode schema = tree.get("schemaVersion");
         if (schema == null || !schema.canConvertToInt()) {
-            throw StoreException.corrupt(
+            return StoreException.corrupt(
                     "record of migration " + expectedId + " has no schemaVersion", expectedId, null);
         }
         if (schema.asInt() > MigrationRecord.SCHEMA_VERSION) {
-            throw StoreException.corrupt(
-                    "record of migration " + expectedId + " has schema version " + schema.asInt()
-                            + ", newer than this osc4j understands (" + MigrationRecord.SCHEMA_VERSION
-                            + "); upgrade this controller",
-                    expectedId,
-                    null);
+            return newer(expectedId, schema.asInt());
         }
-        MigrationRecord record;
-        try {
-            record = MAPPER.treeToValue(tree, MigrationRecord.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw StoreException.corrupt(
-                    "record of migration " + expectedId + " cannot be read: " + rootMessage(e), expectedId, e);
-        }
-        if (record == null || !record.id().equals(expectedId)) {
-            throw StoreException.corrupt(
-                    "record stored under " + expectedId + " belongs to " + (record == null ? "nothing" : record.id()),
-                    expectedId,
-                    null);
-        }
-        return record.withVersion(version);
+        return StoreException.corrupt(
+                "record of migration " + expectedId + " cannot be read: " + rootMessage(bindError),
+                expectedId,
+                bindError);
+    }
+
+    private static StoreException newer(MigrationId id, int schemaVersion) {
+        return StoreException.corrupt(
+                "record of migration " + id + " has schema version " + schemaVersion
+                        + ", newer than this osc4j understands (" + MigrationRecord.SCHEMA_VERSION
+                        + "); upgrade this controller",
+                id,
+                null);
     }
 
     /** An audit entry as JSON. */

@@ -13,8 +13,6 @@ import java.util.regex.Pattern;
  * @param value the position as the server prints it
  */
 public record ReplicationPosition(String value) {
-    private static final Pattern FILE_POS = Pattern.compile("[^:,\\s]+\\.\\d+:\\d+");
-    private static final Pattern MARIADB = Pattern.compile("\\d+-\\d+-\\d+(,\\d+-\\d+-\\d+)*");
     private static final Pattern MYSQL = Pattern.compile(
             "[0-9a-fA-F-]{36}(:[A-Za-z0-9_]+)?(:\\d+(-\\d+)?)+(,[0-9a-fA-F-]{36}(:[A-Za-z0-9_]+)?(:\\d+(-\\d+)?)+)*");
 
@@ -32,8 +30,23 @@ public record ReplicationPosition(String value) {
 
     /** Validates the form. */
     public ReplicationPosition {
-        value = value.replaceAll("\\s+", "");
+        value = stripWhitespace(value);
         form(value);
+    }
+
+    private static String stripWhitespace(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            if (Character.isWhitespace(v.charAt(i))) {
+                StringBuilder b = new StringBuilder(v.length());
+                for (int j = 0; j < v.length(); j++) {
+                    if (!Character.isWhitespace(v.charAt(j))) {
+                        b.append(v.charAt(j));
+                    }
+                }
+                return b.toString();
+            }
+        }
+        return v;
     }
 
     /** Parses a position. */
@@ -47,19 +60,64 @@ public record ReplicationPosition(String value) {
     }
 
     private static Form form(String v) {
+        // Scanners rather than regular expressions for the two common forms: positions are parsed on every poll.
         if (v.isEmpty()) {
             return Form.EMPTY;
         }
-        if (MARIADB.matcher(v).matches()) {
+        if (isMariaDb(v)) {
             return Form.MARIADB_GTID;
         }
-        if (FILE_POS.matcher(v).matches()) {
+        if (isFilePosition(v)) {
             return Form.FILE_POSITION;
         }
         if (MYSQL.matcher(v).matches()) {
             return Form.MYSQL_GTID;
         }
         throw new IllegalArgumentException("not a binlog position or GTID set: '" + v + "'");
+    }
+
+    /** {@code d-s-n(,d-s-n)*} with decimal numbers. */
+    private static boolean isMariaDb(String v) {
+        int numbers = 0;
+        int digits = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == '-' || c == ',') {
+                if (digits == 0 || (c == '-') == (numbers % 3 == 2)) {
+                    return false;
+                }
+                numbers++;
+                digits = 0;
+            } else {
+                return false;
+            }
+        }
+        return digits > 0 && (numbers + 1) % 3 == 0;
+    }
+
+    /** {@code name.digits:digits}, the name without ':' or ','. */
+    private static boolean isFilePosition(String v) {
+        int colon = v.lastIndexOf(':');
+        if (colon <= 0 || colon == v.length() - 1 || v.indexOf(',') >= 0 || v.indexOf(':') != colon) {
+            return false;
+        }
+        for (int i = colon + 1; i < v.length(); i++) {
+            if (!Character.isDigit(v.charAt(i))) {
+                return false;
+            }
+        }
+        int dot = v.lastIndexOf('.', colon);
+        if (dot <= 0 || dot == colon - 1) {
+            return false;
+        }
+        for (int i = dot + 1; i < colon; i++) {
+            if (!Character.isDigit(v.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether both positions have a form that {@link #covers} can compare. */

@@ -28,6 +28,14 @@ public interface StateStore extends AutoCloseable {
     Optional<MigrationRecord> read(MigrationId id);
 
     /**
+     * The record's current version, or -1 when there is none; lets a controller skip reading a record that has not
+     * changed since it last saw it. The default reads the whole record; stores override it with a cheap lookup.
+     */
+    default long currentVersion(MigrationId id) {
+        return read(id).map(MigrationRecord::version).orElse(-1L);
+    }
+
+    /**
      * Creates the record if none exists with its id, together with the audit entries. Returns the stored record
      * either way; {@link CreateResult#created()} tells which.
      */

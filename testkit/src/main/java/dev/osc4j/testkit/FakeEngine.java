@@ -48,7 +48,7 @@ public final class FakeEngine implements ExecutionEngine {
     private final Duration catchupTime;
     private final Duration cutoverTime;
     private final @Nullable Duration throttleOnLag;
-    private final Map<String, Run> runs = new LinkedHashMap<>();
+    private final Map<EngineKey, Run> runs = new LinkedHashMap<>();
     private int startCalls;
     private boolean unavailable;
 
@@ -134,7 +134,7 @@ public final class FakeEngine implements ExecutionEngine {
     public synchronized EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
         checkAvailable();
         startCalls++;
-        Run run = runs.get(key.value());
+        Run run = runs.get(key);
         if (run == null) {
             String reject = topology.rejectStart(target.keyspace(), target.shard());
             if (reject != null) {
@@ -144,7 +144,7 @@ public final class FakeEngine implements ExecutionEngine {
             run = new Run(key, target, spec, topology.rows(target.keyspace(), target.shard()), rate, clock.instant());
             run.artifacts.add("_" + spec.table() + "_new");
             run.artifacts.add("_" + spec.table() + "_triggers");
-            runs.put(key.value(), run);
+            runs.put(key, run);
         }
         return handle(run);
     }
@@ -154,7 +154,7 @@ public final class FakeEngine implements ExecutionEngine {
     }
 
     private Run run(EngineHandle handle) {
-        Run run = runs.get(handle.key().value());
+        Run run = runs.get(handle.key());
         if (run == null) {
             throw EngineException.permanent(FailureReason.RUN_LOST, "no run " + handle.key());
         }
@@ -164,7 +164,7 @@ public final class FakeEngine implements ExecutionEngine {
     @Override
     public synchronized EngineObservation observe(EngineHandle handle) {
         checkAvailable();
-        Run run = runs.get(handle.key().value());
+        Run run = runs.get(handle.key());
         if (run == null) {
             return EngineObservation.of(EnginePhase.NOT_FOUND).withMessage("no run " + handle.key());
         }
@@ -220,7 +220,7 @@ public final class FakeEngine implements ExecutionEngine {
     @Override
     public synchronized CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
         checkAvailable();
-        Run run = runs.get(key.value());
+        Run run = runs.get(key);
         if (run == null || run.artifacts.isEmpty()) {
             return CleanupReport.nothing();
         }
@@ -237,7 +237,7 @@ public final class FakeEngine implements ExecutionEngine {
     public synchronized Optional<EngineHandle> reattach(
             ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
         checkAvailable();
-        Run run = runs.get(key.value());
+        Run run = runs.get(key);
         return run == null ? Optional.empty() : Optional.of(handle(run));
     }
 
@@ -393,7 +393,7 @@ public final class FakeEngine implements ExecutionEngine {
     /** Each run's current phase, by run key, without advancing time. */
     public synchronized Map<String, EnginePhase> phases() {
         Map<String, EnginePhase> out = new HashMap<>();
-        runs.forEach((k, r) -> out.put(k, r.phase));
+        runs.forEach((k, r) -> out.put(k.value(), r.phase));
         return out;
     }
 

@@ -44,7 +44,7 @@ public final class InMemoryStateStore implements StateStore {
     private final List<Consumer<MigrationId>> watchers = new CopyOnWriteArrayList<>();
     private long writes;
 
-    private record Stored(String json, long version) {}
+    private record Stored(String json, long version, long auditSeq) {}
 
     private record LeaseRow(String owner, long token, Instant expiresAt) {}
 
@@ -65,6 +65,12 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
+    public synchronized long currentVersion(MigrationId id) {
+        Stored s = records.get(id);
+        return s == null ? -1 : s.version();
+    }
+
+    @Override
     public CreateResult create(MigrationRecord record, List<AuditEntry> entries) {
         CreateResult result;
         synchronized (this) {
@@ -73,7 +79,7 @@ public final class InMemoryStateStore implements StateStore {
                 return new CreateResult(RecordCodec.decode(record.id(), existing.json(), existing.version()), false);
             }
             checkAudit(record, 0, entries);
-            records.put(record.id(), new Stored(RecordCodec.encode(record), 1));
+            records.put(record.id(), new Stored(RecordCodec.encode(record), 1, record.auditSeq()));
             audit.put(record.id(), new ArrayList<>(entries));
             writes++;
             result = new CreateResult(record.withVersion(1), true);
@@ -108,10 +114,9 @@ public final class InMemoryStateStore implements StateStore {
                             "lease of " + fence.owner() + " on migration " + id + " expired at " + row.expiresAt(), id);
                 }
             }
-            MigrationRecord previous = RecordCodec.decode(id, current.json(), current.version());
-            checkAudit(next, previous.auditSeq(), entries);
+            checkAudit(next, current.auditSeq(), entries);
             long version = current.version() + 1;
-            records.put(id, new Stored(RecordCodec.encode(next), version));
+            records.put(id, new Stored(RecordCodec.encode(next), version, next.auditSeq()));
             audit.computeIfAbsent(id, k -> new ArrayList<>()).addAll(entries);
             writes++;
             stored = next.withVersion(version);
@@ -227,7 +232,10 @@ public final class InMemoryStateStore implements StateStore {
     /** Replaces the stored JSON of a record as is, for tests of corrupt data. */
     public synchronized void putRaw(MigrationId id, String json) {
         Stored current = records.get(id);
-        records.put(id, new Stored(json, current == null ? 1 : current.version() + 1));
+        records.put(
+                id,
+                new Stored(
+                        json, current == null ? 1 : current.version() + 1, current == null ? 0 : current.auditSeq()));
     }
 
     /** How many creates and compare-and-sets succeeded, for benchmarks and tests. */

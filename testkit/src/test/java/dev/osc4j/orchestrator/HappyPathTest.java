@@ -52,8 +52,6 @@ class HappyPathTest {
                         .containsExactly(done.spec().ddl());
             }
             AuditTrails.assertSound(osc.audit(id));
-            System.out.println(String.join(
-                    "\n", osc.audit(id).stream().map(Object::toString).toList()));
         }
     }
 }

@@ -30,7 +30,7 @@ public final class BarrierGate implements Gate {
             return GateResult.pass();
         }
         int total = context.migration().shards().size();
-        return GateResult.waitFor("barrier: " + (total - waiting.size()) + "/" + total + " shards ready; waiting for "
+        return GateResult.waitFor((total - waiting.size()) + "/" + total + " shards ready; waiting for "
                 + String.join(", ", waiting.subList(0, Math.min(4, waiting.size())))
                 + (waiting.size() > 4 ? ", ..." : ""));
     }

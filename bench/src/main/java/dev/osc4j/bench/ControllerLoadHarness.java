@@ -1,0 +1,120 @@
+package dev.osc4j.bench;
+
+import com.sun.management.OperatingSystemMXBean;
+import dev.osc4j.MigrationFilter;
+import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationRequest;
+import dev.osc4j.MigrationState;
+import dev.osc4j.MigrationSummary;
+import dev.osc4j.ProgressSink;
+import dev.osc4j.ProgressSnapshot;
+import dev.osc4j.testkit.FakeEngine;
+import dev.osc4j.testkit.FakeTopology;
+import dev.osc4j.testkit.InMemoryStateStore;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One controller with the in-memory store and the fake topology driving N migrations x S shards at a 1 s poll
+ * interval, in real time. Prints the CPU the JVM used as a share of one core, passes per second, and the heap after a
+ * full GC. Arguments: migrations (1000), shards (64), measured seconds (120).
+ */
+public final class ControllerLoadHarness {
+    private ControllerLoadHarness() {}
+
+    /** Entry point. */
+    public static void main(String[] args) throws InterruptedException {
+        int migrations = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int shards = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 120;
+        Clock clock = Clock.systemUTC();
+        // Big shards and a slow copy keep every migration in COPYING_ROWS for the whole run: the steady state.
+        FakeTopology topology = new FakeTopology(clock).addUniformKeyspace("ks", shards, 1_000_000_000L);
+        FakeEngine engine = FakeEngine.builder(topology).rowsPerSecond(1000).build();
+        InMemoryStateStore store = new InMemoryStateStore(clock);
+        AtomicLong snapshots = new AtomicLong();
+        ProgressSink counter = new ProgressSink() {
+            @Override
+            public void onProgress(ProgressSnapshot snapshot) {
+                snapshots.incrementAndGet();
+            }
+        };
+        try (MigrationOrchestrator osc = MigrationOrchestrator.builder()
+                .store(store)
+                .topology(topology)
+                .engine(engine)
+                .progressSink(counter)
+                .pollInterval(Duration.ofSeconds(1))
+                .clock(clock)
+                .build()) {
+            for (int i = 0; i < migrations; i++) {
+                osc.submit(MigrationRequest.builder()
+                        .idempotencyKey("load-" + i)
+                        .keyspace("ks")
+                        .table("t" + i)
+                        .ddl("ADD COLUMN c INT")
+                        .engine(engine.name())
+                        .requestedBy("bench")
+                        .build());
+            }
+            osc.start();
+            System.out.printf(
+                    Locale.ROOT, "submitted %d migrations x %d shards; waiting until all copy%n", migrations, shards);
+            long warmupEnd = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (copying(osc) < migrations && System.nanoTime() < warmupEnd) {
+                Thread.sleep(1000);
+            }
+            System.out.printf(
+                    Locale.ROOT, "%d/%d migrations copying; measuring %d s%n", copying(osc), migrations, seconds);
+            Thread.sleep(10_000); // let the JIT settle
+
+            OperatingSystemMXBean os = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
+            long cpu0 = os.getProcessCpuTime();
+            long wall0 = System.nanoTime();
+            long snaps0 = snapshots.get();
+            long writes0 = store.writes();
+            Thread.sleep(seconds * 1000L);
+            long cpu1 = os.getProcessCpuTime();
+            long wall1 = System.nanoTime();
+            double wallSeconds = (wall1 - wall0) / 1e9;
+            double cpuShare = (cpu1 - cpu0) / (double) (wall1 - wall0);
+            double passesPerSecond = (snapshots.get() - snaps0) / wallSeconds / migrations;
+            double writesPerSecond = (store.writes() - writes0) / wallSeconds;
+
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            System.gc();
+            Thread.sleep(500);
+            System.gc();
+            long heap = memory.getHeapMemoryUsage().getUsed();
+            System.out.printf(
+                    Locale.ROOT,
+                    "migrations=%d shards=%d measured=%.0fs cpu=%.1f%% of one core passes/s per migration=%.2f store writes/s=%.0f heap after full GC=%.0f MiB (%d processors)%n",
+                    migrations,
+                    shards,
+                    wallSeconds,
+                    cpuShare * 100,
+                    passesPerSecond,
+                    writesPerSecond,
+                    heap / 1024.0 / 1024.0,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.printf(Locale.ROOT, "still copying at the end: %d/%d%n", copying(osc), migrations);
+        }
+    }
+
+    private static long copying(MigrationOrchestrator osc) {
+        long n = 0;
+        MigrationFilter filter = MigrationFilter.all().limit(10_000);
+        List<MigrationSummary> all = osc.list(filter);
+        for (MigrationSummary s : all) {
+            if (s.state() == MigrationState.COPYING_ROWS) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

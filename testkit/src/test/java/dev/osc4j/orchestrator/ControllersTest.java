@@ -1,0 +1,159 @@
+package dev.osc4j.orchestrator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osc4j.AuditEntry;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationState;
+import dev.osc4j.internal.DefaultMigrationOrchestrator;
+import dev.osc4j.testkit.AuditTrails;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Several controllers sharing one store. */
+class ControllersTest {
+
+    /** The actors of the controller-written entries of a trail, in order, with repeats collapsed. */
+    private static List<String> ownersInOrder(List<AuditEntry> trail) {
+        List<String> owners = new ArrayList<>();
+        for (AuditEntry e : trail) {
+            if (e.kind() == AuditEntry.Kind.SUBMITTED || e.kind() == AuditEntry.Kind.DIRECTIVE) {
+                continue;
+            }
+            if (owners.isEmpty() || !owners.get(owners.size() - 1).equals(e.actor())) {
+                owners.add(e.actor());
+            }
+        }
+        return owners;
+    }
+
+    @Test
+    @DisplayName("four controllers racing on the same migrations: exactly one acts on each, each shard runs once")
+    void concurrentControllers() throws Exception {
+        World w = new World();
+        List<MigrationOrchestrator> controllers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            controllers.add(w.controller(b -> b.controllerName("racer")));
+        }
+        List<MigrationId> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(w.osc.submit(World.request("race-" + i)
+                    .table("t" + i)
+                    .ddl("ADD COLUMN note INT")
+                    .build()));
+        }
+        AtomicBoolean done = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(controllers.size());
+        try {
+            List<Future<?>> loops = new ArrayList<>();
+            for (MigrationOrchestrator c : controllers) {
+                loops.add(pool.submit(() -> {
+                    while (!done.get()) {
+                        c.reconcileNow();
+                    }
+                    return null;
+                }));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline
+                    && !ids.stream().allMatch(id -> w.osc.get(id).state() == MigrationState.COMPLETED)) {
+                w.clock.advance(Duration.ofMillis(200));
+                Thread.sleep(2);
+            }
+            done.set(true);
+            for (Future<?> f : loops) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (MigrationId id : ids) {
+            MigrationRecord r = w.osc.get(id);
+            assertThat(r.state()).as(id.value()).isEqualTo(MigrationState.COMPLETED);
+            List<AuditEntry> trail = w.osc.audit(id);
+            AuditTrails.assertSound(trail);
+            assertThat(ownersInOrder(trail)).as("one owner acted on " + id).hasSize(1);
+        }
+        assertThat(w.engine.runsStarted()).isEqualTo(3 * 4);
+        controllers.forEach(MigrationOrchestrator::close);
+    }
+
+    @Test
+    @DisplayName("when the owner dies, another controller takes over after the lease expires; the old owner is fenced")
+    void takeoverAfterLeaseExpiry() {
+        World w = new World();
+        MigrationOrchestrator a = w.controller(b -> b.controllerName("a"));
+        MigrationOrchestrator b = w.controller(bb -> bb.controllerName("b"));
+        MigrationId id = w.osc.submit(World.request("takeover").build());
+        a.reconcileNow();
+        assertThat(((DefaultMigrationOrchestrator) a).owned()).containsExactly(id);
+        w.clock.advance(Duration.ofSeconds(2));
+        a.reconcileNow();
+        MigrationRecord copying = w.osc.get(id);
+        assertThat(copying.state()).isEqualTo(MigrationState.COPYING_ROWS);
+
+        // a stops (a long GC pause, a partition): b cannot take over before the lease expires...
+        w.clock.advance(Duration.ofSeconds(10));
+        b.reconcileNow();
+        assertThat(((DefaultMigrationOrchestrator) b).owned()).isEmpty();
+        // ...and takes over after it.
+        w.clock.advance(Duration.ofSeconds(10));
+        b.reconcileNow();
+        assertThat(((DefaultMigrationOrchestrator) b).owned()).containsExactly(id);
+        long versionAfterTakeover = w.osc.get(id).version();
+
+        // a wakes up: its lease is gone, so it writes nothing and lets go.
+        a.reconcileNow();
+        assertThat(((DefaultMigrationOrchestrator) a).owned()).isEmpty();
+        List<AuditEntry> trail = w.osc.audit(id);
+        assertThat(trail.stream()
+                        .filter(e -> e.actor().equals(a.controllerId())
+                                && e.at().isAfter(w.clock.instant().minusSeconds(15))))
+                .isEmpty();
+        assertThat(w.osc.get(id).version()).isGreaterThanOrEqualTo(versionAfterTakeover);
+
+        for (int i = 0; i < 3600 && w.osc.get(id).state() != MigrationState.COMPLETED; i++) {
+            b.reconcileNow();
+            w.clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(w.osc.get(id).state()).isEqualTo(MigrationState.COMPLETED);
+        assertThat(w.engine.runsStarted()).isEqualTo(4);
+        Set<String> owners = new LinkedHashSet<>(ownersInOrder(w.osc.audit(id)));
+        assertThat(owners).containsExactly(a.controllerId(), b.controllerId());
+        AuditTrails.assertSound(w.osc.audit(id));
+    }
+
+    @Test
+    @DisplayName("the background loop drives a migration to completion in real time and close() stops it promptly")
+    void backgroundLoop() throws Exception {
+        World w = new World();
+        MigrationOrchestrator live =
+                w.controller(b -> b.pollInterval(Duration.ofMillis(20)).leaseTtl(Duration.ofSeconds(1)));
+        MigrationId id = w.osc.submit(World.request("live").build());
+        live.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && w.osc.get(id).state() != MigrationState.COMPLETED) {
+            w.clock.advance(Duration.ofSeconds(1));
+            Thread.sleep(5);
+        }
+        assertThat(w.osc.get(id).state()).isEqualTo(MigrationState.COMPLETED);
+        long start = System.nanoTime();
+        live.close();
+        live.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(Thread.getAllStackTraces().keySet().stream().map(Thread::getName))
+                .noneMatch(n -> n.equals("osc4j-controller-" + live.controllerId()));
+    }
+}
