@@ -14,6 +14,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Creates the store's tables and upgrades them in place, one numbered step at a time, recording each step in the
  * schema-version table. Steps are safe to run again after an interruption (a DDL statement that finds its object
  * already there counts as done; MySQL commits each DDL statement on its own, so a step can stop half-way). On
- * MySQL/MariaDB a named lock keeps two processes from upgrading at once; an embedded H2 database has one process.
+ * MySQL/MariaDB a named lock keeps two processes from upgrading at once; an embedded H2 database has one process, and
+ * a lock in the JVM serialises its stores.
  */
 final class SchemaMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
@@ -32,6 +34,9 @@ final class SchemaMigrator {
 
     /** How long to wait for another process that is upgrading the schema. */
     private static final int LOCK_WAIT_SECONDS = 60;
+
+    /** Serialises schema changes of H2 databases within this JVM. */
+    private static final ReentrantLock IN_PROCESS = new ReentrantLock();
 
     private final Sql sql;
 
@@ -57,6 +62,11 @@ final class SchemaMigrator {
         if (!connection.getAutoCommit()) {
             connection.setAutoCommit(true);
         }
+        // H2 has no named lock; an embedded database belongs to one process, so a lock in this JVM serialises.
+        boolean inProcess = sql.acquireSchemaLock().isEmpty();
+        if (inProcess) {
+            IN_PROCESS.lock();
+        }
         lock(connection);
         try {
             int current = version(connection);
@@ -67,7 +77,13 @@ final class SchemaMigrator {
                 apply(connection, step);
             }
         } finally {
-            unlock(connection);
+            try {
+                unlock(connection);
+            } finally {
+                if (inProcess) {
+                    IN_PROCESS.unlock();
+                }
+            }
         }
     }
 

@@ -206,11 +206,16 @@ final class Sql {
 
     /** Locks schema changes across processes where the database has a named lock; empty where it has none. */
     String acquireSchemaLock() {
-        return dialect == Dialect.MYSQL ? "SELECT GET_LOCK(CONCAT(DATABASE(), '.', ?), ?)" : "";
+        return dialect == Dialect.MYSQL ? "SELECT GET_LOCK(" + schemaLockName() + ", ?)" : "";
     }
 
     String releaseSchemaLock() {
-        return dialect == Dialect.MYSQL ? "SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.', ?))" : "";
+        return dialect == Dialect.MYSQL ? "SELECT RELEASE_LOCK(" + schemaLockName() + ")" : "";
+    }
+
+    /** Named locks are server-wide and MySQL allows 64 characters: one per database and prefix, hashed. */
+    private static String schemaLockName() {
+        return "CONCAT('osc4j.', SHA1(CONCAT(DATABASE(), '.', ?)))";
     }
 
     /** Ids of migrations after the bind parameter, for the version 2 backfill. */

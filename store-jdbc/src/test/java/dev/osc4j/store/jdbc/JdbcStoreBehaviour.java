@@ -122,6 +122,31 @@ abstract class JdbcStoreBehaviour {
     }
 
     @Test
+    @DisplayName("controllers starting at once on an empty database all get the schema, and each step is recorded once")
+    void concurrentSchemaCreation() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<Integer>> builds = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                builds.add(pool.submit(() -> {
+                    go.await();
+                    try (JdbcStateStore store = store()) {
+                        return store.list(MigrationFilter.all()).size();
+                    }
+                }));
+            }
+            go.countDown();
+            for (java.util.concurrent.Future<Integer> build : builds) {
+                assertThat(build.get(60, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(schemaVersions()).containsExactly(1, 2);
+    }
+
+    @Test
     @DisplayName("a schema newer than the code is refused with STORE_SCHEMA, and nothing is changed")
     void newerSchemaRefused() throws Exception {
         try (JdbcStateStore store = store()) {
