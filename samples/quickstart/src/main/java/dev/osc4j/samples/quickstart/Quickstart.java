@@ -6,28 +6,60 @@ import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.spi.StateStore;
+import dev.osc4j.store.jdbc.JdbcStateStore;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Runs a 4-shard online schema change on the testkit's fake topology and prints every transition and live progress
  * per shard and for the keyspace. Halfway through the copy, one shard's replicas lag for a few seconds and osc4j
  * throttles that shard. Exits 0 once the migration is COMPLETED, 1 otherwise.
+ *
+ * <p>The state lives in the embedded default store, an H2 database file, so a quickstart that is killed and run again
+ * resumes the same migration where it was. Options:
+ *
+ * <ul>
+ *   <li>{@code --data=DIR}: where the state is kept (default {@code osc4j-quickstart} in the temporary directory)
+ *   <li>{@code --fresh}: forget the state of earlier runs first
+ *   <li>{@code --store=memory}: keep the state in memory instead (nothing survives the process)
+ * </ul>
  */
 public final class Quickstart {
     private Quickstart() {}
 
     /** Entry point. */
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws InterruptedException, IOException {
         PrintStream out = System.out;
-        Clock clock = Clock.systemUTC();
+        Path data = Path.of(System.getProperty("java.io.tmpdir"), "osc4j-quickstart");
+        boolean fresh = false;
+        boolean memory = false;
+        for (String arg : args) {
+            if (arg.startsWith("--data=")) {
+                data = Path.of(arg.substring("--data=".length()));
+            } else if (arg.equals("--fresh")) {
+                fresh = true;
+            } else if (arg.equals("--store=memory")) {
+                memory = true;
+            } else if (!arg.equals("--store=h2")) {
+                System.err.println("unknown option '" + arg + "'; options: --data=DIR --fresh --store=h2|memory");
+                System.exit(2);
+            }
+        }
+        if (fresh) {
+            deleteState(data);
+        }
+        ReplayClock clock = new ReplayClock(Clock.systemUTC());
 
         // 1. The world: a keyspace of four shards of unequal size (the fake stands in for your MySQL servers).
         Map<String, Long> rows = new LinkedHashMap<>();
@@ -36,22 +68,39 @@ public final class Quickstart {
         rows.put("80-c0", 400_000L);
         rows.put("c0-", 200_000L);
         FakeTopology topology = new FakeTopology(clock).addKeyspace("commerce", rows);
-        FakeEngine engine = FakeEngine.builder(topology).rowsPerSecond(120_000).build();
-        StateStore store = new InMemoryStateStore(clock);
-        ConsoleProgress console = new ConsoleProgress(out);
+        FakeEngine fake = FakeEngine.builder(topology).rowsPerSecond(120_000).build();
 
-        // 2. The orchestrator: a store, a topology probe and an engine.
-        try (MigrationOrchestrator osc = MigrationOrchestrator.builder()
-                .store(store)
-                .topology(topology)
-                .engine(engine)
-                .progressSink(console)
-                .pollInterval(Duration.ofMillis(250))
-                .clock(clock)
-                .build()) {
+        // 2. The store: the embedded default keeps everything in one H2 file; the engine's runs outlive the process.
+        StateStore store;
+        JournaledEngine engine;
+        if (memory) {
+            store = new InMemoryStateStore(clock);
+            engine = JournaledEngine.inMemory(fake, topology, clock);
+        } else {
+            Files.createDirectories(data);
+            store = JdbcStateStore.h2File(data.resolve("osc4j"));
+            engine = JournaledEngine.open(fake, topology, clock, data.resolve("engine-journal.tsv"), store);
+            out.println("osc4j quickstart: state in " + data.toAbsolutePath() + " (run with --fresh to start over)");
+        }
+        ConsoleProgress console = new ConsoleProgress(out);
+        boolean completed;
+
+        // 3. The orchestrator: a store, a topology probe and an engine.
+        try (store;
+                MigrationOrchestrator osc = MigrationOrchestrator.builder()
+                        .store(store)
+                        .topology(topology)
+                        .engine(engine)
+                        .progressSink(console)
+                        .pollInterval(Duration.ofMillis(250))
+                        // A killed quickstart's lease expires 3 s later by the database clock; then the next run takes
+                        // over.
+                        .leaseTtl(Duration.ofSeconds(3))
+                        .clock(clock)
+                        .build()) {
             osc.start();
 
-            // 3. The change, submitted idempotently.
+            // 4. The change, submitted idempotently: a second run finds the same migration and resumes it.
             MigrationId id = osc.submit(MigrationRequest.builder()
                     .idempotencyKey("quickstart-orders-add-note")
                     .keyspace("commerce")
@@ -60,24 +109,28 @@ public final class Quickstart {
                     .engine(engine.name())
                     .requestedBy("quickstart")
                     .build());
-            out.println("osc4j quickstart: migration " + id + " submitted; 4 shards, 2,600,000 rows");
+            MigrationRecord submitted = osc.get(id);
+            if (submitted.auditSeq() > 1) {
+                out.println("osc4j quickstart: resuming migration " + id + ", " + submitted.state() + " after "
+                        + submitted.auditSeq() + " audit entries");
+            } else {
+                out.println("osc4j quickstart: migration " + id + " submitted; 4 shards, 2,600,000 rows");
+            }
 
             Instant deadline = clock.instant().plus(Duration.ofMinutes(2));
-            boolean lagInjected = false;
             MigrationRecord r = osc.get(id);
             while (!r.state().isTerminal()
                     && r.state() != MigrationState.FAILED
                     && clock.instant().isBefore(deadline)) {
                 Thread.sleep(1000);
                 r = osc.get(id);
-                if (!lagInjected
+                if (!engine.lagInjected()
                         && r.state() == MigrationState.COPYING_ROWS
-                        && engine.phases().size() == 4
+                        && fake.phases().size() == 4
                         && topology.rows("commerce", "c0-") > 0
                         && r.shards().get(0).progress().percent() > 20) {
                     out.println("  -- injecting 12s of replica lag on shard 40-80 (threshold 10s) --");
-                    topology.lagSpike("commerce", "40-80", Duration.ofSeconds(12), Duration.ofSeconds(4));
-                    lagInjected = true;
+                    engine.lagSpike("commerce", "40-80", Duration.ofSeconds(12), Duration.ofSeconds(4));
                 }
                 console.render();
             }
@@ -89,8 +142,23 @@ public final class Quickstart {
                             .filter(s -> !topology.appliedDdl("commerce", s).isEmpty())
                             .count()
                     + "/4 shards");
-            if (r.state() != MigrationState.COMPLETED) {
-                System.exit(1);
+            completed = r.state() == MigrationState.COMPLETED;
+        }
+        if (!completed) {
+            System.exit(1);
+        }
+    }
+
+    private static void deleteState(Path data) throws IOException {
+        if (!Files.isDirectory(data)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(data)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.startsWith("osc4j.") || name.equals("engine-journal.tsv")) {
+                    Files.delete(file);
+                }
             }
         }
     }

@@ -1,0 +1,298 @@
+package dev.osc4j.bench.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.osc4j.AuditEntry;
+import dev.osc4j.Controls;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationPolicy;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.MigrationState;
+import dev.osc4j.ShardRecord;
+import dev.osc4j.ShardTarget;
+import dev.osc4j.Transitions;
+import dev.osc4j.spi.Lease;
+import dev.osc4j.spi.RecordCodec;
+import dev.osc4j.store.jdbc.JdbcStateStore;
+import dev.osc4j.testkit.LocalMariaDb;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * What a committed transition costs in the JDBC store, next to a bare {@code UPDATE ... WHERE version = ?} of the same
+ * JSON on the same database in the same run. A transition is a {@link JdbcStateStore#compareAndSet} of a 4-shard record
+ * with one audit entry, fenced by a lease (fence check, versioned update, audit insert, in one transaction); the bare
+ * update is one auto-committed statement. Runs on a local MariaDB (started from the Debian binaries, through HikariCP
+ * and Connector/J) and on an H2 file (the embedded default), single-threaded for latency and with several threads on
+ * separate migrations for throughput.
+ *
+ * <p>Arguments: transitions per measurement (default 3000), threads for the throughput run (default 4), and which
+ * databases ({@code mariadb,h2}).
+ */
+public final class JdbcStoreBenchmark {
+    private static final Map<MigrationState, MigrationState> NEXT = Map.of(
+            MigrationState.QUEUED, MigrationState.INITIALIZING,
+            MigrationState.INITIALIZING, MigrationState.FAILED,
+            MigrationState.FAILED, MigrationState.QUEUED);
+
+    private final Clock clock = Clock.systemUTC();
+
+    private JdbcStoreBenchmark() {}
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        int transitions = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        List<String> databases = Arrays.asList((args.length > 2 ? args[2] : "mariadb,h2").split(","));
+        JdbcStoreBenchmark bench = new JdbcStoreBenchmark();
+        System.out.printf(
+                Locale.ROOT,
+                "%-8s %-34s %8s %10s %10s %10s%n",
+                "database",
+                "operation",
+                "threads",
+                "per second",
+                "p50 ms",
+                "p99 ms");
+        if (databases.contains("mariadb")) {
+            try (LocalMariaDb server = LocalMariaDb.start()) {
+                server.createDatabase("bench");
+                HikariConfig config = new HikariConfig();
+                config.setJdbcUrl(server.jdbcUrl("bench"));
+                config.setUsername(server.user());
+                config.setPassword(server.password());
+                config.setMaximumPoolSize(threads + 2);
+                try (HikariDataSource pool = new HikariDataSource(config)) {
+                    bench.run("mariadb", pool, "LONGTEXT", transitions, threads);
+                }
+            }
+        }
+        if (databases.contains("h2")) {
+            Path directory = Files.createTempDirectory("osc4j-bench-h2");
+            Path file = directory.resolve("osc4j");
+            // The same URL the embedded default uses, so the bare update pays the same durability as the store.
+            JdbcConnectionPool pool =
+                    JdbcConnectionPool.create("jdbc:h2:file:" + file + ";LOCK_TIMEOUT=10000;WRITE_DELAY=0", "sa", "");
+            try {
+                bench.run("h2", pool, "CHARACTER VARYING(1000000)", transitions, threads);
+            } finally {
+                pool.dispose();
+                try (var files = Files.list(directory)) {
+                    for (Path p : (Iterable<Path>) files::iterator) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+                Files.deleteIfExists(directory);
+            }
+        }
+    }
+
+    private void run(String database, DataSource dataSource, String textType, int transitions, int threads)
+            throws Exception {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE bench_bare (id VARCHAR(64) NOT NULL PRIMARY KEY, version BIGINT NOT NULL, doc "
+                    + textType + " NOT NULL)");
+        }
+        try (JdbcStateStore store = JdbcStateStore.builder(dataSource).build()) {
+            // Warm up both paths (JIT, statement caches, buffer pool), then measure them alternately, twice.
+            bare(dataSource, "warmup", Math.max(200, transitions / 5));
+            transitions(store, "warmup", Math.max(200, transitions / 5));
+            for (int round = 1; round <= 2; round++) {
+                print(database, "bare UPDATE ... WHERE version = ?", 1, bare(dataSource, "bare-" + round, transitions));
+                print(
+                        database,
+                        "store transition (CAS+audit+fence)",
+                        1,
+                        transitions(store, "cas-" + round, transitions));
+            }
+            print(
+                    database,
+                    "bare UPDATE ... WHERE version = ?",
+                    threads,
+                    parallel(threads, i -> bare(dataSource, "bare-parallel-" + i, transitions / threads)));
+            print(
+                    database,
+                    "store transition (CAS+audit+fence)",
+                    threads,
+                    parallel(threads, i -> transitions(store, "cas-parallel-" + i, transitions / threads)));
+        }
+    }
+
+    /** Latencies (ns) and the wall time of a run. */
+    @SuppressWarnings("ArrayRecordComponent") // a private carrier of measurements, never compared or hashed
+    private record Result(long[] latencies, long wallNanos) {}
+
+    @FunctionalInterface
+    private interface Task {
+        Result run(int index) throws Exception;
+    }
+
+    private static Result parallel(int threads, Task task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            long start = System.nanoTime();
+            List<Future<Result>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> task.run(index)));
+            }
+            List<long[]> all = new ArrayList<>();
+            int total = 0;
+            for (Future<Result> f : futures) {
+                long[] l = f.get().latencies();
+                all.add(l);
+                total += l.length;
+            }
+            long wall = System.nanoTime() - start;
+            long[] merged = new long[total];
+            int at = 0;
+            for (long[] l : all) {
+                System.arraycopy(l, 0, merged, at, l.length);
+                at += l.length;
+            }
+            return new Result(merged, wall);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One migration moved through {@code n} fenced transitions, each with one audit entry. */
+    private Result transitions(JdbcStateStore store, String key, int n) {
+        MigrationRecord r = record(key);
+        r = store.create(r, List.of(submitted(r))).record();
+        Lease lease =
+                store.tryAcquire(r.id(), "bench-" + key, Duration.ofMinutes(10)).orElseThrow();
+        long[] latencies = new long[n];
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            MigrationState to = NEXT.getOrDefault(r.state(), MigrationState.QUEUED);
+            long seq = r.auditSeq() + 1;
+            Instant now = clock.instant();
+            MigrationRecord next = r.with(to, r.attempt(), r.shards(), r.controls(), r.directives(), seq, null, now);
+            AuditEntry entry = new AuditEntry(
+                    r.id(),
+                    seq,
+                    now,
+                    "bench",
+                    AuditEntry.Kind.TRANSITION,
+                    null,
+                    r.state(),
+                    to,
+                    Transitions.find(r.state(), to).orElseThrow().trigger(),
+                    "step-" + seq,
+                    "benchmark");
+            long t0 = System.nanoTime();
+            r = store.compareAndSet(next, r.version(), lease, List.of(entry));
+            latencies[i] = System.nanoTime() - t0;
+        }
+        return new Result(latencies, System.nanoTime() - start);
+    }
+
+    /** One row moved through {@code n} versions by a bare auto-committed UPDATE carrying the same JSON. */
+    private Result bare(DataSource dataSource, String key, int n) throws SQLException {
+        MigrationRecord r = record(key);
+        String json = RecordCodec.encode(r);
+        String id = r.id().value();
+        long[] latencies = new long[n];
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement insert = c.prepareStatement("INSERT INTO bench_bare VALUES (?, 1, ?)")) {
+            insert.setString(1, id);
+            insert.setString(2, json);
+            insert.executeUpdate();
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            // A connection per statement, as the store borrows one per operation.
+            try (Connection each = dataSource.getConnection();
+                    PreparedStatement update = each.prepareStatement(
+                            "UPDATE bench_bare SET version = ?, doc = ? WHERE id = ? AND version = ?")) {
+                update.setLong(1, i + 2L);
+                update.setString(2, json);
+                update.setString(3, id);
+                update.setLong(4, i + 1L);
+                if (update.executeUpdate() != 1) {
+                    throw new IllegalStateException("bare update lost its row");
+                }
+            }
+            latencies[i] = System.nanoTime() - t0;
+        }
+        return new Result(latencies, System.nanoTime() - start);
+    }
+
+    private static void print(String database, String operation, int threads, Result result) {
+        long[] sorted = result.latencies().clone();
+        Arrays.sort(sorted);
+        double perSecond = sorted.length / (result.wallNanos() / 1e9);
+        System.out.printf(
+                Locale.ROOT,
+                "%-8s %-34s %8d %10.0f %10.3f %10.3f%n",
+                database,
+                operation,
+                threads,
+                perSecond,
+                sorted[sorted.length / 2] / 1e6,
+                sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] / 1e6);
+    }
+
+    private MigrationRecord record(String key) {
+        Instant now = clock.instant();
+        List<ShardRecord> shards = new ArrayList<>();
+        for (String shard : List.of("-40", "40-80", "80-c0", "c0-")) {
+            shards.add(ShardRecord.queued(new ShardTarget("commerce", shard, "commerce", null), now));
+        }
+        return new MigrationRecord(
+                MigrationRecord.SCHEMA_VERSION,
+                MigrationId.forIdempotencyKey(key),
+                0,
+                key,
+                "fp-" + key,
+                new MigrationSpec(
+                        "commerce", "orders", "ADD COLUMN note VARCHAR(255) NULL", "fake", Map.of(), List.of()),
+                MigrationPolicy.defaults(),
+                "bench",
+                MigrationState.QUEUED,
+                1,
+                shards,
+                Controls.NONE,
+                Map.of(),
+                1,
+                null,
+                now,
+                now);
+    }
+
+    private static AuditEntry submitted(MigrationRecord r) {
+        return new AuditEntry(
+                r.id(),
+                1,
+                r.createdAt(),
+                "bench",
+                AuditEntry.Kind.SUBMITTED,
+                null,
+                null,
+                MigrationState.QUEUED,
+                null,
+                "submit",
+                "created");
+    }
+}

@@ -1,0 +1,379 @@
+package dev.osc4j.store.jdbc;
+
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every SQL statement of the JDBC store, and every difference between the databases it runs on (MySQL 8 and MariaDB
+ * 10.6+ through one dialect, H2 2.x through the other): column types, the database clock in UTC, locking reads, the
+ * named lock around schema changes and the vendor error codes. Nothing else in the store writes SQL.
+ *
+ * <p>Table and index names are the configured prefix followed by a fixed name; the prefix is validated by the
+ * builder to be a plain identifier, so concatenating it is safe. Every value goes through a bind parameter.
+ */
+final class Sql {
+
+    /** The databases the store knows; MySQL and MariaDB share one dialect. */
+    enum Dialect {
+        MYSQL,
+        H2
+    }
+
+    /** Transient MySQL/MariaDB errors: the same statement may succeed when tried again. */
+    private static final Set<Integer> MYSQL_TRANSIENT = Set.of(
+            1213, // ER_LOCK_DEADLOCK: the transaction was rolled back
+            1205, // ER_LOCK_WAIT_TIMEOUT
+            1040, // ER_CON_COUNT_ERROR: too many connections
+            1053, // ER_SERVER_SHUTDOWN: shutdown in progress
+            1077, // ER_NORMAL_SHUTDOWN
+            1078, // ER_GOT_SIGNAL
+            1079, // ER_SHUTDOWN_COMPLETE
+            1152, // ER_ABORTING_CONNECTION
+            1158, // ER_NET_READ_ERROR
+            1159, // ER_NET_READ_INTERRUPTED
+            1160, // ER_NET_ERROR_ON_WRITE
+            1161, // ER_NET_WRITE_INTERRUPTED
+            1290, // ER_OPTION_PREVENTS_STATEMENT: --read-only, as on a primary being demoted in a failover
+            1792, // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+            1836, // ER_READ_ONLY_MODE
+            1927, // ER_CONNECTION_KILLED (MariaDB)
+            2002, // CR_CONNECTION_ERROR
+            2003, // CR_CONN_HOST_ERROR
+            2006, // CR_SERVER_GONE_ERROR
+            2013, // CR_SERVER_LOST
+            4031); // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
+
+    /** Transient H2 errors. */
+    private static final Set<Integer> H2_TRANSIENT = Set.of(
+            40001, // DEADLOCK_1
+            50200, // LOCK_TIMEOUT_1
+            90131, // CONCURRENT_UPDATE_1
+            90067); // CONNECTION_BROKEN_1
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+    private final Dialect dialect;
+    private final String prefix;
+
+    final String migrations;
+    final String audit;
+    final String leases;
+    final String schemaVersion;
+
+    Sql(Dialect dialect, String prefix) {
+        this.dialect = dialect;
+        this.prefix = prefix;
+        this.migrations = prefix + "migrations";
+        this.audit = prefix + "audit";
+        this.leases = prefix + "leases";
+        this.schemaVersion = prefix + "schema_version";
+    }
+
+    Dialect dialect() {
+        return dialect;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Time: leases expire by the database's clock, in UTC, never by a controller's.
+
+    /** The database's current time in UTC as a timestamp without zone, to microseconds. */
+    private String nowUtc() {
+        return switch (dialect) {
+            case MYSQL -> "UTC_TIMESTAMP(6)";
+            case H2 -> "CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP(6))";
+        };
+    }
+
+    /** The database's current time in UTC plus a number of microseconds given as the next bind parameter. */
+    private String nowUtcPlusMicros() {
+        return switch (dialect) {
+            case MYSQL -> "DATE_ADD(UTC_TIMESTAMP(6), INTERVAL ? MICROSECOND)";
+            case H2 -> "DATEADD(MICROSECOND, ?, " + nowUtc() + ")";
+        };
+    }
+
+    /** Appended to a SELECT to lock the rows it reads against writers, while letting other readers of it share. */
+    private String sharedLock() {
+        return switch (dialect) {
+            case MYSQL -> " LOCK IN SHARE MODE";
+            // H2 has no shared row lock; an exclusive one is correct, only less concurrent.
+            case H2 -> " FOR UPDATE";
+        };
+    }
+
+    /**
+     * A point in time as a bind value for a timestamp column: a UTC string with microseconds, which every dialect
+     * converts exactly. (Connector/J reads MariaDB 10's version as 5.5.5 and would drop the fraction of a
+     * {@code LocalDateTime}.)
+     */
+    static String time(Instant instant) {
+        return TIME.format(LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Schema
+
+    /**
+     * JSON columns. H2 keeps strings inline up to its limit of a million characters; its CLOBs live in a separate
+     * store that fails ("streamStoreId is null") when a row is read while another transaction replaces it.
+     */
+    private String textType() {
+        return dialect == Dialect.MYSQL ? "LONGTEXT" : "CHARACTER VARYING(1000000)";
+    }
+
+    private String timeType() {
+        return dialect == Dialect.MYSQL ? "DATETIME(6)" : "TIMESTAMP(6)";
+    }
+
+    /** Binary collation: ids order as {@link dev.osc4j.MigrationId#compareTo} does, case-sensitively. */
+    private String tableOptions() {
+        return dialect == Dialect.MYSQL ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "";
+    }
+
+    private String createIndex(String name, String table, String columns) {
+        // MySQL 8 has no CREATE INDEX IF NOT EXISTS; the migrator treats "exists" as done there.
+        String ifNotExists = dialect == Dialect.H2 ? "IF NOT EXISTS " : "";
+        return "CREATE INDEX " + ifNotExists + prefix + name + " ON " + table + " (" + columns + ")";
+    }
+
+    private String addColumn(String table, String definition) {
+        String ifNotExists = dialect == Dialect.H2 ? "IF NOT EXISTS " : "";
+        return "ALTER TABLE " + table + " ADD COLUMN " + ifNotExists + definition;
+    }
+
+    /** Version 1: the schema-version table, migrations with their version column, the audit log and leases. */
+    List<String> schemaV1() {
+        return List.of(
+                "CREATE TABLE IF NOT EXISTS " + schemaVersion + " ("
+                        + "version INT NOT NULL PRIMARY KEY, "
+                        + "description VARCHAR(200) NOT NULL, "
+                        + "installed_at " + timeType() + " NOT NULL)" + tableOptions(),
+                "CREATE TABLE IF NOT EXISTS " + migrations + " ("
+                        + "id VARCHAR(64) NOT NULL PRIMARY KEY, "
+                        + "version BIGINT NOT NULL, "
+                        + "keyspace_name VARCHAR(64) NOT NULL, "
+                        + "table_name VARCHAR(64) NOT NULL, "
+                        + "engine VARCHAR(64) NOT NULL, "
+                        + "state VARCHAR(32) NOT NULL, "
+                        + "attempt INT NOT NULL, "
+                        + "audit_seq BIGINT NOT NULL, "
+                        + "record_json " + textType() + " NOT NULL, "
+                        + "created_at " + timeType() + " NOT NULL, "
+                        + "updated_at " + timeType() + " NOT NULL)" + tableOptions(),
+                // list(active) and list(active in a keyspace), both ordered by id.
+                createIndex("migrations_state", migrations, "state, id"),
+                createIndex("migrations_keyspace", migrations, "keyspace_name, state, id"),
+                "CREATE TABLE IF NOT EXISTS " + audit + " ("
+                        + "migration_id VARCHAR(64) NOT NULL, "
+                        + "seq BIGINT NOT NULL, "
+                        + "kind VARCHAR(16) NOT NULL, "
+                        + "written_at " + timeType() + " NOT NULL, "
+                        + "entry_json " + textType() + " NOT NULL, "
+                        + "PRIMARY KEY (migration_id, seq))" + tableOptions(),
+                // One row per migration that ever had a lease; it keeps the last token after release or expiry.
+                "CREATE TABLE IF NOT EXISTS " + leases + " ("
+                        + "migration_id VARCHAR(64) NOT NULL PRIMARY KEY, "
+                        + "owner VARCHAR(191) NULL, "
+                        + "token BIGINT NOT NULL, "
+                        + "expires_at " + timeType() + " NULL)" + tableOptions(),
+                // renew(owner): every live lease of one owner.
+                createIndex("leases_owner", leases, "owner, expires_at"));
+    }
+
+    /** Version 2: the summary columns a dashboard lists without reading any record's JSON. */
+    List<String> schemaV2() {
+        return List.of(
+                addColumn(migrations, "shard_count INT DEFAULT 0 NOT NULL"),
+                addColumn(migrations, "progress_percent DOUBLE DEFAULT 0 NOT NULL"),
+                addColumn(migrations, "eta_ms BIGINT NULL"),
+                addColumn(migrations, "paused BOOLEAN DEFAULT FALSE NOT NULL"));
+    }
+
+    String selectSchemaVersion() {
+        return "SELECT MAX(version) FROM " + schemaVersion;
+    }
+
+    String insertSchemaVersion() {
+        return "INSERT INTO " + schemaVersion + " (version, description, installed_at) VALUES (?, ?, " + nowUtc() + ")";
+    }
+
+    /** Locks schema changes across processes where the database has a named lock; empty where it has none. */
+    String acquireSchemaLock() {
+        return dialect == Dialect.MYSQL ? "SELECT GET_LOCK(" + schemaLockName() + ", ?)" : "";
+    }
+
+    String releaseSchemaLock() {
+        return dialect == Dialect.MYSQL ? "SELECT RELEASE_LOCK(" + schemaLockName() + ")" : "";
+    }
+
+    /** Named locks are server-wide and MySQL allows 64 characters: one per database and prefix, hashed. */
+    private static String schemaLockName() {
+        return "CONCAT('osc4j.', SHA1(CONCAT(DATABASE(), '.', ?)))";
+    }
+
+    /** Ids of migrations after the bind parameter, for the version 2 backfill. */
+    String selectIdsForBackfill() {
+        return "SELECT id, version, record_json FROM " + migrations + " WHERE id > ? ORDER BY id LIMIT 100";
+    }
+
+    String backfillSummary() {
+        return "UPDATE " + migrations + " SET shard_count = ?, progress_percent = ?, eta_ms = ?, paused = ? "
+                + "WHERE id = ? AND version = ?";
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Migrations
+
+    String selectRecord() {
+        return "SELECT version, record_json FROM " + migrations + " WHERE id = ?";
+    }
+
+    /** The row as it is now, locked against writers (also waits for a write in flight to end). */
+    String selectRecordLocked() {
+        return "SELECT version, audit_seq, record_json FROM " + migrations + " WHERE id = ? FOR UPDATE";
+    }
+
+    String insertRecord() {
+        return "INSERT INTO " + migrations + " (id, version, keyspace_name, table_name, engine, state, attempt, "
+                + "audit_seq, record_json, created_at, updated_at, shard_count, progress_percent, eta_ms, paused) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    }
+
+    /** The compare-and-set: version and audit position must both be what the writer read. */
+    String updateRecord() {
+        return "UPDATE " + migrations + " SET version = ?, state = ?, attempt = ?, audit_seq = ?, record_json = ?, "
+                + "updated_at = ?, shard_count = ?, progress_percent = ?, eta_ms = ?, paused = ? "
+                + "WHERE id = ? AND version = ? AND audit_seq = ?";
+    }
+
+    String listSummaries(int states, boolean keyspace, boolean after) {
+        StringBuilder sql = new StringBuilder("SELECT id, keyspace_name, table_name, engine, state, attempt, "
+                + "shard_count, progress_percent, eta_ms, paused, updated_at FROM " + migrations + " WHERE 1 = 1");
+        if (states > 0) {
+            sql.append(" AND state IN (").append("?, ".repeat(states - 1)).append("?)");
+        }
+        if (keyspace) {
+            sql.append(" AND keyspace_name = ?");
+        }
+        if (after) {
+            sql.append(" AND id > ?");
+        }
+        return sql.append(" ORDER BY id LIMIT ?").toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Audit
+
+    /** Inserts {@code rows} audit entries in one statement (5 parameters each). */
+    String insertAudit(int rows) {
+        return "INSERT INTO " + audit + " (migration_id, seq, kind, written_at, entry_json) VALUES "
+                + "(?, ?, ?, ?, ?), ".repeat(rows - 1) + "(?, ?, ?, ?, ?)";
+    }
+
+    String selectAudit() {
+        return "SELECT entry_json FROM " + audit + " WHERE migration_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+    }
+
+    String selectAuditEntryLocked() {
+        return "SELECT entry_json FROM " + audit + " WHERE migration_id = ? AND seq = ?" + sharedLock();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Leases
+
+    /** The fence of a write: is (owner, token) the migration's lease, and unexpired by the database clock? */
+    String selectFence() {
+        return "SELECT owner, token, CASE WHEN expires_at > " + nowUtc() + " THEN 1 ELSE 0 END, expires_at FROM "
+                + leases + " WHERE migration_id = ?" + sharedLock();
+    }
+
+    String selectLeaseForUpdate() {
+        return "SELECT owner, token, CASE WHEN expires_at > " + nowUtc() + " THEN 1 ELSE 0 END, expires_at FROM "
+                + leases + " WHERE migration_id = ? FOR UPDATE";
+    }
+
+    String insertLease() {
+        return "INSERT INTO " + leases + " (migration_id, owner, token, expires_at) VALUES (?, ?, 1, "
+                + nowUtcPlusMicros() + ")";
+    }
+
+    /** A new grant: the token grows by one, never reused. */
+    String grantLease() {
+        return "UPDATE " + leases + " SET owner = ?, token = token + 1, expires_at = " + nowUtcPlusMicros()
+                + " WHERE migration_id = ?";
+    }
+
+    String selectLease() {
+        return "SELECT token, expires_at FROM " + leases + " WHERE migration_id = ?";
+    }
+
+    String renewLeases() {
+        return "UPDATE " + leases + " SET expires_at = " + nowUtcPlusMicros() + " WHERE owner = ? AND expires_at > "
+                + nowUtc();
+    }
+
+    String selectLiveLeases() {
+        return "SELECT migration_id, token, expires_at FROM " + leases + " WHERE owner = ? AND expires_at > " + nowUtc()
+                + " ORDER BY migration_id";
+    }
+
+    /** Releases a grant; the row stays, with its token, so the next grant's token is greater. */
+    String releaseLease() {
+        return "UPDATE " + leases + " SET owner = NULL, expires_at = NULL "
+                + "WHERE migration_id = ? AND owner = ? AND token = ?";
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Errors
+
+    /** Whether trying again may succeed: a deadlock, a lock wait timeout, a lost or refused connection, failover. */
+    boolean isTransient(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if (state != null && (state.startsWith("08") || state.equals("40001") || state.equals("HYT00"))) {
+                    return true;
+                }
+                Set<Integer> codes = dialect == Dialect.MYSQL ? MYSQL_TRANSIENT : H2_TRANSIENT;
+                if (codes.contains(s.getErrorCode())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A primary key already holds the value. */
+    boolean isDuplicateKey(SQLException e) {
+        return dialect == Dialect.MYSQL ? e.getErrorCode() == 1062 : e.getErrorCode() == 23505;
+    }
+
+    /** A table or column the statement names does not exist: the schema is missing or damaged. */
+    boolean isMissingSchema(SQLException e) {
+        int code = e.getErrorCode();
+        return switch (dialect) {
+            case MYSQL -> code == 1146 || code == 1054; // ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR
+            // TABLE_OR_VIEW_NOT_FOUND_1, ..._WITH_CANDIDATES_2, ..._DATABASE_EMPTY_1, COLUMN_NOT_FOUND_1
+            case H2 -> code == 42102 || code == 42103 || code == 42104 || code == 42122;
+        };
+    }
+
+    /** A schema change found its object already there (a previous run was interrupted after it). */
+    boolean isAlreadyExists(SQLException e) {
+        int code = e.getErrorCode();
+        return switch (dialect) {
+            case MYSQL -> code == 1050 || code == 1060 || code == 1061;
+            case H2 -> code == 42101 || code == 42121 || code == 42111;
+        };
+    }
+}
