@@ -3,25 +3,16 @@ package dev.osc4j.orchestrator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.AuditEntry;
-import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
-import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
-import dev.osc4j.MigrationSummary;
-import dev.osc4j.ShardTarget;
-import dev.osc4j.spi.CleanupReport;
-import dev.osc4j.spi.CreateResult;
-import dev.osc4j.spi.EngineCapabilities;
-import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
-import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.ExecutionEngine;
-import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.CrashInjection;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
@@ -30,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -48,175 +38,6 @@ class CrashPointSweepTest {
     private static final Duration LEASE_TTL = Duration.ofSeconds(15);
     private static final String KEYSPACE = "commerce";
 
-    /** A crash: an Error, so nothing in the controller catches it, as with a process kill. */
-    static final class SimulatedCrash extends Error {
-        private static final long serialVersionUID = 1L;
-
-        SimulatedCrash(String where) {
-            super("simulated crash " + where);
-        }
-    }
-
-    /** Counts events and throws once when the count reaches the chosen point. */
-    static final class CrashPoint {
-        final String kind;
-        final int at;
-        int count;
-        boolean fired;
-
-        CrashPoint(String kind, int at) {
-            this.kind = kind;
-            this.at = at;
-        }
-
-        void tick(String what) {
-            count++;
-            if (!fired && count == at) {
-                fired = true;
-                throw new SimulatedCrash(kind + " #" + at + " (" + what + ")");
-            }
-        }
-    }
-
-    /** Crashes right after the n-th successful write. */
-    static final class CrashingStore implements StateStore {
-        final StateStore delegate;
-        final CrashPoint point;
-
-        CrashingStore(StateStore delegate, CrashPoint point) {
-            this.delegate = delegate;
-            this.point = point;
-        }
-
-        @Override
-        public Optional<MigrationRecord> read(MigrationId id) {
-            return delegate.read(id);
-        }
-
-        @Override
-        public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
-            CreateResult r = delegate.create(record, audit);
-            if (r.created()) {
-                point.tick("after create");
-            }
-            return r;
-        }
-
-        @Override
-        public MigrationRecord compareAndSet(
-                MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
-            MigrationRecord r = delegate.compareAndSet(next, expectedVersion, fence, audit);
-            point.tick(
-                    "after write of " + audit.stream().map(AuditEntry::stepId).toList());
-            return r;
-        }
-
-        @Override
-        public List<MigrationSummary> list(MigrationFilter filter) {
-            return delegate.list(filter);
-        }
-
-        @Override
-        public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
-            return delegate.audit(id, afterSeq, limit);
-        }
-
-        @Override
-        public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
-            return delegate.tryAcquire(id, owner, ttl);
-        }
-
-        @Override
-        public List<Lease> renew(String owner, Duration ttl) {
-            return delegate.renew(owner, ttl);
-        }
-
-        @Override
-        public void release(Lease lease) {
-            delegate.release(lease);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
-    }
-
-    /** Crashes right before the n-th side effect, or right after it (before its outcome is recorded). */
-    static final class CrashingEngine implements ExecutionEngine {
-        final ExecutionEngine delegate;
-        final CrashPoint point;
-        final CrashPoint after;
-
-        CrashingEngine(ExecutionEngine delegate, CrashPoint point, CrashPoint after) {
-            this.delegate = delegate;
-            this.point = point;
-            this.after = after;
-        }
-
-        private <T> T effect(String what, java.util.function.Supplier<T> action) {
-            point.tick("before " + what);
-            T result = action.get();
-            after.tick("after " + what);
-            return result;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public EngineCapabilities capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return effect("start " + key, () -> delegate.start(target, spec, key));
-        }
-
-        @Override
-        public EngineObservation observe(EngineHandle handle) {
-            return delegate.observe(handle);
-        }
-
-        @Override
-        public void releaseCutover(EngineHandle handle) {
-            effect("release " + handle.key(), () -> {
-                delegate.releaseCutover(handle);
-                return handle;
-            });
-        }
-
-        @Override
-        public void throttle(EngineHandle handle, double ratio) {
-            effect("throttle " + handle.key(), () -> {
-                delegate.throttle(handle, ratio);
-                return handle;
-            });
-        }
-
-        @Override
-        public void cancel(EngineHandle handle) {
-            effect("cancel " + handle.key(), () -> {
-                delegate.cancel(handle);
-                return handle;
-            });
-        }
-
-        @Override
-        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return effect("cleanup " + key, () -> delegate.cleanup(target, spec, key));
-        }
-
-        @Override
-        public Optional<EngineHandle> reattach(
-                ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
-            return delegate.reattach(target, spec, key, recorded);
-        }
-    }
-
     /** The scenarios swept: a plain run, and a run whose shard fails at 40% and is retried. */
     enum Scenario {
         HAPPY_PATH,
@@ -232,11 +53,11 @@ class CrashPointSweepTest {
             topology.failAt(KEYSPACE, "40-80", 40);
         }
         FakeEngine fake = FakeEngine.on(topology);
-        CrashPoint writes = new CrashPoint("write", "write".equals(crashKind) ? crashAt : -1);
-        CrashPoint effects = new CrashPoint("effect", "effect".equals(crashKind) ? crashAt : -1);
-        CrashPoint afterEffects = new CrashPoint("after-effect", "after-effect".equals(crashKind) ? crashAt : -1);
-        StateStore store = new CrashingStore(new InMemoryStateStore(clock), writes);
-        ExecutionEngine engine = new CrashingEngine(fake, effects, afterEffects);
+        CrashInjection.Point writes = point("write", crashKind, crashAt);
+        CrashInjection.Point effects = point("effect", crashKind, crashAt);
+        CrashInjection.Point afterEffects = point("after-effect", crashKind, crashAt);
+        StateStore store = CrashInjection.crashAfterWrite(new InMemoryStateStore(clock), writes);
+        ExecutionEngine engine = CrashInjection.crashAroundEffects(fake, effects, afterEffects);
         MigrationRequest request = MigrationRequest.builder()
                 .idempotencyKey("sweep")
                 .keyspace(KEYSPACE)
@@ -262,7 +83,7 @@ class CrashPointSweepTest {
                 }
                 osc.reconcileNow();
                 clock.advance(Duration.ofSeconds(1));
-            } catch (SimulatedCrash crash) {
+            } catch (CrashInjection.SimulatedCrash crash) {
                 crashes++;
                 // The process died: no close(), no lease release. A new controller starts once the lease expired.
                 osc = controller(store, topology, engine, clock);
@@ -293,7 +114,11 @@ class CrashPointSweepTest {
         assertThat(AuditTrails.problems(trail)).as(where).isEmpty();
         List<Long> seqs = trail.stream().map(AuditEntry::seq).toList();
         assertThat(seqs).as(where).doesNotHaveDuplicates();
-        return new int[] {writes.count, effects.count};
+        return new int[] {writes.count(), effects.count()};
+    }
+
+    private static CrashInjection.Point point(String kind, @Nullable String crashKind, int at) {
+        return kind.equals(crashKind) ? CrashInjection.at(at) : CrashInjection.never();
     }
 
     private static MigrationOrchestrator controller(

@@ -4,24 +4,13 @@ import static dev.osc4j.engine.vitess.VitessFixture.KS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.AuditEntry;
-import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRecord;
-import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
-import dev.osc4j.MigrationSummary;
-import dev.osc4j.ShardTarget;
-import dev.osc4j.spi.CleanupReport;
-import dev.osc4j.spi.CreateResult;
-import dev.osc4j.spi.EngineCapabilities;
-import dev.osc4j.spi.EngineHandle;
-import dev.osc4j.spi.EngineKey;
-import dev.osc4j.spi.EngineObservation;
-import dev.osc4j.spi.ExecutionEngine;
-import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.CrashInjection;
 import dev.osc4j.testkit.vitess.FakeVtgate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -46,157 +33,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class VitessCrashPointSweepTest {
     private static final Duration LEASE_TTL = Duration.ofSeconds(15);
-
-    /** A crash: an Error, so nothing in the controller catches it, as with a process kill. */
-    static final class SimulatedCrash extends Error {
-        private static final long serialVersionUID = 1L;
-
-        SimulatedCrash(String where) {
-            super("simulated crash " + where);
-        }
-    }
-
-    /** Counts events and throws once when the count reaches the chosen point. */
-    static final class CrashPoint {
-        final int at;
-        int count;
-
-        CrashPoint(int at) {
-            this.at = at;
-        }
-
-        void tick(String what) {
-            count++;
-            if (count == at) {
-                throw new SimulatedCrash("at #" + at + " (" + what + ")");
-            }
-        }
-    }
-
-    /** A store that crashes right after its n-th successful write. */
-    record CrashingStore(StateStore delegate, CrashPoint point) implements StateStore {
-        @Override
-        public Optional<MigrationRecord> read(MigrationId id) {
-            return delegate.read(id);
-        }
-
-        @Override
-        public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
-            CreateResult r = delegate.create(record, audit);
-            if (r.created()) {
-                point.tick("after create");
-            }
-            return r;
-        }
-
-        @Override
-        public MigrationRecord compareAndSet(
-                MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
-            MigrationRecord r = delegate.compareAndSet(next, expectedVersion, fence, audit);
-            point.tick("after a write");
-            return r;
-        }
-
-        @Override
-        public List<MigrationSummary> list(MigrationFilter filter) {
-            return delegate.list(filter);
-        }
-
-        @Override
-        public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
-            return delegate.audit(id, afterSeq, limit);
-        }
-
-        @Override
-        public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
-            return delegate.tryAcquire(id, owner, ttl);
-        }
-
-        @Override
-        public List<Lease> renew(String owner, Duration ttl) {
-            return delegate.renew(owner, ttl);
-        }
-
-        @Override
-        public void release(Lease lease) {
-            delegate.release(lease);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
-    }
-
-    /** An engine that crashes right before its n-th side effect, or right after it (its outcome unrecorded). */
-    record CrashingEngine(ExecutionEngine delegate, CrashPoint before, CrashPoint after) implements ExecutionEngine {
-        private <T> T effect(String what, Supplier<T> action) {
-            before.tick("before " + what);
-            T result = action.get();
-            after.tick("after " + what);
-            return result;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public EngineCapabilities capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public void validate(MigrationSpec spec) {
-            delegate.validate(spec);
-        }
-
-        @Override
-        public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return effect("start " + key, () -> delegate.start(target, spec, key));
-        }
-
-        @Override
-        public EngineObservation observe(EngineHandle handle) {
-            return delegate.observe(handle);
-        }
-
-        @Override
-        public void releaseCutover(EngineHandle handle) {
-            effect("release " + handle.key(), () -> {
-                delegate.releaseCutover(handle);
-                return handle;
-            });
-        }
-
-        @Override
-        public void throttle(EngineHandle handle, double ratio) {
-            effect("throttle " + handle.key(), () -> {
-                delegate.throttle(handle, ratio);
-                return handle;
-            });
-        }
-
-        @Override
-        public void cancel(EngineHandle handle) {
-            effect("cancel " + handle.key(), () -> {
-                delegate.cancel(handle);
-                return handle;
-            });
-        }
-
-        @Override
-        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return effect("cleanup " + key, () -> delegate.cleanup(target, spec, key));
-        }
-
-        @Override
-        public Optional<EngineHandle> reattach(
-                ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
-            return delegate.reattach(target, spec, key, recorded);
-        }
-    }
 
     /** The scenarios swept. */
     enum Scenario {
@@ -226,10 +62,10 @@ class VitessCrashPointSweepTest {
             if (scenario == Scenario.PARTIAL_SUBMISSION) {
                 f.topology.rejectStart(KS, "80-c0", "vttablet: rpc error: code = FailedPrecondition desc = refused");
             }
-            CrashPoint writes = new CrashPoint("write".equals(kind) ? at : -1);
-            CrashPoint before = new CrashPoint("effect".equals(kind) ? at : -1);
-            CrashPoint after = new CrashPoint("after-effect".equals(kind) ? at : -1);
-            StateStore store = new CrashingStore(f.store, writes);
+            CrashInjection.Point writes = point("write", kind, at);
+            CrashInjection.Point before = point("effect", kind, at);
+            CrashInjection.Point after = point("after-effect", kind, at);
+            StateStore store = CrashInjection.crashAfterWrite(f.store, writes);
             MigrationOrchestrator osc = controller(f, store, before, after);
             MigrationId id = null;
             int crashes = 0;
@@ -248,7 +84,7 @@ class VitessCrashPointSweepTest {
                     }
                     osc.reconcileNow();
                     f.clock.advance(Duration.ofSeconds(1));
-                } catch (SimulatedCrash crash) {
+                } catch (CrashInjection.SimulatedCrash crash) {
                     crashes++;
                     // The process died: no close, no lease release; a new one starts once the lease expired.
                     osc = controller(f, store, before, after);
@@ -278,16 +114,20 @@ class VitessCrashPointSweepTest {
             }
             List<AuditEntry> trail = osc.audit(submitted);
             assertThat(AuditTrails.problems(trail)).as(where).isEmpty();
-            return new int[] {writes.count, before.count, after.count};
+            return new int[] {writes.count(), before.count(), after.count()};
         }
     }
 
+    private static CrashInjection.Point point(String kind, @Nullable String crashKind, int at) {
+        return kind.equals(crashKind) ? CrashInjection.at(at) : CrashInjection.never();
+    }
+
     private static MigrationOrchestrator controller(
-            VitessFixture f, StateStore store, CrashPoint before, CrashPoint after) {
+            VitessFixture f, StateStore store, CrashInjection.Point before, CrashInjection.Point after) {
         return MigrationOrchestrator.builder()
                 .store(store)
                 .topology(f.probe())
-                .engine(new CrashingEngine(f.engine(), before, after))
+                .engine(CrashInjection.crashAroundEffects(f.engine(), before, after))
                 .clock(f.clock)
                 .leaseTtl(LEASE_TTL)
                 .build();
