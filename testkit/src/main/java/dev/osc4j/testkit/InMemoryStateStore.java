@@ -44,7 +44,12 @@ public final class InMemoryStateStore implements StateStore {
     private final List<Consumer<MigrationId>> watchers = new CopyOnWriteArrayList<>();
     private long writes;
 
-    private record Stored(String json, long version, long auditSeq) {}
+    /** The stored form, with the summary computed when written, so listing decodes nothing. */
+    private record Stored(
+            String json,
+            long version,
+            long auditSeq,
+            @Nullable MigrationSummary summary) {}
 
     private record LeaseRow(String owner, long token, Instant expiresAt) {}
 
@@ -79,7 +84,7 @@ public final class InMemoryStateStore implements StateStore {
                 return new CreateResult(RecordCodec.decode(record.id(), existing.json(), existing.version()), false);
             }
             checkAudit(record, 0, entries);
-            records.put(record.id(), new Stored(RecordCodec.encode(record), 1, record.auditSeq()));
+            records.put(record.id(), stored(record, 1));
             audit.put(record.id(), new ArrayList<>(entries));
             writes++;
             result = new CreateResult(record.withVersion(1), true);
@@ -116,7 +121,7 @@ public final class InMemoryStateStore implements StateStore {
             }
             checkAudit(next, current.auditSeq(), entries);
             long version = current.version() + 1;
-            records.put(id, new Stored(RecordCodec.encode(next), version, next.auditSeq()));
+            records.put(id, stored(next, version));
             audit.computeIfAbsent(id, k -> new ArrayList<>()).addAll(entries);
             writes++;
             stored = next.withVersion(version);
@@ -141,20 +146,28 @@ public final class InMemoryStateStore implements StateStore {
         }
     }
 
+    private static Stored stored(MigrationRecord record, long version) {
+        MigrationRecord versioned = record.withVersion(version);
+        return new Stored(RecordCodec.encode(record), version, record.auditSeq(), MigrationSummary.of(versioned));
+    }
+
     @Override
     public synchronized List<MigrationSummary> list(MigrationFilter filter) {
         List<MigrationSummary> out = new ArrayList<>();
         for (Map.Entry<MigrationId, Stored> e : records.entrySet()) {
-            MigrationRecord r;
-            try {
-                r = RecordCodec.decode(
-                        e.getKey(), e.getValue().json(), e.getValue().version());
-            } catch (StoreException ex) {
-                LOG.error("skipping unreadable migration {} in list: {}", e.getKey(), ex.getMessage());
-                continue;
+            MigrationSummary summary = e.getValue().summary();
+            if (summary == null) {
+                // Planted raw JSON (putRaw): the summary must come from decoding it, which may fail.
+                try {
+                    summary = MigrationSummary.of(RecordCodec.decode(
+                            e.getKey(), e.getValue().json(), e.getValue().version()));
+                } catch (StoreException ex) {
+                    LOG.error("skipping unreadable migration {} in list: {}", e.getKey(), ex.getMessage());
+                    continue;
+                }
             }
-            if (filter.matches(r.id(), r.spec().keyspace(), r.state())) {
-                out.add(MigrationSummary.of(r));
+            if (filter.matches(summary.id(), summary.keyspace(), summary.state())) {
+                out.add(summary);
                 if (out.size() >= filter.limit()) {
                     break;
                 }
@@ -235,7 +248,10 @@ public final class InMemoryStateStore implements StateStore {
         records.put(
                 id,
                 new Stored(
-                        json, current == null ? 1 : current.version() + 1, current == null ? 0 : current.auditSeq()));
+                        json,
+                        current == null ? 1 : current.version() + 1,
+                        current == null ? 0 : current.auditSeq(),
+                        null));
     }
 
     /** How many creates and compare-and-sets succeeded, for benchmarks and tests. */
