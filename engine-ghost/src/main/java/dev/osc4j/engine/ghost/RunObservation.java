@@ -174,7 +174,10 @@ record RunObservation(
             return FailureReason.ENGINE_CONFIGURATION; // the flag parser refused the command line
         }
         String e = errors.toLowerCase(Locale.ROOT);
-        if (e.contains("you have an error in your sql syntax") || e.contains("error 1064")) {
+        if (e.contains("unable to alter ghost table") // gh-ost's own words when the server refused the ALTER
+                || e.contains("you have an error in your sql syntax")
+                || e.contains("error 1064")
+                || e.contains("alter statement seems to rename the table")) {
             return FailureReason.INVALID_DDL;
         }
         if (e.contains("no primary nor unique key") || e.contains("no shared unique key")) {

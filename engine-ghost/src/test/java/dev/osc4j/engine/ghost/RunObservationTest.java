@@ -186,6 +186,7 @@ class RunObservationTest {
             delimiter = '|',
             value = {
                 "1|Error 1064 (42000): You have an error in your SQL syntax|INVALID_DDL",
+                "1|Unable to ALTER ghost table, see further error details. Bailing out; Error 4161 (HY000): Unknown data type: 'X'|INVALID_DDL",
                 "1|Cannot find table `d`.`t`!|TABLE_NOT_FOUND",
                 "1|Error 1146 (42S02): Table 'd.t' doesn't exist|TABLE_NOT_FOUND",
                 "1|No PRIMARY nor UNIQUE key found in table! Bailing out|NO_UNIQUE_KEY",
