@@ -255,6 +255,70 @@ class GhostEngineIT {
     }
 
     @Test
+    @DisplayName("a hung gh-ost keeps answering its socket with gh-ost's replies, and still takes panic")
+    void socketRepliesAndHang() throws Exception {
+        Path hanging = GhostFixture.installFake(
+                "engine-hang", GhostFixture.fast().hangAtPercent(20).build());
+        try {
+            String schema = "eng_hang";
+            createTable(db, schema, "orders", 5000);
+            GhostEngine engine = engine(hanging, "work-hang");
+            ShardTarget target = GhostFixture.target(db, "ks", "s1", schema);
+            MigrationSpec spec = spec(ALTER, Map.of("chunk-size", "250"));
+            EngineKey key = key("hang");
+            EngineHandle handle = engine.start(target, spec, key);
+            await(engine, handle, LONG, o -> o.rowsCopied() >= 1000);
+            GhostFixture.sleep(Duration.ofMillis(500));
+            long hungAt = engine.observe(handle).rowsCopied();
+            GhostFixture.sleep(Duration.ofSeconds(1));
+            EngineObservation hung = engine.observe(handle);
+            assertThat(hung.rowsCopied()).isEqualTo(hungAt);
+            assertThat(hung.phase()).isEqualTo(EnginePhase.COPYING);
+
+            Path socket = Path.of(handle.attribute("socket", ""));
+            Duration t = Duration.ofSeconds(10);
+            String sup = SocketClient.send(socket, "sup", t);
+            assertThat(sup.lines())
+                    .singleElement()
+                    .satisfies(l -> assertThat(GhostOutputParser.parseStatus(l).rowsCopied())
+                            .isEqualTo(hungAt));
+            String status = SocketClient.send(socket, "status", t);
+            assertThat(status)
+                    .startsWith("# Migrating `eng_hang`.`orders`; Ghost table is `eng_hang`.`_orders_gho`\n")
+                    .contains("# chunk-size: 250; max-lag-millis: 1500ms; dml-batch-size: 10;")
+                    .contains("# postpone-cut-over-flag-file: "
+                            + engine.runDirectory(key).resolve("postpone-cut-over.flag") + " [set]\n")
+                    .contains("# Serving on unix socket: " + socket + "\n");
+            assertThat(GhostOutputParser.lastStatus(status.lines().toList())).isNotNull();
+            assertThat(SocketClient.send(socket, "unpostpone", t))
+                    .isEqualTo("You may only invoke this when gh-ost is actively postponing migration. At this time it"
+                            + " is not.\n");
+            assertThat(SocketClient.send(socket, "frobnicate", t)).isEqualTo("Unknown command: frobnicate\n");
+            assertThat(SocketClient.send(socket, "chunk-size=?", t)).isEqualTo("250\n");
+            assertThat(SocketClient.send(socket, "chunk-size=abc", t))
+                    .isEqualTo("strconv.Atoi: parsing \"abc\": invalid syntax\n");
+            assertThat(SocketClient.send(socket, "throttle", t))
+                    .startsWith(
+                            "# Note: you may only throttle for as long as your binary logs are not purged\n# Migrating")
+                    .contains("State: throttled, commanded by user; ETA: ");
+            assertThat(SocketClient.send(socket, "no-throttle", t)).contains("State: migrating; ETA: ");
+            assertThat(SocketClient.send(socket, "coordinates", t)).matches("mysql-bin\\.\\d+:\\d+\n");
+            assertThat(SocketClient.send(socket, "help", t)).startsWith("available commands:\n");
+
+            engine.cancel(handle);
+            EngineObservation cancelled = await(engine, handle, LONG, o -> o.phase() == EnginePhase.CANCELLED);
+            assertThat(cancelled.message()).contains("panic");
+            assertThat(socket)
+                    .as("panic leaves the socket behind, as gh-ost does")
+                    .exists();
+            assertThat(engine.cleanup(target, spec, key).dropped()).contains("socket " + socket);
+            assertThat(tables(db, schema)).containsExactly("orders");
+        } finally {
+            FakeGhost.killAll(hanging);
+        }
+    }
+
+    @Test
     @DisplayName("an ALTER MariaDB refuses is FAILED with INVALID_DDL and the server's error")
     void invalidDdl() throws Exception {
         String schema = "eng_badddl";
