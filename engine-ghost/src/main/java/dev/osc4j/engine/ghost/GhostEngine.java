@@ -257,7 +257,8 @@ public final class GhostEngine implements ExecutionEngine {
                 : primary;
     }
 
-    private List<String> arguments(
+    /** gh-ost's command line for a run (without the executable); package-private for tests. */
+    List<String> arguments(
             RunDirectory run,
             ShardTarget target,
             MigrationSpec spec,
