@@ -644,9 +644,13 @@ public final class GhostEngine implements ExecutionEngine {
             String table = facts.getOrDefault("table", spec.table());
             List<ProcessHandle> others = GhostProcesses.othersMigrating(run, host, port, schema, table);
             if (!others.isEmpty()) {
-                throw EngineException.transientFailure(
+                throw new EngineException(
+                        FailureReason.ENGINE_FAILED,
+                        true,
                         "another gh-ost (pid " + others.get(0).pid() + ") is migrating " + schema + "." + table + " on "
                                 + host + ":" + port + "; its tables share the names, so cleanup waits",
+                        key.migrationId(),
+                        key.shard(),
                         null);
             }
             List<String> dropped = new ArrayList<>();
@@ -713,7 +717,13 @@ public final class GhostEngine implements ExecutionEngine {
         }
         p.destroyForcibly();
         if (!GhostProcesses.awaitExit(p, Duration.ofSeconds(5))) {
-            throw EngineException.transientFailure("gh-ost pid " + p.pid() + " of " + key + " does not stop", null);
+            throw new EngineException(
+                    FailureReason.ENGINE_FAILED,
+                    true,
+                    "gh-ost pid " + p.pid() + " of " + key + " does not stop",
+                    key.migrationId(),
+                    key.shard(),
+                    null);
         }
     }
 
