@@ -55,6 +55,10 @@ record RunObservation(
         EnginePhase phase = phase();
         EngineObservation obs =
                 progress(new EngineObservation(phase, 0, -1, null, false, null, null, null, null, null));
+        if (phase == EnginePhase.STARTING && obs.rowsCopied() == 0) {
+            // Before gh-ost counts, its status says "Copy: 0/0 100.0%; ... ETA: due": nothing is known yet.
+            obs = new EngineObservation(phase, 0, -1, null, false, null, obs.replicaLag(), null, null, null);
+        }
         return obs.withMessage(describe(phase));
     }
 

@@ -116,6 +116,13 @@ class GhostEngineIT {
         assertThat(engine.start(target, spec, key).attribute("pid", "?")).isEqualTo(handle.attribute("pid", "-"));
         assertThat(launches(fast, schema)).isEqualTo(1);
 
+        List<String> stdout = Files.readAllLines(engine.runDirectory(key).resolve("stdout.log"));
+        assertThat(stdout).anySatisfy(l -> assertThat(l).startsWith("# Migrating `eng_life`.`orders`; Ghost table is"));
+        assertThat(stdout).last().isEqualTo("# Done");
+        assertThat(stdout.stream().filter(GhostOutputParser::looksLikeStatus))
+                .as("every status line the fake printed is in gh-ost's format")
+                .hasSizeGreaterThan(3)
+                .allSatisfy(GhostOutputParser::parseStatus);
         HookEvents.Recorded events = HookEvents.read(engine.runDirectory(key).resolve("events.jsonl"));
         assertThat(events.seen())
                 .containsSubsequence(

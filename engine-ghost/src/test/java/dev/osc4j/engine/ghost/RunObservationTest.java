@@ -81,6 +81,12 @@ class RunObservationTest {
         assertThat(alive(status(0, 100, "counting rows", 0, "0.01", "N/A"), events("validated"), false)
                         .phase())
                 .isEqualTo(EnginePhase.STARTING);
+        EngineObservation beforeCount = alive(status(0, 0, "migrating", 0, "0.01", "due"), events("validated"), false);
+        assertThat(beforeCount.phase()).isEqualTo(EnginePhase.STARTING);
+        assertThat(beforeCount.rowsTotal())
+                .as("'Copy: 0/0 100.0%' before counting means unknown")
+                .isEqualTo(-1);
+        assertThat(beforeCount.engineEta()).isNull();
     }
 
     @Test
