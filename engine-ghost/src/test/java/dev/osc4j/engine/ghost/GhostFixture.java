@@ -69,6 +69,9 @@ final class GhostFixture {
                 throw new UncheckedIOException(e);
             }
             home = h;
+            Path dir = h;
+            Thread cleanup = new Thread(() -> deleteTree(dir), "osc4j-ghost-it-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
         }
         return h;
     }
@@ -213,6 +216,20 @@ final class GhostFixture {
             }
         }
         return out;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a leftover test directory under /tmp is only untidy
+                }
+            });
+        } catch (IOException e) {
+            // best effort, as above
+        }
     }
 
     static void sleep(Duration d) {
