@@ -1,0 +1,81 @@
+package dev.osc4j.engine.ghost;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Drops the tables a gh-ost run leaves on failure, and only those: {@code _<table>_gho}, {@code _<table>_ghc},
+ * {@code _<table>_del}, {@code _<table>_ghk} (see {@link GhostTables}).
+ *
+ * <p>One case needs care: a two-step cut-over that died between its two renames leaves no table under the original
+ * name, the original data in {@code _del} and the complete new copy in {@code _gho}. Dropping either would lose data,
+ * so when the original table is missing, only the changelog and checkpoint tables are dropped and the report says
+ * what to rename back.
+ */
+final class ArtifactCleaner {
+    private ArtifactCleaner() {}
+
+    /**
+     * What was found and done.
+     *
+     * @param dropped qualified names of the tables dropped
+     * @param notes what an operator should know
+     */
+    record Result(List<String> dropped, List<String> notes) {}
+
+    static Result drop(Connection connection, String schema, String table) throws SQLException {
+        GhostTables names = GhostTables.of(table);
+        Set<String> present = existing(connection, schema, table, names);
+        java.util.ArrayList<String> dropped = new java.util.ArrayList<>();
+        java.util.ArrayList<String> notes = new java.util.ArrayList<>();
+        boolean originalPresent = present.contains(table);
+        for (String artifact : names.all()) {
+            if (!present.contains(artifact)) {
+                continue;
+            }
+            boolean holdsData = artifact.equals(names.ghost()) || artifact.equals(names.old());
+            if (!originalPresent && holdsData) {
+                notes.add("kept " + qualified(schema, artifact) + ": " + qualified(schema, table)
+                        + " is missing (a cut-over stopped between its renames?); rename "
+                        + qualified(schema, names.old()) + " back to " + qualified(schema, table)
+                        + " or " + qualified(schema, names.ghost()) + " forward, then clean up again");
+                continue;
+            }
+            try (Statement s = connection.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + qualified(schema, artifact));
+            }
+            dropped.add(qualified(schema, artifact));
+        }
+        return new Result(List.copyOf(dropped), List.copyOf(notes));
+    }
+
+    private static Set<String> existing(Connection connection, String schema, String table, GhostTables names)
+            throws SQLException {
+        Set<String> found = new HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?, ?, ?, ?)")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            int i = 3;
+            for (String n : names.all()) {
+                ps.setString(i++, n);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        }
+        return found;
+    }
+
+    static String qualified(String schema, String table) {
+        return "`" + schema.replace("`", "``") + "`.`" + table.replace("`", "``") + "`";
+    }
+}

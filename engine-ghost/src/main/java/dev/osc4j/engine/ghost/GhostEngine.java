@@ -1,0 +1,925 @@
+package dev.osc4j.engine.ghost;
+
+import dev.osc4j.Endpoint;
+import dev.osc4j.EngineException;
+import dev.osc4j.FailureReason;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.ShardTarget;
+import dev.osc4j.engine.ghost.GhostOutputParser.Status;
+import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.EngineCapabilities;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
+import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.spi.EnginePhase;
+import dev.osc4j.spi.ExecutionEngine;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link ExecutionEngine} that runs <a href="https://github.com/github/gh-ost">gh-ost</a> (1.1.x) for each shard and
+ * steers it through its socket, flag files and hooks.
+ *
+ * <pre>{@code
+ * GhostEngine engine = GhostEngine.builder()
+ *     .executable(Path.of("/usr/local/bin/gh-ost"))
+ *     .credentials(target -> new GhostCredentials("osc", vault.password("osc")))
+ *     .workDirectory(Path.of("/var/lib/osc4j/gh-ost"))
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Runs.</b> Each {@link EngineKey} gets a directory under the work directory, named from the key, holding the
+ * {@code --conf} file with the credentials (mode 0600: the password never appears on a command line), the socket
+ * ({@code --serve-socket-file}), the flag files ({@code --postpone-cut-over-flag-file}, always set so the cut-over waits
+ * for osc4j's barrier, {@code --panic-flag-file}, {@code --throttle-flag-file}), the hooks ({@code --hooks-path}) and
+ * gh-ost's output. gh-ost runs detached, in a session of its own, under a small shell wrapper that records its pid and
+ * exit code there, so it outlives a controller crash and any controller finds it again. {@link #start} is idempotent on
+ * the key: a run that exists is adopted, never started twice. Each run gets its own {@code --replica-server-id}, derived
+ * from the key.
+ *
+ * <p><b>Observing.</b> Three sources, reconciled: the socket's {@code sup} answer (else the last status line gh-ost
+ * printed), the events the engine's hooks record (startup, validated, before-row-copy, row-copy-complete,
+ * begin-postponed, status, success, failure), and the process itself (alive, or its exit code and last error lines).
+ *
+ * <p><b>Steering.</b> {@link #releaseCutover} deletes the postpone flag file and sends {@code unpostpone};
+ * {@link #throttle} sends {@code throttle}/{@code no-throttle} and sets or clears the run's throttle flag file (which
+ * also works before the socket is up): gh-ost has no partial throttle, so any ratio above 0 pauses the copy
+ * ({@link EngineCapabilities#throttleRatio()} is false). {@link #cancel} sends {@code panic} and creates the panic flag
+ * file. {@link #setChunkSize} and {@link #setMaxLagMillis} change a running copy. {@link #cleanup} stops the run if it
+ * still runs and drops exactly {@code _<table>_gho}, {@code _<table>_ghc}, {@code _<table>_del} and
+ * {@code _<table>_ghk} (names cut to 64 characters as gh-ost cuts them) and the stale socket; nothing else.
+ *
+ * <p><b>Options.</b> A migration may set the gh-ost flags on an allow-list as engine options of the same name
+ * ({@code chunk-size}, {@code max-lag-millis}, {@code throttle-control-replicas}, {@code cut-over}, ...), plus
+ * {@code mode} ({@code allow-on-master}, the default; {@code replica}; {@code migrate-on-replica};
+ * {@code test-on-replica}) and {@code inspect-host} ({@code host:port} of the replica for the replica modes; per shard
+ * as {@code inspect-host.<shard>}). Anything else is refused by {@link #validate} naming the option.
+ *
+ * <p>The engine starts no thread; every call does its work on the caller's thread and returns.
+ */
+public final class GhostEngine implements ExecutionEngine {
+    /** The engine's name, which requests use to choose it. */
+    public static final String NAME = "gh-ost";
+    /** The executable used unless the builder names another: {@code gh-ost} on the {@code PATH}. */
+    public static final Path DEFAULT_EXECUTABLE = Path.of("gh-ost");
+    /** How long a socket command may take. */
+    public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(5);
+    /** How long {@code --version} and {@code --check-flag} may take. */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(60);
+    /** How long {@link #cleanup} waits for a run it stops to exit, after {@code panic} and again after SIGTERM. */
+    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(15);
+    /** How long {@link #start} waits for the wrapper to record gh-ost's pid. */
+    public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofSeconds(15);
+    /** JDBC properties {@link #cleanup} connects with unless the builder says otherwise. */
+    public static final Map<String, String> DEFAULT_JDBC_PROPERTIES =
+            Map.of("sslMode", "PREFERRED", "connectTimeout", "10000", "socketTimeout", "600000");
+
+    private static final Logger LOG = LoggerFactory.getLogger(GhostEngine.class);
+    private static final EngineCapabilities CAPABILITIES = new EngineCapabilities(true, false, true, false, false);
+    /** Flags the engine uses only when the gh-ost at hand has them. */
+    private static final List<String> OPTIONAL_FLAGS = List.of("initially-drop-socket-file", "hooks-hint", "verbose");
+
+    private static final Pattern PASSWORD_FIELD = Pattern.compile("(?i)(password\\s*[:=]\\s*)[^\\s,}\\]]+");
+    private static final String RUN_FILE = "run.properties";
+
+    private final GhostExecutable executable;
+    private final GhostCredentialsProvider credentials;
+    private final Path workDirectory;
+    private final Map<String, String> defaults;
+    private final Clock clock;
+    private final Map<String, String> environment;
+    private final Map<String, String> jdbcProperties;
+    private final Duration socketTimeout;
+    private final Duration stopTimeout;
+    private final Duration launchTimeout;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    private GhostEngine(Builder b, GhostCredentialsProvider credentials) {
+        this.executable = new GhostExecutable(b.executable, b.environment, b.probeTimeout);
+        this.credentials = credentials;
+        this.workDirectory = b.workDirectory.toAbsolutePath().normalize();
+        this.defaults = Map.copyOf(b.defaults);
+        this.clock = b.clock;
+        this.environment = Map.copyOf(b.environment);
+        this.jdbcProperties = Map.copyOf(b.jdbcProperties);
+        this.socketTimeout = b.socketTimeout;
+        this.stopTimeout = b.stopTimeout;
+        this.launchTimeout = b.launchTimeout;
+    }
+
+    /** Starts configuring an engine; {@link Builder#credentials} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Postponed cut-over and reattach: yes; partial throttle ratios, retry in place, applied positions: no. */
+    @Override
+    public EngineCapabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    /**
+     * Checks the migration's engine options against the allow-list, merged over the engine's defaults.
+     *
+     * @throws InvalidRequestException naming the first option that is unknown, managed by the engine, or invalid
+     */
+    @Override
+    public void validate(MigrationSpec spec) {
+        GhostOptions.resolve(defaults, spec.engineOptions());
+    }
+
+    /** The directory of the run with {@code key}: its logs, events, and the files gh-ost works with. */
+    public Path runDirectory(EngineKey key) {
+        return RunDirectory.of(workDirectory, key).path();
+    }
+
+    @Override
+    public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        GhostOptions options = options(spec);
+        Endpoint primary = target.primary();
+        if (primary == null) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    "gh-ost connects to MySQL directly, but the topology gave no primary for shard " + target.shard());
+        }
+        synchronized (lock(key)) {
+            RunDirectory run = RunDirectory.of(workDirectory, key);
+            if (run.exists()) {
+                String recorded = run.recordedKey();
+                if (recorded != null && !recorded.strip().equals(key.value())) {
+                    throw EngineException.permanent(
+                            FailureReason.ENGINE_CONFIGURATION,
+                            "run directory " + run + " belongs to " + recorded.strip() + ", not " + key.value());
+                }
+                if (run.launched() || GhostProcesses.find(run).isPresent()) {
+                    LOG.info("gh-ost run {} already exists in {}: adopting it", key, run);
+                    return handle(key, run);
+                }
+            }
+            Endpoint connect = connectEndpoint(options, target, primary);
+            String version = executable.version();
+            List<String> arguments = arguments(run, target, spec, key, options, connect, primary);
+            List<String> unknown = executable.unsupported(arguments);
+            List<String> missing = new ArrayList<>();
+            for (String flag : unknown) {
+                if (OPTIONAL_FLAGS.contains(flag)) {
+                    arguments.removeIf(a -> GhostExecutable.flagName(a).equals(flag));
+                } else {
+                    missing.add("--" + flag);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw EngineException.permanent(
+                        FailureReason.ENGINE_CONFIGURATION,
+                        "gh-ost " + version + " at " + executable.path() + " does not support " + missing
+                                + "; use gh-ost 1.1.x or drop the options that need them");
+            }
+            GhostCredentials account = credentialsFor(target);
+            prepare(run, key, target, spec, options, version, primary, connect, account);
+            List<String> command = new ArrayList<>();
+            command.add(executable.path().toString());
+            command.addAll(arguments);
+            try {
+                Long pid = GhostProcesses.launch(run, command, environment, launchTimeout);
+                LOG.info(
+                        "started gh-ost {} for {} on {}.{} at {} (pid {}, run {})",
+                        version,
+                        key,
+                        target.schema(),
+                        spec.table(),
+                        connect,
+                        pid,
+                        run);
+            } catch (IOException e) {
+                throw EngineException.transientFailure("cannot start gh-ost for " + key + ": " + e.getMessage(), e);
+            }
+            return handle(key, run);
+        }
+    }
+
+    private GhostOptions options(MigrationSpec spec) {
+        try {
+            return GhostOptions.resolve(defaults, spec.engineOptions());
+        } catch (InvalidRequestException e) {
+            throw EngineException.permanent(FailureReason.ENGINE_CONFIGURATION, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static Endpoint connectEndpoint(GhostOptions options, ShardTarget target, Endpoint primary) {
+        if (options.mode() == GhostOptions.Mode.ALLOW_ON_MASTER) {
+            return primary;
+        }
+        Endpoint replica = options.inspectHost(target.shard());
+        if (replica == null) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    "engine option mode=" + options.mode().value + " needs inspect-host (or inspect-host."
+                            + target.shard().toLowerCase(Locale.ROOT) + ") for shard " + target.shard());
+        }
+        return replica;
+    }
+
+    /** Where gh-ost creates its tables: the primary, or the replica itself in the on-replica modes. */
+    private static Endpoint applierEndpoint(GhostOptions options, Endpoint primary, Endpoint connect) {
+        return options.mode() == GhostOptions.Mode.MIGRATE_ON_REPLICA
+                        || options.mode() == GhostOptions.Mode.TEST_ON_REPLICA
+                ? connect
+                : primary;
+    }
+
+    /** gh-ost's command line for a run (without the executable); package-private for tests. */
+    List<String> arguments(
+            RunDirectory run,
+            ShardTarget target,
+            MigrationSpec spec,
+            EngineKey key,
+            GhostOptions options,
+            Endpoint connect,
+            Endpoint primary) {
+        List<String> a = new ArrayList<>();
+        a.add("--conf=" + run.conf());
+        a.add("--host=" + connect.host());
+        a.add("--port=" + connect.port());
+        a.add("--database=" + target.schema());
+        a.add("--table=" + spec.table());
+        a.add("--alter=" + spec.alterClause());
+        a.add("--execute");
+        switch (options.mode()) {
+            case ALLOW_ON_MASTER -> a.add("--allow-on-master");
+            case REPLICA -> a.add("--assume-master-host=" + primary.host() + ":" + primary.port());
+            case MIGRATE_ON_REPLICA -> a.add("--migrate-on-replica");
+            case TEST_ON_REPLICA -> a.add("--test-on-replica");
+        }
+        a.add("--serve-socket-file=" + run.socket());
+        a.add("--initially-drop-socket-file");
+        a.add("--postpone-cut-over-flag-file=" + run.postponeFlag());
+        a.add("--panic-flag-file=" + run.panicFlag());
+        a.add("--throttle-flag-file=" + run.throttleFlag());
+        a.add("--throttle-additional-flag-file=" + throttleAllFlag());
+        a.add("--hooks-path=" + run.hooks());
+        a.add("--hooks-hint=" + key.value());
+        a.add("--replica-server-id=" + RunDirectory.replicaServerId(key));
+        a.add("--verbose");
+        a.addAll(options.passThroughArguments());
+        return a;
+    }
+
+    /**
+     * The file that throttles every gh-ost run of this engine while it exists ({@code --throttle-additional-flag-file}
+     * of each run): {@code throttle-all.flag} in the work directory.
+     */
+    public Path throttleAllFlagFile() {
+        return throttleAllFlag();
+    }
+
+    private Path throttleAllFlag() {
+        return workDirectory.resolve("throttle-all.flag");
+    }
+
+    private void prepare(
+            RunDirectory run,
+            EngineKey key,
+            ShardTarget target,
+            MigrationSpec spec,
+            GhostOptions options,
+            String version,
+            Endpoint primary,
+            Endpoint connect,
+            GhostCredentials account) {
+        try {
+            Files.createDirectories(workDirectory);
+        } catch (IOException e) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION, "cannot create work directory " + workDirectory + ": " + e);
+        }
+        run.create();
+        Endpoint applier = applierEndpoint(options, primary, connect);
+        Map<String, String> facts = new TreeMap<>();
+        facts.put("key", key.value());
+        facts.put("keyspace", target.keyspace());
+        facts.put("shard", target.shard());
+        facts.put("schema", target.schema());
+        facts.put("table", spec.table());
+        facts.put("host", primary.host());
+        facts.put("port", Integer.toString(primary.port()));
+        facts.put("connectTo", connect.toString());
+        facts.put("applierHost", applier.host());
+        facts.put("applierPort", Integer.toString(applier.port()));
+        facts.put("mode", options.mode().value);
+        facts.put("version", version);
+        facts.put("replicaServerId", Long.toString(RunDirectory.replicaServerId(key)));
+        facts.put("maxLagMillis", Long.toString(options.maxLagMillis()));
+        facts.put("startedAt", clock.instant().toString());
+        RunDirectory.writePrivate(run.keyFile(), key.value() + "\n");
+        RunDirectory.writePrivate(run.path().resolve(RUN_FILE), properties(facts));
+        RunDirectory.writePrivate(run.conf(), conf(account));
+        // Created before gh-ost starts, so the cut-over is held from the very first moment (gh-ost would create it
+        // too, at start-up, if missing).
+        RunDirectory.touch(run.postponeFlag());
+        RunDirectory.delete(run.panicFlag());
+        RunDirectory.delete(run.throttleFlag());
+        RunDirectory.delete(run.cancelledMarker());
+        RunDirectory.delete(run.socket());
+        HookEvents.install(run.hooks(), run.events());
+    }
+
+    /** gh-ost's {@code --conf} (gcfg syntax): quoted values, with {@code \} and {@code "} escaped. */
+    static String conf(GhostCredentials account) {
+        return "[client]\nuser = " + gcfgQuote(account.user()) + "\npassword = " + gcfgQuote(account.password()) + "\n";
+    }
+
+    private static String gcfgQuote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String properties(Map<String, String> facts) {
+        Properties p = new Properties();
+        p.putAll(facts);
+        StringWriter w = new StringWriter();
+        try {
+            p.store(w, "osc4j gh-ost run");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static Map<String, String> readFacts(RunDirectory run) {
+        String text = RunDirectory.readString(run.path().resolve(RUN_FILE));
+        Map<String, String> facts = new TreeMap<>();
+        if (text == null) {
+            return facts;
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(text));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        p.stringPropertyNames().forEach(n -> facts.put(n, p.getProperty(n)));
+        return facts;
+    }
+
+    private EngineHandle handle(EngineKey key, RunDirectory run) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        Map<String, String> facts = readFacts(run);
+        for (String name : List.of("version", "replicaServerId", "schema", "table", "connectTo", "mode")) {
+            String v = facts.get(name);
+            if (v != null) {
+                attributes.put(name, v);
+            }
+        }
+        attributes.put("runDirectory", run.path().toString());
+        attributes.put("socket", run.socket().toString());
+        Long pid = run.pid();
+        if (pid != null) {
+            attributes.put("pid", Long.toString(pid));
+        }
+        return new EngineHandle(NAME, key, attributes);
+    }
+
+    private RunDirectory runOf(EngineHandle handle) {
+        String recorded = handle.attributes().get("runDirectory");
+        if (recorded != null) {
+            RunDirectory r = new RunDirectory(Path.of(recorded));
+            if (r.exists()) {
+                return r;
+            }
+        }
+        return RunDirectory.of(workDirectory, handle.key());
+    }
+
+    @Override
+    public EngineObservation observe(EngineHandle handle) {
+        RunDirectory run = runOf(handle);
+        if (!run.exists()) {
+            return EngineObservation.of(EnginePhase.NOT_FOUND)
+                    .withMessage("no gh-ost run directory for " + handle.key() + " under " + workDirectory);
+        }
+        Optional<ProcessHandle> process = GhostProcesses.find(run);
+        boolean alive = process.isPresent();
+        Status status = null;
+        if (alive) {
+            try {
+                status = GhostOutputParser.lastStatus(lines(SocketClient.send(run.socket(), "sup", socketTimeout)));
+            } catch (IOException e) {
+                LOG.debug("gh-ost socket {} did not answer 'sup': {}", run.socket(), e.toString());
+            }
+        }
+        List<String> stdout = RunDirectory.tail(run.stdout());
+        if (status == null) {
+            status = GhostOutputParser.lastStatus(stdout);
+        }
+        Integer exit = null;
+        if (!alive) {
+            exit = run.exitCode();
+            if (exit == null && run.launched()) {
+                // gh-ost has just exited and the wrapper is about to record the code: give it a moment.
+                GhostProcesses.waitUntil(Duration.ofMillis(500), () -> run.exitCode() != null);
+                exit = run.exitCode();
+                stdout = RunDirectory.tail(run.stdout());
+            }
+        }
+        String errors =
+                alive ? "" : redact(GhostOutputParser.errorSummary(RunDirectory.tail(run.stderr()), stdout), run);
+        Map<String, String> facts = readFacts(run);
+        long maxLag = parseLong(facts.get("maxLagMillis"), GhostOptions.DEFAULT_MAX_LAG_MILLIS);
+        EngineObservation obs = new RunObservation(
+                        run.launched() || alive,
+                        alive,
+                        exit,
+                        GhostOutputParser.printedDone(stdout),
+                        status,
+                        HookEvents.read(run.events()),
+                        !Files.exists(run.postponeFlag()),
+                        Files.exists(run.cancelledMarker()),
+                        errors,
+                        Duration.ofMillis(maxLag))
+                .observe();
+        if (!alive) {
+            RunDirectory.delete(run.conf()); // the secret is not needed once gh-ost is gone
+        }
+        return obs;
+    }
+
+    private static long parseLong(@Nullable String s, long otherwise) {
+        try {
+            return s == null ? otherwise : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
+    }
+
+    private static List<String> lines(String text) {
+        return List.of(text.split("\n"));
+    }
+
+    /** Removes anything that looks like a password from gh-ost's output before it goes into a message. */
+    private String redact(String text, RunDirectory run) {
+        String out = PASSWORD_FIELD.matcher(text).replaceAll("$1****");
+        String confText = RunDirectory.readString(run.conf());
+        if (confText != null) {
+            for (String line : confText.split("\n")) {
+                String l = line.strip();
+                if (l.startsWith("password")) {
+                    int q = l.indexOf('"');
+                    if (q >= 0 && l.endsWith("\"") && l.length() - 1 > q + 1) {
+                        String pw = l.substring(q + 1, l.length() - 1)
+                                .replace("\\\"", "\"")
+                                .replace("\\\\", "\\");
+                        if (pw.length() >= 3) {
+                            out = out.replace(pw, "****");
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void releaseCutover(EngineHandle handle) {
+        RunDirectory run = runOf(handle);
+        if (!run.exists()) {
+            throw EngineException.permanent(FailureReason.RUN_LOST, "no gh-ost run for " + handle.key());
+        }
+        // The deleted flag file is what makes the release durable: gh-ost checks it every second, and a run that has
+        // not reached its cut-over yet will not postpone when it does.
+        RunDirectory.delete(run.postponeFlag());
+        if (GhostProcesses.find(run).isPresent()) {
+            command(run, "unpostpone", false);
+        }
+        LOG.info("released the cut-over of gh-ost run {}", handle.key());
+    }
+
+    /**
+     * Throttles ({@code ratio > 0}) or unthrottles ({@code ratio == 0}) the run. gh-ost has no partial throttle: any
+     * ratio above 0 pauses the copy and the binlog apply until it is set back to 0.
+     *
+     * @throws InvalidRequestException when {@code ratio} is not within [0, 1]
+     */
+    @Override
+    public void throttle(EngineHandle handle, double ratio) {
+        if (!(ratio >= 0 && ratio <= 1)) {
+            throw new InvalidRequestException("throttle ratio must be within [0, 1], got " + ratio, null);
+        }
+        RunDirectory run = runOf(handle);
+        if (!run.exists()) {
+            throw EngineException.permanent(FailureReason.RUN_LOST, "no gh-ost run for " + handle.key());
+        }
+        boolean on = ratio > 0;
+        if (on) {
+            RunDirectory.touch(run.throttleFlag());
+        } else {
+            RunDirectory.delete(run.throttleFlag());
+        }
+        if (GhostProcesses.find(run).isPresent()) {
+            command(run, on ? "throttle" : "no-throttle", false);
+        }
+    }
+
+    @Override
+    public void cancel(EngineHandle handle) {
+        RunDirectory run = runOf(handle);
+        if (!run.exists()) {
+            return;
+        }
+        RunDirectory.touch(run.cancelledMarker());
+        RunDirectory.touch(run.panicFlag());
+        Optional<ProcessHandle> process = GhostProcesses.find(run);
+        if (process.isPresent() && command(run, "panic", false) == null) {
+            // The socket is not up yet (gh-ost binds it after validation, and checks the panic file only once it
+            // copies): a SIGTERM stops it, without cleanup, just as panic would.
+            process.get().destroy();
+        }
+        LOG.info("cancelled gh-ost run {}", handle.key());
+    }
+
+    /**
+     * Sets {@code chunk-size} of a running copy through the socket (gh-ost's range: 10 to 100000 rows). Not recorded
+     * in the migration: a restarted run uses the migration's option again.
+     *
+     * @throws InvalidRequestException when {@code rows} is out of range
+     * @throws EngineException when the run is not running or refuses
+     */
+    public void setChunkSize(EngineHandle handle, int rows) {
+        if (rows < 10 || rows > 100_000) {
+            throw new InvalidRequestException("chunk-size must be within [10, 100000], got " + rows, null);
+        }
+        setAndCheck(handle, "chunk-size", rows, "# chunk-size: " + rows + ";");
+    }
+
+    /**
+     * Sets {@code max-lag-millis} of a running copy through the socket. Not recorded in the migration.
+     *
+     * @throws InvalidRequestException when {@code millis} is below 100 (gh-ost's minimum)
+     * @throws EngineException when the run is not running or refuses
+     */
+    public void setMaxLagMillis(EngineHandle handle, long millis) {
+        if (millis < 100) {
+            throw new InvalidRequestException("max-lag-millis must be at least 100, got " + millis, null);
+        }
+        setAndCheck(handle, "max-lag-millis", millis, "max-lag-millis: " + millis + "ms");
+    }
+
+    private void setAndCheck(EngineHandle handle, String name, long value, String expect) {
+        RunDirectory run = runOf(handle);
+        if (!run.exists() || GhostProcesses.find(run).isEmpty()) {
+            throw EngineException.permanent(FailureReason.RUN_LOST, "gh-ost run " + handle.key() + " is not running");
+        }
+        String reply = command(run, name + "=" + value, true);
+        if (reply == null || !reply.contains(expect)) {
+            String first = reply == null ? "no reply" : reply.strip().split("\n")[0];
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION, "gh-ost did not take " + name + "=" + value + ": " + first);
+        }
+    }
+
+    /** Sends a command; the reply, or null when the socket did not answer (then thrown if {@code required}). */
+    private @Nullable String command(RunDirectory run, String command, boolean required) {
+        try {
+            String reply = SocketClient.send(run.socket(), command, socketTimeout);
+            LOG.debug("gh-ost {} answered '{}': {}", run, command, reply.strip().split("\n")[0]);
+            return reply;
+        } catch (IOException e) {
+            if (required) {
+                throw EngineException.transientFailure(
+                        "gh-ost socket " + run.socket() + " did not take '" + command + "': " + e.getMessage(), e);
+            }
+            LOG.debug("gh-ost socket {} did not take '{}': {}", run.socket(), command, e.toString());
+            return null;
+        }
+    }
+
+    @Override
+    public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        synchronized (lock(key)) {
+            RunDirectory run = RunDirectory.of(workDirectory, key);
+            if (!run.exists() || !run.launched()) {
+                if (run.exists()) {
+                    deleteRunFiles(run, new ArrayList<>());
+                }
+                return new CleanupReport(List.of(), List.of("gh-ost never ran for " + key + ": nothing of it to drop"));
+            }
+            stop(run, key);
+            Map<String, String> facts = readFacts(run);
+            Endpoint primary = target.primary();
+            String host = facts.getOrDefault("applierHost", primary == null ? "" : primary.host());
+            int port = (int) parseLong(facts.get("applierPort"), primary == null ? 0 : primary.port());
+            if (host.isEmpty() || port == 0) {
+                throw EngineException.permanent(
+                        FailureReason.ENGINE_CONFIGURATION, "no server known to clean up gh-ost run " + key + " on");
+            }
+            String schema = facts.getOrDefault("schema", target.schema());
+            String table = facts.getOrDefault("table", spec.table());
+            List<ProcessHandle> others = GhostProcesses.othersMigrating(run, host, port, schema, table);
+            if (!others.isEmpty()) {
+                throw new EngineException(
+                        FailureReason.ENGINE_FAILED,
+                        true,
+                        "another gh-ost (pid " + others.get(0).pid() + ") is migrating " + schema + "." + table + " on "
+                                + host + ":" + port + "; its tables share the names, so cleanup waits",
+                        key.migrationId(),
+                        key.shard(),
+                        null);
+            }
+            List<String> dropped = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
+            HookEvents.Recorded events = HookEvents.read(run.events());
+            String errors = GhostOutputParser.errorSummary(RunDirectory.tail(run.stderr()), List.of());
+            if (!events.saw("validated") && errors.contains("already exists")) {
+                notes.add("kept the gh-ost tables of " + schema + "." + table + ": this run failed because they "
+                        + "already existed, so another run created them (" + errors + ")");
+            } else {
+                ArtifactCleaner.Result r = dropTables(target, host, port, schema, table, key);
+                dropped.addAll(r.dropped());
+                notes.addAll(r.notes());
+            }
+            deleteRunFiles(run, dropped);
+            LOG.info("cleaned up gh-ost run {}: dropped {} {}", key, dropped, notes);
+            return new CleanupReport(dropped, notes);
+        }
+    }
+
+    private ArtifactCleaner.Result dropTables(
+            ShardTarget target, String host, int port, String schema, String table, EngineKey key) {
+        GhostCredentials account = credentialsFor(target);
+        Properties props = new Properties();
+        props.putAll(jdbcProperties);
+        props.setProperty("user", account.user());
+        props.setProperty("password", account.password());
+        String url = "jdbc:mysql://" + host + ":" + port + "/";
+        try (Connection c = driver().connect(url, props)) {
+            if (c == null) {
+                throw new SQLException("the MySQL driver does not accept " + url);
+            }
+            return ArtifactCleaner.drop(c, schema, table);
+        } catch (SQLException e) {
+            throw EngineException.transientFailure(
+                    "cannot drop the gh-ost tables of " + key + " on " + host + ":" + port + ": "
+                            + String.valueOf(e.getMessage()).replace(account.password(), "****"),
+                    null);
+        }
+    }
+
+    private static Driver driver() throws SQLException {
+        // Named explicitly, so no other driver registered for jdbc:mysql: takes over.
+        return new com.mysql.cj.jdbc.Driver();
+    }
+
+    /** Stops the run if it still runs: panic, then SIGTERM, then SIGKILL. */
+    private void stop(RunDirectory run, EngineKey key) {
+        Optional<ProcessHandle> process = GhostProcesses.find(run);
+        if (process.isEmpty()) {
+            return;
+        }
+        ProcessHandle p = process.get();
+        LOG.info("stopping gh-ost run {} (pid {}) before cleaning up", key, p.pid());
+        RunDirectory.touch(run.cancelledMarker());
+        RunDirectory.touch(run.panicFlag());
+        command(run, "panic", false);
+        if (GhostProcesses.awaitExit(p, stopTimeout)) {
+            return;
+        }
+        p.destroy();
+        if (GhostProcesses.awaitExit(p, stopTimeout)) {
+            return;
+        }
+        p.destroyForcibly();
+        if (!GhostProcesses.awaitExit(p, Duration.ofSeconds(5))) {
+            throw new EngineException(
+                    FailureReason.ENGINE_FAILED,
+                    true,
+                    "gh-ost pid " + p.pid() + " of " + key + " does not stop",
+                    key.migrationId(),
+                    key.shard(),
+                    null);
+        }
+    }
+
+    private static void deleteRunFiles(RunDirectory run, List<String> dropped) {
+        if (RunDirectory.delete(run.socket())) {
+            dropped.add("socket " + run.socket());
+        }
+        RunDirectory.delete(run.conf());
+        RunDirectory.delete(run.postponeFlag());
+        RunDirectory.delete(run.panicFlag());
+        RunDirectory.delete(run.throttleFlag());
+        if (Files.isDirectory(run.hooks())) {
+            try (Stream<Path> files = Files.list(run.hooks())) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    RunDirectory.delete(f);
+                }
+                RunDirectory.delete(run.hooks());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete hooks of " + run, e);
+            }
+        }
+    }
+
+    @Override
+    public Optional<EngineHandle> reattach(
+            ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
+        RunDirectory run = recorded != null ? runOf(recorded) : RunDirectory.of(workDirectory, key);
+        if (!run.exists() || !run.launched()) {
+            return Optional.empty();
+        }
+        if (GhostProcesses.find(run).isPresent()) {
+            String reply = command(run, "sup", false);
+            LOG.info(
+                    "reattached to gh-ost run {} ({}): {}",
+                    key,
+                    run,
+                    reply == null ? "socket not answering yet" : reply.strip());
+        } else {
+            LOG.info("reattached to gh-ost run {} ({}), which has exited", key, run);
+        }
+        return Optional.of(handle(key, run));
+    }
+
+    private GhostCredentials credentialsFor(ShardTarget target) {
+        try {
+            return credentials.credentials(target);
+        } catch (RuntimeException e) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    "the credentials provider failed for shard " + target.shard() + ": "
+                            + e.getClass().getName());
+        }
+    }
+
+    private Object lock(EngineKey key) {
+        return locks.computeIfAbsent(key.value(), k -> new Object());
+    }
+
+    /** Nothing to release: the engine holds no threads or connections, and runs continue without it. */
+    @Override
+    public void close() {}
+
+    @Override
+    public String toString() {
+        return "GhostEngine{" + executable.path() + ", workDirectory=" + workDirectory + "}";
+    }
+
+    /** Configures a {@link GhostEngine}; every setting but {@link #credentials} has a default. */
+    public static final class Builder {
+        private Path executable = DEFAULT_EXECUTABLE;
+        private @Nullable GhostCredentialsProvider credentials;
+        private Path workDirectory = Path.of(System.getProperty("java.io.tmpdir"), "osc4j-gh-ost");
+        private Map<String, String> defaults = Map.of();
+        private Clock clock = Clock.systemUTC();
+        private Map<String, String> environment = Map.of();
+        private Map<String, String> jdbcProperties = DEFAULT_JDBC_PROPERTIES;
+        private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
+        private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
+        private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
+        private Duration launchTimeout = DEFAULT_LAUNCH_TIMEOUT;
+
+        private Builder() {}
+
+        /** The gh-ost executable (default {@link #DEFAULT_EXECUTABLE}, looked up on the {@code PATH}). */
+        public Builder executable(Path value) {
+            this.executable = value;
+            return this;
+        }
+
+        /** Where the accounts gh-ost connects with come from. Required. */
+        public Builder credentials(GhostCredentialsProvider value) {
+            this.credentials = value;
+            return this;
+        }
+
+        /**
+         * The root of the runs' directories (default {@code ${java.io.tmpdir}/osc4j-gh-ost}). Every controller that
+         * may take over a migration must see the same directory (and run on the same host as gh-ost). Short: the
+         * runs' sockets live in it, and socket paths are limited to about 100 bytes.
+         */
+        public Builder workDirectory(Path value) {
+            this.workDirectory = value;
+            return this;
+        }
+
+        /** Engine options every migration gets unless it sets them itself, checked like the migration's. */
+        public Builder defaults(Map<String, String> value) {
+            this.defaults = Map.copyOf(value);
+            return this;
+        }
+
+        /** The clock for the timestamps the engine records (default: system UTC). */
+        public Builder clock(Clock value) {
+            this.clock = value;
+            return this;
+        }
+
+        /** Extra environment variables for gh-ost and its hooks (never put a password here: use the provider). */
+        public Builder environment(Map<String, String> value) {
+            this.environment = Map.copyOf(value);
+            return this;
+        }
+
+        /**
+         * Connector/J properties for the connection {@link GhostEngine#cleanup} drops tables over (default
+         * {@link #DEFAULT_JDBC_PROPERTIES}); {@code user} and {@code password} come from the provider.
+         */
+        public Builder jdbcProperties(Map<String, String> value) {
+            this.jdbcProperties = Map.copyOf(value);
+            return this;
+        }
+
+        /** How long a socket command may take (default {@link #DEFAULT_SOCKET_TIMEOUT}). */
+        public Builder socketTimeout(Duration value) {
+            this.socketTimeout = value;
+            return this;
+        }
+
+        /** How long {@code --version} and {@code --check-flag} may take (default {@link #DEFAULT_PROBE_TIMEOUT}). */
+        public Builder probeTimeout(Duration value) {
+            this.probeTimeout = value;
+            return this;
+        }
+
+        /** How long cleanup waits for a run it stops (default {@link #DEFAULT_STOP_TIMEOUT}). */
+        public Builder stopTimeout(Duration value) {
+            this.stopTimeout = value;
+            return this;
+        }
+
+        /** How long start waits for gh-ost's pid (default {@link #DEFAULT_LAUNCH_TIMEOUT}). */
+        public Builder launchTimeout(Duration value) {
+            this.launchTimeout = value;
+            return this;
+        }
+
+        /**
+         * Builds the engine. Runs nothing yet: the executable is first asked for its version when a run starts.
+         *
+         * @throws InvalidRequestException naming the missing or invalid setting
+         */
+        public GhostEngine build() {
+            GhostCredentialsProvider provider = credentials;
+            if (provider == null) {
+                throw new InvalidRequestException("credentials are required", null);
+            }
+            requirePositive("socketTimeout", socketTimeout);
+            requirePositive("probeTimeout", probeTimeout);
+            requirePositive("stopTimeout", stopTimeout);
+            requirePositive("launchTimeout", launchTimeout);
+            GhostOptions.resolve(defaults, Map.of());
+            for (Map.Entry<String, String> e : jdbcProperties.entrySet()) {
+                String k = e.getKey().toLowerCase(Locale.ROOT);
+                if (k.equals("user") || k.equals("password")) {
+                    throw new InvalidRequestException(
+                            "jdbcProperties must not contain '" + e.getKey() + "': the credentials provider gives it",
+                            null);
+                }
+            }
+            Path root = workDirectory.toAbsolutePath().normalize();
+            String socket =
+                    root.resolve("gh-0123456789abcdef").resolve("gh-ost.sock").toString();
+            int bytes = socket.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > RunDirectory.MAX_SOCKET_PATH_BYTES) {
+                throw new InvalidRequestException(
+                        "workDirectory '" + root + "' is too long: the runs' socket paths would be " + bytes
+                                + " bytes, and Unix sockets allow " + RunDirectory.MAX_SOCKET_PATH_BYTES,
+                        null);
+            }
+            return new GhostEngine(this, provider);
+        }
+
+        private static void requirePositive(String name, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new InvalidRequestException(name + " must be positive, got " + value, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,369 @@
+package dev.osc4j.testkit.ghost;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.CodeSource;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A fake {@code gh-ost} executable for tests: the interface of gh-ost 1.1.x, written from its documentation and
+ * source, doing the real work on a real MySQL or MariaDB server. {@link #install(Path)} writes a {@code gh-ost} launcher
+ * script that runs this class's {@link #main} in a new JVM; point an engine at it as at gh-ost.
+ *
+ * <p>What it does as gh-ost does: reads gh-ost's flags (Go syntax), refusing unknown ones with exit code 2; answers
+ * {@code --version}, {@code --check-flag} and {@code --help}; reads the credentials from the {@code --conf} file
+ * ({@code [client] user, password}); connects to {@code --host}/{@code --port}, finds the master (or needs
+ * {@code --allow-on-master}); refuses a table without a unique key or with leftover {@code _<t>_gho}/{@code _<t>_del};
+ * creates {@code _<t>_ghc} and {@code _<t>_gho}, ALTERs the ghost, writes a heartbeat; copies rows in chunks of
+ * {@code --chunk-size} by the unique key; prints status lines in gh-ost's exact format at gh-ost's cadence (every
+ * "second" for the first minute, then every 5 or 30), and the hint block; serves the socket commands of gh-ost 1.1.x
+ * with their exact replies ({@code sup}, {@code status}, {@code throttle}, {@code no-throttle}, {@code unpostpone},
+ * {@code chunk-size=}, {@code max-lag-millis=}, {@code panic}, ...); honours the postpone, panic and throttle flag
+ * files, {@code --max-lag-millis} (heartbeat lag on the inspected server and the {@code --throttle-control-replicas}),
+ * {@code --max-load}; runs the hooks in {@code --hooks-path} with the {@code GH_OST_*} environment; swaps the tables
+ * with {@code RENAME TABLE}; drops the changelog; prints {@code # Done} and exits 0. A failure runs the failure hook and
+ * exits 1 leaving its tables behind; a panic exits 1 at once leaving the socket file too.
+ *
+ * <p><b>Limitation:</b> it does not stream the binary log, so writes made to the table during its copy are not carried
+ * over to the new table (its status lines always show {@code Applied: 0; Backlog: 0/1000}). Use it on tables nobody
+ * writes to while it runs. The atomic cut-over is a single {@code RENAME TABLE} without gh-ost's lock-and-sentry
+ * dance.
+ *
+ * <p>Test switches ({@link #configure}): the length of a status-cadence second, a pause per chunk, failing, hanging or
+ * dying at a percentage of the copy, and reporting throttling. Every run appends its pid to a list ({@link #launches})
+ * so tests can count gh-ost processes and {@link #killAll} leftovers.
+ */
+public final class FakeGhost {
+    /** The environment variable the launcher sets to the directory it was installed in. */
+    public static final String HOME_VARIABLE = "OSC4J_FAKE_GHOST_HOME";
+
+    private static final String BEHAVIOR_FILE = "fake-gh-ost.properties";
+    private static final String LAUNCHES_FILE = "launches.log";
+
+    private FakeGhost() {}
+
+    /**
+     * A run the fake started.
+     *
+     * @param pid the process id
+     * @param database the {@code --database}
+     * @param table the {@code --table}
+     */
+    public record Launch(long pid, String database, String table) {}
+
+    /**
+     * Writes a {@code gh-ost} launcher script into {@code directory} (created if missing) that runs the fake with this
+     * JVM's {@code java} and the classes of the testkit and of MySQL Connector/J.
+     *
+     * @param directory where to put it; its path must not contain a single quote
+     * @return the executable, to give an engine as its gh-ost
+     */
+    public static Path install(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Path script = directory.resolve("gh-ost");
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String body = "#!/bin/sh\n"
+                    + "# osc4j testkit: a fake gh-ost (dev.osc4j.testkit.ghost.FakeGhost), for tests only.\n"
+                    + HOME_VARIABLE + "="
+                    + shellQuote(directory.toAbsolutePath().toString()) + "\n"
+                    + "export " + HOME_VARIABLE + "\n"
+                    + "exec " + shellQuote(java)
+                    + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Xmx128m -cp "
+                    + shellQuote(classpath()) + " " + FakeGhost.class.getName() + " \"$@\"\n";
+            Files.writeString(script, body);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return script;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the fake gh-ost in " + directory, e);
+        }
+    }
+
+    /** Sets how every later run of the fake installed as {@code executable} behaves. */
+    public static void configure(Path executable, FakeGhostBehavior behavior) {
+        Path dir = home(executable);
+        try {
+            Path tmp = dir.resolve(BEHAVIOR_FILE + ".tmp");
+            Files.writeString(tmp, behavior.toProperties());
+            Files.move(
+                    tmp,
+                    dir.resolve(BEHAVIOR_FILE),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot configure the fake gh-ost in " + dir, e);
+        }
+    }
+
+    /** The runs (not {@code --version} or {@code --check-flag}) the fake installed as {@code executable} started. */
+    public static List<Launch> launches(Path executable) {
+        Path file = home(executable).resolve(LAUNCHES_FILE);
+        List<Launch> out = new ArrayList<>();
+        try {
+            if (!Files.exists(file)) {
+                return out;
+            }
+            for (String line : Files.readAllLines(file)) {
+                String[] f = line.split("\t", -1);
+                if (f.length >= 3) {
+                    out.add(new Launch(Long.parseLong(f[0]), f[1], f[2]));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return out;
+    }
+
+    /**
+     * Kills (SIGKILL) every run of the fake installed as {@code executable} that still runs: fakes are detached, as
+     * gh-ost is, so they outlive the test that started them unless it kills them.
+     *
+     * @return how many were killed
+     */
+    public static int killAll(Path executable) {
+        int killed = 0;
+        for (Launch l : launches(executable)) {
+            Optional<ProcessHandle> p = ProcessHandle.of(l.pid());
+            if (p.isPresent() && p.get().isAlive() && isFake(p.get())) {
+                p.get().destroyForcibly();
+                killed++;
+            }
+        }
+        return killed;
+    }
+
+    private static boolean isFake(ProcessHandle p) {
+        return p.info()
+                .arguments()
+                .map(a -> List.of(a).contains(FakeGhost.class.getName()))
+                .orElse(false);
+    }
+
+    private static Path home(Path executable) {
+        Path dir = executable.toAbsolutePath().getParent();
+        if (dir == null) {
+            throw new IllegalArgumentException(
+                    "executable must be a file installed by FakeGhost.install, got " + executable);
+        }
+        return dir;
+    }
+
+    private static String classpath() {
+        Set<String> entries = new LinkedHashSet<>();
+        entries.add(location(FakeGhost.class));
+        entries.add(location(com.mysql.cj.jdbc.Driver.class));
+        for (String optional : List.of("com.google.protobuf.Message", "org.jspecify.annotations.Nullable")) {
+            try {
+                entries.add(location(Class.forName(optional)));
+            } catch (ClassNotFoundException | IllegalStateException e) {
+                // not needed for JDBC: leave it out
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    private static String location(Class<?> type) {
+        CodeSource source = type.getProtectionDomain().getCodeSource();
+        if (source == null) {
+            throw new IllegalStateException("cannot locate the classes of " + type.getName());
+        }
+        try {
+            return Path.of(source.getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the classes of " + type.getName(), e);
+        }
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * Runs the fake gh-ost with gh-ost's command line and exits with gh-ost's exit code.
+     *
+     * @param args gh-ost's flags
+     */
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.err.flush();
+        System.exit(code);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        GoFlags flags;
+        try {
+            flags = GoFlags.parse(args);
+        } catch (GoFlags.FlagException e) {
+            if ("help requested".equals(e.getMessage())) {
+                out.print(GoFlags.usage());
+                return 0;
+            }
+            out.println(e.getMessage());
+            out.print(GoFlags.usage());
+            return 2;
+        }
+        if (flags.bool("check-flag")) {
+            return 0;
+        }
+        if (flags.bool("help")) {
+            out.print(GoFlags.usage());
+            return 0;
+        }
+        if (flags.bool("version")) {
+            out.println(FakeGhostRun.VERSION + " (git commit: osc4j-fake)");
+            return 0;
+        }
+        String problem = invalid(flags);
+        if (problem != null) {
+            fatal(err, problem);
+            return 1;
+        }
+        String user = flags.string("user", "");
+        String password = flags.string("password", "");
+        String conf = flags.string("conf", "");
+        if (!conf.isEmpty()) {
+            try {
+                String[] account = readConf(Path.of(conf));
+                if (user.isEmpty()) {
+                    user = account[0];
+                }
+                if (password.isEmpty()) {
+                    password = account[1];
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                fatal(err, "Error reading config file " + conf + ". Details: " + e.getMessage());
+                return 1;
+            }
+        }
+        FakeGhostBehavior behavior = FakeGhostBehavior.defaults();
+        String home = System.getenv(HOME_VARIABLE);
+        if (home != null) {
+            Path file = Path.of(home, BEHAVIOR_FILE);
+            try {
+                if (Files.exists(file)) {
+                    behavior = FakeGhostBehavior.fromProperties(Files.readString(file));
+                }
+                Files.writeString(
+                        Path.of(home, LAUNCHES_FILE),
+                        ProcessHandle.current().pid() + "\t" + flags.string("database", "") + "\t"
+                                + flags.string("table", "") + "\n",
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            } catch (IOException | RuntimeException e) {
+                fatal(err, "fake gh-ost: cannot read its settings in " + home + ": " + e);
+                return 1;
+            }
+        }
+        return new FakeGhostRun(flags, behavior, user, password, out, err).run();
+    }
+
+    /** gh-ost's checks of its command line before it connects anywhere ({@code main.go}). */
+    private static @Nullable String invalid(GoFlags f) {
+        if (f.string("alter", "").isEmpty()) {
+            return "--alter must be provided and statement must not be empty";
+        }
+        if (f.string("database", "").isEmpty()) {
+            return "--database must be provided and database name must not be empty, or --alter must specify"
+                    + " database name";
+        }
+        if (f.string("table", "").isEmpty()) {
+            return "--table must be provided and table name must not be empty, or --alter must specify table name";
+        }
+        if (f.bool("allow-on-master") && f.bool("test-on-replica")) {
+            return "--allow-on-master and --test-on-replica are mutually exclusive";
+        }
+        if (f.bool("allow-on-master") && f.bool("migrate-on-replica")) {
+            return "--allow-on-master and --migrate-on-replica are mutually exclusive";
+        }
+        if (f.bool("migrate-on-replica") && f.bool("test-on-replica")) {
+            return "--migrate-on-replica and --test-on-replica are mutually exclusive";
+        }
+        if (f.bool("switch-to-rbr") && f.bool("assume-rbr")) {
+            return "--switch-to-rbr and --assume-rbr are mutually exclusive";
+        }
+        String cutOver = f.string("cut-over", "atomic");
+        if (!List.of("atomic", "default", "", "two-step").contains(cutOver)) {
+            return "Unknown cut-over: " + cutOver;
+        }
+        return null;
+    }
+
+    /** {@code [client] user, password} of a gcfg file, as gh-ost reads {@code --conf}. */
+    static String[] readConf(Path file) throws IOException {
+        String section = "";
+        String user = "";
+        String password = "";
+        for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+                continue;
+            }
+            if (line.startsWith("[") && line.endsWith("]")) {
+                section = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalArgumentException("invalid line: " + line.replaceAll("\\S", "*"));
+            }
+            String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+            String value = gcfgValue(line.substring(eq + 1).strip());
+            if (section.equals("client") && key.equals("user")) {
+                user = value;
+            } else if (section.equals("client") && key.equals("password")) {
+                password = value;
+            }
+        }
+        return new String[] {user, password};
+    }
+
+    private static String gcfgValue(String v) {
+        StringBuilder out = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '\\' && i + 1 < v.length()) {
+                char n = v.charAt(++i);
+                out.append(
+                        switch (n) {
+                            case 'n' -> '\n';
+                            case 't' -> '\t';
+                            case 'b' -> '\b';
+                            default -> n;
+                        });
+            } else if (!quoted && (c == ';' || c == '#')) {
+                break;
+            } else {
+                out.append(c);
+            }
+        }
+        return quoted ? out.toString() : out.toString().strip();
+    }
+
+    private static void fatal(PrintStream err, String message) {
+        err.println(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
+                        .withZone(java.time.ZoneId.systemDefault())
+                        .format(Instant.now())
+                + " FATAL " + message);
+        err.flush();
+    }
+}
