@@ -37,8 +37,7 @@ final class OutputParser {
         COPIED,
         SWAPPING,
         SWAPPED,
-        SUCCEEDED,
-        NOT_ALTERED
+        SUCCEEDED
     }
 
     /** Why the copy waits. */
@@ -55,8 +54,13 @@ final class OutputParser {
      * @param kind why
      * @param reason a short text for operators
      * @param lag the replica lag it reported, for {@link WaitKind#REPLICA_LAG}
+     * @param replica the replica as pt-osc names it, for the replica kinds
      */
-    record Wait(WaitKind kind, String reason, @Nullable Duration lag) {}
+    record Wait(
+            WaitKind kind,
+            String reason,
+            @Nullable Duration lag,
+            @Nullable String replica) {}
 
     /**
      * A line that explains a failure.
@@ -98,7 +102,7 @@ final class OutputParser {
             Pattern.compile("^Not checking slave lag because.*"),
             Pattern.compile("^Ignoring all slaves because.*"),
             Pattern.compile("^Operation, tries, wait:$"),
-            Pattern.compile("^\\s+\\w+, \\d+, [\\d.]+$"),
+            Pattern.compile("^\\w+, \\d+, [\\d.]+$"),
             Pattern.compile("^\\S+ -> \\S+$"),
             Pattern.compile("^Created plugin from .*"),
             Pattern.compile("^Altering `[^`]*`\\.`[^`]*`\\.\\.\\.$"),
@@ -154,6 +158,7 @@ final class OutputParser {
     private static final int MAX_LINE = 600;
 
     private Stage stage = Stage.STARTING;
+    private boolean notAltered;
     private long rowEstimate = -1;
     private int percent = -1;
     private @Nullable Duration remaining;
@@ -194,23 +199,26 @@ final class OutputParser {
         if (m.matches()) {
             String seconds = m.group(1);
             Duration lag = "?".equals(seconds) ? null : Duration.ofSeconds(Long.parseLong(seconds));
-            wait = new Wait(WaitKind.REPLICA_LAG, "replica lag is " + seconds + "s on " + m.group(2), lag);
+            wait = new Wait(WaitKind.REPLICA_LAG, "replica lag is " + seconds + "s on " + m.group(2), lag, m.group(2));
             return;
         }
         m = REPLICA_STOPPED.matcher(line);
         if (m.matches()) {
             wait = new Wait(
-                    WaitKind.REPLICA_STOPPED, "replica " + m.group(1) + " is stopped (replication not running)", null);
+                    WaitKind.REPLICA_STOPPED,
+                    "replica " + m.group(1) + " is stopped (replication not running)",
+                    null,
+                    m.group(1));
             return;
         }
         m = SLEEPING.matcher(line);
         if (m.matches()) {
-            wait = new Wait(WaitKind.PAUSE_FILE, "paused: pause file " + m.group(2) + " exists", null);
+            wait = new Wait(WaitKind.PAUSE_FILE, "paused: pause file " + m.group(2) + " exists", null, null);
             return;
         }
         m = PAUSING.matcher(line);
         if (m.matches()) {
-            wait = new Wait(WaitKind.LOAD, "paused: " + m.group(1), null);
+            wait = new Wait(WaitKind.LOAD, "paused: " + m.group(1), null, null);
             return;
         }
         if (line.equals("Copied rows OK.")) {
@@ -232,7 +240,7 @@ final class OutputParser {
             return;
         }
         if (NOT_ALTERED.matcher(line).matches()) {
-            stage = Stage.NOT_ALTERED;
+            notAltered = true;
             return;
         }
         m = SIGNAL.matcher(line);
@@ -297,6 +305,16 @@ final class OutputParser {
 
     Stage stage() {
         return stage;
+    }
+
+    /** The tool said the table was not altered (it undid its work, or stopped before the swap). */
+    boolean notAltered() {
+        return notAltered;
+    }
+
+    /** The tool said it swapped the tables: the new schema is live. */
+    boolean swapped() {
+        return stage.compareTo(Stage.SWAPPED) >= 0;
     }
 
     long rowEstimate() {

@@ -3,7 +3,9 @@ package dev.osc4j.engine.ptosc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -19,7 +21,7 @@ final class PluginEvents {
     private long ptOscPid = -1;
     private @Nullable String newTable;
     private @Nullable String oldTable;
-    private @Nullable String lagCheckedOn;
+    private final Map<String, String> replicaAddresses = new LinkedHashMap<>();
     private long holdSince = -1;
     private long lastEventAt = -1;
     private @Nullable Integer exitStatus;
@@ -49,7 +51,10 @@ final class PluginEvents {
             ptOscPid = n.get("pid").asLong();
         }
         switch (event) {
-            case "init" -> lagCheckedOn = n.path("lag_checked_on").asText("");
+            case "init" -> {
+                describeReplicas(n.path("replicas").asText(""));
+                describeReplicas(n.path("lag_checked_on").asText(""));
+            }
             case "after_create_new_table" -> newTable = textOrNull(n, "table");
             case "after_swap_tables" -> oldTable = textOrNull(n, "table");
             case "hold" -> holdSince = ts;
@@ -89,10 +94,21 @@ final class PluginEvents {
         return oldTable;
     }
 
-    /** The replicas pt-osc checks lag on, as it names them. */
+    /** {@code name -> host:port;...}, pt-osc's descriptions of replicas. */
+    private void describeReplicas(String descriptions) {
+        for (String d : descriptions.split(";")) {
+            int arrow = d.indexOf(" -> ");
+            if (arrow > 0) {
+                replicaAddresses.put(
+                        d.substring(0, arrow).strip(), d.substring(arrow + 4).strip());
+            }
+        }
+    }
+
+    /** The address of a replica pt-osc names {@code name} in its messages (by its hostname), if it said. */
     @Nullable
-    String lagCheckedOn() {
-        return lagCheckedOn;
+    String replicaAddress(String name) {
+        return replicaAddresses.get(name);
     }
 
     long holdSince() {

@@ -107,7 +107,7 @@ final class RunWatch {
                             "pt-online-schema-change exited with status 0 without reporting success")
                     : out.classify(exit);
             String message = c.message();
-            if (ev.saw("after_swap_tables") || out.stage().compareTo(Stage.SWAPPED) >= 0) {
+            if (ev.saw("after_swap_tables") || out.swapped()) {
                 message += " [the tables were swapped: the new schema is live]";
             }
             if (st.cancelRequested()) {
@@ -155,13 +155,14 @@ final class RunWatch {
         Duration lag = null;
         if (phase == EnginePhase.COPYING || phase == EnginePhase.STARTING) {
             Wait wait = out.currentWait();
-            if (st.pauseFile()) {
+            if (wait != null && wait.kind() != WaitKind.PAUSE_FILE) {
+                // pt-osc's own check holds the copy (it may hold it while the pause file exists, too).
+                throttled = true;
+                reason = withAddress(wait, ev) + (st.pauseFile() ? "; paused by osc4j (pause file)" : "");
+                lag = wait.lag();
+            } else if (st.pauseFile()) {
                 throttled = true;
                 reason = "paused by osc4j (pause file)";
-            } else if (wait != null && wait.kind() != WaitKind.PAUSE_FILE) {
-                throttled = true;
-                reason = wait.reason();
-                lag = wait.lag();
             }
         }
         String message =
@@ -172,5 +173,15 @@ final class RunWatch {
                     default -> reason;
                 };
         return new EngineObservation(phase, copied, total, eta, throttled, reason, lag, null, null, message);
+    }
+
+    /** pt-osc names replicas by hostname; add the address the plugin learnt, so the reason says which server. */
+    private static String withAddress(Wait wait, PluginEvents ev) {
+        String replica = wait.replica();
+        String address = replica == null ? null : ev.replicaAddress(replica);
+        if (replica == null || address == null || address.equals(replica)) {
+            return wait.reason();
+        }
+        return wait.reason().replace(replica, replica + " (" + address + ")");
     }
 }

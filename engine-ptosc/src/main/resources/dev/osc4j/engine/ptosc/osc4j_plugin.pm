@@ -90,9 +90,10 @@ sub init {
     my ($self, %args) = @_;
     my $slaves = $args{slaves} || [];
     my $lag = $args{slave_lag_cxns} || [];
+    # description() is "name -> host:port": pt-osc names replicas by their hostname in its messages.
     _event('init', _table($args{orig_tbl}),
-        replicas => join(',', map { $_->name() } @$slaves),
-        lag_checked_on => join(',', map { $_->name() } @$lag));
+        replicas => join(';', map { $_->description() } @$slaves),
+        lag_checked_on => join(';', map { $_->description() } @$lag));
 }
 
 sub before_create_new_table { _event('before_create_new_table'); }
