@@ -103,8 +103,8 @@ public final class PtOscSample {
 
                 waitFor(osc, id, MigrationState.CUTOVER_PENDING, console);
                 Thread.sleep(2000);
-                System.out.println("\nCopy done; pt-osc holds before the table swap ("
-                        + osc.get(id).shards().get(0).waitReason() + ").\nReleasing the cut-over...");
+                System.out.println("\nCopy done; pt-osc holds before the table swap (" + console.waitReason()
+                        + ").\nReleasing the cut-over...");
                 osc.releaseCutover(id, "sample-release", "sample");
                 MigrationRecord rec = waitFor(osc, id, MigrationState.COMPLETED, console);
                 System.out.println("\nMigration " + id + " is " + rec.state() + ".");
@@ -148,6 +148,11 @@ public final class PtOscSample {
             if (e.shard() != null) {
                 System.out.printf(Locale.ROOT, "%n  [%s] %s -> %s: %s%n", e.shard(), e.from(), e.to(), e.detail());
             }
+        }
+
+        String waitReason() {
+            ProgressSnapshot s = latest;
+            return s == null ? "?" : String.valueOf(s.shards().get(0).waitReason());
         }
 
         void render() {
