@@ -69,8 +69,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>The plugin</b> ({@code osc4j_plugin.pm}, written into the run directory) reports every hook as a JSON
  *       event, holds {@code before_swap_tables} until {@link #releaseCutover} creates the release file (a postponed
  *       cut-over, so several shards swap together), and makes {@code --pause-file} react within a second.
- *   <li><b>Phases</b>: see {@link RunWatch#map}. <b>Failures</b> are classified from the exit status and the error
- *       lines (see {@link OutputParser#classify}); a process that vanished without an exit status is {@code
+ *   <li><b>Phases</b>: {@code STARTING} until the copy begins, {@code COPYING}, {@code CATCHING_UP} once the rows are
+ *       copied, {@code READY_FOR_CUTOVER} while the plugin holds, {@code CUTTING_OVER} once released, {@code
+ *       COMPLETED} on exit status 0 after the tool's success line. <b>Failures</b> are classified from the tool's
+ *       error lines, then its documented exit status (TABLE_NOT_FOUND, NO_UNIQUE_KEY, FOREIGN_KEYS, INVALID_DDL,
+ *       CONNECTION, CUTOVER_FAILED, ...); a process that vanished without an exit status is {@code
  *       FAILED}/{@link FailureReason#RUN_LOST} with what it left on the server in the message.
  *   <li><b>Throttle</b>: pt-osc's own lag and load checks (options {@code max-lag}, {@code max-load}, ...) plus the
  *       pause file, created for any ratio above 0 and removed at 0: pt-osc cannot copy at a fraction of its speed,

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One run's directory: where its files live and the two records the engine writes there. Everything a new process
@@ -351,10 +350,6 @@ final class RunDirectory {
 
     private static void array(ArrayNode a, List<String> values) {
         values.forEach(a::add);
-    }
-
-    static @Nullable String firstLine(Path file) {
-        return read(file).map(s -> s.lines().findFirst().orElse("")).orElse(null);
     }
 
     @Override

@@ -209,6 +209,47 @@ class PtOscFailureIT {
         Fixture.assertNoArtifacts(primary, "lost");
     }
 
+    @Test
+    @DisplayName("abort during the copy stops pt-osc (SIGTERM), then drops what it created: ABORTED, nothing left")
+    void abortDuringCopy() throws Exception {
+        Fixture.createTable(primary, "stopme", 60_000);
+        MigrationId id = submit("abort-copy", "stopme", "ADD COLUMN extra INT", Fixture.slow(500, "0.05"));
+        EngineHandle handle = awaitCopying(id);
+        assertThat(Fixture.ptOscProcesses(work.toString())).hasSize(1);
+        osc.abort(id, "abort-copy-1", "test");
+        MigrationRecord aborted = Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
+        AuditTrails.assertSound(osc.audit(id));
+        assertThat(Fixture.ptOscProcesses(work.toString())).isEmpty();
+        assertThat(engine.observe(handle).phase()).isEqualTo(dev.osc4j.spi.EnginePhase.CANCELLED);
+        assertThat(aborted.shards().get(0).state()).isEqualTo(MigrationState.ABORTED);
+        Fixture.assertNoArtifacts(primary, "stopme");
+        assertThat(Fixture.columns(primary, "stopme")).doesNotContain("extra");
+        assertThat(Fixture.count(primary, "stopme")).isEqualTo(60_000);
+    }
+
+    @Test
+    @DisplayName("abort while pt-osc holds before the swap: the table is never swapped and nothing is left")
+    void abortWhileHeld() throws Exception {
+        Fixture.createTable(primary, "heldback", 5_000);
+        MigrationId id = osc.submit(MigrationRequest.builder()
+                .idempotencyKey("abort-held")
+                .keyspace(Fixture.KEYSPACE)
+                .table("heldback")
+                .ddl("ADD COLUMN extra INT")
+                .engine(PtOscEngine.DEFAULT_NAME)
+                .policy(dev.osc4j.MigrationPolicy.builder()
+                        .cutoverMode(dev.osc4j.CutoverMode.MANUAL)
+                        .build())
+                .build());
+        Fixture.awaitState(osc, id, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(1));
+        assertThat(Fixture.artifacts(primary, "heldback")).contains("table _heldback_new");
+        osc.abort(id, "abort-held-1", "test");
+        Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
+        assertThat(Fixture.ptOscProcesses(work.toString())).isEmpty();
+        Fixture.assertNoArtifacts(primary, "heldback");
+        assertThat(Fixture.columns(primary, "heldback")).doesNotContain("extra");
+    }
+
     private EngineHandle awaitCopying(MigrationId id) {
         MigrationRecord rec = Fixture.await(
                 osc,

@@ -214,6 +214,10 @@ class PtOscReattachIT {
             awaitPhase(engine, handle, o -> o.phase() == EnginePhase.COPYING && o.rowsCopied() > 0);
             List<Long> ptOsc = Fixture.ptOscProcesses(runs.toString());
             assertThat(ptOsc).hasSize(1);
+            // start is idempotent on the key, across processes: it returns the other process's run.
+            assertThat(engine.start(ChildController.target(p), ChildController.spec(p), ChildController.key(p)))
+                    .isEqualTo(handle);
+            assertThat(Fixture.ptOscProcesses(runs.toString())).isEqualTo(ptOsc);
 
             child.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
