@@ -78,8 +78,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Throttle</b>: pt-osc's own lag and load checks (options {@code max-lag}, {@code max-load}, ...) plus the
  *       pause file, created for any ratio above 0 and removed at 0: pt-osc cannot copy at a fraction of its speed,
  *       so {@link EngineCapabilities#throttleRatio()} is false.
- *   <li><b>Cleanup</b> drops the triggers, then the tables, that this run created and nothing else (see {@link
- *       Artifacts}).
+ *   <li><b>Cleanup</b> drops the triggers, then the tables, that this run created and nothing else: names pt-osc uses
+ *       for this table, absent before the run, reported by the run's plugin (triggers must also write into the run's
+ *       new table). It stops a run that is still going first.
  * </ul>
  *
  * <p>Engine options (request options over {@linkplain Builder#defaultOption builder defaults}; anything else is
