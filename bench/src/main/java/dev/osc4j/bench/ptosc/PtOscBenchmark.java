@@ -87,6 +87,10 @@ public final class PtOscBenchmark {
         try (LocalMariaDb primary = LocalMariaDb.start();
                 LocalMariaDb replica = primary.startReplica()) {
             primary.createDatabase(SCHEMA);
+            // A controller is a long-lived JVM: warm the orchestrator, engine and JDBC up once, unmeasured.
+            createTable(primary, "warmup", 20_000);
+            runOsc4j(primary, replica, "warmup", options, work, pollMillis, new ArrayList<>(), new long[2]);
+            System.out.println("warm-up migration done (not measured)");
             List<Long> bare = new ArrayList<>();
             List<Long> osc4j = new ArrayList<>();
             List<EtaSample> allSamples = new ArrayList<>();
@@ -103,11 +107,18 @@ public final class PtOscBenchmark {
                         long ms = runBare(primary, table, options, work);
                         bare.add(ms);
                         System.out.printf(
-                                Locale.ROOT, "round %d bare  pt-osc: %,7d ms  (load %s)%n", round, ms, loadBefore);
+                                Locale.ROOT,
+                                "round %d bare  pt-osc: %,7d ms  (copy ~%,d ms by its 1 s timestamps; load %s)%n",
+                                round,
+                                ms,
+                                bareCopyMillis(work.resolve(table + ".log")),
+                                loadBefore);
                     } else {
                         List<EtaSample> samples = new ArrayList<>();
                         long[] copy = new long[2];
+                        long cpuBefore = processCpuMillis();
                         long ms = runOsc4j(primary, replica, table, options, work, pollMillis, samples, copy);
+                        long cpu = processCpuMillis() - cpuBefore;
                         osc4j.add(ms);
                         for (EtaSample sample : samples) {
                             allSamples.add(sample);
@@ -115,10 +126,11 @@ public final class PtOscBenchmark {
                         }
                         System.out.printf(
                                 Locale.ROOT,
-                                "round %d osc4j+pt-osc: %,7d ms  (copy %,d ms; load %s)%n",
+                                "round %d osc4j+pt-osc: %,7d ms  (copy %,d ms; controller JVM CPU %,d ms; load %s)%n",
                                 round,
                                 ms,
                                 copy[1] - copy[0],
+                                cpu,
                                 loadBefore);
                         for (EtaSample s : samples) {
                             System.out.printf(
@@ -182,7 +194,8 @@ public final class PtOscBenchmark {
     private static long median(List<Long> values) {
         List<Long> sorted = new ArrayList<>(values);
         sorted.sort(null);
-        return sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
+        int n = sorted.size();
+        return n == 0 ? 0 : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private static void createTable(LocalMariaDb primary, String table, int rows) throws SQLException {
@@ -252,14 +265,34 @@ public final class PtOscBenchmark {
                         new Endpoint(replica.host(), replica.port())))
                 .build();
         AtomicReference<@Nullable EngineHandle> handle = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
         ProgressSink etaSink = new ProgressSink() {
             int next = 25;
+
+            @Override
+            public void onTransition(dev.osc4j.TransitionEvent e) {
+                // The end is seen from the transition itself, so the benchmark polls nothing while it waits.
+                if (e.shard() == null && (e.to() == MigrationState.COMPLETED || e.to() == MigrationState.FAILED)) {
+                    ended.countDown();
+                }
+            }
 
             @Override
             public void onProgress(ProgressSnapshot snapshot) {
                 long now = System.currentTimeMillis(); // epoch ms, comparable with the plugin's event times
                 MigrationState state = snapshot.shards().get(0).state();
                 ShardProgress p = snapshot.shards().get(0).progress();
+                if (System.getenv("OSC4J_BENCH_TRACE") != null) {
+                    System.out.printf(
+                            Locale.ROOT,
+                            "trace %d %s rows=%d/%d rate=%.0f eta=%s%n",
+                            now,
+                            state,
+                            p.rowsCopied(),
+                            p.rowsTotal(),
+                            p.rowsPerSecond(),
+                            p.eta());
+                }
                 while (next <= 75 && state == MigrationState.COPYING_ROWS && p.percent() >= next) {
                     samples.add(new EtaSample(next, now, p.percent(), p.eta(), engineEta(engine, handle.get())));
                     next += 25;
@@ -289,13 +322,14 @@ public final class PtOscBenchmark {
                     .options(options)
                     .build());
             MigrationRecord rec = osc.get(id);
-            while (!rec.state().isTerminal() && rec.state() != MigrationState.FAILED) {
-                Thread.sleep(20);
+            while (handle.get() == null && !ended.await(100, TimeUnit.MILLISECONDS)) {
                 rec = osc.get(id);
-                if (handle.get() == null) {
-                    handle.set(rec.shards().get(0).handle());
-                }
+                handle.set(rec.shards().get(0).handle());
             }
+            if (!ended.await(30, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the osc4j run did not end within 30 minutes");
+            }
+            rec = osc.get(id);
             if (rec.state() != MigrationState.COMPLETED) {
                 throw new IllegalStateException("osc4j run ended " + rec.state() + ": " + rec.shards());
             }
@@ -307,6 +341,20 @@ public final class PtOscBenchmark {
             copy[1] = eventTime(events, "after_copy_rows");
         }
         return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** The copy's duration from the bare run's timestamped lines (whole seconds). */
+    private static long bareCopyMillis(Path log) throws IOException {
+        java.time.LocalDateTime from = null;
+        java.time.LocalDateTime to = null;
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            if (line.length() > 20 && line.contains("Copying approximately")) {
+                from = java.time.LocalDateTime.parse(line.substring(0, 19));
+            } else if (line.length() > 20 && line.contains("Copied rows OK")) {
+                to = java.time.LocalDateTime.parse(line.substring(0, 19));
+            }
+        }
+        return from == null || to == null ? -1 : Duration.between(from, to).toMillis();
     }
 
     private static long eventTime(Path events, String event) {
@@ -328,6 +376,12 @@ public final class PtOscBenchmark {
     /** pt-osc's own estimate (its "remain"), read from the run as the engine sees it. */
     private static @Nullable Duration engineEta(PtOscEngine engine, @Nullable EngineHandle handle) {
         return handle == null ? null : engine.observe(handle).engineEta();
+    }
+
+    private static long processCpuMillis() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime()
+                / 1_000_000;
     }
 
     private static String loadAverage() {

@@ -104,6 +104,10 @@ public final class PtOscEngine implements ExecutionEngine {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Default for {@link Builder#queryTimeout}: 60 seconds (a DROP waits for metadata locks). */
     public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(60);
+    /** Default for {@link Builder#observationMaxAge}, in milliseconds. */
+    public static final long DEFAULT_OBSERVATION_MAX_AGE_MILLIS = 200;
+    /** Default for {@link Builder#observationMaxAge}: 200 ms. */
+    public static final Duration DEFAULT_OBSERVATION_MAX_AGE = Duration.ofMillis(DEFAULT_OBSERVATION_MAX_AGE_MILLIS);
     /** How long a vanished run's observation (which lists artifacts over JDBC) is reused before it is redone. */
     static final Duration LOST_RECHECK = Duration.ofSeconds(30);
 
@@ -164,6 +168,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final Map<String, String> defaultOptions;
     private final Clock clock;
     private final Duration cancelTimeout;
+    private final Duration observationMaxAge;
     private final Connections connections;
     private final String hostName;
     private final Map<Path, RunWatch> watches = new ConcurrentHashMap<>();
@@ -178,6 +183,7 @@ public final class PtOscEngine implements ExecutionEngine {
         this.defaultOptions = Map.copyOf(b.defaultOptions);
         this.clock = b.clock;
         this.cancelTimeout = b.cancelTimeout;
+        this.observationMaxAge = b.observationMaxAge;
         this.connections = new Connections(credentials, b.connectTimeout, b.queryTimeout, b.jdbcProperties);
         this.hostName = localHostName();
     }
@@ -400,6 +406,14 @@ public final class PtOscEngine implements ExecutionEngine {
             if (ended != null) {
                 return ended;
             }
+            Instant now = clock.instant();
+            EngineObservation recent = w.recent;
+            Instant recentAt = w.recentAt;
+            if (recent != null
+                    && recentAt != null
+                    && Duration.between(recentAt, now).compareTo(observationMaxAge) < 0) {
+                return recent;
+            }
             Optional<Integer> exit = run.exitStatus();
             boolean alive = exit.isEmpty() && wrapper(handle).isPresent();
             if (!alive && exit.isEmpty()) {
@@ -422,7 +436,10 @@ public final class PtOscEngine implements ExecutionEngine {
             if (!alive) {
                 return lost(handle, run, w, status);
             }
-            return RunWatch.map(w.output, w.events, status);
+            EngineObservation obs = RunWatch.map(w.output, w.events, status);
+            w.recent = obs;
+            w.recentAt = now;
+            return obs;
         }
     }
 
@@ -460,6 +477,7 @@ public final class PtOscEngine implements ExecutionEngine {
     public void releaseCutover(EngineHandle handle) {
         RunDirectory run = existingRun(handle);
         RunDirectory.touch(run.releaseFile());
+        forgetRecent(run);
         LOG.info("released the cut-over of pt-osc run {}", handle.key());
     }
 
@@ -476,6 +494,7 @@ public final class PtOscEngine implements ExecutionEngine {
         } else {
             RunDirectory.deleteIfExists(run.pauseFile());
         }
+        forgetRecent(run);
         LOG.info("pt-osc run {}: {}", handle.key(), ratio > 0 ? "paused (ratio " + ratio + ")" : "resumed");
     }
 
@@ -488,6 +507,7 @@ public final class PtOscEngine implements ExecutionEngine {
             return;
         }
         RunDirectory.touch(run.cancelMarker());
+        forgetRecent(run);
         Optional<ProcessHandle> wrapper = wrapper(handle);
         if (wrapper.isEmpty()) {
             return;
@@ -569,6 +589,16 @@ public final class PtOscEngine implements ExecutionEngine {
     @Override
     public void close() {
         watches.clear();
+    }
+
+    /** A directive changed the run's directory: the next observation must read it again. */
+    private void forgetRecent(RunDirectory run) {
+        RunWatch w = watches.get(run.dir());
+        if (w != null) {
+            synchronized (w) {
+                w.recent = null;
+            }
+        }
     }
 
     private Artifacts.Plan plan(RunDirectory run, RunWatch w) throws SQLException {
@@ -732,6 +762,7 @@ public final class PtOscEngine implements ExecutionEngine {
         private Duration cancelTimeout = DEFAULT_CANCEL_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
+        private Duration observationMaxAge = DEFAULT_OBSERVATION_MAX_AGE;
 
         private Builder() {}
 
@@ -798,6 +829,17 @@ public final class PtOscEngine implements ExecutionEngine {
             return this;
         }
 
+        /**
+         * How long an observation of a live run is reused (default {@value #DEFAULT_OBSERVATION_MAX_AGE_MILLIS} ms,
+         * 0 to read every time). The orchestrator observes several times within one pass, milliseconds apart; pt-osc's
+         * progress moves in steps (one line per progress interval), and a step seen over a few milliseconds would make
+         * a wildly high copy rate. Directives (release, throttle) drop the cached observation.
+         */
+        public Builder observationMaxAge(Duration value) {
+            this.observationMaxAge = value;
+            return this;
+        }
+
         /** Socket timeout of the engine's own connections. */
         public Builder queryTimeout(Duration value) {
             this.queryTimeout = value;
@@ -820,6 +862,9 @@ public final class PtOscEngine implements ExecutionEngine {
             requirePositive("cancelTimeout", cancelTimeout);
             requirePositive("connectTimeout", connectTimeout);
             requirePositive("queryTimeout", queryTimeout);
+            if (observationMaxAge.isNegative() || observationMaxAge.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new InvalidRequestException("observationMaxAge must be 0-10s, got " + observationMaxAge, null);
+            }
             PtOscOptions.effective(defaultOptions, Map.of());
             Path tool = resolve(binary);
             Path sh = Processes.onPath("sh").orElseThrow(() -> new InvalidRequestException("no 'sh' on PATH", null));

@@ -33,6 +33,13 @@ final class RunWatch {
     @Nullable
     Instant lostAt;
 
+    /** The last observation of the live run, reused for a short time, and when it was made. */
+    @Nullable
+    EngineObservation recent;
+
+    @Nullable
+    Instant recentAt;
+
     RunWatch(RunDirectory dir) {
         this.dir = dir;
         this.outputTail = new FileTail(dir.output());

@@ -115,6 +115,12 @@ public final class PtOscSample {
                 rs.next();
                 System.out.printf(Locale.ROOT, "shop.orders now has the column 'note' and %,d rows.%n", rs.getLong(1));
             }
+            try (var paths = Files.walk(work)) {
+                // The engine keeps run directories (pt-osc's output, the plugin's events); a sample tidies up.
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
