@@ -1,0 +1,900 @@
+package dev.osc4j.engine.ptosc;
+
+import dev.osc4j.Endpoint;
+import dev.osc4j.EngineException;
+import dev.osc4j.FailureReason;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.ShardTarget;
+import dev.osc4j.engine.ptosc.RunDirectory.LaunchRecord;
+import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
+import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.EngineCapabilities;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
+import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.spi.EnginePhase;
+import dev.osc4j.spi.ExecutionEngine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a migration's copy on one shard with Percona's {@code pt-online-schema-change} (3.2.1 as shipped by Debian;
+ * package {@value #DEBIAN_PACKAGE} with {@code libdbd-mysql-perl}).
+ *
+ * <pre>{@code
+ * PtOscEngine ptosc = PtOscEngine.builder()
+ *     .credentials(CredentialsProvider.of("osc", secretFromVault))
+ *     .workDirectory(Path.of("/var/lib/osc4j/pt-osc"))
+ *     .defaultOption("max-lag", "5")
+ *     .build();
+ * }</pre>
+ *
+ * <h2>How a run works</h2>
+ *
+ * <ul>
+ *   <li><b>One directory per run</b>, named after the {@link EngineKey}, under the {@linkplain Builder#workDirectory
+ *       work directory}: records, the tool's output, the plugin's events, the exit status. {@link #start} with a key
+ *       whose directory records a launch returns that run; nothing else starts a process. A new engine in a new
+ *       process finds, observes and cleans up a run from its directory alone.
+ *   <li><b>Detached process.</b> The tool runs under {@code setsid} in a small shell wrapper that writes its output
+ *       and exit status to files, so it survives the controller (reattach after a restart), and is identified by pid
+ *       and start time (a reused pid is not mistaken for it). Run controllers that use this engine on one host (the
+ *       run's host is recorded; another host's controller waits instead of failing the shard).
+ *   <li><b>Credentials</b> go into a private (0600) option file in the run directory, named by {@code F=} in the
+ *       DSN: never on a command line, in the environment, a log line, a handle or a message. The file is deleted
+ *       when the run has ended.
+ *   <li><b>The plugin</b> ({@code osc4j_plugin.pm}, written into the run directory) reports every hook as a JSON
+ *       event, holds {@code before_swap_tables} until {@link #releaseCutover} creates the release file (a postponed
+ *       cut-over, so several shards swap together), and makes {@code --pause-file} react within a second.
+ *   <li><b>Phases</b>: {@code STARTING} until the copy begins, {@code COPYING}, {@code CATCHING_UP} once the rows are
+ *       copied, {@code READY_FOR_CUTOVER} while the plugin holds, {@code CUTTING_OVER} once released, {@code
+ *       COMPLETED} on exit status 0 after the tool's success line. <b>Failures</b> are classified from the tool's
+ *       error lines, then its documented exit status (TABLE_NOT_FOUND, NO_UNIQUE_KEY, FOREIGN_KEYS, INVALID_DDL,
+ *       CONNECTION, CUTOVER_FAILED, ...); a process that vanished without an exit status is {@code
+ *       FAILED}/{@link FailureReason#RUN_LOST} with what it left on the server in the message.
+ *   <li><b>Throttle</b>: pt-osc's own lag and load checks (options {@code max-lag}, {@code max-load}, ...) plus the
+ *       pause file, created for any ratio above 0 and removed at 0: pt-osc cannot copy at a fraction of its speed,
+ *       so {@link EngineCapabilities#throttleRatio()} is false.
+ *   <li><b>Cleanup</b> drops the triggers, then the tables, that this run created and nothing else: names pt-osc uses
+ *       for this table, absent before the run, reported by the run's plugin (triggers must also write into the run's
+ *       new table). It stops a run that is still going first.
+ * </ul>
+ *
+ * <p>Engine options (request options over {@linkplain Builder#defaultOption builder defaults}; anything else is
+ * refused by {@link #validate}): {@value #OPTION_CHUNK_SIZE}, {@value #OPTION_CHUNK_TIME}, {@value
+ * #OPTION_CHUNK_SIZE_LIMIT}, {@value #OPTION_CHUNK_INDEX}, {@value #OPTION_MAX_LAG}, {@value #OPTION_CHECK_INTERVAL},
+ * {@value #OPTION_MAX_LOAD}, {@value #OPTION_CRITICAL_LOAD}, {@value #OPTION_RECURSION_METHOD}, {@value
+ * #OPTION_REPLICAS}, {@value #OPTION_ALTER_FOREIGN_KEYS_METHOD}, {@value #OPTION_SLEEP}, {@value #OPTION_SET_VARS},
+ * {@value #OPTION_TRIES}, {@value #OPTION_PROGRESS_INTERVAL}, {@value #OPTION_PAUSE_POLL}, {@value
+ * #OPTION_HOLD_KEEPALIVE}, {@value #OPTION_FLAGS}.
+ */
+public final class PtOscEngine implements ExecutionEngine {
+    /** The engine name requests use by default. */
+    public static final String DEFAULT_NAME = "pt-osc";
+    /** The executable looked up on {@code PATH} by default. */
+    public static final String DEFAULT_BINARY = "pt-online-schema-change";
+    /** The Debian package that provides the tool. */
+    public static final String DEBIAN_PACKAGE = "percona-toolkit";
+    /** Default for {@link Builder#cancelTimeout}: 30 seconds between SIGTERM and SIGKILL. */
+    public static final Duration DEFAULT_CANCEL_TIMEOUT = Duration.ofSeconds(30);
+    /** Default for {@link Builder#connectTimeout}: 10 seconds. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default for {@link Builder#queryTimeout}: 60 seconds (a DROP waits for metadata locks). */
+    public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(60);
+    /** Default for {@link Builder#observationMaxAge}, in milliseconds. */
+    public static final long DEFAULT_OBSERVATION_MAX_AGE_MILLIS = 200;
+    /** Default for {@link Builder#observationMaxAge}: 200 ms. */
+    public static final Duration DEFAULT_OBSERVATION_MAX_AGE = Duration.ofMillis(DEFAULT_OBSERVATION_MAX_AGE_MILLIS);
+    /** How long a vanished run's observation (which lists artifacts over JDBC) is reused before it is redone. */
+    static final Duration LOST_RECHECK = Duration.ofSeconds(30);
+
+    /** Option: rows per chunk ({@code --chunk-size}); 1 to 10,000,000. */
+    public static final String OPTION_CHUNK_SIZE = PtOscOptions.CHUNK_SIZE;
+    /** Option: target seconds per chunk ({@code --chunk-time}); 0 keeps the chunk size fixed. */
+    public static final String OPTION_CHUNK_TIME = PtOscOptions.CHUNK_TIME;
+    /** Option: {@code --chunk-size-limit}. */
+    public static final String OPTION_CHUNK_SIZE_LIMIT = PtOscOptions.CHUNK_SIZE_LIMIT;
+    /** Option: the index to chunk on ({@code --chunk-index}). */
+    public static final String OPTION_CHUNK_INDEX = PtOscOptions.CHUNK_INDEX;
+    /** Option: seconds of replica lag at which pt-osc pauses the copy ({@code --max-lag}). */
+    public static final String OPTION_MAX_LAG = PtOscOptions.MAX_LAG;
+    /** Option: seconds between lag checks while pausing ({@code --check-interval}). */
+    public static final String OPTION_CHECK_INTERVAL = PtOscOptions.CHECK_INTERVAL;
+    /** Option: {@code Var=N,...} status thresholds that pause the copy ({@code --max-load}). */
+    public static final String OPTION_MAX_LOAD = PtOscOptions.MAX_LOAD;
+    /** Option: {@code Var=N,...} status thresholds that abort the run ({@code --critical-load}). */
+    public static final String OPTION_CRITICAL_LOAD = PtOscOptions.CRITICAL_LOAD;
+    /**
+     * Option: how pt-osc finds replicas ({@code --recursion-method}): {@code processlist}, {@code hosts}, {@code
+     * none} or {@code dsn=D=<db>,t=<table>} (a DSN table, without credentials).
+     */
+    public static final String OPTION_RECURSION_METHOD = PtOscOptions.RECURSION_METHOD;
+    /** Option: the replica, {@code host:port}, whose lag pauses the copy ({@code --check-slave-lag}); one only. */
+    public static final String OPTION_REPLICAS = PtOscOptions.REPLICAS;
+    /** Option: {@code auto}, {@code rebuild_constraints} or {@code drop_swap}. */
+    public static final String OPTION_ALTER_FOREIGN_KEYS_METHOD = PtOscOptions.ALTER_FOREIGN_KEYS_METHOD;
+    /** Option: seconds to sleep after each chunk ({@code --sleep}). */
+    public static final String OPTION_SLEEP = PtOscOptions.SLEEP;
+    /** Option: session variables ({@code --set-vars}). */
+    public static final String OPTION_SET_VARS = PtOscOptions.SET_VARS;
+    /** Option: {@code --tries} ({@code operation:tries:wait,...}). */
+    public static final String OPTION_TRIES = PtOscOptions.TRIES;
+    /** Option: seconds between progress lines ({@code --progress time,N}); default 2. */
+    public static final String OPTION_PROGRESS_INTERVAL = PtOscOptions.PROGRESS_INTERVAL;
+    /** Option: seconds between pause-file checks while paused; default 1 (pt-osc alone checks every 60). */
+    public static final String OPTION_PAUSE_POLL = PtOscOptions.PAUSE_POLL;
+    /** Option: seconds between keep-alive queries while holding before the swap; default 60. */
+    public static final String OPTION_HOLD_KEEPALIVE = PtOscOptions.HOLD_KEEPALIVE;
+    /** Option: switches from a reviewed list, space-separated, such as {@code --no-check-alter}. */
+    public static final String OPTION_FLAGS = PtOscOptions.FLAGS;
+
+    static final String ATTR_RUN_DIR = "runDir";
+    static final String ATTR_PID = "pid";
+    static final String ATTR_PID_STARTED = "pidStartedAt";
+    static final String ATTR_HOST = "controllerHost";
+    static final String ATTR_SERVER = "server";
+    static final String ATTR_TABLE = "table";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PtOscEngine.class);
+
+    private final String name;
+    private final Path binary;
+    private final Path shell;
+    private final @Nullable Path setsid;
+    private final Path workDirectory;
+    private final Map<String, String> defaultOptions;
+    private final Clock clock;
+    private final Duration cancelTimeout;
+    private final Duration observationMaxAge;
+    private final Connections connections;
+    private final String hostName;
+    private final Map<Path, RunWatch> watches = new ConcurrentHashMap<>();
+    private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
+
+    private PtOscEngine(Builder b, Path binary, Path shell, @Nullable Path setsid, CredentialsProvider credentials) {
+        this.name = b.name;
+        this.binary = binary;
+        this.shell = shell;
+        this.setsid = setsid;
+        this.workDirectory = b.workDirectory.toAbsolutePath().normalize();
+        this.defaultOptions = Map.copyOf(b.defaultOptions);
+        this.clock = b.clock;
+        this.cancelTimeout = b.cancelTimeout;
+        this.observationMaxAge = b.observationMaxAge;
+        this.connections = new Connections(credentials, b.connectTimeout, b.queryTimeout, b.jdbcProperties);
+        this.hostName = localHostName();
+    }
+
+    /** Configures an engine. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * A postponed cut-over (the plugin holds before the swap) and reattach; no partial throttle ratios (any ratio
+     * above 0 pauses), no retry in place (a retry cleans up and runs again), no applied binlog position (triggers
+     * apply changes synchronously, so there is nothing to catch up on the primary).
+     */
+    @Override
+    public EngineCapabilities capabilities() {
+        return new EngineCapabilities(true, false, true, false, false);
+    }
+
+    /** Checks the engine options against the reviewed list. */
+    @Override
+    public void validate(MigrationSpec spec) {
+        PtOscOptions.effective(defaultOptions, spec.engineOptions());
+    }
+
+    /** The root under which runs have their directories. */
+    public Path workDirectory() {
+        return workDirectory;
+    }
+
+    /** The executable this engine runs. */
+    public Path binary() {
+        return binary;
+    }
+
+    @Override
+    public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        Endpoint primary = primaryOf(target);
+        String schema = schemaOf(target);
+        Map<String, String> options;
+        try {
+            options = PtOscOptions.effective(defaultOptions, spec.engineOptions());
+        } catch (InvalidRequestException e) {
+            throw new EngineException(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    false,
+                    String.valueOf(e.getMessage()),
+                    key.migrationId(),
+                    target.shard(),
+                    e);
+        }
+        RunDirectory run = RunDirectory.of(workDirectory, key);
+        try {
+            synchronized (startLock(run)) {
+                run.create();
+                try (FileChannel channel =
+                        FileChannel.open(run.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    // Another process (a second controller) may be starting the same key: one launch per key.
+                    FileLock lock = channel.lock();
+                    try {
+                        Optional<EngineHandle> existing = find(run, key);
+                        if (existing.isPresent()) {
+                            LOG.info("pt-osc run {} already exists ({}); not starting another", key, run);
+                            return existing.get();
+                        }
+                        if (Files.exists(run.cleanedMarker())) {
+                            throw new EngineException(
+                                    FailureReason.RUN_LOST,
+                                    false,
+                                    "the run " + key + " was cleaned up; a new attempt needs a new key",
+                                    key.migrationId(),
+                                    target.shard(),
+                                    null);
+                        }
+                        return launch(run, key, target, primary, schema, spec, options);
+                    } finally {
+                        lock.release();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new EngineException(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    true,
+                    "cannot prepare the run directory " + run + ": " + e,
+                    key.migrationId(),
+                    target.shard(),
+                    e);
+        }
+    }
+
+    private EngineHandle launch(
+            RunDirectory run,
+            EngineKey key,
+            ShardTarget target,
+            Endpoint primary,
+            String schema,
+            MigrationSpec spec,
+            Map<String, String> options)
+            throws IOException {
+        MySqlCredentials credentials = connections.credentials(primary);
+        Artifacts.Found before;
+        try (Connection c = connections.open(primary)) {
+            before = Artifacts.find(c, schema, spec.table(), List.of());
+        } catch (SQLException e) {
+            throw new EngineException(
+                    FailureReason.CONNECTION,
+                    true,
+                    "cannot read the pt-osc artifacts of " + schema + "." + spec.table() + " on " + primary
+                            + " before starting: " + e.getMessage(),
+                    key.migrationId(),
+                    target.shard(),
+                    e);
+        }
+        List<String> command = PtOscOptions.command(
+                binary.toString(), options, primary, schema, spec.table(), spec.alterClause(), run);
+        RunRecord record = new RunRecord(
+                key.value(),
+                primary.host(),
+                primary.port(),
+                schema,
+                spec.table(),
+                spec.alterClause(),
+                clock.instant(),
+                before.tables(),
+                before.triggers().stream().map(Artifacts.Trigger::name).toList(),
+                command);
+        RunDirectory.write(run.runRecord(), record.toJson());
+        RunDirectory.writePrivate(run.optionFile(), optionFile(credentials));
+        RunDirectory.write(run.plugin(), pluginSource());
+        RunDirectory.write(run.pluginConfiguration(), PtOscOptions.pluginConfiguration(options, run));
+        Process process = Processes.launch(command, run, shell, setsid);
+        LaunchRecord launch =
+                new LaunchRecord(process.pid(), Processes.startMillis(process.toHandle()), hostName, clock.instant());
+        RunDirectory.write(run.launchRecord(), launch.toJson());
+        LOG.info(
+                "started pt-online-schema-change for {} on {} {}.{} (wrapper pid {}, run directory {})",
+                key,
+                primary,
+                schema,
+                spec.table(),
+                process.pid(),
+                run);
+        return handle(name, key, run, record, launch);
+    }
+
+    /** The run recorded in {@code run}, adopting a process launched just before a crash. */
+    private Optional<EngineHandle> find(RunDirectory run, EngineKey key) {
+        if (!run.exists()) {
+            return Optional.empty();
+        }
+        Optional<RunRecord> record = run.runRecordContent();
+        if (record.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!record.get().key().equals(key.value())) {
+            throw new IllegalStateException(
+                    "run directory " + run + " belongs to " + record.get().key() + ", not " + key);
+        }
+        Optional<LaunchRecord> launch = run.launchRecordContent();
+        if (launch.isEmpty()) {
+            // Crashed between launching and recording the launch: the wrapper's command line names the directory.
+            Optional<ProcessHandle> p = Processes.findByCommandLine(run.dir().toString());
+            if (p.isPresent() || Files.exists(run.exitFile()) || Files.exists(run.output())) {
+                LaunchRecord adopted = new LaunchRecord(
+                        p.map(ProcessHandle::pid).orElse(-1L),
+                        p.map(Processes::startMillis).orElse(-1L),
+                        hostName,
+                        clock.instant());
+                RunDirectory.write(run.launchRecord(), adopted.toJson());
+                LOG.warn(
+                        "adopted pt-osc run {} whose launch was not recorded ({})",
+                        key,
+                        p.isPresent() ? "alive" : "ended");
+                launch = Optional.of(adopted);
+            } else {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(handle(name, key, run, record.get(), launch.get()));
+    }
+
+    private static EngineHandle handle(
+            String engine, EngineKey key, RunDirectory run, RunRecord record, LaunchRecord launch) {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put(ATTR_RUN_DIR, run.dir().toString());
+        a.put(ATTR_PID, Long.toString(launch.pid()));
+        a.put(ATTR_PID_STARTED, Long.toString(launch.startedAtMillis()));
+        a.put(ATTR_HOST, launch.controllerHost());
+        a.put(ATTR_SERVER, record.host() + ":" + record.port());
+        a.put(ATTR_TABLE, record.schema() + "." + record.table());
+        return new EngineHandle(engine, key, a);
+    }
+
+    @Override
+    public EngineObservation observe(EngineHandle handle) {
+        RunDirectory run = runOf(handle);
+        requireThisHost(handle);
+        if (!run.exists()) {
+            return new EngineObservation(
+                    EnginePhase.NOT_FOUND,
+                    0,
+                    -1,
+                    null,
+                    false,
+                    null,
+                    null,
+                    null,
+                    FailureReason.RUN_LOST,
+                    "the run directory " + run + " of " + handle.key() + " is gone");
+        }
+        RunWatch w = watches.computeIfAbsent(run.dir(), d -> new RunWatch(run));
+        synchronized (w) {
+            EngineObservation ended = w.ended;
+            if (ended != null) {
+                return ended;
+            }
+            Instant now = clock.instant();
+            EngineObservation recent = w.recent;
+            Instant recentAt = w.recentAt;
+            if (recent != null
+                    && recentAt != null
+                    && Duration.between(recentAt, now).compareTo(observationMaxAge) < 0) {
+                return recent;
+            }
+            Optional<Integer> exit = run.exitStatus();
+            boolean alive = exit.isEmpty() && wrapper(handle).isPresent();
+            if (!alive && exit.isEmpty()) {
+                exit = run.exitStatus(); // it may have ended between the two reads
+            }
+            RunWatch.Status status = new RunWatch.Status(
+                    exit.orElse(null),
+                    Files.exists(run.pauseFile()),
+                    Files.exists(run.releaseFile()),
+                    Files.exists(run.cancelMarker()));
+            if (exit.isPresent()) {
+                w.refreshFinal();
+                EngineObservation obs = RunWatch.map(w.output, w.events, status);
+                w.ended = obs;
+                RunDirectory.deleteIfExists(run.optionFile()); // the credentials are not needed any more
+                LOG.info("pt-osc run {} ended: {} {}", handle.key(), obs.phase(), obs.message());
+                return obs;
+            }
+            w.refresh();
+            if (!alive) {
+                return lost(handle, run, w, status);
+            }
+            EngineObservation obs = RunWatch.map(w.output, w.events, status);
+            w.recent = obs;
+            w.recentAt = now;
+            return obs;
+        }
+    }
+
+    /** A run whose process is gone without an exit status: what it left on the server, re-checked now and then. */
+    private EngineObservation lost(EngineHandle handle, RunDirectory run, RunWatch w, RunWatch.Status status) {
+        Instant now = clock.instant();
+        EngineObservation cached = w.lost;
+        Instant at = w.lostAt;
+        if (cached != null && at != null && Duration.between(at, now).compareTo(LOST_RECHECK) < 0) {
+            return cached;
+        }
+        w.refreshFinal();
+        String left;
+        try {
+            Artifacts.Plan plan = plan(run, w);
+            left = plan.isEmpty()
+                    ? "nothing of this run is left on the server"
+                    : "left on the server: " + plan.describe();
+        } catch (SQLException | RuntimeException e) {
+            left = "could not list what it left on the server: " + e.getMessage();
+        }
+        String pid = handle.attribute(ATTR_PID, "?");
+        String message = "pt-online-schema-change (wrapper pid " + pid + ") is gone without an exit status (killed"
+                + " with its wrapper, or the host restarted); " + left;
+        EngineObservation obs = status.cancelRequested()
+                ? new EngineObservation(
+                        EnginePhase.CANCELLED, 0, -1, null, false, null, null, null, FailureReason.CANCELLED, message)
+                : EngineObservation.failed(FailureReason.RUN_LOST, message);
+        w.lost = obs;
+        w.lostAt = now;
+        return obs;
+    }
+
+    @Override
+    public void releaseCutover(EngineHandle handle) {
+        RunDirectory run = existingRun(handle);
+        RunDirectory.touch(run.releaseFile());
+        forgetRecent(run);
+        LOG.info("released the cut-over of pt-osc run {}", handle.key());
+    }
+
+    /** Creates the pause file for any ratio above 0 and removes it at 0: pt-osc pauses or runs, nothing between. */
+    @Override
+    public void throttle(EngineHandle handle, double ratio) {
+        if (Double.isNaN(ratio) || ratio < 0 || ratio > 1) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION, "throttle ratio must be 0-1, got " + ratio);
+        }
+        RunDirectory run = existingRun(handle);
+        if (ratio > 0) {
+            RunDirectory.touch(run.pauseFile());
+        } else {
+            RunDirectory.deleteIfExists(run.pauseFile());
+        }
+        forgetRecent(run);
+        LOG.info("pt-osc run {}: {}", handle.key(), ratio > 0 ? "paused (ratio " + ratio + ")" : "resumed");
+    }
+
+    /** Stops the run: SIGTERM to pt-osc, SIGKILL after the cancel timeout; returns once the process is gone. */
+    @Override
+    public void cancel(EngineHandle handle) {
+        RunDirectory run = existingRun(handle);
+        requireThisHost(handle);
+        if (run.exitStatus().isPresent()) {
+            return;
+        }
+        RunDirectory.touch(run.cancelMarker());
+        forgetRecent(run);
+        Optional<ProcessHandle> wrapper = wrapper(handle);
+        if (wrapper.isEmpty()) {
+            return;
+        }
+        List<ProcessHandle> tools = wrapper.get().children().toList();
+        LOG.info(
+                "cancelling pt-osc run {}: SIGTERM to {}",
+                handle.key(),
+                tools.stream().map(ProcessHandle::pid).toList());
+        tools.forEach(ProcessHandle::destroy);
+        if (!Processes.awaitExit(wrapper.get(), cancelTimeout)) {
+            LOG.warn("pt-osc run {} did not stop within {}; SIGKILL", handle.key(), cancelTimeout);
+            wrapper.get().children().forEach(ProcessHandle::destroyForcibly);
+            if (!Processes.awaitExit(wrapper.get(), Duration.ofSeconds(10))) {
+                wrapper.get().destroyForcibly();
+                Processes.awaitExit(wrapper.get(), Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    @Override
+    public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        RunDirectory run = RunDirectory.of(workDirectory, key);
+        if (!run.exists() || run.runRecordContent().isEmpty()) {
+            return CleanupReport.nothing();
+        }
+        synchronized (startLock(run)) {
+            Optional<EngineHandle> handle = find(run, key);
+            if (handle.isPresent() && wrapper(handle.get()).isPresent()) {
+                LOG.info("pt-osc run {} is still running; stopping it before cleaning up", key);
+                cancel(handle.get());
+            }
+            RunWatch w = watches.computeIfAbsent(run.dir(), d -> new RunWatch(run));
+            List<String> dropped;
+            Artifacts.Plan plan;
+            synchronized (w) {
+                w.refreshFinal();
+                RunRecord record = run.runRecordContent().orElseThrow();
+                Endpoint primary = new Endpoint(record.host(), record.port());
+                try (Connection c = connections.open(primary)) {
+                    plan = Artifacts.plan(
+                            facts(record, w), Artifacts.find(c, record.schema(), record.table(), reported(w)));
+                    dropped = Artifacts.drop(c, record.schema(), plan);
+                } catch (SQLException e) {
+                    throw new EngineException(
+                            FailureReason.CONNECTION,
+                            true,
+                            "cleanup of " + key + " on " + primary + " failed: " + e.getMessage(),
+                            key.migrationId(),
+                            target.shard(),
+                            e);
+                }
+            }
+            RunDirectory.deleteIfExists(run.optionFile());
+            RunDirectory.touch(run.cleanedMarker());
+            List<String> notes = new ArrayList<>(plan.leftAlone());
+            notes.add("run directory kept for inspection: " + run);
+            LOG.info("cleaned up pt-osc run {}: dropped {}; {}", key, dropped, notes);
+            return new CleanupReport(dropped, notes);
+        }
+    }
+
+    @Override
+    public Optional<EngineHandle> reattach(
+            ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
+        RunDirectory run = recorded != null ? runOf(recorded) : RunDirectory.of(workDirectory, key);
+        if (!run.exists()) {
+            run = RunDirectory.of(workDirectory, key);
+        }
+        if (recorded != null && !run.exists() && !hostName.equals(recorded.attribute(ATTR_HOST, hostName))) {
+            return Optional.of(recorded); // another host's run: observe says so and the shard waits
+        }
+        synchronized (startLock(run)) {
+            return find(run, key);
+        }
+    }
+
+    /** Forgets cached observations; runs continue. Idempotent. */
+    @Override
+    public void close() {
+        watches.clear();
+    }
+
+    /** A directive changed the run's directory: the next observation must read it again. */
+    private void forgetRecent(RunDirectory run) {
+        RunWatch w = watches.get(run.dir());
+        if (w != null) {
+            synchronized (w) {
+                w.recent = null;
+            }
+        }
+    }
+
+    private Artifacts.Plan plan(RunDirectory run, RunWatch w) throws SQLException {
+        RunRecord record = run.runRecordContent().orElseThrow(() -> new IllegalStateException("no run.json"));
+        try (Connection c = connections.open(new Endpoint(record.host(), record.port()))) {
+            return Artifacts.plan(facts(record, w), Artifacts.find(c, record.schema(), record.table(), reported(w)));
+        }
+    }
+
+    private static List<String> reported(RunWatch w) {
+        List<String> names = new ArrayList<>();
+        for (String n : new String[] {w.events.newTable(), w.events.oldTable(), w.output.newTable()}) {
+            if (n != null && !names.contains(n)) {
+                names.add(n);
+            }
+        }
+        return names;
+    }
+
+    private static Artifacts.RunFacts facts(RunRecord record, RunWatch w) {
+        String newTable = w.events.newTable() != null ? w.events.newTable() : w.output.newTable();
+        return new Artifacts.RunFacts(
+                record.schema(),
+                record.table(),
+                newTable,
+                w.events.oldTable(),
+                w.events.saw("before_create_new_table") || newTable != null,
+                w.events.saw("before_create_triggers"),
+                w.events.saw("released") || w.output.stage().compareTo(OutputParser.Stage.SWAPPING) >= 0,
+                record.preexistingTables(),
+                record.preexistingTriggers());
+    }
+
+    private Optional<ProcessHandle> wrapper(EngineHandle handle) {
+        long pid = parseLong(handle.attribute(ATTR_PID, "-1"));
+        long started = parseLong(handle.attribute(ATTR_PID_STARTED, "-1"));
+        return Processes.live(pid, started);
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private RunDirectory runOf(EngineHandle handle) {
+        String dir = handle.attribute(ATTR_RUN_DIR, "");
+        return dir.isEmpty() ? RunDirectory.of(workDirectory, handle.key()) : new RunDirectory(Path.of(dir));
+    }
+
+    private RunDirectory existingRun(EngineHandle handle) {
+        RunDirectory run = runOf(handle);
+        if (!run.exists()) {
+            throw new EngineException(
+                    FailureReason.RUN_LOST,
+                    false,
+                    "the run directory " + run + " of " + handle.key() + " is gone",
+                    handle.key().migrationId(),
+                    handle.key().shard(),
+                    null);
+        }
+        return run;
+    }
+
+    private void requireThisHost(EngineHandle handle) {
+        String host = handle.attribute(ATTR_HOST, hostName);
+        if (!host.equals(hostName)) {
+            throw new EngineException(
+                    FailureReason.RUN_LOST,
+                    true,
+                    "pt-osc run " + handle.key() + " runs on host " + host + "; this controller runs on " + hostName
+                            + " and cannot see it",
+                    handle.key().migrationId(),
+                    handle.key().shard(),
+                    null);
+        }
+    }
+
+    private Object startLock(RunDirectory run) {
+        return startLocks.computeIfAbsent(run.dir(), d -> new Object());
+    }
+
+    private static Endpoint primaryOf(ShardTarget target) {
+        Endpoint primary = target.primary();
+        if (primary == null) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    "shard " + target.shard() + " has no primary endpoint; the pt-osc engine connects to the primary"
+                            + " directly (use a topology probe that names it, such as MySqlTopology)");
+        }
+        try {
+            PtOscOptions.requireHost("primary host", primary.host());
+        } catch (InvalidRequestException e) {
+            throw EngineException.permanent(FailureReason.ENGINE_CONFIGURATION, String.valueOf(e.getMessage()));
+        }
+        return primary;
+    }
+
+    private static String schemaOf(ShardTarget target) {
+        try {
+            return PtOscOptions.requireIdentifier("schema", target.schema());
+        } catch (InvalidRequestException e) {
+            throw EngineException.permanent(FailureReason.ENGINE_CONFIGURATION, String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** A {@code [client]} option file; the password quoted with the escapes the MySQL option file format knows. */
+    static String optionFile(MySqlCredentials c) {
+        return "[client]\nuser=" + quoteOption(c.user()) + "\npassword=" + quoteOption(c.password()) + "\n";
+    }
+
+    private static String quoteOption(String value) {
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String pluginSource() {
+        try (InputStream in = PtOscEngine.class.getResourceAsStream(RunDirectory.PLUGIN_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the plugin resource " + RunDirectory.PLUGIN_RESOURCE + " is missing");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the plugin resource", e);
+        }
+    }
+
+    private static String localHostName() {
+        try {
+            String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!h.isEmpty()) {
+                return h;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: ask Java
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PtOscEngine{" + name + ", " + binary + ", runs in " + workDirectory + "}";
+    }
+
+    /**
+     * Configures a {@link PtOscEngine}. Credentials are required; the rest has defaults ({@code DEFAULT_*}).
+     */
+    public static final class Builder {
+        private String name = DEFAULT_NAME;
+        private String binary = DEFAULT_BINARY;
+        private @Nullable CredentialsProvider credentials;
+        private Path workDirectory = Path.of(System.getProperty("java.io.tmpdir"), "osc4j-pt-osc");
+        private final Map<String, String> defaultOptions = new LinkedHashMap<>();
+        private final Map<String, String> jdbcProperties = new LinkedHashMap<>();
+        private Clock clock = Clock.systemUTC();
+        private Duration cancelTimeout = DEFAULT_CANCEL_TIMEOUT;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
+        private Duration observationMaxAge = DEFAULT_OBSERVATION_MAX_AGE;
+
+        private Builder() {}
+
+        /** The name requests use (default {@value #DEFAULT_NAME}). */
+        public Builder name(String value) {
+            this.name = value;
+            return this;
+        }
+
+        /** The executable: a path, or a name looked up on {@code PATH} (default {@value #DEFAULT_BINARY}). */
+        public Builder binary(String value) {
+            this.binary = value;
+            return this;
+        }
+
+        /** Where the user and password come from. Required. */
+        public Builder credentials(CredentialsProvider value) {
+            this.credentials = value;
+            return this;
+        }
+
+        /**
+         * The root of the run directories (default {@code <java.io.tmpdir>/osc4j-pt-osc}). Choose a durable local
+         * directory: a controller that restarts finds its runs here.
+         */
+        public Builder workDirectory(Path value) {
+            this.workDirectory = value;
+            return this;
+        }
+
+        /** An engine option applied to every run unless the request sets it. */
+        public Builder defaultOption(String option, String value) {
+            defaultOptions.put(option, value);
+            return this;
+        }
+
+        /** Several default engine options. */
+        public Builder defaultOptions(Map<String, String> values) {
+            defaultOptions.putAll(values);
+            return this;
+        }
+
+        /** Extra MySQL Connector/J properties for the engine's own connections (cleanup, artifact listing). */
+        public Builder jdbcProperty(String key, String value) {
+            jdbcProperties.put(key, value);
+            return this;
+        }
+
+        /** The clock (default system UTC). */
+        public Builder clock(Clock value) {
+            this.clock = value;
+            return this;
+        }
+
+        /** How long {@link PtOscEngine#cancel} waits after SIGTERM before SIGKILL. */
+        public Builder cancelTimeout(Duration value) {
+            this.cancelTimeout = value;
+            return this;
+        }
+
+        /** Connect timeout of the engine's own connections. */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = value;
+            return this;
+        }
+
+        /**
+         * How long an observation of a live run is reused (default {@value #DEFAULT_OBSERVATION_MAX_AGE_MILLIS} ms,
+         * 0 to read every time). The orchestrator observes several times within one pass, milliseconds apart; pt-osc's
+         * progress moves in steps (one line per progress interval), and a step seen over a few milliseconds would make
+         * a wildly high copy rate. Directives (release, throttle) drop the cached observation.
+         */
+        public Builder observationMaxAge(Duration value) {
+            this.observationMaxAge = value;
+            return this;
+        }
+
+        /** Socket timeout of the engine's own connections. */
+        public Builder queryTimeout(Duration value) {
+            this.queryTimeout = value;
+            return this;
+        }
+
+        /**
+         * Builds the engine; starts nothing.
+         *
+         * @throws InvalidRequestException naming the missing or wrong setting, or when the tool is not installed
+         */
+        public PtOscEngine build() {
+            if (!name.matches("[A-Za-z0-9_$-]{1,64}")) {
+                throw new InvalidRequestException("name must be 1-64 of [A-Za-z0-9_$-], got '" + name + "'", null);
+            }
+            CredentialsProvider provider = credentials;
+            if (provider == null) {
+                throw new InvalidRequestException("credentials are required", null);
+            }
+            requirePositive("cancelTimeout", cancelTimeout);
+            requirePositive("connectTimeout", connectTimeout);
+            requirePositive("queryTimeout", queryTimeout);
+            if (observationMaxAge.isNegative() || observationMaxAge.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new InvalidRequestException("observationMaxAge must be 0-10s, got " + observationMaxAge, null);
+            }
+            PtOscOptions.effective(defaultOptions, Map.of());
+            Path tool = resolve(binary);
+            Path sh = Processes.onPath("sh").orElseThrow(() -> new InvalidRequestException("no 'sh' on PATH", null));
+            Path setsid = Processes.onPath("setsid").orElse(null);
+            if (setsid == null) {
+                LOG.warn("no setsid on PATH (util-linux): pt-osc runs in the controller's process group and a signal"
+                        + " to that group (Ctrl-C) stops it too");
+            }
+            return new PtOscEngine(this, tool, sh, setsid, provider);
+        }
+
+        private static Path resolve(String binary) {
+            if (binary.contains("/")) {
+                Path p = Path.of(binary);
+                if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+                    throw new InvalidRequestException("binary " + binary + " is not an executable file", null);
+                }
+                return p;
+            }
+            return Processes.onPath(binary)
+                    .orElseThrow(() -> new InvalidRequestException(
+                            binary + " is not on PATH; install the Debian package " + DEBIAN_PACKAGE
+                                    + " (with libdbd-mysql-perl), or set binary(...) to its path",
+                            null));
+        }
+
+        private static void requirePositive(String what, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new InvalidRequestException(what + " must be positive, got " + value, null);
+            }
+        }
+    }
+}

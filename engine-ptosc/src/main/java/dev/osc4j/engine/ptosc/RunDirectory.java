@@ -1,0 +1,359 @@
+package dev.osc4j.engine.ptosc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.osc4j.spi.EngineKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One run's directory: where its files live and the two records the engine writes there. Everything a new process
+ * needs to find, observe and clean up a run is in this directory, named after the run's {@link EngineKey}.
+ *
+ * <ul>
+ *   <li>{@code run.json}: the target, the ALTER, the command line (no secret) and the pt-osc artifacts that existed
+ *       before the run (so cleanup never drops those), written before the launch.
+ *   <li>{@code launch.json}: the wrapper process id and start time (to tell a reused pid), written after the launch.
+ *   <li>{@code client.cnf} (mode 0600): the credentials, named by {@code F=} in the DSN; deleted once the run ended.
+ *   <li>{@code osc4j_plugin.pm}, {@code osc4j_plugin.conf}: the plugin and its settings.
+ *   <li>{@code output.log}: pt-osc's stdout and stderr, in order; {@code events.jsonl}: the plugin's events;
+ *       {@code exit}: pt-osc's exit status, written by the wrapper shell when it ends.
+ *   <li>{@code pause}, {@code release}: the pause file ({@code --pause-file}) and the cut-over release file.
+ *   <li>{@code cancel-requested}, {@code cleaned}: markers of what the engine did.
+ * </ul>
+ */
+final class RunDirectory {
+    static final String PLUGIN_RESOURCE = "osc4j_plugin.pm";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+
+    RunDirectory(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The directory of {@code key}'s run under {@code root}: readable, and unique through a digest of the key. */
+    static RunDirectory of(Path root, EngineKey key) {
+        String value = key.value();
+        String readable = value.replace(':', '_');
+        if (readable.length() > 120) {
+            readable = readable.substring(0, 120);
+        }
+        return new RunDirectory(root.resolve(readable + "-" + digest(value)));
+    }
+
+    private static String digest(String value) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 5);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    Path runRecord() {
+        return dir.resolve("run.json");
+    }
+
+    Path launchRecord() {
+        return dir.resolve("launch.json");
+    }
+
+    Path optionFile() {
+        return dir.resolve("client.cnf");
+    }
+
+    Path plugin() {
+        return dir.resolve(PLUGIN_RESOURCE);
+    }
+
+    Path pluginConfiguration() {
+        return dir.resolve("osc4j_plugin.conf");
+    }
+
+    Path output() {
+        return dir.resolve("output.log");
+    }
+
+    Path wrapperOutput() {
+        return dir.resolve("wrapper.log");
+    }
+
+    Path events() {
+        return dir.resolve("events.jsonl");
+    }
+
+    Path exitFile() {
+        return dir.resolve("exit");
+    }
+
+    Path pauseFile() {
+        return dir.resolve("pause");
+    }
+
+    Path releaseFile() {
+        return dir.resolve("release");
+    }
+
+    Path cancelMarker() {
+        return dir.resolve("cancel-requested");
+    }
+
+    Path cleanedMarker() {
+        return dir.resolve("cleaned");
+    }
+
+    Path lockFile() {
+        return dir.resolve(".lock");
+    }
+
+    boolean exists() {
+        return Files.isDirectory(dir);
+    }
+
+    /** Creates the directory (and the root) readable by the owner only. */
+    void create() {
+        try {
+            Path root = dir.getParent();
+            if (root != null && !Files.isDirectory(root)) {
+                createPrivateDirectory(root);
+            }
+            if (!Files.isDirectory(dir)) {
+                createPrivateDirectory(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the run directory " + dir, e);
+        }
+    }
+
+    private static void createPrivateDirectory(Path d) throws IOException {
+        try {
+            Files.createDirectories(
+                    d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException e) {
+            // created concurrently
+        }
+    }
+
+    /** The exit status, once the wrapper wrote it. */
+    Optional<Integer> exitStatus() {
+        return read(exitFile())
+                .map(String::strip)
+                .filter(s -> s.matches("\\d{1,3}"))
+                .map(Integer::valueOf);
+    }
+
+    /** Writes a file only the owner can read (mode 0600 before any byte is written), replacing it atomically. */
+    static void writePrivate(Path file, String content) {
+        write(file, content, true);
+    }
+
+    /** Writes a file atomically (write then rename), so a reader never sees half of it. */
+    static void write(Path file, String content) {
+        write(file, content, false);
+    }
+
+    private static void write(Path file, String content, boolean ownerOnly) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.deleteIfExists(tmp);
+            if (ownerOnly) {
+                Files.createFile(
+                        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Creates an empty file if it is missing. */
+    static void touch(Path file) {
+        try {
+            Files.createFile(file);
+        } catch (FileAlreadyExistsException e) {
+            // already there: the effect is idempotent
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file, e);
+        }
+    }
+
+    static void deleteIfExists(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file, e);
+        }
+    }
+
+    static Optional<String> read(Path file) {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    Optional<RunRecord> runRecordContent() {
+        return read(runRecord()).map(RunRecord::fromJson);
+    }
+
+    Optional<LaunchRecord> launchRecordContent() {
+        return read(launchRecord()).map(LaunchRecord::fromJson);
+    }
+
+    /**
+     * What the engine recorded before launching pt-osc.
+     *
+     * @param key the run's key ({@link EngineKey#value()})
+     * @param host the primary's host
+     * @param port the primary's port
+     * @param schema the schema
+     * @param table the table
+     * @param alter the alter clause
+     * @param createdAt when the record was written
+     * @param preexistingTables tables named like pt-osc's new or old table that existed before the run
+     * @param preexistingTriggers triggers named like pt-osc's that existed before the run
+     * @param command the command line, without any secret
+     */
+    record RunRecord(
+            String key,
+            String host,
+            int port,
+            String schema,
+            String table,
+            String alter,
+            Instant createdAt,
+            List<String> preexistingTables,
+            List<String> preexistingTriggers,
+            List<String> command) {
+        RunRecord {
+            preexistingTables = List.copyOf(preexistingTables);
+            preexistingTriggers = List.copyOf(preexistingTriggers);
+            command = List.copyOf(command);
+        }
+
+        String toJson() {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("key", key);
+            n.put("host", host);
+            n.put("port", port);
+            n.put("schema", schema);
+            n.put("table", table);
+            n.put("alter", alter);
+            n.put("createdAt", createdAt.toString());
+            array(n.putArray("preexistingTables"), preexistingTables);
+            array(n.putArray("preexistingTriggers"), preexistingTriggers);
+            array(n.putArray("command"), command);
+            return n.toPrettyString() + "\n";
+        }
+
+        static RunRecord fromJson(String json) {
+            JsonNode n = parse(json, "run.json");
+            return new RunRecord(
+                    text(n, "key"),
+                    text(n, "host"),
+                    n.path("port").asInt(),
+                    text(n, "schema"),
+                    text(n, "table"),
+                    text(n, "alter"),
+                    Instant.parse(text(n, "createdAt")),
+                    strings(n.path("preexistingTables")),
+                    strings(n.path("preexistingTriggers")),
+                    strings(n.path("command")));
+        }
+    }
+
+    /**
+     * What the engine recorded after launching the wrapper that runs pt-osc.
+     *
+     * @param pid the wrapper's process id
+     * @param startedAtMillis the wrapper's start time (epoch milliseconds) as the OS reports it, or -1 if unknown
+     * @param controllerHost the host the controller (and so the process) runs on
+     * @param launchedAt when the engine launched it
+     */
+    record LaunchRecord(long pid, long startedAtMillis, String controllerHost, Instant launchedAt) {
+        String toJson() {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("pid", pid);
+            n.put("startedAtMillis", startedAtMillis);
+            n.put("controllerHost", controllerHost);
+            n.put("launchedAt", launchedAt.toString());
+            return n.toPrettyString() + "\n";
+        }
+
+        static LaunchRecord fromJson(String json) {
+            JsonNode n = parse(json, "launch.json");
+            return new LaunchRecord(
+                    n.path("pid").asLong(-1),
+                    n.path("startedAtMillis").asLong(-1),
+                    text(n, "controllerHost"),
+                    Instant.parse(text(n, "launchedAt")));
+        }
+    }
+
+    private static JsonNode parse(String json, String what) {
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (n == null || !n.isObject()) {
+                throw new IllegalStateException(what + " is not a JSON object");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(what + " cannot be read: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            throw new IllegalStateException("field '" + field + "' is missing");
+        }
+        return v.asText();
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : array) {
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    private static void array(ArrayNode a, List<String> values) {
+        values.forEach(a::add);
+    }
+
+    @Override
+    public String toString() {
+        return dir.toString();
+    }
+}

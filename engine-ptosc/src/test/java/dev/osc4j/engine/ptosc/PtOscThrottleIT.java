@@ -1,0 +1,178 @@
+package dev.osc4j.engine.ptosc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osc4j.CutoverMode;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationPolicy;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationRequest;
+import dev.osc4j.MigrationState;
+import dev.osc4j.ShardProgress;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.InMemoryStateStore;
+import dev.osc4j.testkit.LocalMariaDb;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("pt-osc engine: replica lag throttles the copy and holds the cut-over")
+class PtOscThrottleIT {
+    static LocalMariaDb primary;
+    static LocalMariaDb replica;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void servers() {
+        primary = LocalMariaDb.start();
+        replica = primary.startReplica();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (replica != null) {
+            replica.close();
+        }
+        if (primary != null) {
+            primary.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a stopped replica SQL thread throttles the copy (reason: the replica), which resumes once it runs"
+            + " again; the cut-over gate refuses while the lag is unknown")
+    void replicaLagThrottlesAndHoldsTheCutover() throws Exception {
+        Fixture.createTable(primary, "lagged", 100_000);
+        PtOscEngine engine = Fixture.engine(primary, work);
+        Map<String, String> options = new HashMap<>(Fixture.slow(500, "0.03"));
+        options.put(PtOscEngine.OPTION_REPLICAS, replica.host() + ":" + replica.port());
+        options.put(PtOscEngine.OPTION_MAX_LAG, "1");
+        MigrationPolicy policy = MigrationPolicy.builder()
+                .cutoverMode(CutoverMode.MANUAL)
+                .maxReplicaLag(Duration.ofSeconds(2))
+                .build();
+        try (MySqlTopology topology = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+                MigrationOrchestrator osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine)) {
+            osc.start();
+            MigrationId id = osc.submit(MigrationRequest.builder()
+                    .idempotencyKey("lag-1")
+                    .keyspace(Fixture.KEYSPACE)
+                    .table("lagged")
+                    .ddl("ADD COLUMN note VARCHAR(8)")
+                    .engine(PtOscEngine.DEFAULT_NAME)
+                    .options(options)
+                    .policy(policy)
+                    .build());
+            MigrationRecord copying = Fixture.await(
+                    osc,
+                    id,
+                    Duration.ofMinutes(1),
+                    "the copy under way",
+                    r -> r.shards().get(0).state() == MigrationState.COPYING_ROWS
+                            && r.shards().get(0).progress().rowsCopied() > 0);
+            EngineHandle handle = Objects.requireNonNull(copying.shards().get(0).handle());
+            Path run = Path.of(handle.attribute(PtOscEngine.ATTR_RUN_DIR, ""));
+
+            // Copy: the replica stops applying; pt-osc's own check and osc4j's lag throttle both hold the copy.
+            replica.stopReplicaSqlThread();
+            EngineObservation held = awaitObservation(
+                    engine,
+                    handle,
+                    "pt-osc waits for the stopped replica",
+                    o -> o.throttled() && String.valueOf(o.throttleReason()).contains("is stopped"));
+            assertThat(held.throttleReason()).contains(replica.host());
+            MigrationRecord throttled = Fixture.await(
+                    osc,
+                    id,
+                    Duration.ofSeconds(30),
+                    "the shard reported throttled by replica lag",
+                    r -> r.shards().get(0).progress().throttled()
+                            && String.valueOf(r.shards().get(0).progress().throttleReason())
+                                    .contains("replica"));
+            assertThat(throttled.shards().get(0).state()).isEqualTo(MigrationState.COPYING_ROWS);
+            assertThat(throttled.shards().get(0).appliedThrottleRatio())
+                    .as("osc4j throttles too, through the pause file")
+                    .isEqualTo(1.0);
+            assertThat(run.resolve("pause")).exists();
+            long before = engine.observe(handle).rowsCopied();
+            Fixture.sleep(3000);
+            assertThat(engine.observe(handle).rowsCopied())
+                    .as("no rows copied while the replica is stopped")
+                    .isEqualTo(before);
+
+            // The replica applies again: the throttle lifts and the copy goes on.
+            replica.startReplicaSqlThread();
+            MigrationRecord resumed = Fixture.await(
+                    osc,
+                    id,
+                    Duration.ofMinutes(1),
+                    "the copy resumed",
+                    r -> !r.shards().get(0).progress().throttled()
+                            && (r.shards().get(0).progress().rowsCopied() > before
+                                    || r.shards().get(0).state().pathIndex()
+                                            > MigrationState.COPYING_ROWS.pathIndex()));
+            assertThat(resumed.shards().get(0).appliedThrottleRatio()).isZero();
+            assertThat(Files.exists(run.resolve("pause"))).isFalse();
+
+            // Cut-over: ready and released, but the lag gate holds it while the replica is stopped.
+            Fixture.awaitState(osc, id, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(2));
+            replica.stopReplicaSqlThread();
+            osc.releaseCutover(id, "release-1", "test");
+            MigrationRecord gated = Fixture.await(
+                    osc,
+                    id,
+                    Duration.ofSeconds(30),
+                    "the lag gate to refuse the cut-over",
+                    r -> String.valueOf(r.shards().get(0).waitReason()).contains("replica_lag"));
+            Fixture.sleep(3000);
+            MigrationRecord still = osc.get(id);
+            assertThat(still.shards().get(0).state()).isEqualTo(MigrationState.CUTOVER_PENDING);
+            assertThat(still.shards().get(0).waitReason())
+                    .contains("replica_lag")
+                    .contains(replica.host());
+            assertThat(gated.state()).isEqualTo(MigrationState.CUTOVER_PENDING);
+            assertThat(Fixture.columns(primary, "lagged")).doesNotContain("note");
+
+            replica.startReplicaSqlThread();
+            MigrationRecord done = Fixture.awaitState(osc, id, MigrationState.COMPLETED, Duration.ofMinutes(1));
+            AuditTrails.assertSound(osc.audit(id));
+            ShardProgress p = done.shards().get(0).progress();
+            assertThat(p.percent()).isEqualTo(100.0);
+        } finally {
+            replica.startReplicaSqlThread();
+        }
+        assertThat(Fixture.columns(primary, "lagged")).contains("note");
+        assertThat(Fixture.count(primary, "lagged")).isEqualTo(100_000);
+        Fixture.assertNoArtifacts(primary, "lagged");
+    }
+
+    private static EngineObservation awaitObservation(
+            PtOscEngine engine,
+            EngineHandle handle,
+            String what,
+            java.util.function.Predicate<EngineObservation> condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        EngineObservation o = engine.observe(handle);
+        while (!condition.test(o)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; last observation " + o);
+            }
+            Fixture.sleep(100);
+            o = engine.observe(handle);
+        }
+        return o;
+    }
+}
