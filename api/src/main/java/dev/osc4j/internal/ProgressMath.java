@@ -15,6 +15,11 @@ import org.jspecify.annotations.Nullable;
 public final class ProgressMath {
     /** Time constant of the exponentially weighted copy rate. */
     static final Duration RATE_TIME_CONSTANT = Duration.ofSeconds(30);
+    /**
+     * Samples closer than this to the previous one are ignored while copying: engines report progress in steps (pt-osc
+     * once a second), and a step seen a few milliseconds after the previous sample would look like a huge rate.
+     */
+    static final Duration MIN_SAMPLE_INTERVAL = Duration.ofMillis(500);
 
     private ProgressMath() {}
 
@@ -37,6 +42,14 @@ public final class ProgressMath {
         if (obs == null) {
             return prev;
         }
+        Instant prevAt = prev.sampledAt();
+        if (obs.phase() == EnginePhase.COPYING
+                && prevAt != null
+                && Duration.between(prevAt, now).compareTo(MIN_SAMPLE_INTERVAL) < 0
+                && obs.throttled() == prev.throttled()
+                && (osc4jThrottle != null) == prev.throttled()) {
+            return prev;
+        }
         long total = obs.rowsTotal() >= 0 ? obs.rowsTotal() : prev.rowsTotal();
         long copied = Math.max(0, obs.rowsCopied());
         boolean copyDone = phaseAtLeast(obs.phase(), EnginePhase.CATCHING_UP);
@@ -51,9 +64,12 @@ public final class ProgressMath {
             percent = prev.percent();
         }
 
-        Instant prevAt = prev.sampledAt();
         double rate = prev.rowsPerSecond();
-        if (prevAt != null && now.isAfter(prevAt) && copied >= prev.rowsCopied()) {
+        if (prev.rowsCopied() == 0) {
+            // The interval before the first rows includes start-up time (creating tables, triggers, counting rows):
+            // a rate from it would make every later ETA too long. The rate starts with the first copied rows.
+            rate = 0;
+        } else if (prevAt != null && now.isAfter(prevAt) && copied >= prev.rowsCopied()) {
             double seconds = Duration.between(prevAt, now).toNanos() / 1e9;
             double instant = (copied - prev.rowsCopied()) / seconds;
             double alpha = prev.rowsPerSecond() == 0 ? 1 : 1 - Math.exp(-seconds / RATE_TIME_CONSTANT.toSeconds());

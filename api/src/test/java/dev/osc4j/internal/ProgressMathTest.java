@@ -109,10 +109,29 @@ class ProgressMathTest {
         @Test
         @DisplayName("a short interval moves the smoothed rate only a little")
         void shortIntervalSmallStep() {
-            ShardProgress prev = sample(0, 100_000, 100, T0);
-            ShardProgress p = next(prev, copying(1000, 100_000), T0.plusSeconds(1));
+            ShardProgress prev = sample(1000, 100_000, 100, T0);
+            ShardProgress p = next(prev, copying(2000, 100_000), T0.plusSeconds(1));
             // Instantaneous 1000 rows/s, but only 1s of 30s weighs in.
             assertThat(p.rowsPerSecond()).isBetween(120.0, 140.0);
+        }
+
+        @Test
+        @DisplayName("does not take a rate from the interval before the first rows (it includes start-up time)")
+        void noRateFromStartup() {
+            ShardProgress first = next(sample(0, 10_000, 0, T0), copying(1000, 10_000), T0.plusSeconds(60));
+            assertThat(first.rowsPerSecond()).isZero();
+            assertThat(first.rowsCopied()).isEqualTo(1000);
+            ShardProgress second = next(first, copying(2000, 10_000), T0.plusSeconds(61));
+            assertThat(second.rowsPerSecond()).isEqualTo(1000.0);
+        }
+
+        @Test
+        @DisplayName("ignores a sample taken less than half a second after the previous one while copying")
+        void ignoresCloseSamples() {
+            ShardProgress prev = sample(1000, 100_000, 200, T0);
+            assertThat(next(prev, copying(1100, 100_000), T0.plusMillis(20))).isSameAs(prev);
+            assertThat(next(prev, copying(1100, 100_000), T0.plusMillis(500)).rowsCopied())
+                    .isEqualTo(1100);
         }
 
         @Test
@@ -126,9 +145,9 @@ class ProgressMathTest {
         @Test
         @DisplayName("computes the ETA from the remaining rows and the rate, else takes the engine's")
         void eta() {
-            ShardProgress p = next(sample(0, 10_000, 0, T0), copying(1000, 10_000), T0.plusSeconds(10));
+            ShardProgress p = next(sample(1000, 10_000, 0, T0), copying(2000, 10_000), T0.plusSeconds(10));
             assertThat(p.rowsPerSecond()).isEqualTo(100.0);
-            assertThat(p.eta()).isEqualTo(Duration.ofSeconds(90));
+            assertThat(p.eta()).isEqualTo(Duration.ofSeconds(80));
 
             EngineObservation withEngineEta = copying(1000, -1).withEngineEta(Duration.ofMinutes(7));
             assertThat(next(ShardProgress.NONE, withEngineEta, T0).eta()).isEqualTo(Duration.ofMinutes(7));
