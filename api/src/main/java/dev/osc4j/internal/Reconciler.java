@@ -63,6 +63,12 @@ final class Reconciler {
     private @Nullable Instant lastRenew;
     private @Nullable Instant lastDiscovery;
     private volatile boolean discoveryRequested = true;
+    /**
+     * Shard health read in the current pass, by keyspace and shard: many migrations on one keyspace share its shards,
+     * and reading each shard once per pass instead of once per migration keeps the probe's load independent of how
+     * many migrations run. A failed read is remembered too, so a probe that is down is not hammered.
+     */
+    private final Map<String, Optional<ShardHealth>> healthThisPass = new HashMap<>();
 
     /** What the controller keeps in memory about a migration it owns; all of it can be rebuilt from the store. */
     private static final class Owned {
@@ -102,6 +108,7 @@ final class Reconciler {
     }
 
     void pass() {
+        healthThisPass.clear();
         renewIfDue();
         discoverIfDue();
         for (MigrationId id : List.copyOf(owned.keySet())) {
@@ -319,14 +326,9 @@ final class Reconciler {
                 continue;
             }
             // Topology first, then the engine: "applied" is then compared with a primary position read before it.
-            ShardHealth health = null;
-            if (s.state() != MigrationState.FAILED) {
-                try {
-                    health = settings.topology().health(rec.spec().keyspace(), s.shard());
-                } catch (RuntimeException e) {
-                    LOG.debug("topology of {}/{} unavailable: {}", rec.spec().keyspace(), s.shard(), e.toString());
-                }
-            }
+            ShardHealth health = s.state() == MigrationState.FAILED
+                    ? null
+                    : health(rec.spec().keyspace(), s.shard());
             EngineObservation obs = null;
             EngineHandle handle = s.handle();
             Intent intent = s.intent();
@@ -353,6 +355,19 @@ final class Reconciler {
             inputs.put(s.shard(), new ShardInput(obs, health, o.live.get(s.shard())));
         }
         return inputs;
+    }
+
+    private @Nullable ShardHealth health(String keyspace, String shard) {
+        return healthThisPass
+                .computeIfAbsent(keyspace + "/" + shard, k -> {
+                    try {
+                        return Optional.of(settings.topology().health(keyspace, shard));
+                    } catch (RuntimeException e) {
+                        LOG.debug("topology of {}/{} unavailable: {}", keyspace, shard, e.toString());
+                        return Optional.empty();
+                    }
+                })
+                .orElse(null);
     }
 
     private @Nullable MigrationRecord performIntents(
