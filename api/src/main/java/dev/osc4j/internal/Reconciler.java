@@ -68,7 +68,10 @@ final class Reconciler {
      * and reading each shard once per pass instead of once per migration keeps the probe's load independent of how
      * many migrations run. A failed read is remembered too, so a probe that is down is not hammered.
      */
-    private final Map<String, Optional<ShardHealth>> healthThisPass = new HashMap<>();
+    private final Map<ShardRef, Optional<ShardHealth>> healthThisPass = new HashMap<>();
+
+    /** A shard as a map key; its strings come from records, so their hashes are already computed. */
+    private record ShardRef(String keyspace, String shard) {}
 
     /** What the controller keeps in memory about a migration it owns; all of it can be rebuilt from the store. */
     private static final class Owned {
@@ -359,7 +362,7 @@ final class Reconciler {
 
     private @Nullable ShardHealth health(String keyspace, String shard) {
         return healthThisPass
-                .computeIfAbsent(keyspace + "/" + shard, k -> {
+                .computeIfAbsent(new ShardRef(keyspace, shard), k -> {
                     try {
                         return Optional.of(settings.topology().health(keyspace, shard));
                     } catch (RuntimeException e) {

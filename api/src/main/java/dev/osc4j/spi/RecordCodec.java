@@ -11,7 +11,9 @@ import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.StoreException;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -166,21 +168,21 @@ public final class RecordCodec {
      */
     private static @Nullable String missingField(Object value) {
         if (value instanceof Record) {
-            for (RecordComponent c : value.getClass().getRecordComponents()) {
+            for (Component c : COMPONENTS.get(value.getClass())) {
                 @Nullable Object component;
                 try {
-                    component = c.getAccessor().invoke(value);
+                    component = c.accessor().invoke(value);
                 } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("cannot read " + c.getName(), e);
+                    throw new IllegalStateException("cannot read " + c.name(), e);
                 }
                 if (component == null) {
-                    if (!c.getAnnotatedType().isAnnotationPresent(Nullable.class)) {
-                        return "." + c.getName();
+                    if (!c.nullable()) {
+                        return "." + c.name();
                     }
                 } else {
                     String inner = missingField(component);
                     if (inner != null) {
-                        return "." + c.getName() + inner;
+                        return "." + c.name() + inner;
                     }
                 }
             }
@@ -201,6 +203,25 @@ public final class RecordCodec {
         }
         return null;
     }
+
+    /** A record component as {@link #missingField} needs it, read once per class: reflection is slow to repeat. */
+    private record Component(String name, Method accessor, boolean nullable) {}
+
+    private static final ClassValue<List<Component>> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected List<Component> computeValue(Class<?> type) {
+            RecordComponent[] components = type.getRecordComponents();
+            if (components == null) {
+                return List.of();
+            }
+            List<Component> out = new ArrayList<>(components.length);
+            for (RecordComponent c : components) {
+                out.add(new Component(
+                        c.getName(), c.getAccessor(), c.getAnnotatedType().isAnnotationPresent(Nullable.class)));
+            }
+            return List.copyOf(out);
+        }
+    };
 
     private static String rootMessage(Throwable e) {
         Throwable t = e;
