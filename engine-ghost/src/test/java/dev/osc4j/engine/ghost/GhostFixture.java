@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.testkit.LocalMariaDb;
@@ -93,7 +94,7 @@ final class GhostFixture {
         return GhostEngine.builder()
                 .executable(executable)
                 .workDirectory(work)
-                .credentials(GhostCredentialsProvider.of(new GhostCredentials(server.user(), server.password())))
+                .credentials(CredentialsProvider.of(server.user(), server.password()))
                 .jdbcProperties(Map.of("sslMode", "DISABLED", "connectTimeout", "5000"))
                 .stopTimeout(Duration.ofSeconds(10));
     }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.CutoverMode;
+import dev.osc4j.Endpoint;
 import dev.osc4j.FailureReason;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
@@ -21,6 +22,7 @@ import dev.osc4j.MigrationSummary;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.StoreException;
 import dev.osc4j.spi.CreateResult;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.Lease;
@@ -206,11 +208,12 @@ class GhostOrchestratorIT {
                 "orc-barrier",
                 GhostFixture.fast().chunkDelay(Duration.ofMillis(20)).build());
         Path work = GhostFixture.home().resolve("work-barrier");
-        // each server has its own account: the provider picks it by shard
+        // each server has its own account: the provider picks it by the shard's primary
+        Endpoint second = new Endpoint(db2.host(), db2.port());
         GhostEngine twoAccounts = GhostFixture.engine(db, exe, work)
-                .credentials(t -> t.shard().equals("s2")
-                        ? new GhostCredentials(db2.user(), db2.password())
-                        : new GhostCredentials(db.user(), db.password()))
+                .credentials(server -> server.equals(second)
+                        ? new DatabaseCredentials(db2.user(), db2.password())
+                        : new DatabaseCredentials(db.user(), db.password()))
                 .build();
         StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
                 .add("shop", new StaticMariaDbProbe.Shard("s1", db, null, schema))

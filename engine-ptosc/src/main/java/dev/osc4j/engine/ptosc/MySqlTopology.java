@@ -4,6 +4,7 @@ import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ReplicationPosition;

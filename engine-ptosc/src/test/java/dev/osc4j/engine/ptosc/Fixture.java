@@ -8,6 +8,7 @@ import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.LocalMariaDb;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ReplicationPosition;
