@@ -691,7 +691,7 @@ public final class PtOscEngine implements ExecutionEngine {
             throw EngineException.permanent(
                     FailureReason.ENGINE_CONFIGURATION,
                     "shard " + target.shard() + " has no primary endpoint; the pt-osc engine connects to the primary"
-                            + " directly (use a topology probe that names it, such as MySqlTopology)");
+                            + " directly (use a topology probe that names it, such as osc4j-topology-mysql's MySqlTopology)");
         }
         try {
             PtOscOptions.requireHost("primary host", primary.host());

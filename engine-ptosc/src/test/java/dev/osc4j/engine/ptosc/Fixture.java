@@ -11,6 +11,8 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.topology.mysql.MySqlShard;
+import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
