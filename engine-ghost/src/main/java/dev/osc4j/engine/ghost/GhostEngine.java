@@ -8,6 +8,8 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ghost.GhostOutputParser.Status;
 import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -48,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * GhostEngine engine = GhostEngine.builder()
  *     .executable(Path.of("/usr/local/bin/gh-ost"))
- *     .credentials(target -> new GhostCredentials("osc", vault.password("osc")))
+ *     .credentials(server -> new DatabaseCredentials("osc", vault.password("osc")))
  *     .workDirectory(Path.of("/var/lib/osc4j/gh-ost"))
  *     .build();
  * }</pre>
@@ -108,7 +110,7 @@ public final class GhostEngine implements ExecutionEngine {
     private static final String RUN_FILE = "run.properties";
 
     private final GhostExecutable executable;
-    private final GhostCredentialsProvider credentials;
+    private final CredentialsProvider credentials;
     private final Path workDirectory;
     private final Map<String, String> defaults;
     private final Clock clock;
@@ -119,7 +121,7 @@ public final class GhostEngine implements ExecutionEngine {
     private final Duration launchTimeout;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
-    private GhostEngine(Builder b, GhostCredentialsProvider credentials) {
+    private GhostEngine(Builder b, CredentialsProvider credentials) {
         this.executable = new GhostExecutable(b.executable, b.environment, b.probeTimeout);
         this.credentials = credentials;
         this.workDirectory = b.workDirectory.toAbsolutePath().normalize();
@@ -204,7 +206,7 @@ public final class GhostEngine implements ExecutionEngine {
                         "gh-ost " + version + " at " + executable.path() + " does not support " + missing
                                 + "; use gh-ost 1.1.x or drop the options that need them");
             }
-            GhostCredentials account = credentialsFor(target);
+            DatabaseCredentials account = credentialsFor(target, primary);
             prepare(run, key, target, spec, options, version, primary, connect, account);
             List<String> command = new ArrayList<>();
             command.add(executable.path().toString());
@@ -315,7 +317,7 @@ public final class GhostEngine implements ExecutionEngine {
             String version,
             Endpoint primary,
             Endpoint connect,
-            GhostCredentials account) {
+            DatabaseCredentials account) {
         try {
             Files.createDirectories(workDirectory);
         } catch (IOException e) {
@@ -354,7 +356,7 @@ public final class GhostEngine implements ExecutionEngine {
     }
 
     /** gh-ost's {@code --conf} (gcfg syntax): quoted values, with {@code \} and {@code "} escaped. */
-    static String conf(GhostCredentials account) {
+    static String conf(DatabaseCredentials account) {
         return "[client]\nuser = " + gcfgQuote(account.user()) + "\npassword = " + gcfgQuote(account.password()) + "\n";
     }
 
@@ -673,7 +675,8 @@ public final class GhostEngine implements ExecutionEngine {
 
     private ArtifactCleaner.Result dropTables(
             ShardTarget target, String host, int port, String schema, String table, EngineKey key) {
-        GhostCredentials account = credentialsFor(target);
+        Endpoint primary = target.primary();
+        DatabaseCredentials account = credentialsFor(target, primary != null ? primary : new Endpoint(host, port));
         Properties props = new Properties();
         props.putAll(jdbcProperties);
         props.setProperty("user", account.user());
@@ -767,9 +770,10 @@ public final class GhostEngine implements ExecutionEngine {
         return Optional.of(handle(key, run));
     }
 
-    private GhostCredentials credentialsFor(ShardTarget target) {
+    /** The account for {@code server}: the shard's primary, or the server cleanup connects to when none is known. */
+    private DatabaseCredentials credentialsFor(ShardTarget target, Endpoint server) {
         try {
-            return credentials.credentials(target);
+            return credentials.credentialsFor(server);
         } catch (RuntimeException e) {
             throw EngineException.permanent(
                     FailureReason.ENGINE_CONFIGURATION,
@@ -794,7 +798,7 @@ public final class GhostEngine implements ExecutionEngine {
     /** Configures a {@link GhostEngine}; every setting but {@link #credentials} has a default. */
     public static final class Builder {
         private Path executable = DEFAULT_EXECUTABLE;
-        private @Nullable GhostCredentialsProvider credentials;
+        private @Nullable CredentialsProvider credentials;
         private Path workDirectory = Path.of(System.getProperty("java.io.tmpdir"), "osc4j-gh-ost");
         private Map<String, String> defaults = Map.of();
         private Clock clock = Clock.systemUTC();
@@ -813,8 +817,11 @@ public final class GhostEngine implements ExecutionEngine {
             return this;
         }
 
-        /** Where the accounts gh-ost connects with come from. Required. */
-        public Builder credentials(GhostCredentialsProvider value) {
+        /**
+         * Where the accounts gh-ost connects with come from. Required. Asked with the shard's primary each time a run
+         * starts or is cleaned up; gh-ost uses the same account on the replica it inspects.
+         */
+        public Builder credentials(CredentialsProvider value) {
             this.credentials = value;
             return this;
         }
@@ -886,7 +893,7 @@ public final class GhostEngine implements ExecutionEngine {
          * @throws InvalidRequestException naming the missing or invalid setting
          */
         public GhostEngine build() {
-            GhostCredentialsProvider provider = credentials;
+            CredentialsProvider provider = credentials;
             if (provider == null) {
                 throw new InvalidRequestException("credentials are required", null);
             }

@@ -10,6 +10,8 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EnginePhase;
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("GhostEngine, without gh-ost")
 class GhostEngineTest {
-    private static final GhostCredentials ACCOUNT = new GhostCredentials("osc", "pa\"ss\\word;#1");
+    private static final DatabaseCredentials ACCOUNT = new DatabaseCredentials("osc", "pa\"ss\\word;#1");
 
     @TempDir
     Path dir;
@@ -32,7 +34,7 @@ class GhostEngineTest {
         return GhostEngine.builder()
                 .executable(dir.resolve("gh-ost"))
                 .workDirectory(dir.resolve("w"))
-                .credentials(GhostCredentialsProvider.of(ACCOUNT))
+                .credentials(CredentialsProvider.of(ACCOUNT))
                 .build();
     }
 
@@ -142,10 +144,6 @@ class GhostEngineTest {
                         .defaults(Map.of("chunk-size", "1"))
                         .build())
                 .hasMessageContaining("chunk-size");
-        assertThatThrownBy(() -> new GhostCredentials("", "x")).hasMessageContaining("user");
-        assertThatThrownBy(() -> new GhostCredentials("u", "line\nbreak"))
-                .hasMessageContaining("control character")
-                .hasMessageNotContaining("break");
     }
 
     @Test

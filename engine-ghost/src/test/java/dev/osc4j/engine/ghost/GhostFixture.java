@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.testkit.LocalMariaDb;
 import dev.osc4j.testkit.ghost.FakeGhost;
 import dev.osc4j.testkit.ghost.FakeGhostBehavior;
+import dev.osc4j.topology.mysql.MySqlShard;
+import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -93,13 +98,41 @@ final class GhostFixture {
         return GhostEngine.builder()
                 .executable(executable)
                 .workDirectory(work)
-                .credentials(GhostCredentialsProvider.of(new GhostCredentials(server.user(), server.password())))
+                .credentials(accounts(server))
                 .jdbcProperties(Map.of("sslMode", "DISABLED", "connectTimeout", "5000"))
                 .stopTimeout(Duration.ofSeconds(10));
     }
 
+    /** Each server's own account, picked by the endpoint asked for; an unknown endpoint is an error. */
+    static CredentialsProvider accounts(LocalMariaDb... servers) {
+        Map<Endpoint, DatabaseCredentials> accounts = new HashMap<>();
+        for (LocalMariaDb s : servers) {
+            accounts.put(endpoint(s), new DatabaseCredentials(s.user(), s.password()));
+        }
+        return server -> {
+            DatabaseCredentials account = accounts.get(server);
+            if (account == null) {
+                throw new IllegalArgumentException("no account for " + server);
+            }
+            return account;
+        };
+    }
+
+    /** A topology of {@code keyspace}: shard {@code s1} on the first primary, {@code s2} on the second, and so on. */
+    static MySqlTopology topology(String keyspace, String schema, LocalMariaDb... primaries) {
+        MySqlTopology.Builder b = MySqlTopology.builder().credentials(accounts(primaries));
+        for (int i = 0; i < primaries.length; i++) {
+            b.shard(MySqlShard.of(keyspace, "s" + (i + 1), schema, endpoint(primaries[i])));
+        }
+        return b.build();
+    }
+
+    static Endpoint endpoint(LocalMariaDb server) {
+        return new Endpoint(server.host(), server.port());
+    }
+
     static ShardTarget target(LocalMariaDb server, String keyspace, String shard, String schema) {
-        return new ShardTarget(keyspace, shard, schema, new Endpoint(server.host(), server.port()));
+        return new ShardTarget(keyspace, shard, schema, endpoint(server));
     }
 
     /** Creates {@code schema.table} with {@code rows} rows: {@code id} primary key, a customer, an amount. */

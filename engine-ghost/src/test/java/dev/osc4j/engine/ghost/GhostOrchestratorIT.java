@@ -29,6 +29,7 @@ import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.LocalMariaDb;
 import dev.osc4j.testkit.ghost.FakeGhost;
+import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,6 +53,7 @@ class GhostOrchestratorIT {
 
     private static LocalMariaDb db;
     private final List<Path> fakes = new ArrayList<>();
+    private final List<MySqlTopology> probes = new ArrayList<>();
     private final InMemoryStateStore store = new InMemoryStateStore(Clock.systemUTC());
 
     @BeforeAll
@@ -62,6 +64,14 @@ class GhostOrchestratorIT {
     @AfterEach
     void killLeftovers() {
         fakes.forEach(FakeGhost::killAll);
+        probes.forEach(MySqlTopology::close);
+    }
+
+    /** A probe for {@code keyspace}: shard {@code s1} on the first server, {@code s2} on the second, and so on. */
+    private MySqlTopology probe(String keyspace, String schema, LocalMariaDb... primaries) {
+        MySqlTopology probe = GhostFixture.topology(keyspace, schema, primaries);
+        probes.add(probe);
+        return probe;
     }
 
     private Path fake(String name, dev.osc4j.testkit.ghost.FakeGhostBehavior behavior) {
@@ -70,7 +80,7 @@ class GhostOrchestratorIT {
         return exe;
     }
 
-    private MigrationOrchestrator controller(String name, StaticMariaDbProbe probe, GhostEngine engine) {
+    private MigrationOrchestrator controller(String name, MySqlTopology probe, GhostEngine engine) {
         return MigrationOrchestrator.builder()
                 .store(store)
                 .topology(probe)
@@ -169,8 +179,7 @@ class GhostOrchestratorIT {
         Path exe = fake("orc-big", GhostFixture.fast().build());
         GhostEngine engine = GhostFixture.engine(db, exe, GhostFixture.home().resolve("work-big"))
                 .build();
-        StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
-                .add("big", new StaticMariaDbProbe.Shard("s1", db, null, schema));
+        MySqlTopology probe = probe("big", schema, db);
         MigrationOrchestrator osc = controller("big", probe, engine);
         MigrationId id = osc.submit(request("big-1", "big", MigrationPolicy.defaults(), Map.of("chunk-size", "2000")));
 
@@ -206,15 +215,11 @@ class GhostOrchestratorIT {
                 "orc-barrier",
                 GhostFixture.fast().chunkDelay(Duration.ofMillis(20)).build());
         Path work = GhostFixture.home().resolve("work-barrier");
-        // each server has its own account: the provider picks it by shard
+        // each server has its own account: the provider picks it by the shard's primary
         GhostEngine twoAccounts = GhostFixture.engine(db, exe, work)
-                .credentials(t -> t.shard().equals("s2")
-                        ? new GhostCredentials(db2.user(), db2.password())
-                        : new GhostCredentials(db.user(), db.password()))
+                .credentials(GhostFixture.accounts(db, db2))
                 .build();
-        StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
-                .add("shop", new StaticMariaDbProbe.Shard("s1", db, null, schema))
-                .add("shop", new StaticMariaDbProbe.Shard("s2", db2, null, schema));
+        MySqlTopology probe = probe("shop", schema, db, db2);
         MigrationOrchestrator osc = controller("barrier", probe, twoAccounts);
         MigrationPolicy manual =
                 MigrationPolicy.builder().cutoverMode(CutoverMode.MANUAL).build();
@@ -285,8 +290,7 @@ class GhostOrchestratorIT {
         Path exe = fake("orc-abort", GhostFixture.fast().failAtPercent(40).build());
         GhostEngine engine = GhostFixture.engine(db, exe, GhostFixture.home().resolve("work-abort"))
                 .build();
-        StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
-                .add("abort", new StaticMariaDbProbe.Shard("s1", db, null, schema));
+        MySqlTopology probe = probe("abort", schema, db);
         MigrationOrchestrator osc = controller("abort", probe, engine);
         MigrationId id =
                 osc.submit(request("abort-1", "abort", MigrationPolicy.defaults(), Map.of("chunk-size", "500")));
@@ -322,8 +326,7 @@ class GhostOrchestratorIT {
         Path exe = fake("orc-retry", GhostFixture.fast().failAtPercent(40).build());
         GhostEngine engine = GhostFixture.engine(db, exe, GhostFixture.home().resolve("work-retry"))
                 .build();
-        StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
-                .add("retry", new StaticMariaDbProbe.Shard("s1", db, null, schema));
+        MySqlTopology probe = probe("retry", schema, db);
         MigrationOrchestrator osc = controller("retry", probe, engine);
         MigrationId id =
                 osc.submit(request("retry-1", "retry", MigrationPolicy.defaults(), Map.of("chunk-size", "500")));
@@ -353,8 +356,7 @@ class GhostOrchestratorIT {
                 "orc-crash",
                 GhostFixture.fast().chunkDelay(Duration.ofMillis(100)).build());
         Path work = GhostFixture.home().resolve("work-crash");
-        StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
-                .add("crash", new StaticMariaDbProbe.Shard("s1", db, null, schema));
+        MySqlTopology probe = probe("crash", schema, db);
         GhostEngine engineA = GhostFixture.engine(db, exe, work).build();
         MigrationOrchestrator a = controller("a", probe, engineA);
         MigrationId id = a.submit(request("crash-1", "crash", MigrationPolicy.defaults(), Map.of("chunk-size", "500")));
@@ -463,8 +465,7 @@ class GhostOrchestratorIT {
                 "orc-crash-start",
                 GhostFixture.fast().chunkDelay(Duration.ofMillis(20)).build());
         Path work = GhostFixture.home().resolve("work-crash-start");
-        StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
-                .add("cs", new StaticMariaDbProbe.Shard("s1", db, null, schema));
+        MySqlTopology probe = probe("cs", schema, db);
         CrashAfterStart dying = new CrashAfterStart(store);
         GhostEngine engineA = GhostFixture.engine(db, exe, work).build();
         MigrationOrchestrator a = MigrationOrchestrator.builder()
@@ -522,8 +523,7 @@ class GhostOrchestratorIT {
                 GhostFixture.fast().chunkDelay(Duration.ofMillis(50)).build());
         GhostEngine engine = GhostFixture.engine(db, exe, GhostFixture.home().resolve("work-throttle"))
                 .build();
-        StaticMariaDbProbe probe = new StaticMariaDbProbe(Clock.systemUTC())
-                .add("thr", new StaticMariaDbProbe.Shard("s1", db, null, schema));
+        MySqlTopology probe = probe("thr", schema, db);
         MigrationOrchestrator osc = controller("thr", probe, engine);
         MigrationId id = osc.submit(request("thr-1", "thr", MigrationPolicy.defaults(), Map.of("chunk-size", "200")));
         drive(

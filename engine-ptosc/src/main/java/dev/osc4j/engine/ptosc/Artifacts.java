@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The tables and triggers pt-online-schema-change creates, how to recognise the ones a given run created, and the SQL
- * that finds and drops them (the engine's only SQL besides {@link MySqlTopology}'s).
+ * that finds and drops them (the engine's only SQL).
  *
  * <p>Names, from the 3.2.1 source: the new table is {@code _<table>_new} with up to 10 leading underscores (one more
  * per name already taken), cut at 64 characters; the old table after the swap is {@code _<table>_old} likewise (then

@@ -1,6 +1,8 @@
 package dev.osc4j.engine.ptosc;
 
 import dev.osc4j.Endpoint;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
@@ -33,13 +35,13 @@ final class Connections {
     }
 
     /** The credentials for {@code server}. */
-    MySqlCredentials credentials(Endpoint server) {
+    DatabaseCredentials credentials(Endpoint server) {
         return credentials.credentialsFor(server);
     }
 
     /** A new connection to {@code server}, without a default database. */
     Connection open(Endpoint server) throws SQLException {
-        MySqlCredentials c = credentials.credentialsFor(server);
+        DatabaseCredentials c = credentials.credentialsFor(server);
         Properties p = new Properties();
         extraProperties.forEach(p::setProperty);
         p.setProperty("user", c.user());

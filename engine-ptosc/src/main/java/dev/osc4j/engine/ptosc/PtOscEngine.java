@@ -9,6 +9,8 @@ import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.LaunchRecord;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
 import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -289,7 +291,7 @@ public final class PtOscEngine implements ExecutionEngine {
             MigrationSpec spec,
             Map<String, String> options)
             throws IOException {
-        MySqlCredentials credentials = connections.credentials(primary);
+        DatabaseCredentials credentials = connections.credentials(primary);
         Artifacts.Found before;
         try (Connection c = connections.open(primary)) {
             before = Artifacts.find(c, schema, spec.table(), List.of());
@@ -689,7 +691,7 @@ public final class PtOscEngine implements ExecutionEngine {
             throw EngineException.permanent(
                     FailureReason.ENGINE_CONFIGURATION,
                     "shard " + target.shard() + " has no primary endpoint; the pt-osc engine connects to the primary"
-                            + " directly (use a topology probe that names it, such as MySqlTopology)");
+                            + " directly (use a topology probe that names it, such as osc4j-topology-mysql's MySqlTopology)");
         }
         try {
             PtOscOptions.requireHost("primary host", primary.host());
@@ -708,7 +710,7 @@ public final class PtOscEngine implements ExecutionEngine {
     }
 
     /** A {@code [client]} option file; the password quoted with the escapes the MySQL option file format knows. */
-    static String optionFile(MySqlCredentials c) {
+    static String optionFile(DatabaseCredentials c) {
         return "[client]\nuser=" + quoteOption(c.user()) + "\npassword=" + quoteOption(c.password()) + "\n";
     }
 

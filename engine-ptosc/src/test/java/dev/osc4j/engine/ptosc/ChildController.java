@@ -4,6 +4,7 @@ import dev.osc4j.Endpoint;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import java.io.InputStream;

@@ -10,6 +10,8 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EnginePhase;
@@ -98,15 +100,10 @@ class PtOscEngineTest {
     }
 
     @Test
-    @DisplayName("credentials: the option file quotes the password; toString hides it")
+    @DisplayName("credentials: the option file quotes the password (validation is DatabaseCredentialsTest's)")
     void credentials() {
-        MySqlCredentials c = new MySqlCredentials("osc", "p#a\"s\\s w'ord");
+        DatabaseCredentials c = new DatabaseCredentials("osc", "p#a\"s\\s w'ord");
         assertThat(PtOscEngine.optionFile(c)).isEqualTo("[client]\nuser=\"osc\"\npassword=\"p#a\\\"s\\\\s w'ord\"\n");
-        assertThat(c.toString()).doesNotContain("p#a").contains("****");
-        assertThatThrownBy(() -> new MySqlCredentials("osc", "line\nbreak"))
-                .isInstanceOf(InvalidRequestException.class)
-                .hasMessageNotContaining("line");
-        assertThatThrownBy(() -> new MySqlCredentials(" ", "x")).hasMessageContaining("user");
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

@@ -11,9 +11,11 @@ import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardRecord;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,15 +163,15 @@ class PtOscMigrationIT {
             Fixture.createTable(second, "orders", 5_000);
             PtOscEngine engine = PtOscEngine.builder()
                     .credentials(server -> server.port() == second.port()
-                            ? new MySqlCredentials(second.user(), second.password())
-                            : new MySqlCredentials(primary.user(), primary.password()))
+                            ? new DatabaseCredentials(second.user(), second.password())
+                            : new DatabaseCredentials(primary.user(), primary.password()))
                     .workDirectory(work)
                     .defaultOptions(Fixture.FAST)
                     .build();
             MySqlTopology topology = MySqlTopology.builder()
                     .credentials(server -> server.port() == second.port()
-                            ? new MySqlCredentials(second.user(), second.password())
-                            : new MySqlCredentials(primary.user(), primary.password()))
+                            ? new DatabaseCredentials(second.user(), second.password())
+                            : new DatabaseCredentials(primary.user(), primary.password()))
                     .shard(Fixture.shard("s1", primary, replica))
                     .shard(Fixture.shard("s2", second))
                     .build();

@@ -13,6 +13,7 @@ import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.osc4j.engine.ptosc;
+package dev.osc4j.topology.mysql;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.InvalidRequestException;

@@ -1,15 +1,18 @@
-package dev.osc4j.engine.ptosc;
+package dev.osc4j.topology.mysql;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ReplicationPosition;
 import dev.osc4j.spi.ShardHealth;
 import dev.osc4j.spi.TopologyProbe;
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -24,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The topology version starts at 1 and grows whenever a shard's primary identity differs from the one last read.
- * The probe keeps one connection per server, reopened after an error; {@link #close()} closes them. Nothing in it is
- * specific to pt-online-schema-change: it serves any engine that works on plain MySQL servers (gh-ost too).
+ * The probe keeps one connection per server, reopened after an error; {@link #close()} closes them. It serves any
+ * engine that works on plain MySQL servers directly (pt-online-schema-change, gh-ost).
  * Thread-safe (calls are serialised).
  */
 public final class MySqlTopology implements TopologyProbe, AutoCloseable {
@@ -57,8 +61,11 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MySqlTopology.class);
 
+    private static final Driver DRIVER = driver();
+
     private final List<MySqlShard> shards;
-    private final Connections connections;
+    private final CredentialsProvider credentials;
+    private final Properties connectionProperties;
     private final Clock clock;
     private final int queryTimeoutSeconds;
     private final Map<Endpoint, Connection> open = new HashMap<>(); // guarded by this
@@ -71,8 +78,12 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
         this.shards = List.copyOf(b.shards);
         this.clock = b.clock;
         this.queryTimeoutSeconds = (int) Math.max(1, b.queryTimeout.toSeconds());
-        this.connections =
-                new Connections(credentials, b.connectTimeout, b.queryTimeout.plusSeconds(5), b.jdbcProperties);
+        this.credentials = credentials;
+        this.connectionProperties = new Properties();
+        b.jdbcProperties.forEach(connectionProperties::setProperty);
+        connectionProperties.setProperty("connectTimeout", Long.toString(b.connectTimeout.toMillis()));
+        connectionProperties.setProperty(
+                "socketTimeout", Long.toString(b.queryTimeout.plusSeconds(5).toMillis()));
     }
 
     /** Configures a probe. */
@@ -280,10 +291,36 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
         }
         Connection c = open.get(server);
         if (c == null || c.isClosed()) {
-            c = connections.open(server);
+            c = newConnection(server);
             open.put(server, c);
         }
         return c;
+    }
+
+    /**
+     * A new connection with MySQL Connector/J, named explicitly so another driver claiming {@code jdbc:mysql:} cannot
+     * take over. The password goes into the connection properties only, never into the URL or a message.
+     */
+    private Connection newConnection(Endpoint server) throws SQLException {
+        DatabaseCredentials account = credentials.credentialsFor(server);
+        Properties p = new Properties();
+        p.putAll(connectionProperties);
+        p.setProperty("user", account.user());
+        p.setProperty("password", account.password());
+        String host = server.host().contains(":") ? "[" + server.host() + "]" : server.host();
+        Connection connection = DRIVER.connect("jdbc:mysql://" + host + ":" + server.port() + "/", p);
+        if (connection == null) {
+            throw new SQLException("MySQL Connector/J refused the address " + server);
+        }
+        return connection;
+    }
+
+    private static Driver driver() {
+        try {
+            return new com.mysql.cj.jdbc.Driver();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot load MySQL Connector/J", e);
+        }
     }
 
     private void forget(Endpoint server) {
@@ -316,7 +353,7 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
 
         private Builder() {}
 
-        /** Where the user and password for each server come from. Required. */
+        /** Where the account for each server comes from, asked on every connection the probe opens. Required. */
         public Builder credentials(CredentialsProvider value) {
             this.credentials = value;
             return this;

@@ -1,4 +1,4 @@
-package dev.osc4j.engine.ptosc;
+package dev.osc4j.topology.mysql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

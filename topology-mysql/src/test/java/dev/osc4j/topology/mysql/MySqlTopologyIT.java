@@ -1,4 +1,4 @@
-package dev.osc4j.engine.ptosc;
+package dev.osc4j.topology.mysql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ReplicationPosition;
 import dev.osc4j.spi.ShardHealth;
 import dev.osc4j.testkit.LocalMariaDb;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +26,9 @@ import org.junit.jupiter.api.Test;
 
 @DisplayName("MySqlTopology on a real MariaDB primary and replica")
 class MySqlTopologyIT {
+    private static final String KEYSPACE = "commerce";
+    private static final String SCHEMA = "app";
+
     static LocalMariaDb primary;
     static LocalMariaDb replica;
 
@@ -40,26 +48,47 @@ class MySqlTopologyIT {
         }
     }
 
+    private static Endpoint endpoint(LocalMariaDb server) {
+        return new Endpoint(server.host(), server.port());
+    }
+
+    private static CredentialsProvider credentials(LocalMariaDb server) {
+        return CredentialsProvider.of(server.user(), server.password());
+    }
+
     private static MySqlTopology probe(Endpoint... extraReplicas) {
-        List<Endpoint> replicas = new java.util.ArrayList<>(List.of(Fixture.endpoint(replica)));
+        List<Endpoint> replicas = new ArrayList<>(List.of(endpoint(replica)));
         replicas.addAll(List.of(extraReplicas));
-        return Fixture.topology(
-                primary, new MySqlShard(Fixture.KEYSPACE, "s1", Fixture.SCHEMA, Fixture.endpoint(primary), replicas));
+        return MySqlTopology.builder()
+                .credentials(credentials(primary))
+                .shard(new MySqlShard(KEYSPACE, "s1", SCHEMA, endpoint(primary), replicas))
+                .build();
+    }
+
+    /** Creates {@code SCHEMA.table} with {@code rows} rows. */
+    private static void createTable(String table, int rows) throws SQLException {
+        primary.createDatabase(SCHEMA);
+        try (Connection c = primary.connect(SCHEMA);
+                Statement st = c.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS `" + table + "`");
+            st.execute("CREATE TABLE `" + table + "` (id INT NOT NULL PRIMARY KEY, a INT NOT NULL) ENGINE=InnoDB");
+            st.execute("INSERT INTO `" + table + "` (id, a) SELECT seq, seq MOD 1000 FROM seq_1_to_" + rows);
+        }
     }
 
     @Test
     @DisplayName("describes the keyspace's shards and refuses unknown keyspaces and shards")
     void describe() {
         try (MySqlTopology t = probe()) {
-            KeyspaceTopology k = t.describe(Fixture.KEYSPACE);
+            KeyspaceTopology k = t.describe(KEYSPACE);
             assertThat(k.shards()).hasSize(1);
-            assertThat(k.shards().get(0).primary()).isEqualTo(Fixture.endpoint(primary));
-            assertThat(k.shards().get(0).schema()).isEqualTo(Fixture.SCHEMA);
+            assertThat(k.shards().get(0).primary()).isEqualTo(endpoint(primary));
+            assertThat(k.shards().get(0).schema()).isEqualTo(SCHEMA);
             assertThat(k.version()).isEqualTo(1);
             assertThatThrownBy(() -> t.describe("nope"))
                     .isInstanceOf(InvalidRequestException.class)
-                    .hasMessageContaining(Fixture.KEYSPACE);
-            assertThatThrownBy(() -> t.health(Fixture.KEYSPACE, "s9")).isInstanceOf(InvalidRequestException.class);
+                    .hasMessageContaining(KEYSPACE);
+            assertThatThrownBy(() -> t.health(KEYSPACE, "s9")).isInstanceOf(InvalidRequestException.class);
         }
     }
 
@@ -67,10 +96,10 @@ class MySqlTopologyIT {
     @DisplayName("reads the primary's identity and GTID position and the replica's lag and position, which covers"
             + " the primary's once caught up")
     void health() throws Exception {
-        Fixture.createTable(primary, "probe_t", 1000);
+        createTable("probe_t", 1000);
         replica.waitForCatchUp(Duration.ofSeconds(30));
         try (MySqlTopology t = probe()) {
-            ShardHealth h = t.health(Fixture.KEYSPACE, "s1");
+            ShardHealth h = t.health(KEYSPACE, "s1");
             assertThat(h.primary()).contains(":" + primary.port()).contains("server_id=" + primary.serverId());
             ReplicationPosition primaryPos = Objects.requireNonNull(h.primaryPosition());
             assertThat(primaryPos.form()).isEqualTo(ReplicationPosition.Form.MARIADB_GTID);
@@ -79,11 +108,11 @@ class MySqlTopologyIT {
             assertThat(r.replica()).isEqualTo(replica.host() + ":" + replica.port());
             assertThat(r.lag()).isEqualTo(Duration.ZERO);
             assertThat(Objects.requireNonNull(r.position()).covers(primaryPos)).isTrue();
-            assertThat(t.estimateRows(Fixture.KEYSPACE, "s1", "probe_t")).isBetween(500L, 2000L);
-            assertThat(t.estimateRows(Fixture.KEYSPACE, "s1", "missing_t")).isEqualTo(-1);
+            assertThat(t.estimateRows(KEYSPACE, "s1", "probe_t")).isBetween(500L, 2000L);
+            assertThat(t.estimateRows(KEYSPACE, "s1", "missing_t")).isEqualTo(-1);
             // The same identity on every read: no topology change.
-            assertThat(t.health(Fixture.KEYSPACE, "s1").primary()).isEqualTo(h.primary());
-            assertThat(t.describe(Fixture.KEYSPACE).version()).isEqualTo(1);
+            assertThat(t.health(KEYSPACE, "s1").primary()).isEqualTo(h.primary());
+            assertThat(t.describe(KEYSPACE).version()).isEqualTo(1);
         }
     }
 
@@ -94,14 +123,14 @@ class MySqlTopologyIT {
             replica.stopReplicaSqlThread();
             try {
                 primary.execute("CREATE DATABASE IF NOT EXISTS app");
-                ShardHealth h = t.health(Fixture.KEYSPACE, "s1");
+                ShardHealth h = t.health(KEYSPACE, "s1");
                 assertThat(h.replicas()).extracting(ReplicaHealth::lag).containsOnlyNulls();
                 assertThat(h.replicaWithUnknownLag()).isEqualTo(replica.host() + ":" + replica.port());
             } finally {
                 replica.startReplicaSqlThread();
             }
             replica.waitForCatchUp(Duration.ofSeconds(30));
-            ShardHealth after = t.health(Fixture.KEYSPACE, "s1");
+            ShardHealth after = t.health(KEYSPACE, "s1");
             assertThat(after.replicas().get(0).lag()).isEqualTo(Duration.ZERO);
             assertThat(after.replicas().get(1).lag()).as("unreachable").isNull();
         }
@@ -111,32 +140,16 @@ class MySqlTopologyIT {
     @DisplayName("an unreachable primary is a retryable failure; the probe recovers when it is back")
     void unreachablePrimary() {
         MySqlTopology t = MySqlTopology.builder()
-                .credentials(Fixture.credentials(primary))
+                .credentials(credentials(primary))
                 .connectTimeout(Duration.ofSeconds(2))
-                .shard(MySqlShard.of(Fixture.KEYSPACE, "dead", Fixture.SCHEMA, new Endpoint("127.0.0.1", 1)))
+                .shard(MySqlShard.of(KEYSPACE, "dead", SCHEMA, new Endpoint("127.0.0.1", 1)))
                 .build();
         try (t) {
-            assertThatThrownBy(() -> t.health(Fixture.KEYSPACE, "dead"))
+            assertThatThrownBy(() -> t.health(KEYSPACE, "dead"))
                     .isInstanceOf(EngineException.class)
                     .satisfies(
                             e -> assertThat(((EngineException) e).retryable()).isTrue())
                     .hasMessageNotContaining(primary.password());
         }
-    }
-
-    @Test
-    @DisplayName("the builder names what is missing or wrong")
-    void builder() {
-        assertThatThrownBy(() -> MySqlTopology.builder().build()).hasMessage("credentials are required");
-        assertThatThrownBy(() -> MySqlTopology.builder()
-                        .credentials(CredentialsProvider.of("u", "p"))
-                        .build())
-                .hasMessage("at least one shard is required");
-        MySqlShard s = MySqlShard.of("ks", "s1", "app", new Endpoint("h", 1));
-        assertThatThrownBy(() -> MySqlTopology.builder().shard(s).shard(s)).hasMessageContaining("added twice");
-        assertThatThrownBy(() -> MySqlShard.of("ks", "s1", "app", new Endpoint("h", 1), new Endpoint("h", 1)))
-                .hasMessageContaining("primary");
-        assertThatThrownBy(() -> MySqlShard.of("ks", "s1", "a-b", new Endpoint("h", 1)))
-                .hasMessageContaining("schema");
     }
 }
