@@ -13,6 +13,8 @@ import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -74,15 +76,20 @@ public final class ControllerLoadHarness {
             Thread.sleep(10_000); // let the JIT settle
 
             OperatingSystemMXBean os = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long controllerThread = controllerThreadId(threads);
             long cpu0 = os.getProcessCpuTime();
+            long controllerCpu0 = threads.getThreadCpuTime(controllerThread);
             long wall0 = System.nanoTime();
             long snaps0 = snapshots.get();
             long writes0 = store.writes();
             Thread.sleep(seconds * 1000L);
             long cpu1 = os.getProcessCpuTime();
+            long controllerCpu1 = threads.getThreadCpuTime(controllerThread);
             long wall1 = System.nanoTime();
             double wallSeconds = (wall1 - wall0) / 1e9;
             double cpuShare = (cpu1 - cpu0) / (double) (wall1 - wall0);
+            double controllerShare = (controllerCpu1 - controllerCpu0) / (double) (wall1 - wall0);
             double passesPerSecond = (snapshots.get() - snaps0) / wallSeconds / migrations;
             double writesPerSecond = (store.writes() - writes0) / wallSeconds;
 
@@ -93,17 +100,28 @@ public final class ControllerLoadHarness {
             long heap = memory.getHeapMemoryUsage().getUsed();
             System.out.printf(
                     Locale.ROOT,
-                    "migrations=%d shards=%d measured=%.0fs cpu=%.1f%% of one core passes/s per migration=%.2f store writes/s=%.0f heap after full GC=%.0f MiB (%d processors)%n",
+                    "migrations=%d shards=%d measured=%.0fs cpu=%.1f%% of one core (controller thread %.1f%%, the rest GC, JIT and other JVM threads) passes/s per migration=%.2f store writes/s=%.0f heap after full GC=%.0f MiB (%d processors)%n",
                     migrations,
                     shards,
                     wallSeconds,
                     cpuShare * 100,
+                    controllerShare * 100,
                     passesPerSecond,
                     writesPerSecond,
                     heap / 1024.0 / 1024.0,
                     Runtime.getRuntime().availableProcessors());
             System.out.printf(Locale.ROOT, "still copying at the end: %d/%d%n", copying(osc), migrations);
         }
+    }
+
+    /** The thread that runs the controller's passes (named {@code osc4j-controller-...}). */
+    private static long controllerThreadId(ThreadMXBean threads) {
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith("osc4j-controller-")) {
+                return info.getThreadId();
+            }
+        }
+        throw new IllegalStateException("no osc4j-controller thread is running");
     }
 
     private static long copying(MigrationOrchestrator osc) {

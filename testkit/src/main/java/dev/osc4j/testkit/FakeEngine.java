@@ -169,13 +169,11 @@ public final class FakeEngine implements ExecutionEngine {
             return EngineObservation.of(EnginePhase.NOT_FOUND).withMessage("no run " + handle.key());
         }
         Instant now = clock.instant();
-        advance(run, now);
-        String keyspace = run.target.keyspace();
-        String shard = run.target.shard();
-        String lagReason = lagThrottleReason(run);
+        FakeTopology.ShardConditions conditions = advance(run, now);
+        String lagReason = lagThrottleReason(conditions);
         boolean throttled = run.phase == EnginePhase.COPYING && (run.ratio > 0 || lagReason != null);
         String reason = run.ratio > 0 ? "throttle ratio " + run.ratio : lagReason;
-        double rate = effectiveRate(run);
+        double rate = effectiveRate(run, conditions);
         Duration eta = rate > 0 ? Duration.ofMillis((long) ((run.total - run.copied) / rate * 1000)) : null;
         return new EngineObservation(
                 run.phase,
@@ -184,8 +182,8 @@ public final class FakeEngine implements ExecutionEngine {
                 run.phase == EnginePhase.COPYING ? eta : null,
                 throttled,
                 throttled ? reason : null,
-                topology.replicaLag(keyspace, shard),
-                atLeastReady(run.phase) ? topology.primaryPosition(keyspace, shard) : null,
+                conditions.replicaLag(),
+                atLeastReady(run.phase) ? topology.primaryPosition(run.target.keyspace(), run.target.shard()) : null,
                 run.phase == EnginePhase.FAILED ? FailureReason.ENGINE_FAILED : null,
                 run.error);
     }
@@ -251,35 +249,35 @@ public final class FakeEngine implements ExecutionEngine {
         return phase == EnginePhase.COMPLETED || phase == EnginePhase.FAILED || phase == EnginePhase.CANCELLED;
     }
 
-    private @Nullable String lagThrottleReason(Run run) {
+    private @Nullable String lagThrottleReason(FakeTopology.ShardConditions conditions) {
         Duration max = throttleOnLag;
         if (max == null) {
             return null;
         }
-        Duration lag = topology.replicaLag(run.target.keyspace(), run.target.shard());
+        Duration lag = conditions.replicaLag();
         return lag.compareTo(max) > 0 ? "replica lag " + lag.toSeconds() + "s > " + max.toSeconds() + "s" : null;
     }
 
-    private double effectiveRate(Run run) {
-        if (run.phase != EnginePhase.COPYING
-                || topology.stalled(run.target.keyspace(), run.target.shard())
-                || lagThrottleReason(run) != null) {
+    private double effectiveRate(Run run, FakeTopology.ShardConditions conditions) {
+        if (run.phase != EnginePhase.COPYING || conditions.stalled() || lagThrottleReason(conditions) != null) {
             return 0;
         }
         return run.rate * (1 - run.ratio);
     }
 
-    /** Moves the run forward to {@code now}, phase by phase, at exact phase boundaries. */
-    private void advance(Run run, Instant now) {
+    /**
+     * Moves the run forward to {@code now}, phase by phase, at exact phase boundaries. Reads the shard's conditions
+     * once (one lookup under the topology's lock instead of one per question) and returns them.
+     */
+    private FakeTopology.ShardConditions advance(Run run, Instant now) {
+        FakeTopology.ShardConditions conditions = topology.conditions(run.target.keyspace(), run.target.shard());
         while (run.lastAdvance.isBefore(now)) {
             Instant t = run.lastAdvance;
             switch (run.phase) {
                 case STARTING -> enterAt(run, run.phaseSince.plus(startupTime), EnginePhase.COPYING, now);
-                case COPYING -> copy(run, t, now);
+                case COPYING -> copy(run, t, now, conditions);
                 case CATCHING_UP -> {
-                    if (topology.replicaLag(run.target.keyspace(), run.target.shard())
-                                    .isZero()
-                            && !topology.replicationStopped(run.target.keyspace(), run.target.shard())) {
+                    if (conditions.replicaLag().isZero() && !conditions.replicationStopped()) {
                         enterAt(run, run.phaseSince.plus(catchupTime), EnginePhase.READY_FOR_CUTOVER, now);
                     } else {
                         run.lastAdvance = now;
@@ -302,6 +300,7 @@ public final class FakeEngine implements ExecutionEngine {
                 default -> run.lastAdvance = now;
             }
         }
+        return conditions;
     }
 
     private static void enterAt(Run run, Instant at, EnginePhase next, Instant now) {
@@ -315,15 +314,15 @@ public final class FakeEngine implements ExecutionEngine {
         run.lastAdvance = when;
     }
 
-    private void copy(Run run, Instant t, Instant now) {
-        double rate = effectiveRate(run);
+    private void copy(Run run, Instant t, Instant now, FakeTopology.ShardConditions conditions) {
+        double rate = effectiveRate(run, conditions);
         if (rate <= 0) {
             run.lastAdvance = now;
             return;
         }
         String ks = run.target.keyspace();
         String shard = run.target.shard();
-        Double failPercent = topology.failAtPercent(ks, shard);
+        Double failPercent = conditions.failAtPercent();
         double stop = run.total;
         boolean failing = false;
         if (failPercent != null && run.total * failPercent / 100.0 < stop) {

@@ -229,6 +229,26 @@ public final class FakeTopology implements TopologyProbe {
         return currentLag(shard(keyspace, shard), clock.instant());
     }
 
+    /**
+     * What a fake engine asks about a shard, read at one instant under one lock.
+     *
+     * @param replicaLag the shard's replica lag now (see {@link #replicaLag})
+     * @param replicationStopped whether replication is stopped (see {@link #replicationStopped})
+     * @param stalled whether the copy is stalled (see {@link #stalled})
+     * @param failAtPercent the armed one-shot failure, if any (see {@link #failAtPercent})
+     */
+    public record ShardConditions(
+            Duration replicaLag,
+            boolean replicationStopped,
+            boolean stalled,
+            @Nullable Double failAtPercent) {}
+
+    /** The shard's {@link ShardConditions} now: one lookup for what an engine's observation needs. */
+    public synchronized ShardConditions conditions(String keyspace, String shard) {
+        Shard s = shard(keyspace, shard);
+        return new ShardConditions(currentLag(s, clock.instant()), s.replicationStopped, s.stalled, s.failAtPercent);
+    }
+
     /** Whether replication is stopped on the shard. */
     public synchronized boolean replicationStopped(String keyspace, String shard) {
         return shard(keyspace, shard).replicationStopped;
