@@ -86,9 +86,33 @@ final class Reconciler {
         @Nullable
         MigrationRecord record;
 
+        /** Per shard, the intent whose last attempts failed and when to try it again (see {@link #retryDelay}). */
+        final Map<String, FailedIntent> failedIntents = new HashMap<>();
+
         Owned(Lease lease) {
             this.lease = lease;
         }
+    }
+
+    /** An intent that stays pending after {@code failures} failed attempts in a row; not tried before {@code notBefore}. */
+    private record FailedIntent(Intent intent, int failures, Instant notBefore) {}
+
+    /** The first retry of a failed side effect waits this long; each further failure doubles it. */
+    static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(1);
+
+    /** The longest wait between two attempts of a side effect that keeps failing. */
+    static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(5);
+
+    /**
+     * How long to wait before attempt {@code failures + 1} of a side effect whose attempts keep failing (an engine that
+     * is unreachable, a cleanup the server refuses): 1 s, 2 s, 4 s ... up to {@link #MAX_RETRY_DELAY}, so a stuck
+     * effect neither hammers the engine at every poll nor waits long once the cause is fixed. Kept in memory only: a
+     * controller that takes over tries at once.
+     */
+    static Duration retryDelay(int failures) {
+        int doublings = Math.min(Math.max(failures - 1, 0), 20);
+        Duration delay = FIRST_RETRY_DELAY.multipliedBy(1L << doublings);
+        return delay.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay;
     }
 
     Reconciler(DefaultMigrationOrchestrator.Settings settings, String controllerId, Decider decider) {
@@ -379,14 +403,31 @@ final class Reconciler {
         List<AuditEntry> audit = new ArrayList<>();
         for (ShardRecord s : rec.shards()) {
             Intent intent = s.intent();
+            FailedIntent failed = o.failedIntents.get(s.shard());
+            if (failed != null && !failed.intent().equals(intent)) {
+                o.failedIntents.remove(s.shard());
+                failed = null;
+            }
             if (intent == null) {
                 continue;
             }
+            Instant now = now();
+            if (failed != null && now.isBefore(failed.notBefore())) {
+                continue;
+            }
             Outcomes.Outcome outcome = perform(engine, rec, s, intent);
-            Outcomes.Result r = Outcomes.apply(next, s.shard(), intent, outcome, controllerId, now());
+            Outcomes.Result r = Outcomes.apply(next, s.shard(), intent, outcome, controllerId, now);
             if (r != null) {
                 next = r.record();
                 audit.addAll(r.audit());
+                boolean stillPending =
+                        intent.equals(next.shard(s.shard()).orElseThrow().intent());
+                if (outcome instanceof Outcomes.Failed && stillPending) {
+                    int failures = failed == null ? 1 : failed.failures() + 1;
+                    o.failedIntents.put(s.shard(), new FailedIntent(intent, failures, now.plus(retryDelay(failures))));
+                } else {
+                    o.failedIntents.remove(s.shard());
+                }
             }
         }
         if (audit.isEmpty() && next.equals(rec)) {
