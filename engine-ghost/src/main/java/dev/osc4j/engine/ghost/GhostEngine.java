@@ -16,6 +16,7 @@ import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.topology.mysql.MySqlConnections;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -24,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,7 +115,7 @@ public final class GhostEngine implements ExecutionEngine {
     private final Map<String, String> defaults;
     private final Clock clock;
     private final Map<String, String> environment;
-    private final Map<String, String> jdbcProperties;
+    private final MySqlConnections connections;
     private final Duration socketTimeout;
     private final Duration stopTimeout;
     private final Duration launchTimeout;
@@ -128,7 +128,7 @@ public final class GhostEngine implements ExecutionEngine {
         this.defaults = Map.copyOf(b.defaults);
         this.clock = b.clock;
         this.environment = Map.copyOf(b.environment);
-        this.jdbcProperties = Map.copyOf(b.jdbcProperties);
+        this.connections = new MySqlConnections(credentials, b.jdbcProperties);
         this.socketTimeout = b.socketTimeout;
         this.stopTimeout = b.stopTimeout;
         this.launchTimeout = b.launchTimeout;
@@ -675,17 +675,10 @@ public final class GhostEngine implements ExecutionEngine {
 
     private ArtifactCleaner.Result dropTables(
             ShardTarget target, String host, int port, String schema, String table, EngineKey key) {
+        Endpoint server = new Endpoint(host, port);
         Endpoint primary = target.primary();
-        DatabaseCredentials account = credentialsFor(target, primary != null ? primary : new Endpoint(host, port));
-        Properties props = new Properties();
-        props.putAll(jdbcProperties);
-        props.setProperty("user", account.user());
-        props.setProperty("password", account.password());
-        String url = "jdbc:mysql://" + host + ":" + port + "/";
-        try (Connection c = driver().connect(url, props)) {
-            if (c == null) {
-                throw new SQLException("the MySQL driver does not accept " + url);
-            }
+        DatabaseCredentials account = credentialsFor(target, primary != null ? primary : server);
+        try (Connection c = connections.open(server, account)) {
             return ArtifactCleaner.drop(c, schema, table);
         } catch (SQLException e) {
             throw EngineException.transientFailure(
@@ -693,11 +686,6 @@ public final class GhostEngine implements ExecutionEngine {
                             + String.valueOf(e.getMessage()).replace(account.password(), "****"),
                     null);
         }
-    }
-
-    private static Driver driver() throws SQLException {
-        // Named explicitly, so no other driver registered for jdbc:mysql: takes over.
-        return new com.mysql.cj.jdbc.Driver();
     }
 
     /** Stops the run if it still runs: panic, then SIGTERM, then SIGKILL. */

@@ -17,6 +17,7 @@ import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.topology.mysql.MySqlConnections;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -171,7 +172,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final Clock clock;
     private final Duration cancelTimeout;
     private final Duration observationMaxAge;
-    private final Connections connections;
+    private final MySqlConnections connections;
     private final String hostName;
     private final Map<Path, RunWatch> watches = new ConcurrentHashMap<>();
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
@@ -186,7 +187,10 @@ public final class PtOscEngine implements ExecutionEngine {
         this.clock = b.clock;
         this.cancelTimeout = b.cancelTimeout;
         this.observationMaxAge = b.observationMaxAge;
-        this.connections = new Connections(credentials, b.connectTimeout, b.queryTimeout, b.jdbcProperties);
+        Map<String, String> jdbc = new LinkedHashMap<>(b.jdbcProperties);
+        jdbc.put("connectTimeout", Long.toString(b.connectTimeout.toMillis()));
+        jdbc.put("socketTimeout", Long.toString(b.queryTimeout.toMillis()));
+        this.connections = new MySqlConnections(credentials, jdbc);
         this.hostName = localHostName();
     }
 

@@ -5,14 +5,12 @@ import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.CredentialsProvider;
-import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ReplicationPosition;
 import dev.osc4j.spi.ShardHealth;
 import dev.osc4j.spi.TopologyProbe;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -27,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,11 +58,8 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MySqlTopology.class);
 
-    private static final Driver DRIVER = driver();
-
     private final List<MySqlShard> shards;
-    private final CredentialsProvider credentials;
-    private final Properties connectionProperties;
+    private final MySqlConnections connections;
     private final Clock clock;
     private final int queryTimeoutSeconds;
     private final Map<Endpoint, Connection> open = new HashMap<>(); // guarded by this
@@ -78,12 +72,11 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
         this.shards = List.copyOf(b.shards);
         this.clock = b.clock;
         this.queryTimeoutSeconds = (int) Math.max(1, b.queryTimeout.toSeconds());
-        this.credentials = credentials;
-        this.connectionProperties = new Properties();
-        b.jdbcProperties.forEach(connectionProperties::setProperty);
-        connectionProperties.setProperty("connectTimeout", Long.toString(b.connectTimeout.toMillis()));
-        connectionProperties.setProperty(
+        Map<String, String> properties = new HashMap<>(b.jdbcProperties);
+        properties.put("connectTimeout", Long.toString(b.connectTimeout.toMillis()));
+        properties.put(
                 "socketTimeout", Long.toString(b.queryTimeout.plusSeconds(5).toMillis()));
+        this.connections = new MySqlConnections(credentials, properties);
     }
 
     /** Configures a probe. */
@@ -291,36 +284,10 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
         }
         Connection c = open.get(server);
         if (c == null || c.isClosed()) {
-            c = newConnection(server);
+            c = connections.open(server);
             open.put(server, c);
         }
         return c;
-    }
-
-    /**
-     * A new connection with MySQL Connector/J, named explicitly so another driver claiming {@code jdbc:mysql:} cannot
-     * take over. The password goes into the connection properties only, never into the URL or a message.
-     */
-    private Connection newConnection(Endpoint server) throws SQLException {
-        DatabaseCredentials account = credentials.credentialsFor(server);
-        Properties p = new Properties();
-        p.putAll(connectionProperties);
-        p.setProperty("user", account.user());
-        p.setProperty("password", account.password());
-        String host = server.host().contains(":") ? "[" + server.host() + "]" : server.host();
-        Connection connection = DRIVER.connect("jdbc:mysql://" + host + ":" + server.port() + "/", p);
-        if (connection == null) {
-            throw new SQLException("MySQL Connector/J refused the address " + server);
-        }
-        return connection;
-    }
-
-    private static Driver driver() {
-        try {
-            return new com.mysql.cj.jdbc.Driver();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot load MySQL Connector/J", e);
-        }
     }
 
     private void forget(Endpoint server) {
