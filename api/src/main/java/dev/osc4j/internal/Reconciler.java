@@ -24,7 +24,6 @@ import dev.osc4j.internal.Decider.LiveShard;
 import dev.osc4j.internal.Decider.ShardInput;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
-import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.ShardHealth;
@@ -367,17 +366,7 @@ final class Reconciler {
                     LOG.debug("engine observation of {}/{} failed: {}", rec.id(), s.shard(), e.toString());
                 }
             } else if (handle == null && intent == null && s.state().isRunning()) {
-                obs = new EngineObservation(
-                        EnginePhase.NOT_FOUND,
-                        0,
-                        -1,
-                        null,
-                        false,
-                        null,
-                        null,
-                        null,
-                        FailureReason.RUN_LOST,
-                        "no engine run is recorded for this shard");
+                obs = EngineObservation.runLost("no engine run is recorded for this shard");
             }
             inputs.put(s.shard(), new ShardInput(obs, health, o.live.get(s.shard())));
         }

@@ -40,6 +40,12 @@ public record EngineObservation(
         return new EngineObservation(EnginePhase.FAILED, 0, -1, null, false, null, null, null, reason, message);
     }
 
+    /** A run the engine (or the controller) cannot find: {@link EnginePhase#NOT_FOUND}, {@link FailureReason#RUN_LOST}. */
+    public static EngineObservation runLost(String message) {
+        return new EngineObservation(
+                EnginePhase.NOT_FOUND, 0, -1, null, false, null, null, null, FailureReason.RUN_LOST, message);
+    }
+
     /** A copy of this observation with progress figures. */
     public EngineObservation withRows(long copied, long total) {
         return new EngineObservation(

@@ -394,17 +394,7 @@ public final class PtOscEngine implements ExecutionEngine {
         RunDirectory run = runOf(handle);
         requireThisHost(handle);
         if (!run.exists()) {
-            return new EngineObservation(
-                    EnginePhase.NOT_FOUND,
-                    0,
-                    -1,
-                    null,
-                    false,
-                    null,
-                    null,
-                    null,
-                    FailureReason.RUN_LOST,
-                    "the run directory " + run + " of " + handle.key() + " is gone");
+            return EngineObservation.runLost("the run directory " + run + " of " + handle.key() + " is gone");
         }
         RunWatch w = watches.computeIfAbsent(run.dir(), d -> new RunWatch(run));
         synchronized (w) {
