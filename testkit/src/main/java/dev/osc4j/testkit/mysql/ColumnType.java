@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * The column types a {@link QueryResult.Rows} can declare, named after the MySQL protocol's {@code MYSQL_TYPE_*}
  * constants.
  *
- * <p>Values are sent in the text protocol. Every type accepts a {@link String} (sent as is, so the caller controls the
+ * <p>Values are sent in the text protocol, or as Binary Protocol Values in the result of a prepared statement. Every
+ * type accepts a {@link String} (sent as is, so the caller controls the
  * exact text) and a {@code byte[]} (sent raw). Beyond that each type accepts the Java values listed on its constant;
  * anything else is rejected when the result is built.
  */
