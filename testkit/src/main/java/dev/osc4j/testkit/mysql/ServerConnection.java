@@ -288,14 +288,23 @@ final class ServerConnection implements Runnable {
                 send(Protocol.err(e));
                 return true;
             }
-            if (result == null) {
+            if (!sendResult(session, result, more, false)) {
                 return false;
             }
-            if (result instanceof QueryResult.Rows rows) {
-                sendRows(session, rows, more, false);
-            } else if (result instanceof QueryResult.Ok ok) {
-                sendOk(session, ok, more);
-            }
+        }
+        return true;
+    }
+
+    /** Sends what a statement came to; returns false if the connection must end ({@code null}: it was dropped). */
+    private boolean sendResult(ConnectionSession session, @Nullable QueryResult result, boolean more, boolean binary)
+            throws IOException {
+        if (result == null) {
+            return false;
+        }
+        if (result instanceof QueryResult.Rows rows) {
+            sendRows(session, rows, more, binary);
+        } else if (result instanceof QueryResult.Ok ok) {
+            sendOk(session, ok, more);
         }
         return true;
     }
@@ -479,15 +488,7 @@ final class ServerConnection implements Runnable {
             send(Protocol.err(e));
             return true;
         }
-        if (result == null) {
-            return false;
-        }
-        if (result instanceof QueryResult.Rows rows) {
-            sendRows(session, rows, false, true);
-        } else if (result instanceof QueryResult.Ok ok) {
-            sendOk(session, ok, false);
-        }
-        return true;
+        return sendResult(session, result, false, true);
     }
 
     /**

@@ -17,6 +17,7 @@ class MySqlStatementsWireTest {
     private static final String PASSWORD = "pw";
     private static final int MYSQL_TYPE_LONGLONG = 0x08;
     private static final int MYSQL_TYPE_VAR_STRING = 0xfd;
+    private static final int MULTI_STATEMENTS = RawMySqlClient.BASIC_CAPABILITIES | Protocol.CLIENT_MULTI_STATEMENTS;
 
     private static MySqlProtocolServer start() {
         return MySqlProtocolServer.builder()
@@ -45,6 +46,11 @@ class MySqlStatementsWireTest {
     private static int status(Packet okOrEof) {
         byte[] p = okOrEof.payload();
         return (p[3] & 0xFF) | (p[4] & 0xFF) << 8;
+    }
+
+    private static void assertOkWithMoreResults(Packet packet) {
+        assertThat(packet.isOk()).isTrue();
+        assertThat(status(packet) & Protocol.SERVER_MORE_RESULTS_EXISTS).isNotZero();
     }
 
     private static long prepare(RawMySqlClient client, String sql, int expectedParameters) throws Exception {
@@ -178,12 +184,9 @@ class MySqlStatementsWireTest {
     @DisplayName("a multi-statement sends one result each, SERVER_MORE_RESULTS_EXISTS on all but the last")
     void multiStatement() throws Exception {
         try (MySqlProtocolServer server = start();
-                RawMySqlClient client =
-                        login(server, RawMySqlClient.BASIC_CAPABILITIES | Protocol.CLIENT_MULTI_STATEMENTS)) {
+                RawMySqlClient client = login(server, MULTI_STATEMENTS)) {
             client.query("SET @a = 1; /* ; */ SELECT @a AS a, ';' AS b;");
-            Packet set = client.read();
-            assertThat(set.isOk()).isTrue();
-            assertThat(status(set) & Protocol.SERVER_MORE_RESULTS_EXISTS).isNotZero();
+            assertOkWithMoreResults(client.read());
             assertThat(client.read().payload()).as("column count").containsExactly(2);
             client.read();
             client.read();
@@ -201,12 +204,9 @@ class MySqlStatementsWireTest {
     @DisplayName("the first failing statement of a multi-statement ends it: the statements after it do not run")
     void multiStatementStopsAtTheFirstError() throws Exception {
         try (MySqlProtocolServer server = start();
-                RawMySqlClient client =
-                        login(server, RawMySqlClient.BASIC_CAPABILITIES | Protocol.CLIENT_MULTI_STATEMENTS)) {
+                RawMySqlClient client = login(server, MULTI_STATEMENTS)) {
             client.query("SET @a = 1; FAIL now; SET @a = 2");
-            Packet first = client.read();
-            assertThat(first.isOk()).isTrue();
-            assertThat(status(first) & Protocol.SERVER_MORE_RESULTS_EXISTS).isNotZero();
+            assertOkWithMoreResults(client.read());
             Packet error = client.read();
             assertThat(error.isErr()).isTrue();
             assertThat(error.errorMessage()).isEqualTo("unsupported: FAIL now");
@@ -224,8 +224,7 @@ class MySqlStatementsWireTest {
     void multiStatementsOff() throws Exception {
         try (MySqlProtocolServer server = start();
                 RawMySqlClient plain = login(server, RawMySqlClient.BASIC_CAPABILITIES);
-                RawMySqlClient switched =
-                        login(server, RawMySqlClient.BASIC_CAPABILITIES | Protocol.CLIENT_MULTI_STATEMENTS)) {
+                RawMySqlClient switched = login(server, MULTI_STATEMENTS)) {
             plain.query("DELETE FROM a; DELETE FROM b");
             Packet whole = plain.read();
             assertThat(whole.isOk()).isTrue();
