@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -90,7 +91,7 @@ final class PreparedStatement {
 
     /** COM_STMT_RESET: forgets the long data sent since the last execution. */
     void reset() {
-        java.util.Arrays.fill(longData, null);
+        Arrays.fill(longData, null);
         longDataRefused = false;
     }
 
