@@ -14,7 +14,7 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

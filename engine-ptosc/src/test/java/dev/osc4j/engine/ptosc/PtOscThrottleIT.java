@@ -14,7 +14,7 @@ import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.file.Files;
 import java.nio.file.Path;

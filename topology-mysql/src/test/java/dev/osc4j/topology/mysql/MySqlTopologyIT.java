@@ -11,7 +11,7 @@ import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ReplicationPosition;
 import dev.osc4j.spi.ShardHealth;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
