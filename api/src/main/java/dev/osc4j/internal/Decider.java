@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * result, then carries out the intents. A shard with a pending intent does not move until the intent's outcome is
  * recorded.
  */
-public final class Decider {
+final class Decider {
     private static final Transition START = edge(MigrationState.QUEUED, MigrationState.INITIALIZING);
     private static final Transition CAUGHT_UP =
             edge(MigrationState.WAITING_FOR_CATCHUP, MigrationState.CUTOVER_PENDING);
