@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -64,8 +65,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Directives</b>, each on the handle's shard only: {@link #releaseCutover} sends {@code COMPLETE} (the
  *       orchestrator releases all shards in one pass, so they complete closely but not atomically, as Vitess's own
  *       gated cut-over does; shard targeting works on every Vitess version, where {@code COMPLETE VITESS_SHARDS} needs
- *       v23); {@link #throttle} sends {@code THROTTLE RATIO r} or, at 0, {@code UNTHROTTLE} (the tablet throttler must
- *       be enabled for the keyspace); {@link #cancel} sends {@code CANCEL}; {@link #cleanup} cancels a pending row and
+ *       v23); {@link #throttle} sends {@code THROTTLE EXPIRE '8760h' RATIO r} or, at 0, {@code UNTHROTTLE}: VTGate keeps
+ *       it as one rule per keyspace, so it holds every shard of the migration ({@linkplain
+ *       EngineCapabilities#keyspaceWideThrottle the orchestrator decides it once for the keyspace}); with the tablet
+ *       throttler disabled VTGate still accepts it but nothing slows, and observations say so instead of "throttled"; {@link #cancel} sends {@code CANCEL}; {@link #cleanup} cancels a pending row and
  *       sends {@code CLEANUP}, after which Vitess's table garbage collector drops the artifact tables.
  * </ul>
  *
@@ -107,8 +110,12 @@ public final class VitessEngine implements ExecutionEngine {
     private final Duration throttleRecency;
     private final String description;
     private final Map<String, Snapshot> snapshots = new HashMap<>(); // guarded by this
+    private final Map<String, ThrottlerStatus> throttlerStatuses = new HashMap<>(); // guarded by this
 
     private record Snapshot(List<MigrationRow> rows, Instant readAt) {}
+
+    /** Shard to whether its tablet throttler is enabled; empty when VTGate would not say. */
+    private record ThrottlerStatus(Map<String, Boolean> enabled, Instant readAt) {}
 
     private VitessEngine(Builder b, ConnectionSource source, String description) {
         this.name = b.name;
@@ -129,10 +136,14 @@ public final class VitessEngine implements ExecutionEngine {
         return name;
     }
 
-    /** Postponed cut-over, throttle ratios, reattach and retry in place; no applied binlog position. */
+    /**
+     * Postponed cut-over, throttle ratios, reattach and retry in place; no applied binlog position; and a throttle
+     * that is keyspace-wide: VTGate writes {@code ALTER VITESS_MIGRATION ... THROTTLE} as a rule for the migration's
+     * uuid in the keyspace's throttler config, for every shard at once, whatever shard the statement targets.
+     */
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, true, false);
+        return new EngineCapabilities(true, true, true, true, false, true);
     }
 
     /** Checks the {@value #OPTION_STRATEGY_FLAGS} option. */
@@ -258,7 +269,38 @@ public final class VitessEngine implements ExecutionEngine {
                     .withMessage("VTGate shows no Vitess migration " + run.uuid + " on shard " + run.keyspace + "/"
                             + run.shard);
         }
-        return MigrationPhases.observe(row, clock.instant(), throttleRecency);
+        return MigrationPhases.observe(row, clock.instant(), throttleRecency, throttlerDisabled(row));
+    }
+
+    /**
+     * Whether the row's shard has its tablet throttler off, asked only when the row shows a throttle ratio: then
+     * VTGate took the THROTTLE but nothing slows the copy. Unknown (false) when VTGate does not answer.
+     */
+    private boolean throttlerDisabled(MigrationRow row) {
+        Double ratio = row.userThrottleRatio();
+        if (ratio == null || ratio <= 0 || !row.pending() || row.keyspace() == null) {
+            return false;
+        }
+        String keyspace = Objects.requireNonNull(row.keyspace());
+        Instant now = clock.instant();
+        ThrottlerStatus status;
+        synchronized (this) {
+            status = throttlerStatuses.get(keyspace);
+        }
+        if (status == null || Duration.between(status.readAt(), now).compareTo(observationMaxAge) > 0) {
+            Map<String, Boolean> enabled;
+            try {
+                enabled = vtgate.throttlerEnabled(keyspace);
+            } catch (SQLException e) {
+                LOG.debug("SHOW VITESS_THROTTLER STATUS on {} failed: {}", keyspace, e.getMessage());
+                enabled = Map.of();
+            }
+            status = new ThrottlerStatus(enabled, now);
+            synchronized (this) {
+                throttlerStatuses.put(keyspace, status);
+            }
+        }
+        return Boolean.FALSE.equals(status.enabled().get(row.shard()));
     }
 
     @Override

@@ -166,7 +166,7 @@ class VitessEngineTest {
                 .isEqualTo("vitess --postpone-completion --allow-concurrent --cut-over-threshold=20s");
         for (String bad : List.of(
                 "--postpone-launch",
-                "--prefer-instant-ddl",
+                "--singleton-table",
                 "--nope",
                 "--cut-over-threshold=soon",
                 "allow-concurrent",
@@ -260,7 +260,7 @@ class VitessEngineTest {
                     assertThat(rs.getString(1)).isEqualTo("direct");
                     assertThat(rs.getString(2)).isEmpty();
                 }
-                assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE RATIO 0.25"))
+                assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE EXPIRE '8760h' RATIO 0.25"))
                         .singleElement()
                         .satisfies(e -> assertThat(e.target()).isEqualTo("commerce:80-@primary"));
                 assertThat(engine.toString()).contains("DataSource");

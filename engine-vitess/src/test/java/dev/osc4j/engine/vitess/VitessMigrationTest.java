@@ -340,7 +340,7 @@ class VitessMigrationTest {
             sim.tick();
             sim.tick();
             String uuid = f.vtgate.submissions(KS, "-40").get(0).uuid();
-            assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE RATIO 0.5"))
+            assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE EXPIRE '8760h' RATIO 0.5"))
                     .extracting(FakeVtgate.Executed::target)
                     .contains("commerce:-40@primary");
             assertThat(f.vtgate.migration(KS, "-40", uuid))

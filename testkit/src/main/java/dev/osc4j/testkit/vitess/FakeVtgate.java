@@ -91,6 +91,12 @@ public final class FakeVtgate implements AutoCloseable {
     public static final Duration DEFAULT_CUTOVER_TIME = Duration.ofSeconds(1);
     /** Default throttler threshold: Vitess's default lag threshold. */
     public static final Duration DEFAULT_THROTTLE_THRESHOLD = Duration.ofSeconds(5);
+    /** The oldest Vitess major version the fake imitates. */
+    public static final int OLDEST_VITESS_VERSION = 19;
+    /** The newest Vitess major version the fake imitates. */
+    public static final int NEWEST_VITESS_VERSION = 23;
+    /** The Vitess major version imitated unless chosen. */
+    public static final int DEFAULT_VITESS_VERSION = 22;
     /** Default cell of the tablet aliases. */
     public static final String DEFAULT_CELL = "zone1";
 
@@ -101,7 +107,8 @@ public final class FakeVtgate implements AutoCloseable {
             Duration catchupTime,
             Duration cutoverTime,
             Duration throttleThreshold,
-            String cell) {}
+            String cell,
+            int vitessVersion) {}
 
     /**
      * A row a DDL created on a shard.
@@ -183,7 +190,13 @@ public final class FakeVtgate implements AutoCloseable {
 
     private FakeVtgate(Builder b) {
         Settings settings = new Settings(
-                b.schedulerTick, b.rowsPerSecond, b.catchupTime, b.cutoverTime, b.throttleThreshold, b.cell);
+                b.schedulerTick,
+                b.rowsPerSecond,
+                b.catchupTime,
+                b.cutoverTime,
+                b.throttleThreshold,
+                b.cell,
+                b.vitessVersion);
         this.state = new VtgateState(b.topology, settings);
         this.handler = new VtgateHandler(state, b.migrationColumns);
         this.user = b.user;
@@ -276,6 +289,25 @@ public final class FakeVtgate implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Makes the next statement starting with {@code statementPrefix} (case-insensitive) fail with {@code fault}, as
+     * VTGate answers during a reparent, without taking effect.
+     */
+    public FakeVtgate failNext(String statementPrefix, VtgateFault fault) {
+        handler.failNext(statementPrefix, fault);
+        return this;
+    }
+
+    /**
+     * Turns the keyspace's tablet throttler on (the default) or off. Off, THROTTLE is still accepted and shows in
+     * {@code user_throttle_ratio}, but nothing slows the copy, and {@code SHOW VITESS_THROTTLER STATUS} answers
+     * {@code enabled=0}.
+     */
+    public FakeVtgate setThrottlerEnabled(String keyspace, boolean enabled) {
+        state.setThrottlerEnabled(keyspace, enabled);
+        return this;
+    }
+
     /** Closes every client connection, as a restarting VTGate would. Returns how many were closed. */
     public int disconnectAll() {
         return server.disconnectAll();
@@ -301,6 +333,7 @@ public final class FakeVtgate implements AutoCloseable {
         private Duration cutoverTime = DEFAULT_CUTOVER_TIME;
         private Duration throttleThreshold = DEFAULT_THROTTLE_THRESHOLD;
         private String cell = DEFAULT_CELL;
+        private int vitessVersion = DEFAULT_VITESS_VERSION;
         private List<String> migrationColumns = RECENT_MIGRATION_COLUMNS;
         private String user = DEFAULT_USER;
         private String password = DEFAULT_PASSWORD;
@@ -360,6 +393,20 @@ public final class FakeVtgate implements AutoCloseable {
                 throw new IllegalArgumentException("migrationColumns must not be empty");
             }
             this.migrationColumns = List.copyOf(columns);
+            return this;
+        }
+
+        /**
+         * The Vitess major version whose behaviour to imitate, {@value #OLDEST_VITESS_VERSION} to {@value
+         * #NEWEST_VITESS_VERSION} (default {@value #DEFAULT_VITESS_VERSION}): from v20 artifact tables are named
+         * {@code _vt_vrp_<uuid hex>_<timestamp>_}, from v22 a {@code --cut-over-threshold} outside 5s..30s is refused.
+         */
+        public Builder vitessVersion(int value) {
+            if (value < OLDEST_VITESS_VERSION || value > NEWEST_VITESS_VERSION) {
+                throw new IllegalArgumentException("vitessVersion must be " + OLDEST_VITESS_VERSION + "-"
+                        + NEWEST_VITESS_VERSION + ", got " + value);
+            }
+            this.vitessVersion = value;
             return this;
         }
 

@@ -69,21 +69,21 @@ final class MigrationColumns {
                 ColumnType.LONGLONG,
                 (m, now) -> m.liveness == null ? 0L : m.liveness.getEpochSecond());
         def("user_throttle_ratio", ColumnType.FLOAT, (m, now) -> m.userThrottleRatio);
-        def("special_plan", ColumnType.TEXT, (m, now) -> "");
+        def("special_plan", ColumnType.TEXT, (m, now) -> m.specialPlan);
         def("last_throttled_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.lastThrottled));
         def("component_throttled", ColumnType.VARCHAR, (m, now) -> m.componentThrottled);
         def("cancelled_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.cancelled));
         def("postpone_launch", ColumnType.TINY, (m, now) -> 0);
         def("stage", ColumnType.TEXT, (m, now) -> m.stage);
         def("cutover_attempts", ColumnType.LONG, (m, now) -> m.cutoverAttempts);
-        def("is_immediate_operation", ColumnType.TINY, (m, now) -> 0);
+        def("is_immediate_operation", ColumnType.TINY, (m, now) -> m.immediate ? 1 : 0);
         def("reviewed_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.reviewed));
         def("ready_to_complete_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.readyToCompleteAt));
         def("removed_foreign_key_names", ColumnType.TEXT, (m, now) -> "");
         def("last_cutover_attempt_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.lastCutoverAttempt));
         def("force_cutover", ColumnType.TINY, (m, now) -> 0);
         def("message_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.messageAt));
-        def("cutover_threshold_seconds", ColumnType.LONG, (m, now) -> 10);
+        def("cutover_threshold_seconds", ColumnType.LONG, (m, now) -> m.cutoverThresholdSeconds);
         def("vreplication_lag_seconds", ColumnType.LONG, (m, now) -> 0);
         def("reason_throttled", ColumnType.TEXT, (m, now) -> m.reasonThrottled);
         def("shadow_analyzed_timestamp", ColumnType.TIMESTAMP, (m, now) -> null);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +39,7 @@ final class VtgateHandler implements QueryHandler {
             Pattern.compile("SHOW\\s+VITESS_TABLETS(?:\\s+LIKE\\s+'([^']*)')?", FLAGS);
     private static final Pattern SHOW_REPLICATION =
             Pattern.compile("SHOW\\s+VITESS_REPLICATION_STATUS(?:\\s+LIKE\\s+'([^']*)')?", FLAGS);
+    private static final Pattern SHOW_THROTTLER_STATUS = Pattern.compile("SHOW\\s+VITESS_THROTTLER\\s+STATUS", FLAGS);
     private static final Pattern ALTER_MIGRATION =
             Pattern.compile("ALTER\\s+VITESS_MIGRATION\\s+'([^']*)'\\s+(.+)", FLAGS);
     private static final Pattern ALTER_ALL =
@@ -64,15 +66,35 @@ final class VtgateHandler implements QueryHandler {
             "retain-artifacts",
             "singleton",
             "singleton-context",
+            "singleton-table",
+            "unsafe-allow-foreign-keys",
             "prefer-instant-ddl");
     private static final Set<String> NOT_MODELLED =
-            Set.of("declarative", "postpone-launch", "singleton", "singleton-context", "prefer-instant-ddl");
+            Set.of("declarative", "postpone-launch", "singleton", "singleton-context", "singleton-table");
+    private static final long DEFAULT_CUTOVER_THRESHOLD_SECONDS = 10;
+    /**
+     * A single {@code ADD PARTITION} or {@code DROP PARTITION} and nothing else: with {@code --fast-range-rotation}, a
+     * special plan on a RANGE-partitioned table (the fake assumes the table is one), run directly as an immediate
+     * operation ({@code analyzeDropRangePartition}, {@code analyzeAddRangePartition} and {@code
+     * analyzeSpecialAlterPlan} in go/vt/vttablet/onlineddl/analysis.go).
+     */
+    private static final Pattern RANGE_ROTATION = Pattern.compile(
+            "ALTER\\s+TABLE\\s+\\S+\\s+(?:ADD\\s+PARTITION\\s*\\(\\s*PARTITION\\s+[^,]+\\)|DROP\\s+PARTITION\\s+[^,\\s]+)\\s*",
+            FLAGS);
+    /**
+     * One {@code ADD COLUMN} as the last column: with {@code --prefer-instant-ddl}, eligible for ALGORITHM=INSTANT on
+     * MySQL 8.0 ({@code alterOptionAvailableViaInstantDDL} in analysis.go), hence an immediate operation.
+     */
+    private static final Pattern INSTANT_ADD_COLUMN =
+            Pattern.compile("ALTER\\s+TABLE\\s+\\S+\\s+ADD\\s+(?:COLUMN\\s+)?(?!.*\\b(?:FIRST|AFTER)\\b)[^,]+", FLAGS);
+
     private static final DateTimeFormatter RFC3339 =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
     private final VtgateState state;
     private final List<String> migrationColumns;
     private final List<String> loseResponse = new CopyOnWriteArrayList<>();
+    private final List<Map.Entry<String, VtgateFault>> faults = new CopyOnWriteArrayList<>();
 
     VtgateHandler(VtgateState state, List<String> migrationColumns) {
         this.state = state;
@@ -83,6 +105,23 @@ final class VtgateHandler implements QueryHandler {
         loseResponse.add(statementPrefix.toUpperCase(Locale.ROOT));
     }
 
+    void failNext(String statementPrefix, VtgateFault fault) {
+        faults.add(Map.entry(statementPrefix.toUpperCase(Locale.ROOT), fault));
+    }
+
+    /** The fault queued for a statement starting like {@code text}, removed from the queue, or null. */
+    private @Nullable VtgateFault takeFault(String text) {
+        String upper = text.toUpperCase(Locale.ROOT);
+        Map.Entry<String, VtgateFault> hit = null;
+        for (Map.Entry<String, VtgateFault> f : faults) {
+            if (upper.startsWith(f.getKey())) {
+                hit = f;
+                break;
+            }
+        }
+        return hit != null && faults.remove(hit) ? hit.getValue() : null;
+    }
+
     @Override
     public QueryResult handle(Session session, String sql) throws MySqlError {
         String text = sql.strip();
@@ -90,6 +129,15 @@ final class VtgateHandler implements QueryHandler {
             text = text.substring(0, text.length() - 1).strip();
         }
         state.recordStatement(session.database().orElse(""), text);
+        VtgateFault fault = takeFault(text);
+        if (fault != null) {
+            VtgateTarget target = VtgateTarget.parse(session.database().orElse(null));
+            String keyspace = target == null ? "" : target.keyspace();
+            String shard = target == null || target.shard() == null
+                    ? (state.hasKeyspace(keyspace) ? state.shardsOf(keyspace).get(0) : "0")
+                    : target.shard();
+            throw fault.error(keyspace, shard);
+        }
         boolean lose = takeLoss(text);
         QueryResult result;
         try {
@@ -135,15 +183,18 @@ final class VtgateHandler implements QueryHandler {
         }
         Matcher all = ALTER_ALL.matcher(text);
         if (all.matches()) {
+            String word = all.group(1).toUpperCase(Locale.ROOT);
+            if (word.equals("UNTHROTTLE")) {
+                state.throttleApp(target(session).keyspace(), null, 0, Duration.ZERO);
+                return QueryResult.ok();
+            }
             VtgateTarget target = primaryTarget(session, "ALTER VITESS_MIGRATION");
-            long affected = state.alter(
-                    target.keyspace(),
-                    shards(target),
-                    null,
-                    VtgateState.Verb.valueOf(all.group(1).toUpperCase(Locale.ROOT)),
-                    0,
-                    null);
+            long affected = state.alter(target.keyspace(), shards(target), null, VtgateState.Verb.valueOf(word));
             return QueryResult.ok(affected);
+        }
+        Matcher throttlerStatus = SHOW_THROTTLER_STATUS.matcher(text);
+        if (throttlerStatus.matches()) {
+            return showThrottlerStatus(session);
         }
         Matcher alter = ALTER_MIGRATION.matcher(text);
         if (alter.matches()) {
@@ -243,17 +294,32 @@ final class VtgateHandler implements QueryHandler {
     // ---- ALTER VITESS_MIGRATION ----
 
     private QueryResult alterMigration(Session session, String uuid, String rest) throws MySqlError {
-        VtgateTarget target = primaryTarget(session, "ALTER VITESS_MIGRATION");
         String verbWord = rest.split("\\s+", 2)[0].toUpperCase(Locale.ROOT);
+        Matcher throttle = THROTTLE.matcher(rest);
+        if (throttle.matches() || rest.equalsIgnoreCase("UNTHROTTLE")) {
+            // Planned before the tablet type is checked, for the keyspace, whatever the shard: a topo rule.
+            VtgateTarget target = target(session);
+            if (!verbWord.equals("UNTHROTTLE")) {
+                String ratioText = throttle.group(2);
+                double ratio = ratioText == null ? 1.0 : Double.parseDouble(ratioText);
+                if (ratio < 0 || ratio > 1) {
+                    throw MySqlError.unknownError("invalid RATIO value: " + ratioText
+                            + ". Try any decimal number between '0.0' (no throttle) and `1.0` (fully throttled)");
+                }
+                String expireText = throttle.group(1);
+                state.throttleApp(target.keyspace(), uuid, ratio, expireText == null ? null : goDuration(expireText));
+            } else {
+                state.throttleApp(target.keyspace(), uuid, 0, Duration.ZERO);
+            }
+            return QueryResult.ok();
+        }
+        VtgateTarget target = primaryTarget(session, "ALTER VITESS_MIGRATION");
         if (!UUID_FORM.matcher(uuid).matches()) {
             throw MySqlError.unknownError("Not a valid migration ID in " + verbWord + ": " + uuid);
         }
         List<String> shards = shards(target);
         VtgateState.Verb verb;
-        double ratio = 0;
-        Duration expire = null;
         Matcher completeShards = COMPLETE_SHARDS.matcher(rest);
-        Matcher throttle = THROTTLE.matcher(rest);
         if (completeShards.matches()) {
             List<String> chosen = new ArrayList<>();
             for (String s : completeShards.group(1).split(",")) {
@@ -267,27 +333,44 @@ final class VtgateHandler implements QueryHandler {
             }
             shards = shards.stream().filter(chosen::contains).toList();
             verb = VtgateState.Verb.COMPLETE;
-        } else if (throttle.matches()) {
-            verb = VtgateState.Verb.THROTTLE;
-            String ratioText = throttle.group(2);
-            ratio = ratioText == null ? 1.0 : Double.parseDouble(ratioText);
-            if (ratio < 0 || ratio > 1) {
-                throw MySqlError.unknownError("invalid RATIO value: " + ratioText
-                        + ". Try any decimal number between '0.0' (no throttle) and `1.0` (fully throttled)");
-            }
-            String expireText = throttle.group(1);
-            expire = expireText == null ? null : goDuration(expireText);
         } else {
             switch (rest.toUpperCase(Locale.ROOT)) {
                 case "RETRY" -> verb = VtgateState.Verb.RETRY;
                 case "CLEANUP" -> verb = VtgateState.Verb.CLEANUP;
                 case "CANCEL" -> verb = VtgateState.Verb.CANCEL;
                 case "COMPLETE" -> verb = VtgateState.Verb.COMPLETE;
-                case "UNTHROTTLE" -> verb = VtgateState.Verb.UNTHROTTLE;
                 default -> throw MySqlError.unsupported("ALTER VITESS_MIGRATION ... " + rest + " in the fake VTGate");
             }
         }
-        return QueryResult.ok(state.alter(target.keyspace(), shards, uuid, verb, ratio, expire));
+        return QueryResult.ok(state.alter(target.keyspace(), shards, uuid, verb));
+    }
+
+    // ---- SHOW VITESS_THROTTLER STATUS ----
+
+    /**
+     * One row per primary of the keyspace: {@code shard}, {@code enabled} (1 when the tablet throttler is enabled and
+     * ready), {@code threshold}, {@code query} ({@code execShowThrottlerStatus} in
+     * go/vt/vttablet/tabletserver/query_executor.go; primaries only, VT09010 otherwise).
+     */
+    private QueryResult showThrottlerStatus(Session session) throws MySqlError {
+        VtgateTarget target = target(session);
+        if (!target.primary()) {
+            throw MySqlError.unknownError("VT09010: SHOW VITESS_THROTTLER STATUS works only on primary tablet");
+        }
+        boolean enabled = state.throttlerEnabled(target.keyspace());
+        QueryResult.RowsBuilder b = QueryResult.resultSet()
+                .column("shard", ColumnType.VARCHAR)
+                .column("enabled", ColumnType.LONG)
+                .column("threshold", ColumnType.DOUBLE)
+                .column("query", ColumnType.VARCHAR);
+        for (String shard : shards(target)) {
+            b.row(
+                    shard,
+                    enabled ? 1 : 0,
+                    (double) state.throttleThreshold().toSeconds(),
+                    "select unix_timestamp(now(6))-max(ts/1000000000) as replication_lag from _vt.heartbeat");
+        }
+        return b.build();
     }
 
     private static Duration goDuration(String text) throws MySqlError {
@@ -327,6 +410,9 @@ final class VtgateHandler implements QueryHandler {
         }
         boolean postpone = false;
         boolean concurrent = false;
+        boolean fastRangeRotation = false;
+        boolean preferInstant = false;
+        long cutoverThresholdSeconds = DEFAULT_CUTOVER_THRESHOLD_SECONDS;
         List<String> options = new ArrayList<>();
         for (int i = 1; i < words.length; i++) {
             String flag = words[i];
@@ -339,8 +425,17 @@ final class VtgateHandler implements QueryHandler {
             }
             postpone |= name.equals("postpone-completion");
             concurrent |= name.equals("allow-concurrent");
+            fastRangeRotation |= name.equals("fast-range-rotation");
+            preferInstant |= name.equals("prefer-instant-ddl");
+            if (name.equals("cut-over-threshold")) {
+                cutoverThresholdSeconds = cutoverThreshold(flag);
+            }
             options.add(flag);
         }
+        boolean rotation =
+                fastRangeRotation && RANGE_ROTATION.matcher(statement).matches();
+        boolean instant = preferInstant && INSTANT_ADD_COLUMN.matcher(statement).matches();
+        boolean immediate = rotation || instant;
         String context = session.stringVariable("migration_context").orElse("");
         if (context.isEmpty()) {
             byte[] seed = ("session-" + session.connectionId()).getBytes(StandardCharsets.UTF_8);
@@ -355,11 +450,39 @@ final class VtgateHandler implements QueryHandler {
                 String.join(" ", options),
                 postpone,
                 concurrent,
+                immediate,
+                cutoverThresholdSeconds,
                 context);
         return QueryResult.resultSet()
                 .column("uuid", ColumnType.VARCHAR)
                 .row(uuid)
                 .build();
+    }
+
+    /**
+     * The seconds of {@code --cut-over-threshold=<d>}: 0 means the default 10 s; from v22 a value outside 5 s..30 s
+     * is refused at submission (minCutOverThreshold, maxCutOverThreshold and safeMigrationCutOverThreshold in
+     * go/vt/vttablet/onlineddl/executor.go and its TestSafeMigrationCutOverThreshold; the v23 ddl_strategy flags
+     * documentation: "Attempting to set a value outside the allowed range returns an error").
+     */
+    private long cutoverThreshold(String flag) throws MySqlError {
+        int eq = flag.indexOf('=');
+        String text = eq < 0 ? "" : flag.substring(eq + 1);
+        Duration d;
+        try {
+            d = text.equals("0") ? Duration.ZERO : goDuration(text);
+        } catch (MySqlError e) {
+            throw MySqlError.unknownError("invalid cut-over threshold value: " + text);
+        }
+        if (d.isZero()) {
+            return DEFAULT_CUTOVER_THRESHOLD_SECONDS;
+        }
+        if (state.vitessVersion() >= 22
+                && (d.compareTo(Duration.ofSeconds(5)) < 0 || d.compareTo(Duration.ofSeconds(30)) > 0)) {
+            throw MySqlError.unknownError("invalid cut-over threshold value: " + text
+                    + ". Allowed range is 5s..30s, or 0 for the default (10s)");
+        }
+        return d.toSeconds();
     }
 
     // ---- topology ----

@@ -38,11 +38,24 @@ final class VtgateState {
     private final List<FakeVtgate.Executed> executed = new ArrayList<>();
     private long uuidSequence;
 
-    /** One shard's migrations table and throttler rules. */
+    /** Each keyspace's throttler config in the topo: its throttled-app rules, and whether the throttler is on. */
+    private final Map<String, KeyspaceThrottler> throttlers = new HashMap<>();
+
+    /** One shard's migrations table. */
     private static final class ShardTable {
         final List<FakeMigration> migrations = new ArrayList<>();
-        final Map<String, ThrottleRule> throttledApps = new LinkedHashMap<>();
         long nextId = 1;
+    }
+
+    /**
+     * A keyspace's throttler config. VTGate plans {@code ALTER VITESS_MIGRATION ... THROTTLE|UNTHROTTLE} as a
+     * throttled-app rule in the keyspace's throttler config in the topo, whatever shard the session targets
+     * ({@code buildAlterMigrationThrottleAppPlan} in go/vt/vtgate/planbuilder/migration.go; {@code ThrottleApp} in
+     * go/vt/vtgate/vcursor_impl.go): every tablet of the keyspace reads the same rules.
+     */
+    private static final class KeyspaceThrottler {
+        final Map<String, ThrottleRule> throttledApps = new LinkedHashMap<>();
+        boolean enabled = true;
     }
 
     private record ThrottleRule(double ratio, Instant expireAt) {}
@@ -99,7 +112,7 @@ final class VtgateState {
                     m.tableRows,
                     m.readyToComplete,
                     m.postponeCompletion,
-                    currentRatio(table, m.uuid, now),
+                    currentRatio(keyspace, m.uuid, now),
                     m.cutoverAttempts,
                     m.retainArtifactsSeconds < 0,
                     m.message));
@@ -134,6 +147,14 @@ final class VtgateState {
         return settings.cell();
     }
 
+    Duration throttleThreshold() {
+        return settings.throttleThreshold();
+    }
+
+    int vitessVersion() {
+        return settings.vitessVersion();
+    }
+
     FakeTopology topology() {
         return topology;
     }
@@ -153,6 +174,8 @@ final class VtgateState {
             String options,
             boolean postponeCompletion,
             boolean allowConcurrent,
+            boolean immediateEligible,
+            long cutoverThresholdSeconds,
             String context)
             throws MySqlError {
         Instant now = now();
@@ -182,7 +205,9 @@ final class VtgateState {
                     context,
                     postponeCompletion,
                     allowConcurrent,
+                    immediateEligible,
                     now);
+            m.cutoverThresholdSeconds = cutoverThresholdSeconds;
             t.migrations.add(m);
             submissions.add(new FakeVtgate.Submission(keyspace, shard, uuid, context, strategy, statement, now));
         }
@@ -209,7 +234,7 @@ final class VtgateState {
             ShardTable t = table(keyspace, shard);
             advance(keyspace, shard, t, now);
             for (FakeMigration m : t.migrations) {
-                m.userThrottleRatio = m.status.pending() ? currentRatio(t, m.uuid, now) : m.userThrottleRatio;
+                m.userThrottleRatio = m.status.pending() ? currentRatio(keyspace, m.uuid, now) : m.userThrottleRatio;
                 if (filter.test(m)) {
                     out.add(m);
                 }
@@ -225,37 +250,20 @@ final class VtgateState {
         RETRY,
         CLEANUP,
         CANCEL,
-        COMPLETE,
-        THROTTLE,
-        UNTHROTTLE
+        COMPLETE
     }
 
     /**
      * Applies {@code verb} to {@code uuid} on each of {@code targetShards} (or to every migration of the shards when
      * {@code uuid} is null: the {@code ... ALL} forms); returns the rows affected.
      */
-    synchronized long alter(
-            String keyspace,
-            List<String> targetShards,
-            @Nullable String uuid,
-            Verb verb,
-            double ratio,
-            @Nullable Duration expire)
+    synchronized long alter(String keyspace, List<String> targetShards, @Nullable String uuid, Verb verb)
             throws MySqlError {
         Instant now = now();
         long affected = 0;
         for (String shard : targetShards) {
             ShardTable t = table(keyspace, shard);
             advance(keyspace, shard, t, now);
-            if (verb == Verb.THROTTLE) {
-                Instant until = expire == null ? now.plus(Duration.ofDays(365L * 100)) : now.plus(expire);
-                t.throttledApps.put(uuid == null ? "online-ddl" : uuid, new ThrottleRule(ratio, until));
-                continue;
-            }
-            if (verb == Verb.UNTHROTTLE) {
-                t.throttledApps.remove(uuid == null ? "online-ddl" : uuid);
-                continue;
-            }
             List<FakeMigration> rows = new ArrayList<>();
             for (FakeMigration m : t.migrations) {
                 if (uuid == null || m.uuid.equals(uuid)) {
@@ -275,13 +283,58 @@ final class VtgateState {
         return affected;
     }
 
+    /**
+     * {@code ALTER VITESS_MIGRATION ['uuid'] THROTTLE [EXPIRE d] [RATIO r]} or {@code UNTHROTTLE}: a rule for the app
+     * ({@code uuid}, or {@code online-ddl} for the ALL forms) in the keyspace's throttler config, expiring after
+     * {@code expire}; without EXPIRE VTGate sets 100 years, and UNTHROTTLE is a rule that expires at once
+     * ({@code validateThrottleParams} in go/vt/vtgate/planbuilder/migration.go). The rule is written whether or not
+     * the keyspace's throttler is enabled.
+     */
+    synchronized void throttleApp(String keyspace, @Nullable String uuid, double ratio, @Nullable Duration expire) {
+        Instant now = now();
+        for (String shard : shardsOf(keyspace)) {
+            advance(keyspace, shard, table(keyspace, shard), now);
+        }
+        Instant until = expire == null ? now.plus(Duration.ofDays(365L * 100)) : now.plus(expire);
+        String app = uuid == null ? "online-ddl" : uuid;
+        KeyspaceThrottler throttler = throttler(keyspace);
+        if (until.isAfter(now)) {
+            throttler.throttledApps.put(app, new ThrottleRule(ratio, until));
+        } else {
+            throttler.throttledApps.remove(app);
+        }
+    }
+
+    /** Turns the keyspace's tablet throttler on or off ({@code UpdateThrottlerConfig --enable/--disable}). */
+    synchronized void setThrottlerEnabled(String keyspace, boolean enabled) {
+        Instant now = now();
+        for (String shard : shardsOf(keyspace)) {
+            advance(keyspace, shard, table(keyspace, shard), now);
+        }
+        throttler(keyspace).enabled = enabled;
+    }
+
+    /** Whether the keyspace's tablet throttler is enabled. */
+    synchronized boolean throttlerEnabled(String keyspace) {
+        return throttler(keyspace).enabled;
+    }
+
+    private KeyspaceThrottler throttler(String keyspace) {
+        return throttlers.computeIfAbsent(keyspace, k -> new KeyspaceThrottler());
+    }
+
     private boolean apply(FakeMigration m, Verb verb, Instant now) {
         switch (verb) {
             case RETRY -> {
+                // sqlRetryMigrationWhere (go/vt/vttablet/onlineddl/schema.go): status, tablet, retries, message,
+                // stage, cutover_attempts and the ready/started/liveness/cancelled/completed/cleanup timestamps are
+                // reset; progress, rows_copied, table_rows, eta_seconds and ready_to_complete are not.
                 if (m.status != Status.FAILED && m.status != Status.CANCELLED) {
                     return false;
                 }
+                double progress = m.progress();
                 m.status = Status.QUEUED;
+                m.staleProgress = progress;
                 m.queuedAt = now;
                 m.cursor = now;
                 m.retries++;
@@ -294,13 +347,9 @@ final class VtgateState {
                 m.cancelled = null;
                 m.completed = null;
                 m.cleanup = null;
-                m.lastCutoverAttempt = null;
-                m.copied = 0;
                 m.copyDoneAt = null;
                 m.readyNotBefore = null;
                 m.cutoverStartedAt = null;
-                m.readyToComplete = false;
-                m.readyToCompleteAt = null;
                 return true;
             }
             case CLEANUP -> {
@@ -317,7 +366,6 @@ final class VtgateState {
                 }
                 m.status = Status.CANCELLED;
                 m.cancelled = now;
-                m.readyToComplete = false;
                 m.message = "CANCEL issued by user";
                 m.messageAt = now;
                 m.cursor = now;
@@ -340,10 +388,12 @@ final class VtgateState {
         return shards.computeIfAbsent(keyspace + "/" + shard, k -> new ShardTable());
     }
 
-    private double currentRatio(ShardTable t, String uuid, Instant now) {
+    /** The ratio of the rules for the migration's app (or all Online DDL) in the keyspace's throttler config. */
+    private double currentRatio(String keyspace, String uuid, Instant now) {
+        KeyspaceThrottler throttler = throttler(keyspace);
         double ratio = 0;
         for (String app : new String[] {uuid, "online-ddl"}) {
-            ThrottleRule rule = t.throttledApps.get(app);
+            ThrottleRule rule = throttler.throttledApps.get(app);
             if (rule != null && now.isBefore(rule.expireAt())) {
                 ratio = Math.max(ratio, rule.ratio());
             }
@@ -390,7 +440,21 @@ final class VtgateState {
                         return;
                     }
                     Instant at = later(due, m.cursor);
-                    m.reviewed = at;
+                    if (m.reviewed == null) {
+                        // reviewQueuedMigrations: a special plan makes the ALTER an immediate operation.
+                        m.reviewed = at;
+                        m.immediate = m.immediateEligible;
+                    }
+                    if (m.immediate && !m.readyToComplete) {
+                        // scheduleNextMigration: an immediate operation is ready to complete from the start...
+                        m.readyToComplete = true;
+                        m.readyToCompleteAt = at;
+                    }
+                    if (m.immediate && m.postponeCompletion) {
+                        // ...and, postponed, stays queued until COMPLETE clears postpone_completion.
+                        m.cursor = now;
+                        return;
+                    }
                     FakeMigration duplicate = completedDuplicate(t, m);
                     if (duplicate != null) {
                         m.status = Status.COMPLETE;
@@ -419,23 +483,61 @@ final class VtgateState {
                     m.status = Status.RUNNING;
                     m.started = at;
                     m.liveness = at;
+                    if (m.immediate) {
+                        // An immediate operation runs its statement directly: no shadow table, no copy.
+                        m.status = Status.COMPLETE;
+                        m.completed = at;
+                        m.tablet = primaryAlias(keyspace, shard);
+                        m.stage = "";
+                        m.cursor = at;
+                        topology.recordApplied(keyspace, shard, m.statement);
+                        continue;
+                    }
+                    if (m.retries > 0 && m.staleProgress != null) {
+                        m.staleUntil = at.plus(settings.schedulerTick());
+                    }
                     m.tableRows = topology.rows(keyspace, shard);
                     m.tablet = primaryAlias(keyspace, shard);
-                    m.artifacts = "_" + m.uuid + "_" + ARTIFACT_TIME.format(at) + "_vrepl,";
+                    m.artifacts = artifactName(m.uuid, at) + ",";
                     m.stage = "copying rows";
                     m.cursor = at;
                 }
-                case RUNNING -> running(keyspace, shard, t, m, now);
+                case RUNNING -> running(keyspace, shard, m, now);
                 default -> m.cursor = now;
             }
         }
+    }
+
+    /**
+     * The shadow table's name: {@code _<uuid>_<yyyyMMddHHmmss>_vrepl} up to v19, {@code
+     * _vt_vrp_<uuid without underscores>_<yyyyMMddHHmmss>_} from v20 (schema.GenerateInternalTableName in
+     * go/vt/schema/name.go).
+     */
+    private String artifactName(String uuid, Instant at) {
+        String time = ARTIFACT_TIME.format(at);
+        return settings.vitessVersion() >= 20
+                ? "_vt_vrp_" + uuid.replace("_", "") + "_" + time + "_"
+                : "_" + uuid + "_" + time + "_vrepl";
     }
 
     private static Instant later(Instant a, Instant b) {
         return a.isAfter(b) ? a : b;
     }
 
-    private void running(String keyspace, String shard, ShardTable t, FakeMigration m, Instant now) {
+    private void running(String keyspace, String shard, FakeMigration m, Instant now) {
+        Instant staleUntil = m.staleUntil;
+        if (staleUntil != null) {
+            if (staleUntil.isAfter(now)) {
+                m.cursor = now; // the new run has not been reviewed yet: the row shows the previous run's figures
+                return;
+            }
+            // First review of the new run: VReplication copies again from scratch into a new shadow table.
+            m.staleUntil = null;
+            m.staleProgress = null;
+            m.copied = 0;
+            m.readyToComplete = false;
+            m.cursor = staleUntil;
+        }
         String primary = primaryAlias(keyspace, shard);
         if (!primary.equals(m.tablet)) {
             // Failover: the new primary adopts the migration and VReplication resumes there; it must catch up again.
@@ -454,8 +556,13 @@ final class VtgateState {
                         ? "lag=" + lag.toSeconds() + "s exceeds threshold "
                                 + settings.throttleThreshold().toSeconds() + "s"
                         : null;
-        double ratio = currentRatio(t, m.uuid, now);
+        double ratio = currentRatio(keyspace, m.uuid, now);
         m.userThrottleRatio = ratio;
+        if (!throttler(keyspace).enabled) {
+            // A disabled throttler answers every check with OK: neither the rule nor the lag slows the copy.
+            ratio = 0;
+            lagProblem = null;
+        }
         m.liveness = now;
         if (m.copyDoneAt == null) {
             copy(keyspace, shard, m, now, lagProblem, ratio);
