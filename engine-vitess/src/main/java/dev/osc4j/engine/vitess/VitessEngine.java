@@ -7,6 +7,7 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.vitess.VtgateRows.MigrationRow;
 import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -36,8 +37,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * VitessEngine vitess = VitessEngine.builder()
  *     .jdbcUrl("jdbc:mysql://vtgate.internal:15306/")
- *     .user("osc4j")
- *     .password(secretFromVault)
+ *     .credentials(endpoint -> vault.vtgateCredentials(endpoint))   // a CredentialsProvider, asked per connection
  *     .build();
  * }</pre>
  *
@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The engine holds no state that matters: a new engine in a new process finds every run again by its context.
- * Credentials are used to connect and never appear in handles, logs, {@link #toString()} or exception messages.
+ * Credentials come from a {@link CredentialsProvider} asked on every new connection (or the caller's DataSource); they
+ * never appear in handles, logs, {@link #toString()} or exception messages.
  */
 public final class VitessEngine implements ExecutionEngine {
     /** The default engine name requests use. */
@@ -479,12 +480,11 @@ public final class VitessEngine implements ExecutionEngine {
         return found;
     }
 
-    /** Configures a {@link VitessEngine}: a DataSource, or a JDBC URL with user and password. */
+    /** Configures a {@link VitessEngine}: a DataSource, or a JDBC URL with a CredentialsProvider. */
     public static final class Builder {
         private @Nullable DataSource dataSource;
         private @Nullable String jdbcUrl;
-        private @Nullable String user;
-        private String password = "";
+        private @Nullable CredentialsProvider credentials;
         private String name = DEFAULT_NAME;
         private Clock clock = Clock.systemUTC();
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
@@ -510,15 +510,13 @@ public final class VitessEngine implements ExecutionEngine {
             return this;
         }
 
-        /** The VTGate user, with {@link #jdbcUrl}. */
-        public Builder user(String value) {
-            this.user = value;
-            return this;
-        }
-
-        /** The VTGate password, with {@link #jdbcUrl} (default empty). Never logged or shown. */
-        public Builder password(String value) {
-            this.password = value;
+        /**
+         * The VTGate account, with {@link #jdbcUrl}: asked for VTGate's endpoint each time a connection is opened (the
+         * first use, and after a connection broke), never cached, so a rotated password is picked up. The password
+         * is never logged or shown.
+         */
+        public Builder credentials(CredentialsProvider value) {
+            this.credentials = value;
             return this;
         }
 
@@ -581,7 +579,7 @@ public final class VitessEngine implements ExecutionEngine {
             Settings.checkPositive("connectTimeout", connectTimeout);
             Settings.checkNotNegative("observationMaxAge", observationMaxAge);
             Settings.checkPositive("throttleRecency", throttleRecency);
-            Settings.Source source = Settings.source(dataSource, jdbcUrl, user, password, connectTimeout);
+            Settings.Source source = Settings.source(dataSource, jdbcUrl, credentials, connectTimeout);
             return new VitessEngine(this, source.source(), source.description());
         }
     }

@@ -7,6 +7,7 @@ import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ProgressSink;
 import dev.osc4j.ProgressSnapshot;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.SettableClock;
@@ -44,8 +45,7 @@ final class VitessFixture implements AutoCloseable {
     VitessEngine engine() {
         VitessEngine engine = VitessEngine.builder()
                 .jdbcUrl(vtgate.jdbcUrl())
-                .user(vtgate.user())
-                .password(vtgate.password())
+                .credentials(CredentialsProvider.of(vtgate.user(), vtgate.password()))
                 .clock(clock)
                 .build();
         closeables.add(engine);
@@ -55,8 +55,7 @@ final class VitessFixture implements AutoCloseable {
     VitessTopologyProbe probe() {
         VitessTopologyProbe probe = VitessTopologyProbe.builder()
                 .jdbcUrl(vtgate.jdbcUrl())
-                .user(vtgate.user())
-                .password(vtgate.password())
+                .credentials(CredentialsProvider.of(vtgate.user(), vtgate.password()))
                 .clock(clock)
                 .build();
         closeables.add(probe);
