@@ -32,6 +32,8 @@ import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The engine against behaviours of the real Vitess that the fake reproduces (issue 11). */
 class VitessFidelityTest {
@@ -297,5 +299,20 @@ class VitessFidelityTest {
                         VitessEngine.CONTEXT,
                         f.vtgate.submissions(KS, "-40").get(0).context()));
         return f.engine().observe(h);
+    }
+
+    @ParameterizedTest(name = "Vitess v{0}")
+    @ValueSource(ints = {19, 20, 21, 22, 23})
+    @DisplayName("the same migration completes against every supported Vitess version, columns read by name")
+    void everyVersion(int version) throws Exception {
+        try (VitessFixture f = new VitessFixture(fourShards(), b -> b.vitessVersion(version))) {
+            MigrationOrchestrator osc = f.orchestrator(null);
+            MigrationId id = osc.submit(request(
+                    "v" + version, "ALTER TABLE orders ADD COLUMN note VARCHAR(64)", "--cut-over-threshold=20s"));
+            MigrationRecord done = Simulation.of(osc, f.clock).runUntil(id, MigrationState.COMPLETED, LIMIT);
+            assertThat(done.shards()).allMatch(s -> s.state() == MigrationState.COMPLETED);
+            assertThat(f.statements("ALTER VITESS_MIGRATION", "COMPLETE")).hasSize(4);
+            AuditTrails.assertSound(osc.audit(id));
+        }
     }
 }

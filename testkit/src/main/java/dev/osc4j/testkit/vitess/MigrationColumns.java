@@ -92,7 +92,10 @@ final class MigrationColumns {
     /** Every column of a recent Vitess (v22), in table order. */
     static final List<String> RECENT = List.copyOf(DEFS.keySet());
 
-    /** The columns up to {@code force_cutover}, as Vitess v18-v19 have them (before the later additions). */
+    /**
+     * The columns up to {@code force_cutover}, as go/vt/sidecardb/schema/onlineddl/schema_migrations.sql has them in the
+     * v18/v19 era (before the later additions).
+     */
     static final List<String> V18 = RECENT.subList(0, RECENT.indexOf("force_cutover") + 1);
 
     private MigrationColumns() {}
@@ -103,6 +106,17 @@ final class MigrationColumns {
 
     private static @Nullable LocalDateTime time(@Nullable Instant t) {
         return t == null ? null : LocalDateTime.ofInstant(t, ZoneOffset.UTC);
+    }
+
+    /** The value of {@code column} for {@code m} as the fake renders it, or null (SQL NULL, or a column it lacks). */
+    static @Nullable Object value(String column, FakeMigration m, Instant now) {
+        Def def = DEFS.get(column);
+        return def == null ? null : def.value().apply(m, now);
+    }
+
+    /** Whether the fake knows {@code column}. */
+    static boolean known(String column) {
+        return DEFS.containsKey(column);
     }
 
     /** The result set of {@code rows} with {@code columns}; a column the fake does not know is sent as NULL. */

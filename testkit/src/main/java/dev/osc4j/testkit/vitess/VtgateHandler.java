@@ -35,6 +35,9 @@ final class VtgateHandler implements QueryHandler {
             "SHOW\\s+VITESS_MIGRATIONS(?:\\s+(?:FROM|IN)\\s+(`[^`]+`|[A-Za-z0-9_$-]+))?"
                     + "(?:\\s+LIKE\\s+'((?:[^'\\\\]|\\\\.)*)'|\\s+WHERE\\s+(.+))?",
             FLAGS);
+    private static final Pattern WHERE_CONDITION =
+            Pattern.compile("`?([A-Za-z_]+)`?\\s*(=|!=|<>|LIKE|IN)\\s*(\\(.*\\)|'(?:[^'\\\\]|\\\\.)*'|[0-9.]+)", FLAGS);
+    private static final Pattern QUOTED = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'|([0-9.]+)");
     private static final Pattern SHOW_TABLETS =
             Pattern.compile("SHOW\\s+VITESS_TABLETS(?:\\s+LIKE\\s+'([^']*)')?", FLAGS);
     private static final Pattern SHOW_REPLICATION =
@@ -251,9 +254,6 @@ final class VtgateHandler implements QueryHandler {
 
     private QueryResult showMigrations(
             Session session, @Nullable String from, @Nullable String like, @Nullable String where) throws MySqlError {
-        if (where != null) {
-            throw MySqlError.unsupported("SHOW VITESS_MIGRATIONS ... WHERE in the fake VTGate; use LIKE");
-        }
         VtgateTarget target;
         if (from != null) {
             target = new VtgateTarget(unquote(from), null, "primary");
@@ -261,15 +261,51 @@ final class VtgateHandler implements QueryHandler {
         } else {
             target = primaryTarget(session, "SHOW");
         }
-        Predicate<String> matches = like == null ? s -> true : likePredicate(like);
+        Predicate<FakeMigration> filter;
+        if (where != null) {
+            filter = wherePredicate(where, state.now());
+        } else {
+            Predicate<String> matches = like == null ? s -> true : likePredicate(like);
+            filter = r -> matches.test(r.uuid) || matches.test(r.context) || matches.test(r.status.sql());
+        }
         List<String> order = state.shardsOf(target.keyspace());
-        List<FakeMigration> rows = new ArrayList<>(state.select(
-                target.keyspace(),
-                shards(target),
-                r -> matches.test(r.uuid) || matches.test(r.context) || matches.test(r.status.sql())));
+        List<FakeMigration> rows = new ArrayList<>(state.select(target.keyspace(), shards(target), filter));
         rows.sort(Comparator.comparingInt((FakeMigration r) -> order.indexOf(r.shard))
                 .thenComparingLong(r -> r.id));
         return MigrationColumns.render(migrationColumns, rows, state.now());
+    }
+
+    /**
+     * {@code WHERE} as the tablet runs it against {@code _vt.schema_migrations}, for the forms a client uses: {@code
+     * column = 'v'}, {@code column != 'v'}, {@code column LIKE 'v'}, {@code column IN ('a', 'b')}, joined by AND.
+     */
+    private static Predicate<FakeMigration> wherePredicate(String where, java.time.Instant now) throws MySqlError {
+        Predicate<FakeMigration> all = m -> true;
+        for (String part : where.strip().split("(?i)\\s+AND\\s+")) {
+            Matcher m = WHERE_CONDITION.matcher(part.strip());
+            if (!m.matches() || !MigrationColumns.known(m.group(1).toLowerCase(Locale.ROOT))) {
+                throw MySqlError.unsupported("WHERE condition '" + part.strip() + "' in the fake VTGate");
+            }
+            String column = m.group(1).toLowerCase(Locale.ROOT);
+            String op = m.group(2).toUpperCase(Locale.ROOT);
+            List<String> values = new ArrayList<>();
+            Matcher v = QUOTED.matcher(m.group(3));
+            while (v.find()) {
+                values.add(v.group(1) != null ? v.group(1) : v.group(2));
+            }
+            Predicate<String> test =
+                    switch (op) {
+                        case "=" -> s -> s.equalsIgnoreCase(values.get(0));
+                        case "!=", "<>" -> s -> !s.equalsIgnoreCase(values.get(0));
+                        case "LIKE" -> likePredicate(values.get(0));
+                        default -> s -> values.stream().anyMatch(s::equalsIgnoreCase);
+                    };
+            all = all.and(r -> {
+                Object value = MigrationColumns.value(column, r, now);
+                return value != null && test.test(String.valueOf(value));
+            });
+        }
+        return all;
     }
 
     /** MySQL LIKE with the default case-insensitive collation and backslash escapes. */

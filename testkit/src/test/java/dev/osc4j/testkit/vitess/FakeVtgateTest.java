@@ -447,4 +447,39 @@ class FakeVtgateTest {
             assertThat(m.rowsCopied()).as("a disabled throttler slows nothing").isEqualTo(10_000);
         });
     }
+
+    @Test
+    @DisplayName(
+            "SHOW VITESS_MIGRATIONS ... WHERE filters by column; the chosen version sets columns and artifact names")
+    void whereAndVersions() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology).vitessVersion(19));
+        Connection c = connect(v, KS);
+        String uuid = submit(c, "vitess", "ctx-w");
+        submit(c, "vitess", "ctx-w2");
+        clock.advance(Duration.ofSeconds(3));
+        List<Map<String, @Nullable String>> rows =
+                query(c, "SHOW VITESS_MIGRATIONS WHERE migration_context = 'ctx-w' AND shard IN ('80-', '-40')");
+        assertThat(rows).singleElement().satisfies(r -> {
+            assertThat(r.get("migration_uuid")).isEqualTo(uuid);
+            assertThat(r.get("shard")).isEqualTo("80-");
+            assertThat(r.get("artifacts")).startsWith("_" + uuid + "_").endsWith("_vrepl,");
+        });
+        assertThat(rows.get(0).keySet()).containsExactlyElementsOf(FakeVtgate.V18_MIGRATION_COLUMNS);
+        assertThat(
+                        query(
+                                c,
+                                "SHOW VITESS_MIGRATIONS WHERE migration_context LIKE 'ctx-w%' AND migration_status != 'queued'"))
+                .as("ctx-w2 waits queued behind ctx-w on each shard")
+                .hasSize(2)
+                .allSatisfy(r -> assertThat(r.get("migration_context")).isEqualTo("ctx-w"));
+        v.close();
+        FakeVtgate v23 = start(FakeVtgate.builder(topology).vitessVersion(23));
+        Connection c23 = connect(v23, KS);
+        String uuid23 = submit(c23, "vitess", "ctx-w23");
+        clock.advance(Duration.ofSeconds(3));
+        Map<String, @Nullable String> row =
+                query(c23, "SHOW VITESS_MIGRATIONS LIKE 'ctx-w23'").get(0);
+        assertThat(row.keySet()).containsExactlyElementsOf(FakeVtgate.RECENT_MIGRATION_COLUMNS);
+        assertThat(row.get("artifacts")).matches("_vt_vrp_" + uuid23.replace("_", "") + "_\\d{14}_,");
+    }
 }
