@@ -92,6 +92,10 @@ final class FakeMigration {
     final boolean immediateEligible;
     /** {@code special_plan}: the special plan's JSON, empty for a VReplication migration. */
     String specialPlan = "";
+    /** The uuid a {@code REVERT VITESS_MIGRATION} reverts ({@code reverted_uuid}), or null for an ALTER. */
+    @Nullable
+    String revertOf;
+
     /** {@code cutover_threshold_seconds}. */
     long cutoverThresholdSeconds = 10;
 

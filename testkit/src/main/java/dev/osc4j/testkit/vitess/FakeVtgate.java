@@ -41,6 +41,10 @@ import org.jspecify.annotations.Nullable;
  *       [EXPIRE 'd'] [RATIO r] | UNTHROTTLE}, and {@code CANCEL|COMPLETE|CLEANUP|UNTHROTTLE ALL}, on the target
  *       shards; the OK packet's affected rows count the rows changed. CANCEL of a uuid a target shard does not have
  *       fails ("migration not found"), like the tablet's executor.
+ *   <li>{@code REVERT VITESS_MIGRATION 'uuid'}: a new uuid, a queued revert row per target shard under the context
+ *       {@code vtgate:<session uuid>} (go/vt/vtgate/engine/revert_migration.go); when it runs, it fails unless the
+ *       reverted migration is complete, nothing else is pending on its table, and it is the last migration completed on
+ *       that table ({@code validateMigrationRevertible} in executor.go), and otherwise runs like an ALTER.
  *   <li>{@code SHOW VITESS_TABLETS} (primary and replicas of every shard, aliases {@code <cell>-<10-digit id>}, the
  *       primary's id changing with a reparent, {@code PrimaryTermStartTime} in RFC 3339) and {@code SHOW
  *       VITESS_REPLICATION_STATUS [LIKE 'ks/shard']} (lag in whole seconds, {@code NULL} with replication stopped).
@@ -79,7 +83,7 @@ import org.jspecify.annotations.Nullable;
  * errors ({@link VtgateFault}).
  *
  * <p>Not modelled: cut-over backoff and failures, tablet failures and their automatic retry, stale
- * migrations, REVERT, LAUNCH, declarative migrations, the {@code mysql} strategy.
+ * migrations, LAUNCH, declarative migrations, the {@code mysql} strategy, {@code --singleton*}.
  *
  * <h2>For assertions</h2>
  *

@@ -46,7 +46,7 @@ final class MigrationColumns {
         def("tablet_failure", ColumnType.TINY, (m, now) -> 0);
         def("progress", ColumnType.FLOAT, (m, now) -> (double) (float) m.progress());
         def("migration_context", ColumnType.VARCHAR, (m, now) -> m.context);
-        def("ddl_action", ColumnType.VARCHAR, (m, now) -> "alter");
+        def("ddl_action", ColumnType.VARCHAR, (m, now) -> "alter"); // a REVERT of an ALTER mimics "alter" once reviewed
         def("message", ColumnType.TEXT, (m, now) -> m.message);
         def("eta_seconds", ColumnType.LONGLONG, (m, now) -> m.etaSeconds(now));
         def("rows_copied", ColumnType.LONGLONG, (m, now) -> (long) m.copied);
@@ -61,7 +61,7 @@ final class MigrationColumns {
         def("expanded_column_names", ColumnType.TEXT, (m, now) -> "");
         def("revertible_notes", ColumnType.TEXT, (m, now) -> "");
         def("allow_concurrent", ColumnType.TINY, (m, now) -> m.allowConcurrent ? 1 : 0);
-        def("reverted_uuid", ColumnType.VARCHAR, (m, now) -> "");
+        def("reverted_uuid", ColumnType.VARCHAR, (m, now) -> m.revertOf == null ? "" : m.revertOf);
         def("is_view", ColumnType.TINY, (m, now) -> 0);
         def("ready_to_complete", ColumnType.TINY, (m, now) -> m.readyToComplete ? 1 : 0);
         def(

@@ -38,6 +38,8 @@ final class VtgateHandler implements QueryHandler {
     private static final Pattern WHERE_CONDITION =
             Pattern.compile("`?([A-Za-z_]+)`?\\s*(=|!=|<>|LIKE|IN)\\s*(\\(.*\\)|'(?:[^'\\\\]|\\\\.)*'|[0-9.]+)", FLAGS);
     private static final Pattern QUOTED = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'|([0-9.]+)");
+    private static final Pattern REVERT =
+            Pattern.compile("REVERT\\s+(?:/\\*.*?\\*/\\s*)?VITESS_MIGRATION\\s+'([^']*)'", FLAGS);
     private static final Pattern SHOW_TABLETS =
             Pattern.compile("SHOW\\s+VITESS_TABLETS(?:\\s+LIKE\\s+'([^']*)')?", FLAGS);
     private static final Pattern SHOW_REPLICATION =
@@ -202,6 +204,10 @@ final class VtgateHandler implements QueryHandler {
         Matcher alter = ALTER_MIGRATION.matcher(text);
         if (alter.matches()) {
             return alterMigration(session, alter.group(1), alter.group(2).strip());
+        }
+        Matcher revert = REVERT.matcher(text);
+        if (revert.matches()) {
+            return revert(session, revert.group(1));
         }
         Matcher ddl = ALTER_TABLE.matcher(text);
         if (ddl.matches()) {
@@ -488,7 +494,48 @@ final class VtgateHandler implements QueryHandler {
                 concurrent,
                 immediate,
                 cutoverThresholdSeconds,
-                context);
+                context,
+                null);
+        return QueryResult.resultSet()
+                .column("uuid", ColumnType.VARCHAR)
+                .row(uuid)
+                .build();
+    }
+
+    /**
+     * {@code REVERT VITESS_MIGRATION '<uuid>'}: a new migration (new uuid, one row per target shard) that reverts
+     * {@code uuid} when it runs. VTGate forces the online strategy, keeps the session's strategy flags, and uses the
+     * context {@code vtgate:<session uuid>}, not {@code @@migration_context} ({@code RevertMigration.TryExecute} in
+     * go/vt/vtgate/engine/revert_migration.go); the tablet validates the revert only when it runs it.
+     */
+    private QueryResult revert(Session session, String revertedUuid) throws MySqlError {
+        VtgateTarget target = primaryTarget(session, "REVERT");
+        if (!UUID_FORM.matcher(revertedUuid).matches()) {
+            throw MySqlError.unknownError("Not a valid migration ID in REVERT: " + revertedUuid);
+        }
+        String strategySetting =
+                session.stringVariable("ddl_strategy").orElse("direct").strip();
+        String[] words = strategySetting.split("\\s+");
+        List<String> options = new ArrayList<>();
+        boolean postpone = false;
+        for (int i = 1; i < words.length; i++) {
+            options.add(words[i]);
+            postpone |= words[i].replaceFirst("^--?", "").equals("postpone-completion");
+        }
+        byte[] seed = ("session-" + session.connectionId()).getBytes(StandardCharsets.UTF_8);
+        String uuid = state.submit(
+                target.keyspace(),
+                shards(target),
+                "",
+                "revert vitess_migration '" + revertedUuid + "'",
+                "vitess",
+                String.join(" ", options),
+                postpone,
+                false,
+                false,
+                DEFAULT_CUTOVER_THRESHOLD_SECONDS,
+                "vtgate:" + UUID.nameUUIDFromBytes(seed),
+                revertedUuid);
         return QueryResult.resultSet()
                 .column("uuid", ColumnType.VARCHAR)
                 .row(uuid)

@@ -176,7 +176,8 @@ final class VtgateState {
             boolean allowConcurrent,
             boolean immediateEligible,
             long cutoverThresholdSeconds,
-            String context)
+            String context,
+            @Nullable String revertOf)
             throws MySqlError {
         Instant now = now();
         String uuid = nextUuid();
@@ -198,7 +199,7 @@ final class VtgateState {
                     uuid,
                     keyspace,
                     shard,
-                    table,
+                    revertOf == null ? table : revertedTable(t, revertOf),
                     statement,
                     strategy,
                     options,
@@ -208,6 +209,7 @@ final class VtgateState {
                     immediateEligible,
                     now);
             m.cutoverThresholdSeconds = cutoverThresholdSeconds;
+            m.revertOf = revertOf;
             t.migrations.add(m);
             submissions.add(new FakeVtgate.Submission(keyspace, shard, uuid, context, strategy, statement, now));
         }
@@ -215,6 +217,16 @@ final class VtgateState {
             throw firstError;
         }
         return uuid;
+    }
+
+    /** The table of the migration a REVERT reverts, as the executor's review fills it in; empty when unknown. */
+    private static String revertedTable(ShardTable t, String uuid) {
+        for (FakeMigration m : t.migrations) {
+            if (m.uuid.equals(uuid)) {
+                return m.table;
+            }
+        }
+        return "";
     }
 
     private String nextUuid() {
@@ -483,6 +495,15 @@ final class VtgateState {
                     m.status = Status.RUNNING;
                     m.started = at;
                     m.liveness = at;
+                    String revertRefused = m.revertOf == null ? null : revertRefusal(t, m);
+                    if (revertRefused != null) {
+                        m.status = Status.FAILED;
+                        m.completed = at;
+                        m.message = revertRefused;
+                        m.messageAt = at;
+                        m.cursor = at;
+                        continue;
+                    }
                     if (m.immediate) {
                         // An immediate operation runs its statement directly: no shadow table, no copy.
                         m.status = Status.COMPLETE;
@@ -506,6 +527,49 @@ final class VtgateState {
                 default -> m.cursor = now;
             }
         }
+    }
+
+    /**
+     * Why the executor refuses to run a REVERT of {@code m.revertOf}, or null: the reverted migration must be complete,
+     * no other migration may be pending on the table, and it must be the last migration completed on the table
+     * ({@code validateMigrationRevertible} in go/vt/vttablet/onlineddl/executor.go; the fake runs only the vitess
+     * strategy, so the "vitess strategy only" rule always holds).
+     */
+    private static @Nullable String revertRefusal(ShardTable t, FakeMigration m) {
+        FakeMigration reverted = null;
+        for (FakeMigration other : t.migrations) {
+            if (other.uuid.equals(m.revertOf) && other.revertOf == null) {
+                reverted = other;
+            }
+        }
+        if (reverted == null) {
+            return "cannot read migration " + m.revertOf + " reverted by migration " + m.uuid + ": migration not found";
+        }
+        if (reverted.status != Status.COMPLETE) {
+            return "can only revert a migration in a 'complete' state. Migration " + reverted.uuid + " is in '"
+                    + reverted.status.sql() + "' state";
+        }
+        FakeMigration lastComplete = null;
+        for (FakeMigration other : t.migrations) {
+            if (other != m && other.table.equals(reverted.table)) {
+                if (other.status.pending()) {
+                    return "can not revert migration " + reverted.uuid + " on table " + reverted.table
+                            + " because migration " + other.uuid + " is in " + other.status.sql()
+                            + " status. May only revert if all migrations on this table are completed or failed";
+                }
+                Instant done = other.completed;
+                Instant last = lastComplete == null ? null : lastComplete.completed;
+                if (other.status == Status.COMPLETE && done != null && (last == null || !done.isBefore(last))) {
+                    lastComplete = other;
+                }
+            }
+        }
+        if (lastComplete != null && lastComplete != reverted) {
+            return "can not revert migration " + reverted.uuid + " on table " + reverted.table
+                    + " because it is not the last migration to complete on that table. The last migration to"
+                    + " complete was " + lastComplete.uuid;
+        }
+        return null;
     }
 
     /**

@@ -482,4 +482,40 @@ class FakeVtgateTest {
         assertThat(row.keySet()).containsExactlyElementsOf(FakeVtgate.RECENT_MIGRATION_COLUMNS);
         assertThat(row.get("artifacts")).matches("_vt_vrp_" + uuid23.replace("_", "") + "_\\d{14}_,");
     }
+
+    @Test
+    @DisplayName("REVERT VITESS_MIGRATION runs only for the last migration completed on the table, as the executor"
+            + " validates it when it runs")
+    void revert() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology));
+        Connection c = connect(v, KS);
+        String first = submit(c, "vitess", "ctx-r1");
+        clock.advance(Duration.ofSeconds(10));
+        String second = submit(c, "vitess", "ctx-r2");
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(v.migrations(KS, "80-"))
+                .allSatisfy(m -> assertThat(m.status()).isEqualTo("complete"));
+
+        String old = String.valueOf(
+                query(c, "REVERT VITESS_MIGRATION '" + first + "'").get(0).get("uuid"));
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(v.migration(KS, "80-", old)).satisfies(m -> {
+            assertThat(m).isNotNull();
+            assertThat(m.status()).isEqualTo("failed");
+            assertThat(m.message())
+                    .contains("not the last migration to complete")
+                    .contains(second);
+        });
+        String good = String.valueOf(
+                query(c, "REVERT VITESS_MIGRATION '" + second + "'").get(0).get("uuid"));
+        Map<String, @Nullable String> row =
+                query(c, "SHOW VITESS_MIGRATIONS LIKE '" + good + "'").get(0);
+        assertThat(row.get("reverted_uuid")).isEqualTo(second);
+        assertThat(row.get("mysql_table")).isEqualTo("orders");
+        assertThat(row.get("migration_context")).startsWith("vtgate:").isNotEqualTo("ctx-r2");
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(v.migration(KS, "80-", good))
+                .extracting(FakeVtgate.MigrationView::status)
+                .isEqualTo("complete");
+    }
 }
