@@ -10,7 +10,6 @@ import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
-import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ProgressSnapshot;
@@ -39,27 +38,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class VitessFidelityTest {
     private static final Duration LIMIT = Duration.ofMinutes(30);
 
-    private static Map<String, Long> fourShards() {
-        Map<String, Long> rows = new LinkedHashMap<>();
-        rows.put("-40", 60_000L);
-        rows.put("40-80", 40_000L);
-        rows.put("80-c0", 30_000L);
-        rows.put("c0-", 20_000L);
-        return rows;
-    }
-
-    private static MigrationRequest request(String key, String ddl, String flags) {
-        return MigrationRequest.builder()
-                .idempotencyKey(key)
-                .keyspace(KS)
-                .table(VitessFixture.TABLE)
-                .ddl(ddl)
-                .engine(VitessEngine.DEFAULT_NAME)
-                .option(VitessEngine.OPTION_STRATEGY_FLAGS, flags)
-                .requestedBy("test")
-                .build();
-    }
-
     private static MigrationSpec spec(String flags) {
         return new MigrationSpec(
                 KS,
@@ -74,11 +52,11 @@ class VitessFidelityTest {
     @DisplayName("an immediate operation (a range partition rotation) waits queued with ready_to_complete=1 at the"
             + " barrier and completes after the release")
     void immediateOperationHoldsAtBarrier() throws Exception {
-        try (VitessFixture f = new VitessFixture(fourShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             MigrationOrchestrator osc = f.orchestrator(
                     MigrationPolicy.builder().cutoverMode(CutoverMode.MANUAL).build());
-            MigrationId id =
-                    osc.submit(request("rotation", "ALTER TABLE orders DROP PARTITION p2025", "--fast-range-rotation"));
+            MigrationId id = osc.submit(VitessFixture.request(
+                    "rotation", "ALTER TABLE orders DROP PARTITION p2025", "--fast-range-rotation"));
             Simulation sim = Simulation.of(osc, f.clock);
             MigrationRecord pending = sim.runUntil(id, MigrationState.CUTOVER_PENDING, LIMIT);
             assertThat(pending.shards()).allMatch(s -> s.state() == MigrationState.CUTOVER_PENDING);
@@ -104,10 +82,10 @@ class VitessFidelityTest {
     @Test
     @DisplayName("--prefer-instant-ddl is accepted: an INSTANT change is an immediate operation held at the barrier")
     void preferInstantDdl() throws Exception {
-        try (VitessFixture f = new VitessFixture(fourShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             MigrationOrchestrator osc = f.orchestrator(null);
-            MigrationId id = osc.submit(
-                    request("instant", "ALTER TABLE orders ADD COLUMN note VARCHAR(64)", "--prefer-instant-ddl"));
+            MigrationId id = osc.submit(VitessFixture.request(
+                    "instant", "ALTER TABLE orders ADD COLUMN note VARCHAR(64)", "--prefer-instant-ddl"));
             MigrationRecord done = Simulation.of(osc, f.clock).runUntil(id, MigrationState.COMPLETED, LIMIT);
             assertThat(done.shards()).allMatch(s -> s.state() == MigrationState.COMPLETED);
             List<dev.osc4j.AuditEntry> trail = osc.audit(id);
@@ -141,7 +119,7 @@ class VitessFidelityTest {
     @Test
     @DisplayName("VTGate's reparent errors on START, RETRY and COMPLETE are retried and the migration completes")
     void reparentErrorsAreRetried() throws Exception {
-        try (VitessFixture f = new VitessFixture(fourShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             f.topology.failAt(KS, "40-80", 40);
             MigrationOrchestrator osc = f.orchestrator(
                     MigrationPolicy.builder().cutoverMode(CutoverMode.MANUAL).build());
@@ -233,7 +211,7 @@ class VitessFidelityTest {
     @Test
     @DisplayName("a keyspace-wide THROTTLE: one decision for the keyspace, sent with an explicit EXPIRE")
     void keyspaceThrottle() throws Exception {
-        try (VitessFixture f = new VitessFixture(fourShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             assertThat(f.engine().capabilities().keyspaceWideThrottle()).isTrue();
             MigrationOrchestrator osc = f.orchestrator(null);
             MigrationId id = osc.submit(VitessFixture.request("ks-throttle"));
@@ -260,7 +238,7 @@ class VitessFidelityTest {
     @Test
     @DisplayName("with the tablet throttler disabled a THROTTLE slows nothing: progress does not claim throttled")
     void throttlerDisabled() throws Exception {
-        try (VitessFixture f = new VitessFixture(fourShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             f.vtgate.setThrottlerEnabled(KS, false);
             MigrationOrchestrator osc = f.orchestrator(null);
             MigrationId id = osc.submit(VitessFixture.request("disabled"));
@@ -305,9 +283,9 @@ class VitessFidelityTest {
     @ValueSource(ints = {19, 20, 21, 22, 23})
     @DisplayName("the same migration completes against every supported Vitess version, columns read by name")
     void everyVersion(int version) throws Exception {
-        try (VitessFixture f = new VitessFixture(fourShards(), b -> b.vitessVersion(version))) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards(), b -> b.vitessVersion(version))) {
             MigrationOrchestrator osc = f.orchestrator(null);
-            MigrationId id = osc.submit(request(
+            MigrationId id = osc.submit(VitessFixture.request(
                     "v" + version, "ALTER TABLE orders ADD COLUMN note VARCHAR(64)", "--cut-over-threshold=20s"));
             MigrationRecord done = Simulation.of(osc, f.clock).runUntil(id, MigrationState.COMPLETED, LIMIT);
             assertThat(done.shards()).allMatch(s -> s.state() == MigrationState.COMPLETED);
