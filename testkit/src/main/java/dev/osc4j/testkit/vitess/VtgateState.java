@@ -20,9 +20,17 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The fake's Vitess side: a {@code _vt.schema_migrations} table and a throttler per shard, the Online DDL scheduler
- * that moves rows with the clock, and the record of what clients did. Every method is synchronized; time only moves
- * when the topology's clock does, and rows are brought up to the clock's time before anything reads or changes them.
+ * The fake's Vitess side: a {@code _vt.schema_migrations} table per shard, a throttler config per keyspace, the Online
+ * DDL scheduler that moves rows with the clock, and the record of what clients did. Every method is synchronized; time
+ * only moves when the topology's clock does, and rows are brought up to the clock's time before anything reads or
+ * changes them.
+ *
+ * <p>Modelled on vitessio/vitess: the scheduler's review, scheduling and immediate operations on {@code
+ * reviewQueuedMigrations}, {@code scheduleNextMigration} and {@code reviewImmediateOperations} in
+ * go/vt/vttablet/onlineddl/executor.go and on go/vt/vttablet/onlineddl/analysis.go; RETRY on {@code
+ * sqlRetryMigrationWhere} in go/vt/vttablet/onlineddl/schema.go; REVERT on {@code validateMigrationRevertible} in
+ * executor.go; throttling on go/vt/vtgate/planbuilder/migration.go (a keyspace rule, 100 years without EXPIRE); the
+ * columns on go/vt/sidecardb/schema/onlineddl/schema_migrations.sql. docs/engine-vitess.md lists what was checked.
  */
 final class VtgateState {
     private static final DateTimeFormatter ARTIFACT_TIME =
