@@ -23,11 +23,11 @@ import org.jspecify.annotations.Nullable;
  * transition; the failover buffer's {@code primary is not serving, there may be a reparent operation in progress},
  * {@code current keyspace is being resharded}, {@code primary buffer is full}, {@code request evicted for newer
  * request}, {@code context was canceled before failover finished} (go/vt/vtgate/buffer/buffer.go); and a demoted
- * primary's {@code --read-only} refusal (errno 1290), which the buffer also counts as a failover.
+ * primary's {@code --read-only} / {@code --super-read-only} refusal (errno 1290, told by its text: 1290 also covers
+ * options such as {@code --secure-file-priv}), which the buffer also counts as a failover.
  */
 final class SqlFailures {
     private static final int ER_QUERY_INTERRUPTED = 1317;
-    private static final int ER_OPTION_PREVENTS_STATEMENT = 1290;
     private static final List<String> TRANSIENT_TEXTS = List.of(
             "code = unavailable",
             "code = deadlineexceeded",
@@ -43,7 +43,7 @@ final class SqlFailures {
             "request evicted for newer request",
             "context was canceled before failover finished",
             "--read-only option",
-            "errno 1290");
+            "--super-read-only option");
 
     private SqlFailures() {}
 
@@ -51,8 +51,7 @@ final class SqlFailures {
         if (ConnectionSource.connectionBroken(e)
                 || e instanceof SQLTimeoutException
                 || e instanceof SQLTransientException
-                || e.getErrorCode() == ER_QUERY_INTERRUPTED
-                || e.getErrorCode() == ER_OPTION_PREVENTS_STATEMENT) {
+                || e.getErrorCode() == ER_QUERY_INTERRUPTED) {
             return true;
         }
         String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);

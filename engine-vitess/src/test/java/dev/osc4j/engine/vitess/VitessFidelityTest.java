@@ -169,6 +169,12 @@ class VitessFidelityTest {
                 .isTrue();
         assertThat(SqlFailures.retryable(new SQLException("syntax error at position 5", "42000", 1064)))
                 .isFalse();
+        assertThat(SqlFailures.retryable(new SQLException(
+                        "The MySQL server is running with the --secure-file-priv option so it cannot execute this"
+                                + " statement",
+                        "HY000",
+                        1290)))
+                .isFalse();
         assertThat(SqlFailures.retryable(new SQLException("migration not found", "HY000", 1105)))
                 .isFalse();
     }
