@@ -5,6 +5,7 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.vitess.VtgateRows.ReplicaRow;
 import dev.osc4j.engine.vitess.VtgateRows.TabletRow;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ShardHealth;
@@ -191,12 +192,11 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
         return "VitessTopologyProbe[vtgate=" + description + "]";
     }
 
-    /** Configures a {@link VitessTopologyProbe}: a DataSource, or a JDBC URL with user and password. */
+    /** Configures a {@link VitessTopologyProbe}: a DataSource, or a JDBC URL with a CredentialsProvider. */
     public static final class Builder {
         private @Nullable DataSource dataSource;
         private @Nullable String jdbcUrl;
-        private @Nullable String user;
-        private String password = "";
+        private @Nullable CredentialsProvider credentials;
         private Clock clock = Clock.systemUTC();
         private Duration queryTimeout = VitessEngine.DEFAULT_QUERY_TIMEOUT;
         private Duration connectTimeout = VitessEngine.DEFAULT_CONNECT_TIMEOUT;
@@ -216,15 +216,13 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
             return this;
         }
 
-        /** The VTGate user, with {@link #jdbcUrl}. */
-        public Builder user(String value) {
-            this.user = value;
-            return this;
-        }
-
-        /** The VTGate password, with {@link #jdbcUrl}. Never logged or shown. */
-        public Builder password(String value) {
-            this.password = value;
+        /**
+         * The VTGate account, with {@link #jdbcUrl}: asked for VTGate's endpoint each time a connection is opened (the
+         * first use, and after a connection broke), never cached, so a rotated password is picked up. The password
+         * is never logged or shown.
+         */
+        public Builder credentials(CredentialsProvider value) {
+            this.credentials = value;
             return this;
         }
 
@@ -261,7 +259,7 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
             Settings.checkPositive("queryTimeout", queryTimeout);
             Settings.checkPositive("connectTimeout", connectTimeout);
             Settings.checkNotNegative("cacheMaxAge", cacheMaxAge);
-            return new VitessTopologyProbe(this, Settings.source(dataSource, jdbcUrl, user, password, connectTimeout));
+            return new VitessTopologyProbe(this, Settings.source(dataSource, jdbcUrl, credentials, connectTimeout));
         }
     }
 }
