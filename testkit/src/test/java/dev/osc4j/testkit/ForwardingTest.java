@@ -42,9 +42,13 @@ class ForwardingTest {
     @MethodSource("methods")
     @DisplayName("the forwarding class declares the method itself (a new SPI method must be added to it)")
     <T> void declaresEveryMethod(
-            String name, Class<T> spi, Class<? extends T> forwarding, Function<T, T> wrap, Method m)
-            throws NoSuchMethodException {
-        Method declared = forwarding.getDeclaredMethod(m.getName(), m.getParameterTypes());
+            String name, Class<T> spi, Class<? extends T> forwarding, Function<T, T> wrap, Method m) {
+        Method declared;
+        try {
+            declared = forwarding.getDeclaredMethod(m.getName(), m.getParameterTypes());
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(forwarding.getSimpleName() + " does not forward " + name + ": add it", e);
+        }
         assertThat(Modifier.isAbstract(declared.getModifiers())).as(name).isFalse();
     }
 
