@@ -57,9 +57,16 @@ public final class Decider {
     public record ShardInput(
             @Nullable EngineObservation observation,
             @Nullable ShardHealth health,
-            @Nullable ShardProgress live) {
+            @Nullable ShardProgress live,
+            @Nullable String observationFailure) {
         /** Nothing known. */
         public static final ShardInput NONE = new ShardInput(null, null, null);
+
+        /** An input whose observation, if missing, is missing without a failure worth reporting. */
+        public ShardInput(
+                @Nullable EngineObservation observation, @Nullable ShardHealth health, @Nullable ShardProgress live) {
+            this(observation, health, live, null);
+        }
     }
 
     /**
@@ -167,7 +174,12 @@ public final class Decider {
         ShardRecord s = change.shard(i);
         EngineObservation obs = in.observation();
         if (obs == null) {
-            return; // not observed this pass (engine unreachable): keep waiting
+            // Not observed this pass: keep waiting, and say so once the observations keep failing.
+            String failure = in.observationFailure();
+            if (failure != null) {
+                change.soft(i, change.progress(i), failure);
+            }
+            return;
         }
         switch (obs.phase()) {
             case FAILED -> {
@@ -184,10 +196,11 @@ public final class Decider {
                 return;
             }
             case NOT_FOUND -> {
+                String message = obs.message();
                 change.fail(
                         i,
                         FailureReason.RUN_LOST,
-                        Objects.requireNonNullElse(obs.message(), "the engine has no run for " + keyOf(s)));
+                        message != null ? message : "the engine has no run for " + keyOf(change, s));
                 return;
             }
             default -> {}
@@ -306,8 +319,7 @@ public final class Decider {
                         MigrationState.SWITCHING_TRAFFIC,
                         Trigger.CUTOVER,
                         "barrier and cut-over gates passed for " + ready.size() + " shard(s)");
-                EngineHandle handle = s.handle();
-                change.intent(i, IntentKind.RELEASE_CUTOVER, handle == null ? keyOf(s) : handle.key(), null, "");
+                change.intent(i, IntentKind.RELEASE_CUTOVER, keyOf(change, s), null, "");
             }
             return;
         }
@@ -410,12 +422,14 @@ public final class Decider {
         return null;
     }
 
-    private static EngineKey keyOf(ShardRecord s) {
+    /**
+     * The key of the shard's run: its handle's, or (a record without a handle) the key its start was given, which is
+     * derived from the migration, the attempt and the shard. Never throws: a damaged record must fail one shard, not
+     * the controller's pass.
+     */
+    private static EngineKey keyOf(RecordChange change, ShardRecord s) {
         EngineHandle handle = s.handle();
-        if (handle != null) {
-            return handle.key();
-        }
-        throw new IllegalStateException("shard " + s.shard() + " has no engine handle");
+        return handle != null ? handle.key() : new EngineKey(change.base().id(), change.attempt(), s.shard());
     }
 
     private static GateContext context(RecordChange change, int i, Transition edge, ShardInput in) {

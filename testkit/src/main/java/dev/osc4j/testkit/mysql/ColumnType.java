@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
 import java.time.temporal.ChronoUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -13,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * The column types a {@link QueryResult.Rows} can declare, named after the MySQL protocol's {@code MYSQL_TYPE_*}
  * constants.
  *
- * <p>Values are sent in the text protocol. Every type accepts a {@link String} (sent as is, so the caller controls the
+ * <p>Values are sent in the text protocol, or as Binary Protocol Values in the result of a prepared statement. Every
+ * type accepts a {@link String} (sent as is, so the caller controls the
  * exact text) and a {@code byte[]} (sent raw). Beyond that each type accepts the Java values listed on its constant;
  * anything else is rejected when the result is built.
  */
@@ -166,6 +169,59 @@ public enum ColumnType {
             return bytes.clone();
         }
         return text(value).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes an accepted, non-null value as a Binary Protocol Value (page_protocol_binary_resultset.html): integers
+     * and floating-point numbers in little-endian binary, dates and times as length-prefixed fields, text and decimals
+     * as length-encoded strings. A String (or byte[]) given for a numeric or temporal column is parsed first.
+     *
+     * @throws IllegalArgumentException if a String or byte[] value does not parse as this type
+     */
+    void writeBinary(Object value, PayloadWriter out) {
+        String text = value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : text(value);
+        try {
+            switch (kind) {
+                case TEXT, DECIMAL -> out.lengthEncodedBytes(encode(value));
+                case INTEGER -> {
+                    long number = new BigDecimal(text.strip()).longValueExact();
+                    switch (this) {
+                        case TINY -> out.int1((int) number);
+                        case LONG -> out.int4(number);
+                        default -> out.int8(number);
+                    }
+                }
+                case FLOATING -> {
+                    double number = Double.parseDouble(text.strip());
+                    if (this == FLOAT) {
+                        out.int4(Float.floatToIntBits((float) number));
+                    } else {
+                        out.int8(Double.doubleToLongBits(number));
+                    }
+                }
+                case DATE -> {
+                    LocalDate date = LocalDate.parse(text.strip());
+                    out.int1(4).int2(date.getYear()).int1(date.getMonthValue()).int1(date.getDayOfMonth());
+                }
+                case DATETIME -> {
+                    LocalDateTime time = LocalDateTime.parse(text.strip().replace(' ', 'T'));
+                    boolean fraction = hasFraction(time);
+                    out.int1(fraction ? 11 : 7)
+                            .int2(time.getYear())
+                            .int1(time.getMonthValue())
+                            .int1(time.getDayOfMonth())
+                            .int1(time.getHour())
+                            .int1(time.getMinute())
+                            .int1(time.getSecond());
+                    if (fraction) {
+                        out.int4(time.get(ChronoField.MICRO_OF_SECOND));
+                    }
+                }
+            }
+        } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
+            throw new IllegalArgumentException(
+                    "cannot send '" + text + "' as a " + this + " in the binary protocol: " + e.getMessage(), e);
+        }
     }
 
     private String text(Object value) {

@@ -46,9 +46,23 @@ import org.jspecify.annotations.Nullable;
  *       starts with another plugin (such as {@code caching_sha2_password}) is sent an AuthSwitchRequest. A wrong user
  *       or password gets error 1045 (SQLSTATE 28000) {@code Access denied for user 'u'@'host' (using password: YES)};
  *       the password is never logged or echoed.
- *   <li>Commands: {@code COM_QUERY} (text protocol), {@code COM_PING}, {@code COM_QUIT}, {@code COM_INIT_DB}, {@code
- *       COM_SET_OPTION} (acknowledged; multi-statements are not executed), {@code COM_RESET_CONNECTION}. Any other
- *       command gets error 1047 {@code Unknown command}.
+ *   <li>Commands (the MySQL protocol documentation, dev.mysql.com/doc/dev/mysql-server/latest/, page names in
+ *       brackets): {@code COM_QUERY} (text protocol, [page_protocol_com_query.html]), {@code COM_STMT_PREPARE},
+ *       {@code COM_STMT_EXECUTE} with binary result sets, {@code COM_STMT_RESET}, {@code COM_STMT_SEND_LONG_DATA} and
+ *       {@code COM_STMT_CLOSE} [page_protocol_com_stmt_prepare.html, page_protocol_com_stmt_execute.html,
+ *       page_protocol_binary_resultset.html, page_protocol_com_stmt_reset.html,
+ *       page_protocol_com_stmt_send_long_data.html, page_protocol_com_stmt_close.html], {@code COM_PING}, {@code
+ *       COM_QUIT}, {@code COM_INIT_DB}, {@code COM_SET_OPTION} (multi-statements on or off,
+ *       [page_protocol_com_set_option.html]), {@code COM_RESET_CONNECTION}, {@code COM_FIELD_LIST}
+ *       [page_protocol_com_field_list.html]. {@code COM_STMT_CLOSE} and {@code COM_STMT_SEND_LONG_DATA} are never
+ *       answered, as the protocol says. Any other command gets error 1047 {@code Unknown command}.
+ *   <li>Prepared statements: the bound values are substituted into the statement as SQL literals and it runs through
+ *       the same built-in answers and {@link QueryHandler} as a text query; the prepare answer has no column
+ *       definitions (each execution sends its own). No cursors: the whole result set is always sent.
+ *   <li>Multi-statements: with {@code CLIENT_MULTI_STATEMENTS}, a query is split at the semicolons outside quotes and
+ *       comments, as VTGate splits it (go/mysql/conn.go in vitessio/vitess), one result per statement with {@code
+ *       SERVER_MORE_RESULTS_EXISTS} on all but the last, stopping at the first error
+ *       [page_protocol_multi_resultset.html].
  *   <li>Built-in answers to session setup: see {@link QueryHandler} for the list. {@code SET} statements store session
  *       variables per connection, which {@link Session} exposes and {@code SELECT @@name} reads back.
  *   <li>Results: text result sets of the types in {@link ColumnType} with NULLs, OK packets with affected rows, last
@@ -61,8 +75,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>No TLS: a client that requests SSL gets error 1043 and is disconnected. No compression, no session-state
- *       tracking, no query attributes, no multi-statements, no prepared statements ({@code COM_STMT_*}: use the
- *       driver's default client-side prepared statements), no {@code COM_CHANGE_USER}, no {@code LOAD DATA LOCAL}.
+ *       tracking, no query attributes, no cursors, no {@code COM_CHANGE_USER}, no {@code LOAD DATA LOCAL}. The
+ *       testkit's README lists every command and limit.
  *   <li>Client packets larger than one 16 MB frame are read, discarded and answered with error 1153; the connection
  *       stays usable. Malformed packets get an ERR (1835 or 1156) and close that connection only.
  *   <li>Statements are decoded as UTF-8; result text is sent as utf8mb4 whatever {@code SET NAMES} chose. There are no

@@ -34,6 +34,10 @@ final class PayloadReader {
         return fixed(4);
     }
 
+    long int8() throws MalformedPacketException {
+        return fixed(8);
+    }
+
     private long fixed(int bytes) throws MalformedPacketException {
         need(bytes);
         long value = 0;
@@ -101,6 +105,12 @@ final class PayloadReader {
         byte[] bytes = Arrays.copyOfRange(payload, position, payload.length);
         position = payload.length;
         return bytes;
+    }
+
+    /** Skips {@code bytes} and returns this reader, for reading a field at a fixed offset. */
+    PayloadReader skipThen(int bytes) throws MalformedPacketException {
+        skip(bytes);
+        return this;
     }
 
     void skip(int bytes) throws MalformedPacketException {

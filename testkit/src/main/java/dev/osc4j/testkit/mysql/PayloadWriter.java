@@ -21,6 +21,10 @@ final class PayloadWriter {
         return fixed(value, 4);
     }
 
+    PayloadWriter int8(long value) {
+        return fixed(value, 8);
+    }
+
     private PayloadWriter fixed(long value, int length) {
         for (int i = 0; i < length; i++) {
             bytes.write((int) (value >>> (8 * i)) & 0xFF);

@@ -30,8 +30,10 @@ final class Protocol {
     static final int CLIENT_QUERY_ATTRIBUTES = 1 << 27;
 
     /**
-     * What this server offers. Deliberately absent: SSL, compression, multi-statements, session tracking and query
-     * attributes, each of which would change packet layouts this server does not implement.
+     * What this server offers: what VTGate's handshake offers (go/mysql/server.go, writeHandshakeV10, in
+     * vitessio/vitess), including {@code CLIENT_MULTI_STATEMENTS}. Deliberately absent: SSL, compression, session
+     * tracking, query attributes and optional result set metadata, each of which would change packet layouts this
+     * server does not implement.
      */
     static final int SERVER_CAPABILITIES = CLIENT_LONG_PASSWORD
             | CLIENT_FOUND_ROWS
@@ -40,6 +42,7 @@ final class Protocol {
             | CLIENT_PROTOCOL_41
             | CLIENT_TRANSACTIONS
             | CLIENT_SECURE_CONNECTION
+            | CLIENT_MULTI_STATEMENTS
             | CLIENT_MULTI_RESULTS
             | CLIENT_PS_MULTI_RESULTS
             | CLIENT_PLUGIN_AUTH
@@ -49,14 +52,26 @@ final class Protocol {
 
     // Server status flags.
     static final int SERVER_STATUS_AUTOCOMMIT = 0x0002;
+    static final int SERVER_MORE_RESULTS_EXISTS = 0x0008;
 
     // Commands.
     static final int COM_QUIT = 0x01;
     static final int COM_INIT_DB = 0x02;
     static final int COM_QUERY = 0x03;
+    static final int COM_FIELD_LIST = 0x04;
     static final int COM_PING = 0x0e;
+    static final int COM_STMT_PREPARE = 0x16;
+    static final int COM_STMT_EXECUTE = 0x17;
+    static final int COM_STMT_SEND_LONG_DATA = 0x18;
+    static final int COM_STMT_CLOSE = 0x19;
+    static final int COM_STMT_RESET = 0x1a;
     static final int COM_SET_OPTION = 0x1b;
+    static final int COM_STMT_FETCH = 0x1c;
     static final int COM_RESET_CONNECTION = 0x1f;
+
+    // COM_SET_OPTION operations.
+    static final int MYSQL_OPTION_MULTI_STATEMENTS_ON = 0;
+    static final int MYSQL_OPTION_MULTI_STATEMENTS_OFF = 1;
 
     static final String NATIVE_PASSWORD_PLUGIN = "mysql_native_password";
 
@@ -167,6 +182,35 @@ final class Protocol {
         return packets;
     }
 
+    /**
+     * COM_STMT_PREPARE_OK (page_protocol_com_stmt_prepare.html) without the definitions that follow it: no columns
+     * (they come with each execution's result set) and {@code parameters} parameters.
+     */
+    static byte[] prepareOk(long statementId, int parameters) {
+        return new PayloadWriter()
+                .int1(OK_HEADER)
+                .int4(statementId)
+                .int2(0) // num_columns
+                .int2(parameters)
+                .int1(0) // reserved
+                .int2(0) // warning_count
+                .toByteArray();
+    }
+
+    /** The definition of one placeholder in a COM_STMT_PREPARE response: named {@code ?}, as VTGate and MySQL do. */
+    static byte[] parameterDefinition() {
+        return columnDefinition(Column.of("?", ColumnType.VAR_STRING), 0);
+    }
+
+    /**
+     * The column definitions of a result set, without the column count: the body of a COM_FIELD_LIST response
+     * (page_protocol_com_field_list.html).
+     */
+    static List<byte[]> columnDefinitions(QueryResult.Rows rows) {
+        List<byte[]> header = resultSetHeader(rows);
+        return header.subList(1, header.size());
+    }
+
     private static byte[] columnDefinition(Column column, int decimals) {
         ColumnType type = column.type();
         return new PayloadWriter()
@@ -183,6 +227,30 @@ final class Protocol {
                 .int2(type.flags())
                 .int1(decimals)
                 .zeros(2)
+                .toByteArray();
+    }
+
+    /**
+     * A row of a binary result set (page_protocol_binary_resultset.html): a 0x00 header, the NULL bitmap with its
+     * offset of 2, then the non-NULL values as Binary Protocol Values.
+     *
+     * @throws IllegalArgumentException if a value cannot be sent as its column's type
+     */
+    static byte[] binaryRow(List<Column> columns, List<@Nullable Object> row) {
+        byte[] nullBitmap = new byte[(columns.size() + 7 + 2) / 8];
+        PayloadWriter values = new PayloadWriter();
+        for (int c = 0; c < row.size(); c++) {
+            Object value = row.get(c);
+            if (value == null) {
+                nullBitmap[(c + 2) / 8] |= (byte) (1 << ((c + 2) % 8));
+            } else {
+                columns.get(c).type().writeBinary(value, values);
+            }
+        }
+        return new PayloadWriter()
+                .int1(OK_HEADER)
+                .bytes(nullBitmap)
+                .bytes(values.toByteArray())
                 .toByteArray();
     }
 

@@ -7,7 +7,9 @@ package dev.osc4j.testkit.mysql;
  * NAMES} and {@code SET SESSION TRANSACTION ...}), {@code SELECT} lists made only of {@code @@variables}, {@code
  * @variables}, literals and {@code DATABASE()}/{@code VERSION()}/{@code CONNECTION_ID()}/{@code USER()}, {@code SHOW
  * WARNINGS}, {@code USE}, {@code BEGIN}/{@code COMMIT}/{@code ROLLBACK} and {@code KILL [QUERY]}. Everything else comes
- * here, exactly as the client sent it (including leading comments).
+ * here, exactly as the client sent it (including leading comments), with two exceptions: each statement of a
+ * multi-statement comes on its own, without its semicolon, and an execution of a prepared statement comes as the
+ * statement's text with the bound values in place of its {@code ?} placeholders.
  *
  * <p>A handler is called concurrently from the threads of different connections, and must be thread-safe. Calls for
  * one connection are sequential.

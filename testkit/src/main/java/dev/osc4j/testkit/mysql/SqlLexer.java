@@ -55,6 +55,58 @@ final class SqlLexer {
         return new SqlLexer(sql).tokens();
     }
 
+    /**
+     * The statements of a multi-statement text, split at the semicolons outside quotes and comments as VTGate's {@code
+     * sqlparser.SplitStatementToPieces} does: each one stripped of surrounding whitespace, without its semicolon, and
+     * without the empty ones (a trailing semicolon or comment makes no statement).
+     *
+     * @return the statements, or {@code null} if the text has an unterminated quote or comment (it is then one
+     *     statement, for the handler to refuse)
+     */
+    static @Nullable List<String> splitStatements(String sql) {
+        List<Token> tokens = tokenize(sql);
+        if (tokens == null) {
+            return null;
+        }
+        List<String> statements = new ArrayList<>();
+        int start = 0;
+        boolean empty = true;
+        for (Token token : tokens) {
+            if (token.isSymbol(";")) {
+                if (!empty) {
+                    statements.add(sql.substring(start, token.start()).strip());
+                }
+                start = token.end();
+                empty = true;
+            } else {
+                empty = false;
+            }
+        }
+        if (!empty) {
+            statements.add(sql.substring(start).strip());
+        }
+        return statements;
+    }
+
+    /**
+     * Where the {@code ?} placeholders of a statement to prepare are: their offsets in {@code sql}, in order.
+     *
+     * @return the offsets, or {@code null} if the text has an unterminated quote or comment
+     */
+    static @Nullable List<Integer> placeholders(String sql) {
+        List<Token> tokens = tokenize(sql);
+        if (tokens == null) {
+            return null;
+        }
+        List<Integer> offsets = new ArrayList<>();
+        for (Token token : tokens) {
+            if (token.isSymbol("?")) {
+                offsets.add(token.start());
+            }
+        }
+        return offsets;
+    }
+
     private @Nullable List<Token> tokens() {
         List<Token> tokens = new ArrayList<>();
         while (true) {

@@ -21,6 +21,10 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
+ * <p>The protocol is that of {@link MySqlProtocolServer}: text queries, server-side prepared statements and
+ * multi-statements (split as VTGate splits them), {@code mysql_native_password}, no TLS; the testkit's README lists the
+ * commands and limits.
+ *
  * <h2>What it answers, as VTGate does</h2>
  *
  * <ul>
