@@ -108,19 +108,26 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
     /**
      * The shard's serving primary (the newest primary term when VTGate briefly shows two) and its replicas.
      *
-     * @throws EngineException (retryable) when VTGate cannot be read or shows no primary for the shard
+     * @throws InvalidRequestException when VTGate shows no tablet of the shard at all (an unknown shard)
+     * @throws EngineException (retryable) when VTGate cannot be read or shows no serving primary for the shard
      */
     @Override
     public ShardHealth health(String keyspace, String shard) {
         Read<TabletRow> tabletRead = tablets();
         Read<ReplicaRow> replicaRead = replicas();
         TabletRow primary = null;
+        boolean known = false;
         for (TabletRow t : tabletRead.rows()) {
-            if (t.keyspace().equals(keyspace) && t.shard().equals(shard) && t.primary() && t.serving()) {
-                if (primary == null || newer(t, primary)) {
+            if (t.keyspace().equals(keyspace) && t.shard().equals(shard)) {
+                known = true;
+                if (t.primary() && t.serving() && (primary == null || newer(t, primary))) {
                     primary = t;
                 }
             }
+        }
+        if (!known) {
+            throw new InvalidRequestException(
+                    "VTGate shows no tablet of shard " + keyspace + "/" + shard + "; is the shard name right?", null);
         }
         if (primary == null) {
             throw EngineException.transientFailure(
