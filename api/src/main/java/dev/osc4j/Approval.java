@@ -1,6 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * A recorded approval.
@@ -10,4 +13,5 @@ import java.time.Instant;
  * @param directiveId the directive that carried it
  * @param at when
  */
+@API(status = MAINTAINED, since = "0.1")
 public record Approval(ApprovalStage stage, String approver, String directiveId, Instant at) {}

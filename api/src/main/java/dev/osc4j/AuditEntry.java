@@ -1,6 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.Instant;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  *     as a throttle turned on twice, repeats its id; {@code seq} is what is unique)
  * @param detail human-readable details
  */
+@API(status = MAINTAINED, since = "0.1")
 public record AuditEntry(
         MigrationId migrationId,
         long seq,

@@ -1,6 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * The operator's standing instructions for a migration, as set by directives.
@@ -11,6 +14,7 @@ import java.util.List;
  * @param throttleRatio the operator's throttle ratio, 0 (none) to 1 (fully throttled)
  * @param abortRequested whether an abort was requested
  */
+@API(status = MAINTAINED, since = "0.1")
 public record Controls(
         List<Approval> approvals,
         boolean cutoverReleased,

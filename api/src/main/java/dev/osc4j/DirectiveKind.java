@@ -1,6 +1,11 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /** The operator directives a migration accepts. */
+@API(status = MAINTAINED, since = "0.1")
 public enum DirectiveKind {
     /** Record an approval for a stage the policy guards. */
     APPROVE,

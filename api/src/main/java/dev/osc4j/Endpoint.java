@@ -1,11 +1,16 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /**
  * A MySQL server's address.
  *
  * @param host host name or IP address
  * @param port TCP port, 1-65535
  */
+@API(status = MAINTAINED, since = "0.1")
 public record Endpoint(String host, int port) {
     /** Validates. */
     public Endpoint {

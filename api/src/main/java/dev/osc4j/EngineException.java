@@ -1,11 +1,15 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
  * An execution engine failed or refused an operation. {@link #reason()} classifies the failure; {@link #retryable()}
  * says whether the same call may succeed later (a lost connection) or not (an ALTER that does not parse).
  */
+@API(status = MAINTAINED, since = "0.1")
 public class EngineException extends Osc4jException {
     private static final long serialVersionUID = 1L;
 

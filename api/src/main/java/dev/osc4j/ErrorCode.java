@@ -1,6 +1,11 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /** Machine-readable category of an {@link Osc4jException}. */
+@API(status = MAINTAINED, since = "0.1")
 public enum ErrorCode {
     /** A request, option or argument is invalid; nothing was changed. */
     INVALID_REQUEST,

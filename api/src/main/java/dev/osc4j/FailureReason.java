@@ -1,6 +1,11 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /** Why a shard failed, in terms an operator (or a retry policy) can act on. */
+@API(status = MAINTAINED, since = "0.1")
 public enum FailureReason {
     /** The DDL does not parse, or the engine rejected the ALTER. */
     INVALID_DDL,

@@ -1,6 +1,11 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /** The built-in gates, as named on the edges of {@link Transitions}. */
+@API(status = MAINTAINED, since = "0.1")
 public enum GateId {
     /** A {@link ApprovalStage#START} approval is present, when the policy asks for one. */
     START_APPROVAL,

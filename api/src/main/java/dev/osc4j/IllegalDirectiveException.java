@@ -1,9 +1,14 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /**
  * A directive makes no sense in the migration's current state (a retry of a running migration, an abort of a
  * completed one). Nothing was changed.
  */
+@API(status = MAINTAINED, since = "0.1")
 public class IllegalDirectiveException extends Osc4jException {
     private static final long serialVersionUID = 1L;
 

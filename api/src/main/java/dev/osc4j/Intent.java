@@ -1,7 +1,10 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import dev.osc4j.spi.EngineKey;
 import java.time.Instant;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param ratio the throttle ratio, for {@link IntentKind#THROTTLE}
  * @param recordedAt when the intent was recorded
  */
+@API(status = MAINTAINED, since = "0.1")
 public record Intent(
         IntentKind kind,
         EngineKey key,

@@ -1,6 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.Duration;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param throttledShards shards throttled now
  * @param stalledShards shards marked stalled
  */
+@API(status = MAINTAINED, since = "0.1")
 public record KeyspaceProgress(
         long rowsCopied,
         long rowsTotal,

@@ -1,7 +1,10 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.util.EnumSet;
 import java.util.Set;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param after only ids greater than this one, for paging
  * @param limit at most this many, 1-10000
  */
+@API(status = MAINTAINED, since = "0.1")
 public record MigrationFilter(
         Set<MigrationState> states,
         @Nullable String keyspace,

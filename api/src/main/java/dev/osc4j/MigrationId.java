@@ -1,10 +1,13 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 
 /**
  * Identifies a migration. Derived from the request's idempotency key, so submitting the same request twice names the
@@ -12,6 +15,7 @@ import java.util.regex.Pattern;
  *
  * @param value letters, digits, {@code _} and {@code -}; at most 64 characters
  */
+@API(status = MAINTAINED, since = "0.1")
 public record MigrationId(String value) implements Comparable<MigrationId> {
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 

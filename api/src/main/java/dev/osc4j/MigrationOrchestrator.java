@@ -1,6 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
+import dev.osc4j.internal.GateOnEdge;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Gate;
 import dev.osc4j.spi.StateStore;
@@ -12,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadFactory;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +35,7 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  */
+@API(status = MAINTAINED, since = "0.1")
 public interface MigrationOrchestrator extends AutoCloseable {
 
     /** Starts configuring an orchestrator. */
@@ -278,13 +283,4 @@ public interface MigrationOrchestrator extends AutoCloseable {
             }
         }
     }
-
-    /**
-     * A user gate on an edge.
-     *
-     * @param from the edge's source state
-     * @param to the edge's target state
-     * @param gate the gate
-     */
-    record GateOnEdge(MigrationState from, MigrationState to, Gate gate) {}
 }

@@ -1,6 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.Duration;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * @param stallTimeout no progress for this long marks a shard stalled
  * @param failOnStall whether a stalled shard fails (otherwise it is only marked)
  */
+@API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
         Duration maxReplicaLag,
         boolean throttleOnReplicaLag,

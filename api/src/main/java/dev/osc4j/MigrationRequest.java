@@ -1,9 +1,12 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  * @param policy how to gate it; {@code null} takes the orchestrator's default policy
  * @param requestedBy who asked, for the audit trail
  */
+@API(status = MAINTAINED, since = "0.1")
 public record MigrationRequest(
         String idempotencyKey, MigrationSpec spec, @Nullable MigrationPolicy policy, String requestedBy) {
 

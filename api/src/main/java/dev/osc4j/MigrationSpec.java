@@ -1,10 +1,13 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import dev.osc4j.internal.Ddl;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 
 /**
  * What to change: the table, the DDL and the engine that copies. Immutable and validated on construction; stored in
@@ -17,6 +20,7 @@ import java.util.regex.Pattern;
  * @param engineOptions engine-specific options; each engine validates its own and refuses unknown ones
  * @param shards the shards to migrate; empty means every shard of the keyspace
  */
+@API(status = MAINTAINED, since = "0.1")
 public record MigrationSpec(
         String keyspace,
         String table,

@@ -1,5 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /**
  * The states a migration and each of its shards move through.
  *
@@ -8,6 +12,7 @@ package dev.osc4j;
  * (back to {@link #QUEUED}) or aborted (to {@link #ABORTED}). The allowed edges are listed, as data, in {@link
  * Transitions}.
  */
+@API(status = MAINTAINED, since = "0.1")
 public enum MigrationState {
     /** Accepted and waiting for a controller, its approvals and its start gates. */
     QUEUED,

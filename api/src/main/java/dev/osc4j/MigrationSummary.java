@@ -1,8 +1,11 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import dev.osc4j.internal.ProgressMath;
 import java.time.Duration;
 import java.time.Instant;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  * @param paused whether paused
  * @param updatedAt when last written
  */
+@API(status = MAINTAINED, since = "0.1")
 public record MigrationSummary(
         MigrationId id,
         String keyspace,

@@ -1,5 +1,7 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -8,6 +10,7 @@ import java.time.ZonedDateTime;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
+import org.apiguardian.api.API;
 
 /**
  * A recurring period in which cut-overs may happen, for example weekdays 02:00-05:00 Europe/Berlin. A window whose
@@ -18,6 +21,7 @@ import java.util.Set;
  * @param end local closing time (exclusive)
  * @param zone the zone the times are in
  */
+@API(status = MAINTAINED, since = "0.1")
 public record MigrationWindow(Set<DayOfWeek> days, LocalTime start, LocalTime end, ZoneId zone) {
 
     /** Validates and copies. */

@@ -1,11 +1,15 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The root of every exception osc4j throws. Unchecked; carries an {@link ErrorCode} and, where known, the migration and
  * shard it concerns. Messages never contain credentials.
  */
+@API(status = MAINTAINED, since = "0.1")
 public class Osc4jException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

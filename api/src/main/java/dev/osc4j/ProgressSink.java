@@ -1,10 +1,15 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /**
  * Receives live progress and transitions. Called on the orchestrator's reconcile thread: implementations must be
  * quick and must not block; an exception is logged and otherwise ignored. Ready-made sinks are in {@link
  * ProgressSinks}.
  */
+@API(status = MAINTAINED, since = "0.1")
 public interface ProgressSink {
 
     /** Progress after a reconcile pass of a migration. */

@@ -1,11 +1,15 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import dev.osc4j.internal.LoggingProgressSink;
 import dev.osc4j.internal.MicrometerProgressSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /** Ready-made {@link ProgressSink}s. */
+@API(status = MAINTAINED, since = "0.1")
 public final class ProgressSinks {
     private ProgressSinks() {}
 

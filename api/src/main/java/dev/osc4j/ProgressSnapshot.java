@@ -1,7 +1,10 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.Instant;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Live progress of a migration, per shard and aggregated for its keyspace, published to {@link ProgressSink}s after
@@ -17,6 +20,7 @@ import java.util.List;
  * @param aggregate across shards
  * @param at when taken
  */
+@API(status = MAINTAINED, since = "0.1")
 public record ProgressSnapshot(
         MigrationId migrationId,
         String keyspace,

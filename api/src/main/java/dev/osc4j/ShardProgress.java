@@ -1,7 +1,10 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.Duration;
 import java.time.Instant;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  * @param stalled whether no progress was seen for longer than the policy's stall timeout
  * @param sampledAt when the engine was last observed for these figures
  */
+@API(status = MAINTAINED, since = "0.1")
 public record ShardProgress(
         long rowsCopied,
         long rowsTotal,

@@ -1,9 +1,12 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import java.time.Instant;
 import java.util.List;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * @param waitReason why the shard is not advancing, when a gate holds it
  * @param failure why it failed, when {@link MigrationState#FAILED}
  */
+@API(status = MAINTAINED, since = "0.1")
 public record ShardRecord(
         String shard,
         ShardTarget target,

@@ -1,5 +1,8 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param progress its live progress
  * @param waitReason why it is not advancing, if a gate holds it
  */
+@API(status = MAINTAINED, since = "0.1")
 public record ShardSnapshot(
         String shard,
         MigrationState state,

@@ -1,5 +1,8 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param primary the shard's primary server, for engines that connect to it directly (gh-ost, pt-osc); {@code null}
  *     for engines that go through a proxy (Vitess)
  */
+@API(status = MAINTAINED, since = "0.1")
 public record ShardTarget(
         String keyspace,
         String shard,

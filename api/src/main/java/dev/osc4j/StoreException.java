@@ -1,11 +1,15 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The state store failed: unreachable ({@link ErrorCode#STORE_UNAVAILABLE}), a schema it cannot use ({@link
  * ErrorCode#STORE_SCHEMA}), or a record it cannot read ({@link ErrorCode#CORRUPT_RECORD}).
  */
+@API(status = MAINTAINED, since = "0.1")
 public class StoreException extends Osc4jException {
     private static final long serialVersionUID = 1L;
 

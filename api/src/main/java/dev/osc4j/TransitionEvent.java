@@ -1,6 +1,9 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
 import java.time.Instant;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param detail why, in words
  * @param at when
  */
+@API(status = MAINTAINED, since = "0.1")
 public record TransitionEvent(
         MigrationId migrationId,
         @Nullable String shard,

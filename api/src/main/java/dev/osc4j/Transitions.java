@@ -9,17 +9,20 @@ import static dev.osc4j.MigrationState.INITIALIZING;
 import static dev.osc4j.MigrationState.QUEUED;
 import static dev.osc4j.MigrationState.SWITCHING_TRAFFIC;
 import static dev.osc4j.MigrationState.WAITING_FOR_CATCHUP;
+import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * The transition table: every allowed edge, with its trigger and gates. This is the one place the state machine is
  * defined; the orchestrator refuses any change that is not an edge here, and the README's diagram is generated from
  * {@link #mermaid()}.
  */
+@API(status = MAINTAINED, since = "0.1")
 public final class Transitions {
     private static final List<Transition> ALL;
 

@@ -1,6 +1,11 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /** What causes a transition; each edge of {@link Transitions} has one. */
+@API(status = MAINTAINED, since = "0.1")
 public enum Trigger {
     /** A controller starts the engine once the start gates pass. */
     START,

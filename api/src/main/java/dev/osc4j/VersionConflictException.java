@@ -1,6 +1,11 @@
 package dev.osc4j;
 
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import org.apiguardian.api.API;
+
 /** A compare-and-set lost: the record's version is no longer the one the writer read. Re-read and decide again. */
+@API(status = MAINTAINED, since = "0.1")
 public class VersionConflictException extends Osc4jException {
     private static final long serialVersionUID = 1L;
 

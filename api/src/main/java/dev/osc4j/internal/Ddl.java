@@ -1,5 +1,7 @@
 package dev.osc4j.internal;
 
+import static org.apiguardian.api.API.Status.INTERNAL;
+
 import dev.osc4j.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,12 +9,14 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 
 /**
  * The one place that checks and normalises the DDL of a request. It accepts {@code ALTER TABLE <table> <clause>} or
  * a bare clause, and produces both forms, because Vitess wants the statement and gh-ost and pt-osc want the clause.
  * It is a guard against obvious mistakes, not a SQL parser: the engine still has the last word.
  */
+@API(status = INTERNAL, since = "0.1")
 public final class Ddl {
     private static final Pattern ALTER_TABLE = Pattern.compile(
             "(?is)^ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)?TABLE\\s+((?:`[^`]+`|[A-Za-z0-9_$]+)(?:\\s*\\.\\s*(?:`[^`]+`|[A-Za-z0-9_$]+))?)\\s*(.*)$");

@@ -1,5 +1,7 @@
 package dev.osc4j.internal;
 
+import static org.apiguardian.api.API.Status.INTERNAL;
+
 import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.Controls;
@@ -42,11 +44,13 @@ import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The orchestrator: the API on top of the store, and the reconcile loop ({@link Reconciler}). */
+@API(status = INTERNAL, since = "0.1")
 public final class DefaultMigrationOrchestrator implements MigrationOrchestrator {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultMigrationOrchestrator.class);
     private static final int DIRECTIVE_CAS_ATTEMPTS = 20;

@@ -1,5 +1,7 @@
 package dev.osc4j.internal;
 
+import static org.apiguardian.api.API.Status.INTERNAL;
+
 import dev.osc4j.KeyspaceProgress;
 import dev.osc4j.MigrationId;
 import dev.osc4j.ProgressSink;
@@ -10,10 +12,12 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Logs transitions, and progress at a bounded rate. */
+@API(status = INTERNAL, since = "0.1")
 public final class LoggingProgressSink implements ProgressSink {
     private static final Logger LOG = LoggerFactory.getLogger("dev.osc4j.progress");
     private final Duration every;

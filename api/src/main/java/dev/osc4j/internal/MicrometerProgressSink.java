@@ -1,5 +1,7 @@
 package dev.osc4j.internal;
 
+import static org.apiguardian.api.API.Status.INTERNAL;
+
 import dev.osc4j.KeyspaceProgress;
 import dev.osc4j.MigrationId;
 import dev.osc4j.ProgressSink;
@@ -18,8 +20,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
+import org.apiguardian.api.API;
 
 /** Publishes progress as Micrometer gauges and transitions as a counter. */
+@API(status = INTERNAL, since = "0.1")
 public final class MicrometerProgressSink implements ProgressSink {
     private final MeterRegistry registry;
     private final Map<MigrationId, Map<String, Values>> byMigration = new ConcurrentHashMap<>();

@@ -1,5 +1,7 @@
 package dev.osc4j.internal;
 
+import static org.apiguardian.api.API.Status.INTERNAL;
+
 import dev.osc4j.KeyspaceProgress;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardProgress;
@@ -9,9 +11,11 @@ import dev.osc4j.spi.EnginePhase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /** Progress arithmetic, pure: rates, ETAs, stalls, and the weighted aggregate across shards. */
+@API(status = INTERNAL, since = "0.1")
 public final class ProgressMath {
     /** Time constant of the exponentially weighted copy rate. */
     static final Duration RATE_TIME_CONSTANT = Duration.ofSeconds(30);

@@ -1,6 +1,9 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * What a cleanup did.
@@ -8,6 +11,7 @@ import java.util.List;
  * @param dropped the artifacts dropped (tables, triggers, files), by name
  * @param notes anything an operator should know (an artifact that was expected but absent, one left on purpose)
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record CleanupReport(List<String> dropped, List<String> notes) {
     /** Copies the lists. */
     public CleanupReport {

@@ -1,6 +1,9 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.Endpoint;
+import org.apiguardian.api.API;
 
 /**
  * Supplies the account for a MySQL or MariaDB server. Engines and topology probes ask it on every connection they
@@ -16,6 +19,7 @@ import dev.osc4j.Endpoint;
  * }</pre>
  */
 @FunctionalInterface
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface CredentialsProvider {
 
     /**

@@ -1,6 +1,9 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.InvalidRequestException;
+import org.apiguardian.api.API;
 
 /**
  * A MySQL or MariaDB account: the user and password osc4j, or a tool it runs, connects with. {@link #toString()} never
@@ -14,6 +17,7 @@ import dev.osc4j.InvalidRequestException;
  * @param password the password (may be empty): at most {@value #MAX_PASSWORD_LENGTH} characters, without control
  *     characters
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record DatabaseCredentials(String user, String password) {
     /** The longest user name accepted (MariaDB allows 80 characters, MySQL 32). */
     public static final int MAX_USER_LENGTH = 80;

@@ -1,5 +1,9 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
+import org.apiguardian.api.API;
+
 /**
  * What an engine can do, so the orchestrator does not ask for the impossible.
  *
@@ -13,6 +17,7 @@ package dev.osc4j.spi;
  *     throttler rule per keyspace): the orchestrator then makes one throttle decision for the keyspace, the strongest
  *     any shard needs, and sends that same ratio for every shard
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record EngineCapabilities(
         boolean postponedCutover,
         boolean throttleRatio,

@@ -1,7 +1,10 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.util.Map;
 import java.util.TreeMap;
+import org.apiguardian.api.API;
 
 /**
  * What an engine needs to find its run again, even from another process after a controller restart: stored in the
@@ -12,6 +15,7 @@ import java.util.TreeMap;
  * @param key the run's key
  * @param attributes engine-specific details
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record EngineHandle(String engine, EngineKey key, Map<String, String> attributes) {
     /** Copies the attributes. */
     public EngineHandle {

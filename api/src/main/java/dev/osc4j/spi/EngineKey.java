@@ -1,6 +1,9 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.MigrationId;
+import org.apiguardian.api.API;
 
 /**
  * The key an engine sees for one run: the migration, the attempt and the shard. Starting twice with the same key must
@@ -10,6 +13,7 @@ import dev.osc4j.MigrationId;
  * @param attempt 1 for the first run, +1 for each retry
  * @param shard the shard
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record EngineKey(MigrationId migrationId, int attempt, String shard) {
 
     /** Validates. */

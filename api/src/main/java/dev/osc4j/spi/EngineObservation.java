@@ -1,7 +1,10 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.FailureReason;
 import java.time.Duration;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  * @param failureReason classification, when {@link EnginePhase#FAILED}
  * @param message details (last error lines, a status message)
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record EngineObservation(
         EnginePhase phase,
         long rowsCopied,

@@ -1,6 +1,11 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
+import org.apiguardian.api.API;
+
 /** Where an engine run is, in the engine's own terms, mapped by each engine from what it can see. */
+@API(status = EXPERIMENTAL, since = "0.1")
 public enum EnginePhase {
     /** The engine knows no run for the handle (process gone, migration not found). */
     NOT_FOUND,

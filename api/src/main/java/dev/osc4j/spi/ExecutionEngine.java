@@ -1,10 +1,13 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import java.util.Optional;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Implementations must pass the testkit's {@code ExecutionEngineContract}.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface ExecutionEngine extends AutoCloseable {
 
     /** The name requests use to choose this engine, such as {@code pt-osc}. */

@@ -1,9 +1,12 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.Transition;
 import java.time.Instant;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param health the shard's live topology state, if read
  * @param now the current time
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record GateContext(
         MigrationRecord migration,
         ShardRecord shard,

@@ -1,11 +1,16 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
+import org.apiguardian.api.API;
+
 /**
  * A gate's answer.
  *
  * @param verdict pass, wait or fail
  * @param reason why (shown in the record as the shard's wait reason, or as the failure)
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record GateResult(Verdict verdict, String reason) {
     private static final GateResult PASS = new GateResult(Verdict.PASS, "");
 

@@ -1,7 +1,10 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.MigrationId;
 import java.time.Instant;
+import org.apiguardian.api.API;
 
 /**
  * Ownership of a migration by one controller, with a fencing token. Tokens only grow: every new grant for a migration
@@ -13,4 +16,5 @@ import java.time.Instant;
  * @param fencingToken the token this grant carries
  * @param expiresAt expiry by the store's clock, unless renewed
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record Lease(MigrationId migrationId, String owner, long fencingToken, Instant expiresAt) {}

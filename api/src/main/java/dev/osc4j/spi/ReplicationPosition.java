@@ -1,9 +1,12 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 
 /**
  * A position in a server's binary log, in one of the three forms MySQL and MariaDB use: a file and offset ({@code
@@ -12,6 +15,7 @@ import java.util.regex.Pattern;
  *
  * @param value the position as the server prints it
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record ReplicationPosition(String value) {
     // One uuid's part of a MySQL GTID set: untagged intervals, then tags each with their intervals (MySQL 8.3+), as
     // in 3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:11:dba:1-3:etl:7.

@@ -1,8 +1,11 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param replicas the shard's replicas
  * @param readAt when this was read (by the probe's clock)
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public record ShardHealth(
         String keyspace,
         String shard,

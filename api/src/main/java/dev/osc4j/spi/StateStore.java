@@ -1,5 +1,7 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.AuditEntry;
 import dev.osc4j.FencedException;
 import dev.osc4j.MigrationFilter;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  * StoreException} with the cause; an operation whose outcome is unknown (connection lost after sending) is resolved
  * by the store re-reading, never by applying it again blindly.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface StateStore extends AutoCloseable {
 
     /** The record, with its current version, or empty when there is none. */

@@ -1,12 +1,16 @@
 package dev.osc4j.spi;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import dev.osc4j.InvalidRequestException;
+import org.apiguardian.api.API;
 
 /**
  * Reads the topology: which shards a keyspace has, and for each its primary, replicas, lag and positions. Feeds the
  * gates. Implementations: a fixed list of servers, Vitess through VTGate, the testkit's fake topology; each must pass
  * the testkit's {@code TopologyProbeContract}.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public interface TopologyProbe {
 
     /**
