@@ -89,15 +89,6 @@ public interface MigrationOrchestrator extends AutoCloseable {
     /** Starts the reconcile loop on a thread of its own. Idempotent. */
     void start();
 
-    /**
-     * Runs one reconcile pass on the calling thread: renew leases, take over free migrations, drive each owned one as
-     * far as it can go now. For tests and simulations with a settable clock (the testkit's {@code Simulation}). Passes
-     * never overlap; once {@link #start()} ran, the loop drives the controller and this method is refused.
-     *
-     * @throws IllegalStateException if {@link #start()} ran, or the orchestrator is closed
-     */
-    void reconcileNow();
-
     /** This controller's identity, unique per process. */
     String controllerId();
 

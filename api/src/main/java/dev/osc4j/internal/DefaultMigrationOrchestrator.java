@@ -27,6 +27,7 @@ import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.KeyspaceTopology;
+import dev.osc4j.spi.Reconcilable;
 import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TopologyProbe;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
 
 /** The orchestrator: the API on top of the store, and the reconcile loop ({@link Reconciler}). */
 @API(status = INTERNAL, since = "0.1")
-public final class DefaultMigrationOrchestrator implements MigrationOrchestrator {
+public final class DefaultMigrationOrchestrator implements MigrationOrchestrator, Reconcilable {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultMigrationOrchestrator.class);
     private static final int DIRECTIVE_CAS_ATTEMPTS = 20;
 

@@ -4,27 +4,44 @@ import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.spi.Reconcilable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Predicate;
 
 /**
- * Drives an orchestrator deterministically: one {@link MigrationOrchestrator#reconcileNow()} pass, then the clock
- * moves by a step, until a condition holds. No thread, no sleep: a migration of hours runs in milliseconds.
+ * Drives an orchestrator deterministically: one reconcile pass ({@link Reconcilable#reconcileNow()}), then the clock
+ * moves by a step, until a condition holds. No thread, no sleep: a migration of hours runs in milliseconds. The
+ * orchestrator must not be {@linkplain MigrationOrchestrator#start() started}: passes are driven from here.
  */
 public final class Simulation {
     private final MigrationOrchestrator orchestrator;
+    private final Reconcilable passes;
     private final SettableClock clock;
     private Duration step = Duration.ofSeconds(1);
 
     private Simulation(MigrationOrchestrator orchestrator, SettableClock clock) {
         this.orchestrator = orchestrator;
+        this.passes = reconcilable(orchestrator);
         this.clock = clock;
     }
 
     /** A simulation of {@code orchestrator}, which must use {@code clock}. */
     public static Simulation of(MigrationOrchestrator orchestrator, SettableClock clock) {
         return new Simulation(orchestrator, clock);
+    }
+
+    /** Runs one reconcile pass of {@code orchestrator} on the calling thread, moving no clock. */
+    public static void pass(MigrationOrchestrator orchestrator) {
+        reconcilable(orchestrator).reconcileNow();
+    }
+
+    private static Reconcilable reconcilable(MigrationOrchestrator orchestrator) {
+        if (orchestrator instanceof Reconcilable r) {
+            return r;
+        }
+        throw new IllegalArgumentException(
+                orchestrator + " cannot be driven pass by pass: build it with MigrationOrchestrator.builder()");
     }
 
     /** The clock step between passes (default 1 s, like the default poll interval). */
@@ -38,7 +55,7 @@ public final class Simulation {
 
     /** Runs one pass, then advances the clock by one step. */
     public void tick() {
-        orchestrator.reconcileNow();
+        passes.reconcileNow();
         clock.advance(step);
     }
 
@@ -49,7 +66,7 @@ public final class Simulation {
     public MigrationRecord runUntil(MigrationId id, Predicate<MigrationRecord> condition, Duration limit) {
         Instant end = clock.instant().plus(limit);
         while (true) {
-            orchestrator.reconcileNow();
+            passes.reconcileNow();
             MigrationRecord r = orchestrator.get(id);
             if (condition.test(r)) {
                 return r;

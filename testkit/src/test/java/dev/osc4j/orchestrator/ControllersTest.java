@@ -9,6 +9,7 @@ import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
 import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -61,7 +62,7 @@ class ControllersTest {
             for (MigrationOrchestrator c : controllers) {
                 loops.add(pool.submit(() -> {
                     while (!done.get()) {
-                        c.reconcileNow();
+                        Simulation.pass(c);
                     }
                     return null;
                 }));
@@ -97,25 +98,25 @@ class ControllersTest {
         MigrationOrchestrator a = w.controller(b -> b.controllerName("a"));
         MigrationOrchestrator b = w.controller(bb -> bb.controllerName("b"));
         MigrationId id = w.osc.submit(World.request("takeover").build());
-        a.reconcileNow();
+        Simulation.pass(a);
         assertThat(((DefaultMigrationOrchestrator) a).owned()).containsExactly(id);
         w.clock.advance(Duration.ofSeconds(2));
-        a.reconcileNow();
+        Simulation.pass(a);
         MigrationRecord copying = w.osc.get(id);
         assertThat(copying.state()).isEqualTo(MigrationState.COPYING_ROWS);
 
         // a stops (a long GC pause, a partition): b cannot take over before the lease expires...
         w.clock.advance(Duration.ofSeconds(10));
-        b.reconcileNow();
+        Simulation.pass(b);
         assertThat(((DefaultMigrationOrchestrator) b).owned()).isEmpty();
         // ...and takes over after it.
         w.clock.advance(Duration.ofSeconds(10));
-        b.reconcileNow();
+        Simulation.pass(b);
         assertThat(((DefaultMigrationOrchestrator) b).owned()).containsExactly(id);
         long versionAfterTakeover = w.osc.get(id).version();
 
         // a wakes up: its lease is gone, so it writes nothing and lets go.
-        a.reconcileNow();
+        Simulation.pass(a);
         assertThat(((DefaultMigrationOrchestrator) a).owned()).isEmpty();
         List<AuditEntry> trail = w.osc.audit(id);
         assertThat(trail.stream()
@@ -125,7 +126,7 @@ class ControllersTest {
         assertThat(w.osc.get(id).version()).isGreaterThanOrEqualTo(versionAfterTakeover);
 
         for (int i = 0; i < 3600 && w.osc.get(id).state() != MigrationState.COMPLETED; i++) {
-            b.reconcileNow();
+            Simulation.pass(b);
             w.clock.advance(Duration.ofSeconds(1));
         }
         assertThat(w.osc.get(id).state()).isEqualTo(MigrationState.COMPLETED);

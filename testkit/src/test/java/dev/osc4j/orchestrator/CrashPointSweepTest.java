@@ -17,6 +17,7 @@ import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.SettableClock;
+import dev.osc4j.testkit.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +82,7 @@ class CrashPointSweepTest {
                 if (r.state() == MigrationState.FAILED) {
                     osc.retry(id, "retry-1", "sweep");
                 }
-                osc.reconcileNow();
+                Simulation.pass(osc);
                 clock.advance(Duration.ofSeconds(1));
             } catch (CrashInjection.SimulatedCrash crash) {
                 crashes++;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.testkit.Simulation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
@@ -18,9 +19,9 @@ class LoopTest {
     void reconcileNowIsRefusedOnceStarted() {
         World w = new World();
         try (MigrationOrchestrator osc = w.osc) {
-            osc.reconcileNow();
+            Simulation.pass(osc);
             osc.start();
-            assertThatThrownBy(osc::reconcileNow)
+            assertThatThrownBy(() -> Simulation.pass(osc))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("start()");
         }

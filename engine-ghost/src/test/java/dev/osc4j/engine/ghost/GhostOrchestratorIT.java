@@ -25,6 +25,7 @@ import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.ForwardingStateStore;
 import dev.osc4j.testkit.InMemoryStateStore;
+import dev.osc4j.testkit.Simulation;
 import dev.osc4j.testkit.ghost.FakeGhost;
 import dev.osc4j.testkit.servers.LocalMariaDb;
 import dev.osc4j.topology.mysql.MySqlTopology;
@@ -111,7 +112,7 @@ class GhostOrchestratorIT {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         MigrationRecord rec = osc.get(id);
         while (System.nanoTime() - deadline < 0) {
-            osc.reconcileNow();
+            Simulation.pass(osc);
             rec = osc.get(id);
             if (until.test(rec)) {
                 return rec;
@@ -230,7 +231,7 @@ class GhostOrchestratorIT {
         MigrationRecord s1Ready =
                 drive(osc, twoAccounts, id, r -> shard(r, "s1").state() == MigrationState.CUTOVER_PENDING);
         for (int i = 0; i < 10; i++) {
-            osc.reconcileNow();
+            Simulation.pass(osc);
             GhostFixture.sleep(Duration.ofMillis(200));
         }
         MigrationRecord waiting = osc.get(id);
@@ -243,7 +244,7 @@ class GhostOrchestratorIT {
         twoAccounts.throttle(handle(s1Ready, "s2"), 0);
         MigrationRecord bothReady = drive(osc, twoAccounts, id, r -> r.state() == MigrationState.CUTOVER_PENDING);
         for (int i = 0; i < 10; i++) {
-            osc.reconcileNow();
+            Simulation.pass(osc);
             GhostFixture.sleep(Duration.ofMillis(200));
         }
         MigrationRecord held = osc.get(id);
@@ -458,7 +459,7 @@ class GhostOrchestratorIT {
                 a.submit(request("crash-start-1", "cs", MigrationPolicy.defaults(), Map.of("chunk-size", "500")));
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!dying.crashed && System.nanoTime() - deadline < 0) {
-            a.reconcileNow();
+            Simulation.pass(a);
             GhostFixture.sleep(Duration.ofMillis(100));
         }
         MigrationRecord orphaned = store.read(id).orElseThrow();

@@ -12,6 +12,7 @@ import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
+import dev.osc4j.testkit.Simulation;
 import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.BufferedReader;
@@ -99,7 +100,7 @@ class PtOscReattachIT {
                 assertThat(System.nanoTime())
                         .as("copy under way within a minute")
                         .isLessThan(deadline);
-                osc1.reconcileNow();
+                Simulation.pass(osc1);
                 MigrationRecord r = osc1.get(id);
                 if (r.shards().get(0).state() == MigrationState.COPYING_ROWS
                         && r.shards().get(0).progress().rowsCopied() > 0) {

@@ -11,6 +11,7 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.CrashInjection;
+import dev.osc4j.testkit.Simulation;
 import dev.osc4j.testkit.vitess.FakeVtgate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,7 +83,7 @@ class VitessCrashPointSweepTest {
                         f.topology.rejectStart(KS, "80-c0", null);
                         osc.retry(id, "retry-1", "sweep");
                     }
-                    osc.reconcileNow();
+                    Simulation.pass(osc);
                     f.clock.advance(Duration.ofSeconds(1));
                 } catch (CrashInjection.SimulatedCrash crash) {
                     crashes++;
