@@ -23,7 +23,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -178,7 +177,7 @@ public final class JdbcStateStore implements StateStore {
                 insert.setString(9, json);
                 insert.setString(10, Sql.time(record.createdAt()));
                 insert.setString(11, Sql.time(record.updatedAt()));
-                bindSummary(insert, 12, summary);
+                Rows.bindSummary(insert, 12, summary);
                 insert.executeUpdate();
             } catch (SQLException e) {
                 if (!sql.isDuplicateKey(e)) {
@@ -232,7 +231,7 @@ public final class JdbcStateStore implements StateStore {
                 update.setLong(4, next.auditSeq());
                 update.setString(5, json);
                 update.setString(6, Sql.time(next.updatedAt()));
-                bindSummary(update, 7, summary);
+                Rows.bindSummary(update, 7, summary);
                 update.setString(11, id.value());
                 update.setLong(12, expectedVersion);
                 update.setLong(13, previousSeq);
@@ -279,7 +278,7 @@ public final class JdbcStateStore implements StateStore {
                 select.setInt(i, filter.limit());
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
-                        out.add(summary(row));
+                        out.add(Rows.summary(row));
                     }
                 }
             }
@@ -325,7 +324,7 @@ public final class JdbcStateStore implements StateStore {
                     holder = row.getString(1);
                     live = row.getInt(3) == 1;
                     if (live && owner.equals(holder)) {
-                        return Optional.of(new Lease(id, owner, row.getLong(2), instant(row, 4)));
+                        return Optional.of(new Lease(id, owner, row.getLong(2), Rows.instant(row, 4)));
                     }
                 }
             }
@@ -364,7 +363,7 @@ public final class JdbcStateStore implements StateStore {
                 if (!row.next()) {
                     throw new SQLTransientException("the lease row of migration " + id + " vanished");
                 }
-                return new Lease(id, owner, row.getLong(1), instant(row, 2));
+                return new Lease(id, owner, row.getLong(1), Rows.instant(row, 2));
             }
         }
     }
@@ -384,7 +383,8 @@ public final class JdbcStateStore implements StateStore {
                 select.setString(1, owner);
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
-                        held.add(new Lease(MigrationId.of(row.getString(1)), owner, row.getLong(2), instant(row, 3)));
+                        held.add(new Lease(
+                                MigrationId.of(row.getString(1)), owner, row.getLong(2), Rows.instant(row, 3)));
                     }
                 }
             }
@@ -553,47 +553,6 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
-    private static void bindSummary(PreparedStatement statement, int first, MigrationSummary summary)
-            throws SQLException {
-        statement.setInt(first, summary.shards());
-        statement.setDouble(first + 1, summary.percent());
-        Duration eta = summary.eta();
-        if (eta == null) {
-            statement.setNull(first + 2, Types.BIGINT);
-        } else {
-            statement.setLong(first + 2, eta.toMillis());
-        }
-        statement.setBoolean(first + 3, summary.paused());
-    }
-
-    private static MigrationSummary summary(ResultSet row) throws SQLException {
-        String id = row.getString(1);
-        String state = row.getString(5);
-        MigrationState parsed;
-        try {
-            parsed = MigrationState.valueOf(state);
-        } catch (IllegalArgumentException e) {
-            throw StoreException.corrupt(
-                    "migration " + id + " has state '" + state + "', unknown to this osc4j; upgrade this controller",
-                    MigrationId.of(id),
-                    e);
-        }
-        long etaMillis = row.getLong(9);
-        Duration eta = row.wasNull() ? null : Duration.ofMillis(etaMillis);
-        return new MigrationSummary(
-                MigrationId.of(id),
-                row.getString(2),
-                row.getString(3),
-                row.getString(4),
-                parsed,
-                row.getInt(6),
-                row.getInt(7),
-                row.getDouble(8),
-                eta,
-                row.getBoolean(10),
-                instant(row, 11));
-    }
-
     private static List<String> encodeAll(List<AuditEntry> audit) {
         List<String> out = new ArrayList<>(audit.size());
         for (AuditEntry e : audit) {
@@ -634,14 +593,6 @@ public final class JdbcStateStore implements StateStore {
             throw new InvalidRequestException("ttl must be between 1 ms and 1 day, got " + ttl, null);
         }
         return ttl.toNanos() / 1000;
-    }
-
-    private static Instant instant(ResultSet row, int column) throws SQLException {
-        LocalDateTime value = row.getObject(column, LocalDateTime.class);
-        if (value == null) {
-            throw new SQLException("column " + column + " is unexpectedly NULL");
-        }
-        return value.toInstant(ZoneOffset.UTC);
     }
 
     /**

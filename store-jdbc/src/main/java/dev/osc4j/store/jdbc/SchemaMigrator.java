@@ -10,8 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -149,15 +147,7 @@ final class SchemaMigrator {
                 for (StoredRow row : page) {
                     MigrationSummary summary = summaryOrNull(row);
                     if (summary != null) {
-                        update.setInt(1, summary.shards());
-                        update.setDouble(2, summary.percent());
-                        Duration eta = summary.eta();
-                        if (eta == null) {
-                            update.setNull(3, Types.BIGINT);
-                        } else {
-                            update.setLong(3, eta.toMillis());
-                        }
-                        update.setBoolean(4, summary.paused());
+                        Rows.bindSummary(update, 1, summary);
                         update.setString(5, row.id());
                         update.setLong(6, row.version());
                         filled += update.executeUpdate();
