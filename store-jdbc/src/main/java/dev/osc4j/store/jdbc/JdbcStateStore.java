@@ -2,7 +2,6 @@ package dev.osc4j.store.jdbc;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.ErrorCode;
-import dev.osc4j.FencedException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
@@ -24,14 +23,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -86,9 +81,6 @@ public final class JdbcStateStore implements StateStore {
     /** Default longest wait between two attempts. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
 
-    /** The longest owner identity a lease row holds. */
-    static final int MAX_OWNER_LENGTH = 191;
-
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
     private static final Pattern MARIADB_VERSION = Pattern.compile("(?:5\\.5\\.5-)?(\\d+)\\.(\\d+).*MariaDB.*");
     private static final int AUDIT_ROWS_PER_INSERT = 100;
@@ -96,11 +88,12 @@ public final class JdbcStateStore implements StateStore {
     private final Database db;
     private final Sql sql;
     private final @Nullable AutoCloseable ownedDataSource;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Leases leases;
 
     private JdbcStateStore(Database db, @Nullable AutoCloseable ownedDataSource) {
         this.db = db;
         this.sql = db.sql();
+        this.leases = new Leases(db);
         this.ownedDataSource = ownedDataSource;
     }
 
@@ -144,7 +137,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public Optional<MigrationRecord> read(MigrationId id) {
-        return call("read", id, false, (c, attempt) -> {
+        return db.read("read", id, (c, attempt) -> {
             try (PreparedStatement select = c.prepareStatement(sql.selectRecord())) {
                 select.setString(1, id.value());
                 try (ResultSet row = select.executeQuery()) {
@@ -164,7 +157,7 @@ public final class JdbcStateStore implements StateStore {
         String json = RecordCodec.encode(record);
         List<String> auditJson = encodeAll(audit);
         MigrationSummary summary = MigrationSummary.of(record);
-        return call("create", id, true, (c, attempt) -> {
+        return db.write("create", id, (c, attempt) -> {
             try (PreparedStatement insert = c.prepareStatement(sql.insertRecord())) {
                 insert.setString(1, id.value());
                 insert.setLong(2, 1);
@@ -210,9 +203,9 @@ public final class JdbcStateStore implements StateStore {
         List<String> auditJson = encodeAll(audit);
         MigrationSummary summary = MigrationSummary.of(next);
         long newVersion = expectedVersion + 1;
-        return call("compare-and-set", id, true, (c, attempt) -> {
+        return db.write("compare-and-set", id, (c, attempt) -> {
             // Locks in one order on every path: the lease row (shared), then the migration row.
-            FenceRow current = fence == null ? null : fenceRow(c, id);
+            Leases.FenceRow current = fence == null ? null : leases.fenceRow(c, id);
             if (attempt > 1) {
                 // The previous attempt may have committed before its connection broke: find out, never apply twice.
                 Stored now = lockedRow(c, id);
@@ -221,7 +214,7 @@ public final class JdbcStateStore implements StateStore {
                 }
             }
             if (fence != null) {
-                checkFence(current, fence);
+                Leases.checkFence(current, fence);
             }
             int updated;
             try (PreparedStatement update = c.prepareStatement(sql.updateRecord())) {
@@ -261,7 +254,7 @@ public final class JdbcStateStore implements StateStore {
         states.sort(null);
         String keyspace = filter.keyspace();
         MigrationId after = filter.after();
-        return call("list", null, false, (c, attempt) -> {
+        return db.read("list", null, (c, attempt) -> {
             List<MigrationSummary> out = new ArrayList<>();
             try (PreparedStatement select =
                     c.prepareStatement(sql.listSummaries(states.size(), keyspace != null, after != null))) {
@@ -291,7 +284,7 @@ public final class JdbcStateStore implements StateStore {
         if (limit < 1) {
             return List.of();
         }
-        return call("read audit", id, false, (c, attempt) -> {
+        return db.read("read audit", id, (c, attempt) -> {
             List<AuditEntry> out = new ArrayList<>();
             try (PreparedStatement select = c.prepareStatement(sql.selectAudit())) {
                 select.setString(1, id.value());
@@ -309,99 +302,17 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
-        requireOwner(owner);
-        long micros = ttlMicros(ttl);
-        // Idempotent by construction: after an unknown outcome, a grant that landed is found as the owner's own lease.
-        return call("acquire lease", id, true, (c, attempt) -> {
-            String holder;
-            boolean live;
-            try (PreparedStatement select = c.prepareStatement(sql.selectLeaseForUpdate())) {
-                select.setString(1, id.value());
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return Optional.of(firstGrant(c, id, owner, micros));
-                    }
-                    holder = row.getString(1);
-                    live = row.getInt(3) == 1;
-                    if (live && owner.equals(holder)) {
-                        return Optional.of(new Lease(id, owner, row.getLong(2), Rows.instant(row, 4)));
-                    }
-                }
-            }
-            if (live) {
-                return Optional.empty();
-            }
-            try (PreparedStatement grant = c.prepareStatement(sql.grantLease())) {
-                grant.setString(1, owner);
-                grant.setLong(2, micros);
-                grant.setString(3, id.value());
-                grant.executeUpdate();
-            }
-            return Optional.of(readLease(c, id, owner));
-        });
-    }
-
-    private Lease firstGrant(Connection c, MigrationId id, String owner, long micros) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(sql.insertLease())) {
-            insert.setString(1, id.value());
-            insert.setString(2, owner);
-            insert.setLong(3, micros);
-            insert.executeUpdate();
-        } catch (SQLException e) {
-            if (sql.isDuplicateKey(e)) {
-                throw new SQLTransientException("the lease of migration " + id + " was first granted concurrently", e);
-            }
-            throw e;
-        }
-        return readLease(c, id, owner);
-    }
-
-    private Lease readLease(Connection c, MigrationId id, String owner) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(sql.selectLease())) {
-            select.setString(1, id.value());
-            try (ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    throw new SQLTransientException("the lease row of migration " + id + " vanished");
-                }
-                return new Lease(id, owner, row.getLong(1), Rows.instant(row, 2));
-            }
-        }
+        return leases.tryAcquire(id, owner, ttl);
     }
 
     @Override
     public List<Lease> renew(String owner, Duration ttl) {
-        requireOwner(owner);
-        long micros = ttlMicros(ttl);
-        return call("renew leases", null, true, (c, attempt) -> {
-            try (PreparedStatement update = c.prepareStatement(sql.renewLeases())) {
-                update.setLong(1, micros);
-                update.setString(2, owner);
-                update.executeUpdate();
-            }
-            List<Lease> held = new ArrayList<>();
-            try (PreparedStatement select = c.prepareStatement(sql.selectLiveLeases())) {
-                select.setString(1, owner);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        held.add(new Lease(
-                                MigrationId.of(row.getString(1)), owner, row.getLong(2), Rows.instant(row, 3)));
-                    }
-                }
-            }
-            return held;
-        });
+        return leases.renew(owner, ttl);
     }
 
     @Override
     public void release(Lease lease) {
-        call("release lease", lease.migrationId(), false, (c, attempt) -> {
-            try (PreparedStatement update = c.prepareStatement(sql.releaseLease())) {
-                update.setString(1, lease.migrationId().value());
-                update.setString(2, lease.owner());
-                update.setLong(3, lease.fencingToken());
-                return update.executeUpdate();
-            }
-        });
+        leases.release(lease);
     }
 
     /**
@@ -410,7 +321,7 @@ public final class JdbcStateStore implements StateStore {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!db.close()) {
             return;
         }
         AutoCloseable owned = ownedDataSource;
@@ -432,20 +343,6 @@ public final class JdbcStateStore implements StateStore {
 
     /** A migration row as it is now. */
     private record Stored(long version, long auditSeq, String json) {}
-
-    /** A lease row as it is now; {@code live} is judged by the database clock. */
-    private record FenceRow(
-            @Nullable String owner,
-            long token,
-            boolean live,
-            @Nullable Instant expiresAt) {}
-
-    private <T> T call(String operation, @Nullable MigrationId id, boolean transaction, Database.Work<T> work) {
-        if (closed.get()) {
-            throw StoreException.unavailable("the JDBC store is closed", id, null);
-        }
-        return transaction ? db.write(operation, id, work) : db.read(operation, id, work);
-    }
 
     private @Nullable Stored lockedRow(Connection c, MigrationId id) throws SQLException {
         try (PreparedStatement select = c.prepareStatement(sql.selectRecordLocked())) {
@@ -479,49 +376,6 @@ public final class JdbcStateStore implements StateStore {
             try (ResultSet row = select.executeQuery()) {
                 return row.next() && row.getString(1).equals(auditJson.get(auditJson.size() - 1));
             }
-        }
-    }
-
-    /** The lease row of a migration, locked against grants until the transaction ends; null if never leased. */
-    private @Nullable FenceRow fenceRow(Connection c, MigrationId id) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(sql.selectFence())) {
-            select.setString(1, id.value());
-            try (ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    return null;
-                }
-                LocalDateTime expiry = row.getObject(4, LocalDateTime.class);
-                return new FenceRow(
-                        row.getString(1),
-                        row.getLong(2),
-                        row.getInt(3) == 1,
-                        expiry == null ? null : expiry.toInstant(ZoneOffset.UTC));
-            }
-        }
-    }
-
-    private static void checkFence(@Nullable FenceRow row, Lease fence) {
-        MigrationId id = fence.migrationId();
-        if (row == null) {
-            throw new FencedException(
-                    "migration " + id + " has never been leased, so token " + fence.fencingToken() + " of "
-                            + fence.owner() + " is not its lease",
-                    id);
-        }
-        String owner = row.owner();
-        if (row.token() != fence.fencingToken() || !fence.owner().equals(owner)) {
-            throw new FencedException(
-                    "lease token " + fence.fencingToken() + " of " + fence.owner() + " on migration " + id
-                            + " is stale: the current grant is token " + row.token()
-                            + (owner == null ? ", released" : " of " + owner),
-                    id);
-        }
-        if (!row.live()) {
-            Instant expiry = row.expiresAt();
-            throw new FencedException(
-                    "lease token " + row.token() + " of " + owner + " on migration " + id + " expired"
-                            + (expiry == null ? " (released)" : " at " + expiry + " by the database clock"),
-                    id);
         }
     }
 
@@ -579,20 +433,6 @@ public final class JdbcStateStore implements StateStore {
                             + " but the entries end at " + (expected - 1) + "; nothing was written",
                     next.id());
         }
-    }
-
-    private static void requireOwner(String owner) {
-        if (owner.isBlank() || owner.length() > MAX_OWNER_LENGTH) {
-            throw new InvalidRequestException(
-                    "owner must be 1-" + MAX_OWNER_LENGTH + " characters and not blank, got '" + owner + "'", null);
-        }
-    }
-
-    private static long ttlMicros(Duration ttl) {
-        if (ttl.compareTo(Duration.ofMillis(1)) < 0 || ttl.compareTo(Duration.ofDays(1)) > 0) {
-            throw new InvalidRequestException("ttl must be between 1 ms and 1 day, got " + ttl, null);
-        }
-        return ttl.toNanos() / 1000;
     }
 
     /**
