@@ -14,13 +14,9 @@ import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.spi.StateStore;
 import java.nio.file.Path;
-import java.sql.DatabaseMetaData;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -75,7 +71,6 @@ public final class JdbcStateStore implements StateStore {
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
 
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
-    private static final Pattern MARIADB_VERSION = Pattern.compile("(?:5\\.5\\.5-)?(\\d+)\\.(\\d+).*MariaDB.*");
 
     // This class is the facade: records and their audit trail are Migrations', leases and fencing Leases', running
     // work with retries Database's, SQL text Sql's, the tables' creation and upgrades SchemaMigrator's.
@@ -308,52 +303,14 @@ public final class JdbcStateStore implements StateStore {
                                 maxAttempts,
                                 initialBackoff,
                                 maxBackoff)
-                        .read("connect", null, (c, attempt) -> dialect(c.getMetaData()));
+                        .read("connect", null, (c, attempt) -> Sql.dialect(c.getMetaData()));
                 Database db = new Database(
                         dataSource, new Sql(dialect, tablePrefix), maxAttempts, initialBackoff, maxBackoff);
-                prepareSchema(db);
+                new SchemaMigrator(db.sql()).prepare(db, createSchema);
                 return new JdbcStateStore(db, ownedDataSource);
             } catch (RuntimeException e) {
                 closeOwned(e);
                 throw e;
-            }
-        }
-
-        private void prepareSchema(Database db) {
-            SchemaMigrator migrator = new SchemaMigrator(db.sql());
-            String tables = db.sql().migrations;
-            int found = db.read("read the schema version", null, (c, attempt) -> migrator.version(c));
-            if (found > SchemaMigrator.CURRENT) {
-                throw StoreException.schema(
-                        "the osc4j store's tables (" + tables + ", ...) have schema version " + found
-                                + ", newer than this osc4j understands (" + SchemaMigrator.CURRENT
-                                + "); upgrade this controller. Nothing was changed.",
-                        null);
-            }
-            if (found == SchemaMigrator.CURRENT) {
-                return;
-            }
-            if (!createSchema) {
-                throw StoreException.schema(
-                        found == 0
-                                ? "the osc4j store's tables (" + tables + ", ...) do not exist and createSchema is"
-                                        + " off; create them by building the store once with createSchema(true)"
-                                : "the osc4j store's tables (" + tables + ", ...) have schema version " + found
-                                        + ", older than this osc4j needs (" + SchemaMigrator.CURRENT
-                                        + ") and createSchema is off; upgrade them by building the store once with"
-                                        + " createSchema(true)",
-                        null);
-            }
-            db.read("upgrade the schema", null, (c, attempt) -> {
-                migrator.upgrade(c, SchemaMigrator.CURRENT);
-                return true;
-            });
-            int now = db.read("read the schema version", null, (c, attempt) -> migrator.version(c));
-            if (now != SchemaMigrator.CURRENT) {
-                throw StoreException.schema(
-                        "the osc4j store's schema is at version " + now + " after upgrading to "
-                                + SchemaMigrator.CURRENT + "; another osc4j version may be upgrading it at once",
-                        null);
             }
         }
 
@@ -365,32 +322,6 @@ public final class JdbcStateStore implements StateStore {
                     failure.addSuppressed(e);
                 }
             }
-        }
-
-        private static Sql.Dialect dialect(DatabaseMetaData metaData) throws SQLException {
-            String product = metaData.getDatabaseProductName();
-            String version = metaData.getDatabaseProductVersion();
-            String lower = product.toLowerCase(Locale.ROOT);
-            if (lower.equals("h2")) {
-                if (metaData.getDatabaseMajorVersion() >= 2) {
-                    return Sql.Dialect.H2;
-                }
-            } else if (lower.contains("mysql") || lower.contains("mariadb")) {
-                Matcher mariadb = MARIADB_VERSION.matcher(version);
-                if (mariadb.matches()) {
-                    int major = Integer.parseInt(mariadb.group(1));
-                    int minor = Integer.parseInt(mariadb.group(2));
-                    if (major > 10 || (major == 10 && minor >= 6)) {
-                        return Sql.Dialect.MYSQL;
-                    }
-                } else if (metaData.getDatabaseMajorVersion() >= 8) {
-                    return Sql.Dialect.MYSQL;
-                }
-            }
-            throw new Osc4jException(
-                    ErrorCode.CONFIGURATION,
-                    "the JDBC store needs MySQL 8.0+, MariaDB 10.6+ or H2 2.x; the data source is " + product + " "
-                            + version);
         }
 
         private static void requireBackoff(String name, Duration value) {
