@@ -17,7 +17,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -103,20 +102,17 @@ public final class EtcdStateStore implements StateStore {
      */
     public static final int DEFAULT_MAX_TXN_OPS = 128;
 
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
-
     private final Client client;
     private final boolean ownsClient;
     private final Keys keys;
     private final Calls calls;
-    private final Duration operationTimeout;
     private final Duration closeTimeout;
     private final int pageSize;
     private final int maxTxnOps;
     private final ScheduledThreadPoolExecutor leaseThread;
     private final ScheduledThreadPoolExecutor watchThread;
     private final Ownership ownership;
+    private final Transactions transactions;
     private final Set<RecordWatch> watches = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -125,7 +121,6 @@ public final class EtcdStateStore implements StateStore {
         this.ownsClient = ownsClient;
         this.keys = new Keys(b.prefix);
         this.calls = new Calls(b.callTimeout);
-        this.operationTimeout = b.operationTimeout;
         this.closeTimeout = b.closeTimeout;
         this.pageSize = b.pageSize;
         this.maxTxnOps = b.maxTxnOps;
@@ -133,7 +128,8 @@ public final class EtcdStateStore implements StateStore {
         // Threads start with their first task, not here.
         this.leaseThread = daemonScheduler("osc4j-etcd-leases-" + n);
         this.watchThread = daemonScheduler("osc4j-etcd-watch-" + n);
-        this.ownership = new Ownership(client, keys, calls, b.clock, leaseThread);
+        this.transactions = new Transactions(client, calls, b.operationTimeout, this::requireOpen);
+        this.ownership = new Ownership(client, keys, calls, b.clock, leaseThread, transactions);
     }
 
     private static ScheduledThreadPoolExecutor daemonScheduler(String name) {
@@ -197,7 +193,7 @@ public final class EtcdStateStore implements StateStore {
         };
         Op[] then = puts(record, json, audit);
         Op[] otherwise = {Op.get(recordKey, GetOption.DEFAULT)};
-        return writeResolving("creating migration " + id, id, cmps, then, otherwise, (response, resent) -> {
+        return transactions.untilSettled("creating migration " + id, id, cmps, then, otherwise, (response, resent) -> {
             if (response.isSucceeded()) {
                 return new CreateResult(record.withVersion(response.getHeader().getRevision()), true);
             }
@@ -254,7 +250,7 @@ public final class EtcdStateStore implements StateStore {
         ByteSequence lastAuditJson =
                 audit.isEmpty() ? json : Keys.bytes(RecordCodec.encodeAudit(audit.get(audit.size() - 1)));
         otherwise.add(Op.get(lastAuditKey, GetOption.DEFAULT));
-        return writeResolving(
+        return transactions.untilSettled(
                 "writing migration " + id,
                 id,
                 cmps.toArray(Cmp[]::new),
@@ -343,60 +339,6 @@ public final class EtcdStateStore implements StateStore {
                             + (maxTxnOps - 1) + " entries); raise etcd's --max-txn-ops and this store's maxTxnOps",
                     record.id(),
                     null);
-        }
-    }
-
-    /** Decides what a transaction's response means; {@code resent} is true when an earlier attempt's fate is open. */
-    private interface Outcome<T> {
-        T of(TxnResponse response, boolean resent);
-    }
-
-    /**
-     * Sends a transaction; when its outcome is unknown (no answer in time, connection lost), sends it again with the
-     * same comparisons: at most one attempt can apply, and {@code outcome} recognises an earlier attempt that did.
-     */
-    private <T> T writeResolving(
-            String what, MigrationId id, Cmp[] cmps, Op[] then, Op[] otherwise, Outcome<T> outcome) {
-        long deadline = System.nanoTime() + operationTimeout.toNanos();
-        Duration backoff = FIRST_BACKOFF;
-        boolean resent = false;
-        Calls.OutcomeUnknownException last;
-        while (true) {
-            requireOpen();
-            try {
-                TxnResponse response = calls.write(
-                        client.getKVClient()
-                                .txn()
-                                .If(cmps)
-                                .Then(then)
-                                .Else(otherwise)
-                                .commit(),
-                        what,
-                        id);
-                return outcome.of(response, resent);
-            } catch (Calls.OutcomeUnknownException e) {
-                last = e;
-            }
-            resent = true;
-            if (System.nanoTime() + backoff.toNanos() > deadline) {
-                throw StoreException.unavailable(
-                        what + " did not complete within " + operationTimeout + " (" + last.getMessage()
-                                + "); it may still be applied: read the record before deciding again",
-                        id,
-                        last.getCause());
-            }
-            LOG.debug("{}: {}; re-sending in {}", what, last.getMessage(), backoff);
-            sleep(backoff);
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw StoreException.unavailable("interrupted while waiting to retry an etcd write", null, e);
         }
     }
 

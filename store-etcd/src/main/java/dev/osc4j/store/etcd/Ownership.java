@@ -77,6 +77,7 @@ final class Ownership implements AutoCloseable {
     private final Calls calls;
     private final Clock clock;
     private final ScheduledExecutorService thread;
+    private final Transactions transactions;
     private final Object grantLock = new Object();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Map<MigrationId, Grant> grants = new ConcurrentHashMap<>();
@@ -152,12 +153,19 @@ final class Ownership implements AutoCloseable {
     /** A token this store handed out, and the session it belongs to. */
     private record Grant(long token, Session session) {}
 
-    Ownership(Client client, Keys keys, Calls calls, Clock clock, ScheduledExecutorService thread) {
+    Ownership(
+            Client client,
+            Keys keys,
+            Calls calls,
+            Clock clock,
+            ScheduledExecutorService thread,
+            Transactions transactions) {
         this.client = client;
         this.keys = keys;
         this.calls = calls;
         this.clock = clock;
         this.thread = thread;
+        this.transactions = transactions;
     }
 
     static void requireTtl(Duration ttl) {
@@ -184,7 +192,7 @@ final class Ownership implements AutoCloseable {
                     return Optional.empty();
                 }
                 // An owner key of a lease this store gave up: delete it now rather than wait for etcd to expire it.
-                txn(
+                transactions.once(
                         id,
                         "removing the stale owner key of migration " + id,
                         new Cmp[] {new Cmp(ownerKey, Cmp.Op.EQUAL, CmpTarget.createRevision(kv.getCreateRevision()))},
@@ -193,7 +201,7 @@ final class Ownership implements AutoCloseable {
             }
             TxnResponse created;
             try {
-                created = txn(
+                created = transactions.once(
                         id,
                         "taking ownership of migration " + id,
                         new Cmp[] {new Cmp(ownerKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0))},
@@ -221,16 +229,6 @@ final class Ownership implements AutoCloseable {
                 "could not settle the ownership of migration " + id + " in " + ACQUIRE_ATTEMPTS + " attempts",
                 id,
                 null);
-    }
-
-    /** A txn whose outcome is null when unknown (the caller re-reads); refused txns throw. */
-    private @Nullable TxnResponse txn(MigrationId id, String what, Cmp[] cmps, Op[] then) {
-        try {
-            return calls.write(client.getKVClient().txn().If(cmps).Then(then).commit(), what, id);
-        } catch (Calls.OutcomeUnknownException e) {
-            LOG.debug("{}: outcome unknown ({}); re-reading", what, e.getMessage());
-            return null;
-        }
     }
 
     /** Whether an owner key belongs to a lease this store gave up, or to one of its sessions that has just expired. */
@@ -288,7 +286,7 @@ final class Ownership implements AutoCloseable {
         }
         ByteSequence ownerKey = keys.owner(id);
         for (int attempt = 1; attempt <= RELEASE_ATTEMPTS; attempt++) {
-            TxnResponse r = txn(
+            TxnResponse r = transactions.once(
                     id,
                     "releasing migration " + id,
                     new Cmp[] {new Cmp(ownerKey, Cmp.Op.EQUAL, CmpTarget.createRevision(token))},
