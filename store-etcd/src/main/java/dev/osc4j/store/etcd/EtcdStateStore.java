@@ -26,7 +26,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -37,8 +36,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link StateStore} on etcd v3 (through jetcd), for controllers that already run etcd, for instance beside Vitess.
@@ -72,7 +69,6 @@ import org.slf4j.LoggerFactory;
  * the client.
  */
 public final class EtcdStateStore implements StateStore {
-    private static final Logger LOG = LoggerFactory.getLogger(EtcdStateStore.class);
     private static final AtomicInteger STORES = new AtomicInteger();
 
     /** The default key prefix. */
@@ -107,12 +103,12 @@ public final class EtcdStateStore implements StateStore {
     private final Keys keys;
     private final Calls calls;
     private final Duration closeTimeout;
-    private final int pageSize;
     private final int maxTxnOps;
     private final ScheduledThreadPoolExecutor leaseThread;
     private final ScheduledThreadPoolExecutor watchThread;
     private final Ownership ownership;
     private final Transactions transactions;
+    private final RecordReads reads;
     private final Set<RecordWatch> watches = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -122,7 +118,6 @@ public final class EtcdStateStore implements StateStore {
         this.keys = new Keys(b.prefix);
         this.calls = new Calls(b.callTimeout);
         this.closeTimeout = b.closeTimeout;
-        this.pageSize = b.pageSize;
         this.maxTxnOps = b.maxTxnOps;
         int n = STORES.incrementAndGet();
         // Threads start with their first task, not here.
@@ -130,6 +125,7 @@ public final class EtcdStateStore implements StateStore {
         this.watchThread = daemonScheduler("osc4j-etcd-watch-" + n);
         this.transactions = new Transactions(client, calls, b.operationTimeout, this::requireOpen);
         this.ownership = new Ownership(client, keys, calls, b.clock, leaseThread, transactions);
+        this.reads = new RecordReads(client, keys, calls, b.pageSize);
     }
 
     private static ScheduledThreadPoolExecutor daemonScheduler(String name) {
@@ -164,12 +160,7 @@ public final class EtcdStateStore implements StateStore {
     @Override
     public Optional<MigrationRecord> read(MigrationId id) {
         requireOpen();
-        GetResponse r = calls.read(client.getKVClient().get(keys.record(id)), "reading migration " + id, id);
-        if (r.getKvs().isEmpty()) {
-            return Optional.empty();
-        }
-        KeyValue kv = r.getKvs().get(0);
-        return Optional.of(RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision()));
+        return reads.read(id);
     }
 
     @Override
@@ -345,79 +336,13 @@ public final class EtcdStateStore implements StateStore {
     @Override
     public List<MigrationSummary> list(MigrationFilter filter) {
         requireOpen();
-        List<MigrationSummary> out = new ArrayList<>();
-        MigrationId after = filter.after();
-        ByteSequence start = after == null ? keys.records() : keys.recordAfter(after);
-        while (true) {
-            GetResponse page = calls.read(
-                    client.getKVClient()
-                            .get(
-                                    start,
-                                    GetOption.builder()
-                                            .withRange(keys.recordsEnd())
-                                            .withLimit(pageSize)
-                                            .build()),
-                    "listing migrations",
-                    null);
-            List<KeyValue> kvs = page.getKvs();
-            for (KeyValue kv : kvs) {
-                MigrationId id = keys.recordId(kv.getKey());
-                if (id == null) {
-                    LOG.error("skipping key {} in list: it does not name a migration", Keys.text(kv.getKey()));
-                    continue;
-                }
-                MigrationRecord r;
-                try {
-                    r = RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision());
-                } catch (StoreException e) {
-                    LOG.error("skipping unreadable migration {} in list: {}", id, e.getMessage());
-                    continue;
-                }
-                if (filter.matches(r.id(), r.spec().keyspace(), r.state())) {
-                    out.add(MigrationSummary.of(r));
-                    if (out.size() >= filter.limit()) {
-                        return out;
-                    }
-                }
-            }
-            if (!page.isMore() || kvs.isEmpty()) {
-                return out;
-            }
-            byte[] lastKey = kvs.get(kvs.size() - 1).getKey().getBytes();
-            byte[] next = Arrays.copyOf(lastKey, lastKey.length + 1);
-            start = ByteSequence.from(next);
-        }
+        return reads.list(filter);
     }
 
     @Override
     public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
         requireOpen();
-        if (limit < 1) {
-            return List.of();
-        }
-        GetResponse r = calls.read(
-                client.getKVClient()
-                        .get(
-                                keys.audit(id, Math.max(afterSeq, 0) + 1),
-                                GetOption.builder()
-                                        .withRange(keys.auditEnd(id))
-                                        .withLimit(limit)
-                                        .build()),
-                "reading the audit trail of " + id,
-                id);
-        List<AuditEntry> out = new ArrayList<>(r.getKvs().size());
-        for (KeyValue kv : r.getKvs()) {
-            try {
-                out.add(RecordCodec.decodeAudit(Keys.text(kv.getValue())));
-            } catch (StoreException e) {
-                throw StoreException.corrupt(
-                        "audit entry " + Keys.text(kv.getKey()) + " of migration " + id + " cannot be read: "
-                                + e.getMessage(),
-                        id,
-                        e);
-            }
-        }
-        return out;
+        return reads.audit(id, afterSeq, limit);
     }
 
     /**
