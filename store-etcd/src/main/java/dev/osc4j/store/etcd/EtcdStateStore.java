@@ -89,8 +89,8 @@ public final class EtcdStateStore implements StateStore {
     public static final int DEFAULT_MAX_TXN_OPS = 128;
 
     // This class is the facade: reads and listing are RecordReads', record writes RecordWrites', sending and
-    // re-sending transactions Transactions', leases and fencing Ownership's, watches RecordWatch's, the key layout
-    // Keys'.
+    // re-sending transactions Transactions', owner keys and fencing Ownership's, the controllers' etcd leases
+    // Sessions', watches RecordWatch's, the key layout Keys'.
     private final Client client;
     private final boolean ownsClient;
     private final Keys keys;
@@ -115,7 +115,8 @@ public final class EtcdStateStore implements StateStore {
         this.leaseThread = daemonScheduler("osc4j-etcd-leases-" + n);
         this.watchThread = daemonScheduler("osc4j-etcd-watch-" + n);
         Transactions transactions = new Transactions(client, calls, b.operationTimeout, this::requireOpen);
-        this.ownership = new Ownership(client, keys, calls, b.clock, leaseThread, transactions);
+        Sessions sessions = new Sessions(client, calls, b.clock, leaseThread);
+        this.ownership = new Ownership(client, keys, calls, b.clock, sessions, transactions);
         this.reads = new RecordReads(client, keys, calls, b.pageSize);
         this.writes = new RecordWrites(keys, ownership, transactions, b.maxTxnOps);
     }
