@@ -1,33 +1,21 @@
 package dev.osc4j.store.etcd;
 
 import dev.osc4j.AuditEntry;
-import dev.osc4j.FencedException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.StoreException;
-import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.spi.StateStore;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.PutOption;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -38,8 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link StateStore} on etcd v3 (through jetcd), for controllers that already run etcd, for instance beside Vitess.
@@ -73,7 +59,6 @@ import org.slf4j.LoggerFactory;
  * the client.
  */
 public final class EtcdStateStore implements StateStore {
-    private static final Logger LOG = LoggerFactory.getLogger(EtcdStateStore.class);
     private static final AtomicInteger STORES = new AtomicInteger();
 
     /** The default key prefix. */
@@ -103,20 +88,19 @@ public final class EtcdStateStore implements StateStore {
      */
     public static final int DEFAULT_MAX_TXN_OPS = 128;
 
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
-
+    // This class is the facade: reads and listing are RecordReads', record writes RecordWrites', sending and
+    // re-sending transactions Transactions', owner keys and fencing Ownership's, the controllers' etcd leases
+    // Sessions', watches RecordWatch's, the key layout Keys'.
     private final Client client;
     private final boolean ownsClient;
     private final Keys keys;
     private final Calls calls;
-    private final Duration operationTimeout;
     private final Duration closeTimeout;
-    private final int pageSize;
-    private final int maxTxnOps;
     private final ScheduledThreadPoolExecutor leaseThread;
     private final ScheduledThreadPoolExecutor watchThread;
     private final Ownership ownership;
+    private final RecordReads reads;
+    private final RecordWrites writes;
     private final Set<RecordWatch> watches = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -125,15 +109,16 @@ public final class EtcdStateStore implements StateStore {
         this.ownsClient = ownsClient;
         this.keys = new Keys(b.prefix);
         this.calls = new Calls(b.callTimeout);
-        this.operationTimeout = b.operationTimeout;
         this.closeTimeout = b.closeTimeout;
-        this.pageSize = b.pageSize;
-        this.maxTxnOps = b.maxTxnOps;
         int n = STORES.incrementAndGet();
         // Threads start with their first task, not here.
         this.leaseThread = daemonScheduler("osc4j-etcd-leases-" + n);
         this.watchThread = daemonScheduler("osc4j-etcd-watch-" + n);
-        this.ownership = new Ownership(client, keys, calls, b.clock, leaseThread);
+        Transactions transactions = new Transactions(client, calls, b.operationTimeout, this::requireOpen);
+        Sessions sessions = new Sessions(client, calls, b.clock, leaseThread);
+        this.ownership = new Ownership(client, keys, calls, b.clock, sessions, transactions);
+        this.reads = new RecordReads(client, keys, calls, b.pageSize);
+        this.writes = new RecordWrites(keys, ownership, transactions, b.maxTxnOps);
     }
 
     private static ScheduledThreadPoolExecutor daemonScheduler(String name) {
@@ -168,314 +153,32 @@ public final class EtcdStateStore implements StateStore {
     @Override
     public Optional<MigrationRecord> read(MigrationId id) {
         requireOpen();
-        GetResponse r = calls.read(client.getKVClient().get(keys.record(id)), "reading migration " + id, id);
-        if (r.getKvs().isEmpty()) {
-            return Optional.empty();
-        }
-        KeyValue kv = r.getKvs().get(0);
-        return Optional.of(RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision()));
+        return reads.read(id);
     }
 
     @Override
     public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
         requireOpen();
-        MigrationId id = record.id();
-        checkTrail(record, audit);
-        if (record.auditSeq() != audit.size()) {
-            throw new InvalidRequestException(
-                    "a new record's trail starts at 1, but " + id + " carries entries "
-                            + (record.auditSeq() - audit.size() + 1) + ".." + record.auditSeq()
-                            + "; nothing was written",
-                    id);
-        }
-        ByteSequence recordKey = keys.record(id);
-        ByteSequence json = Keys.bytes(RecordCodec.encode(record));
-        ByteSequence firstAudit = keys.audit(id, record.auditSeq() - audit.size() + 1);
-        Cmp[] cmps = {
-            new Cmp(recordKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
-            new Cmp(firstAudit, Cmp.Op.EQUAL, CmpTarget.createRevision(0))
-        };
-        Op[] then = puts(record, json, audit);
-        Op[] otherwise = {Op.get(recordKey, GetOption.DEFAULT)};
-        return writeResolving("creating migration " + id, id, cmps, then, otherwise, (response, resent) -> {
-            if (response.isSucceeded()) {
-                return new CreateResult(record.withVersion(response.getHeader().getRevision()), true);
-            }
-            List<KeyValue> existing = response.getGetResponses().get(0).getKvs();
-            if (existing.isEmpty()) {
-                throw StoreException.corrupt(
-                        "migration " + id + " has no record but its audit trail exists under " + keys.prefix()
-                                + "audit/" + id + "/; remove those keys or use another prefix",
-                        id,
-                        null);
-            }
-            KeyValue kv = existing.get(0);
-            boolean ours = resent && kv.getValue().equals(json);
-            return new CreateResult(
-                    ours
-                            ? record.withVersion(kv.getModRevision())
-                            : RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision()),
-                    ours);
-        });
+        return writes.create(record, audit);
     }
 
     @Override
     public MigrationRecord compareAndSet(
             MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
         requireOpen();
-        MigrationId id = next.id();
-        checkTrail(next, audit);
-        if (fence != null) {
-            if (!fence.migrationId().equals(id)) {
-                throw new IllegalArgumentException(
-                        "fence is a lease on " + fence.migrationId() + ", not on the written migration " + id);
-            }
-            ownership.checkLocally(fence);
-        }
-        ByteSequence recordKey = keys.record(id);
-        ByteSequence ownerKey = keys.owner(id);
-        ByteSequence json = Keys.bytes(RecordCodec.encode(next));
-        long first = next.auditSeq() - audit.size() + 1;
-        List<Cmp> cmps = new ArrayList<>();
-        cmps.add(new Cmp(recordKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
-        cmps.add(new Cmp(recordKey, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion)));
-        if (fence != null) {
-            cmps.add(new Cmp(ownerKey, Cmp.Op.EQUAL, CmpTarget.createRevision(fence.fencingToken())));
-        }
-        // The trail continues exactly where it ends: entry first-1 exists, entry first does not.
-        cmps.add(new Cmp(keys.audit(id, first), Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
-        if (first > 1) {
-            cmps.add(new Cmp(keys.audit(id, first - 1), Cmp.Op.GREATER, CmpTarget.createRevision(0)));
-        }
-        List<Op> otherwise = new ArrayList<>();
-        otherwise.add(Op.get(recordKey, GetOption.DEFAULT));
-        otherwise.add(Op.get(ownerKey, GetOption.DEFAULT));
-        ByteSequence lastAuditKey = keys.audit(id, next.auditSeq());
-        ByteSequence lastAuditJson =
-                audit.isEmpty() ? json : Keys.bytes(RecordCodec.encodeAudit(audit.get(audit.size() - 1)));
-        otherwise.add(Op.get(lastAuditKey, GetOption.DEFAULT));
-        return writeResolving(
-                "writing migration " + id,
-                id,
-                cmps.toArray(Cmp[]::new),
-                puts(next, json, audit),
-                otherwise.toArray(Op[]::new),
-                (response, resent) -> {
-                    if (response.isSucceeded()) {
-                        return next.withVersion(response.getHeader().getRevision());
-                    }
-                    KeyValue record = first(response.getGetResponses().get(0));
-                    KeyValue owner = first(response.getGetResponses().get(1));
-                    KeyValue lastAudit = first(response.getGetResponses().get(2));
-                    if (resent && record != null) {
-                        // An earlier attempt of this very write may have landed: its last audit entry (or, without
-                        // entries, the record itself) is then there, written at the revision it made.
-                        if (!audit.isEmpty()
-                                && lastAudit != null
-                                && lastAudit.getValue().equals(lastAuditJson)) {
-                            return next.withVersion(lastAudit.getCreateRevision());
-                        }
-                        if (audit.isEmpty() && record.getValue().equals(json)) {
-                            return next.withVersion(record.getModRevision());
-                        }
-                    }
-                    if (record == null) {
-                        throw new VersionConflictException(id, expectedVersion, -1);
-                    }
-                    if (record.getModRevision() != expectedVersion) {
-                        throw new VersionConflictException(id, expectedVersion, record.getModRevision());
-                    }
-                    if (fence != null && (owner == null || owner.getCreateRevision() != fence.fencingToken())) {
-                        throw new FencedException(
-                                "lease token " + fence.fencingToken() + " of " + fence.owner() + " on migration " + id
-                                        + " is stale: "
-                                        + (owner == null
-                                                ? "the lease expired or was released"
-                                                : Keys.text(owner.getValue()) + " owns it now with token "
-                                                        + owner.getCreateRevision()),
-                                id);
-                    }
-                    throw new InvalidRequestException(
-                            "audit entries " + first + ".." + next.auditSeq() + " of " + id
-                                    + " do not continue its trail: entry " + first + " exists already or entry "
-                                    + (first - 1) + " is missing; nothing was written",
-                            id);
-                });
-    }
-
-    private static @Nullable KeyValue first(GetResponse r) {
-        return r.getKvs().isEmpty() ? null : r.getKvs().get(0);
-    }
-
-    private Op[] puts(MigrationRecord record, ByteSequence json, List<AuditEntry> audit) {
-        Op[] ops = new Op[audit.size() + 1];
-        ops[0] = Op.put(keys.record(record.id()), json, PutOption.DEFAULT);
-        for (int i = 0; i < audit.size(); i++) {
-            AuditEntry e = audit.get(i);
-            ops[i + 1] =
-                    Op.put(keys.audit(record.id(), e.seq()), Keys.bytes(RecordCodec.encodeAudit(e)), PutOption.DEFAULT);
-        }
-        return ops;
-    }
-
-    /** Audit entries must continue one migration's trail without gaps and end where the record says. */
-    private void checkTrail(MigrationRecord record, List<AuditEntry> audit) {
-        long expected = record.auditSeq() - audit.size() + 1;
-        if (expected < 1) {
-            throw new InvalidRequestException(
-                    "record " + record.id() + " says audit seq " + record.auditSeq() + " but carries " + audit.size()
-                            + " entries; nothing was written",
-                    record.id());
-        }
-        for (AuditEntry e : audit) {
-            if (e.seq() != expected || !e.migrationId().equals(record.id())) {
-                throw new InvalidRequestException(
-                        "audit entry " + e.seq() + " of " + e.migrationId() + " does not continue the trail of "
-                                + record.id() + " at " + expected + "; nothing was written",
-                        record.id());
-            }
-            expected++;
-        }
-        if (audit.size() + 1 > maxTxnOps) {
-            throw StoreException.unavailable(
-                    "a write of migration " + record.id() + " carries " + audit.size() + " audit entries; one etcd"
-                            + " transaction holds at most " + maxTxnOps + " operations (the record and "
-                            + (maxTxnOps - 1) + " entries); raise etcd's --max-txn-ops and this store's maxTxnOps",
-                    record.id(),
-                    null);
-        }
-    }
-
-    /** Decides what a transaction's response means; {@code resent} is true when an earlier attempt's fate is open. */
-    private interface Outcome<T> {
-        T of(TxnResponse response, boolean resent);
-    }
-
-    /**
-     * Sends a transaction; when its outcome is unknown (no answer in time, connection lost), sends it again with the
-     * same comparisons: at most one attempt can apply, and {@code outcome} recognises an earlier attempt that did.
-     */
-    private <T> T writeResolving(
-            String what, MigrationId id, Cmp[] cmps, Op[] then, Op[] otherwise, Outcome<T> outcome) {
-        long deadline = System.nanoTime() + operationTimeout.toNanos();
-        Duration backoff = FIRST_BACKOFF;
-        boolean resent = false;
-        Calls.OutcomeUnknownException last;
-        while (true) {
-            requireOpen();
-            try {
-                TxnResponse response = calls.write(
-                        client.getKVClient()
-                                .txn()
-                                .If(cmps)
-                                .Then(then)
-                                .Else(otherwise)
-                                .commit(),
-                        what,
-                        id);
-                return outcome.of(response, resent);
-            } catch (Calls.OutcomeUnknownException e) {
-                last = e;
-            }
-            resent = true;
-            if (System.nanoTime() + backoff.toNanos() > deadline) {
-                throw StoreException.unavailable(
-                        what + " did not complete within " + operationTimeout + " (" + last.getMessage()
-                                + "); it may still be applied: read the record before deciding again",
-                        id,
-                        last.getCause());
-            }
-            LOG.debug("{}: {}; re-sending in {}", what, last.getMessage(), backoff);
-            sleep(backoff);
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-        }
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw StoreException.unavailable("interrupted while waiting to retry an etcd write", null, e);
-        }
+        return writes.compareAndSet(next, expectedVersion, fence, audit);
     }
 
     @Override
     public List<MigrationSummary> list(MigrationFilter filter) {
         requireOpen();
-        List<MigrationSummary> out = new ArrayList<>();
-        MigrationId after = filter.after();
-        ByteSequence start = after == null ? keys.records() : keys.recordAfter(after);
-        while (true) {
-            GetResponse page = calls.read(
-                    client.getKVClient()
-                            .get(
-                                    start,
-                                    GetOption.builder()
-                                            .withRange(keys.recordsEnd())
-                                            .withLimit(pageSize)
-                                            .build()),
-                    "listing migrations",
-                    null);
-            List<KeyValue> kvs = page.getKvs();
-            for (KeyValue kv : kvs) {
-                MigrationId id = keys.recordId(kv.getKey());
-                if (id == null) {
-                    LOG.error("skipping key {} in list: it does not name a migration", Keys.text(kv.getKey()));
-                    continue;
-                }
-                MigrationRecord r;
-                try {
-                    r = RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision());
-                } catch (StoreException e) {
-                    LOG.error("skipping unreadable migration {} in list: {}", id, e.getMessage());
-                    continue;
-                }
-                if (filter.matches(r.id(), r.spec().keyspace(), r.state())) {
-                    out.add(MigrationSummary.of(r));
-                    if (out.size() >= filter.limit()) {
-                        return out;
-                    }
-                }
-            }
-            if (!page.isMore() || kvs.isEmpty()) {
-                return out;
-            }
-            byte[] lastKey = kvs.get(kvs.size() - 1).getKey().getBytes();
-            byte[] next = Arrays.copyOf(lastKey, lastKey.length + 1);
-            start = ByteSequence.from(next);
-        }
+        return reads.list(filter);
     }
 
     @Override
     public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
         requireOpen();
-        if (limit < 1) {
-            return List.of();
-        }
-        GetResponse r = calls.read(
-                client.getKVClient()
-                        .get(
-                                keys.audit(id, Math.max(afterSeq, 0) + 1),
-                                GetOption.builder()
-                                        .withRange(keys.auditEnd(id))
-                                        .withLimit(limit)
-                                        .build()),
-                "reading the audit trail of " + id,
-                id);
-        List<AuditEntry> out = new ArrayList<>(r.getKvs().size());
-        for (KeyValue kv : r.getKvs()) {
-            try {
-                out.add(RecordCodec.decodeAudit(Keys.text(kv.getValue())));
-            } catch (StoreException e) {
-                throw StoreException.corrupt(
-                        "audit entry " + Keys.text(kv.getKey()) + " of migration " + id + " cannot be read: "
-                                + e.getMessage(),
-                        id,
-                        e);
-            }
-        }
-        return out;
+        return reads.audit(id, afterSeq, limit);
     }
 
     /**

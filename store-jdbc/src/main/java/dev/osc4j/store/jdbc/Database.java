@@ -8,6 +8,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * when it writes, and tries it again with bounded exponential backoff when it fails transiently (deadlock, lock wait
  * timeout, lost connection, failover). The work is told which attempt it is: from the second attempt on, the outcome
  * of the previous one is unknown (a commit may have reached the server before the connection broke), so writes
- * first find out by reading what is stored instead of applying themselves again blindly.
+ * first find out by reading what is stored instead of applying themselves again blindly. Once closed, it refuses
+ * work.
  */
 final class Database {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -49,6 +51,7 @@ final class Database {
     private final Sql sql;
     private final Retry retry;
     private final int maxAttempts;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     Database(DataSource dataSource, Sql sql, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
         this.dataSource = dataSource;
@@ -78,7 +81,15 @@ final class Database {
         return run(operation, id, false, work);
     }
 
+    /** Refuses work from now on; true the first time, false if it was closed already. */
+    boolean close() {
+        return closed.compareAndSet(false, true);
+    }
+
     private <T> T run(String operation, @Nullable MigrationId id, boolean transaction, Work<T> work) {
+        if (closed.get()) {
+            throw StoreException.unavailable("the JDBC store is closed", id, null);
+        }
         AtomicInteger attempts = new AtomicInteger();
         try {
             return retry.executeSupplier(() -> {

@@ -2,38 +2,21 @@ package dev.osc4j.store.jdbc;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.ErrorCode;
-import dev.osc4j.FencedException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
-import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.Osc4jException;
 import dev.osc4j.StoreException;
-import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.spi.StateStore;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.SQLTransientException;
-import java.sql.Types;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -87,21 +70,19 @@ public final class JdbcStateStore implements StateStore {
     /** Default longest wait between two attempts. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
 
-    /** The longest owner identity a lease row holds. */
-    static final int MAX_OWNER_LENGTH = 191;
-
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
-    private static final Pattern MARIADB_VERSION = Pattern.compile("(?:5\\.5\\.5-)?(\\d+)\\.(\\d+).*MariaDB.*");
-    private static final int AUDIT_ROWS_PER_INSERT = 100;
 
+    // This class is the facade: records and their audit trail are Migrations', leases and fencing Leases', running
+    // work with retries Database's, SQL text Sql's, the tables' creation and upgrades SchemaMigrator's.
     private final Database db;
-    private final Sql sql;
+    private final Migrations migrations;
+    private final Leases leases;
     private final @Nullable AutoCloseable ownedDataSource;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private JdbcStateStore(Database db, @Nullable AutoCloseable ownedDataSource) {
         this.db = db;
-        this.sql = db.sql();
+        this.leases = new Leases(db);
+        this.migrations = new Migrations(db, leases);
         this.ownedDataSource = ownedDataSource;
     }
 
@@ -145,263 +126,43 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public Optional<MigrationRecord> read(MigrationId id) {
-        return call("read", id, false, (c, attempt) -> {
-            try (PreparedStatement select = c.prepareStatement(sql.selectRecord())) {
-                select.setString(1, id.value());
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(RecordCodec.decode(id, row.getString(2), row.getLong(1)));
-                }
-            }
-        });
+        return migrations.read(id);
     }
 
     @Override
     public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
-        MigrationId id = record.id();
-        requireTrail(record, 0, audit);
-        String json = RecordCodec.encode(record);
-        List<String> auditJson = encodeAll(audit);
-        MigrationSummary summary = MigrationSummary.of(record);
-        return call("create", id, true, (c, attempt) -> {
-            try (PreparedStatement insert = c.prepareStatement(sql.insertRecord())) {
-                insert.setString(1, id.value());
-                insert.setLong(2, 1);
-                insert.setString(3, record.spec().keyspace());
-                insert.setString(4, record.spec().table());
-                insert.setString(5, record.spec().engine());
-                insert.setString(6, record.state().name());
-                insert.setInt(7, record.attempt());
-                insert.setLong(8, record.auditSeq());
-                insert.setString(9, json);
-                insert.setString(10, Sql.time(record.createdAt()));
-                insert.setString(11, Sql.time(record.updatedAt()));
-                bindSummary(insert, 12, summary);
-                insert.executeUpdate();
-            } catch (SQLException e) {
-                if (!sql.isDuplicateKey(e)) {
-                    throw e;
-                }
-                Stored existing = lockedRow(c, id);
-                if (existing == null) {
-                    throw new SQLTransientException("migration " + id + " was created and deleted concurrently");
-                }
-                // After an attempt whose outcome is unknown, the record may be ours: then this call created it.
-                boolean ours = attempt > 1 && appliedEarlier(c, id, existing, 1, json, audit, auditJson);
-                return new CreateResult(RecordCodec.decode(id, existing.json(), existing.version()), ours);
-            }
-            insertAudit(c, audit, auditJson);
-            return new CreateResult(record.withVersion(1), true);
-        });
+        return migrations.create(record, audit);
     }
 
     @Override
     public MigrationRecord compareAndSet(
             MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
-        MigrationId id = next.id();
-        long previousSeq = audit.isEmpty() ? next.auditSeq() : audit.get(0).seq() - 1;
-        requireTrail(next, previousSeq, audit);
-        if (fence != null && !fence.migrationId().equals(id)) {
-            throw new InvalidRequestException(
-                    "fence is the lease of migration " + fence.migrationId() + ", not of " + id, id);
-        }
-        String json = RecordCodec.encode(next);
-        List<String> auditJson = encodeAll(audit);
-        MigrationSummary summary = MigrationSummary.of(next);
-        long newVersion = expectedVersion + 1;
-        return call("compare-and-set", id, true, (c, attempt) -> {
-            // Locks in one order on every path: the lease row (shared), then the migration row.
-            FenceRow current = fence == null ? null : fenceRow(c, id);
-            if (attempt > 1) {
-                // The previous attempt may have committed before its connection broke: find out, never apply twice.
-                Stored now = lockedRow(c, id);
-                if (now != null && appliedEarlier(c, id, now, newVersion, json, audit, auditJson)) {
-                    return next.withVersion(newVersion);
-                }
-            }
-            if (fence != null) {
-                checkFence(current, fence);
-            }
-            int updated;
-            try (PreparedStatement update = c.prepareStatement(sql.updateRecord())) {
-                update.setLong(1, newVersion);
-                update.setString(2, next.state().name());
-                update.setInt(3, next.attempt());
-                update.setLong(4, next.auditSeq());
-                update.setString(5, json);
-                update.setString(6, Sql.time(next.updatedAt()));
-                bindSummary(update, 7, summary);
-                update.setString(11, id.value());
-                update.setLong(12, expectedVersion);
-                update.setLong(13, previousSeq);
-                updated = update.executeUpdate();
-            }
-            if (updated == 0) {
-                Stored now = lockedRow(c, id);
-                if (now == null) {
-                    throw new VersionConflictException(id, expectedVersion, -1);
-                }
-                if (now.version() != expectedVersion) {
-                    throw new VersionConflictException(id, expectedVersion, now.version());
-                }
-                throw new InvalidRequestException(
-                        "audit entries of migration " + id + " start after seq " + previousSeq
-                                + " but its stored trail ends at " + now.auditSeq() + "; nothing was written",
-                        id);
-            }
-            insertAudit(c, audit, auditJson);
-            return next.withVersion(newVersion);
-        });
+        return migrations.compareAndSet(next, expectedVersion, fence, audit);
     }
 
     @Override
     public List<MigrationSummary> list(MigrationFilter filter) {
-        List<MigrationState> states = new ArrayList<>(filter.states());
-        states.sort(null);
-        String keyspace = filter.keyspace();
-        MigrationId after = filter.after();
-        return call("list", null, false, (c, attempt) -> {
-            List<MigrationSummary> out = new ArrayList<>();
-            try (PreparedStatement select =
-                    c.prepareStatement(sql.listSummaries(states.size(), keyspace != null, after != null))) {
-                int i = 1;
-                for (MigrationState state : states) {
-                    select.setString(i++, state.name());
-                }
-                if (keyspace != null) {
-                    select.setString(i++, keyspace);
-                }
-                if (after != null) {
-                    select.setString(i++, after.value());
-                }
-                select.setInt(i, filter.limit());
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        out.add(summary(row));
-                    }
-                }
-            }
-            return out;
-        });
+        return migrations.list(filter);
     }
 
     @Override
     public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
-        if (limit < 1) {
-            return List.of();
-        }
-        return call("read audit", id, false, (c, attempt) -> {
-            List<AuditEntry> out = new ArrayList<>();
-            try (PreparedStatement select = c.prepareStatement(sql.selectAudit())) {
-                select.setString(1, id.value());
-                select.setLong(2, afterSeq);
-                select.setInt(3, limit);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        out.add(RecordCodec.decodeAudit(row.getString(1)));
-                    }
-                }
-            }
-            return out;
-        });
+        return migrations.audit(id, afterSeq, limit);
     }
 
     @Override
     public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
-        requireOwner(owner);
-        long micros = ttlMicros(ttl);
-        // Idempotent by construction: after an unknown outcome, a grant that landed is found as the owner's own lease.
-        return call("acquire lease", id, true, (c, attempt) -> {
-            String holder;
-            boolean live;
-            try (PreparedStatement select = c.prepareStatement(sql.selectLeaseForUpdate())) {
-                select.setString(1, id.value());
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return Optional.of(firstGrant(c, id, owner, micros));
-                    }
-                    holder = row.getString(1);
-                    live = row.getInt(3) == 1;
-                    if (live && owner.equals(holder)) {
-                        return Optional.of(new Lease(id, owner, row.getLong(2), instant(row, 4)));
-                    }
-                }
-            }
-            if (live) {
-                return Optional.empty();
-            }
-            try (PreparedStatement grant = c.prepareStatement(sql.grantLease())) {
-                grant.setString(1, owner);
-                grant.setLong(2, micros);
-                grant.setString(3, id.value());
-                grant.executeUpdate();
-            }
-            return Optional.of(readLease(c, id, owner));
-        });
-    }
-
-    private Lease firstGrant(Connection c, MigrationId id, String owner, long micros) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(sql.insertLease())) {
-            insert.setString(1, id.value());
-            insert.setString(2, owner);
-            insert.setLong(3, micros);
-            insert.executeUpdate();
-        } catch (SQLException e) {
-            if (sql.isDuplicateKey(e)) {
-                throw new SQLTransientException("the lease of migration " + id + " was first granted concurrently", e);
-            }
-            throw e;
-        }
-        return readLease(c, id, owner);
-    }
-
-    private Lease readLease(Connection c, MigrationId id, String owner) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(sql.selectLease())) {
-            select.setString(1, id.value());
-            try (ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    throw new SQLTransientException("the lease row of migration " + id + " vanished");
-                }
-                return new Lease(id, owner, row.getLong(1), instant(row, 2));
-            }
-        }
+        return leases.tryAcquire(id, owner, ttl);
     }
 
     @Override
     public List<Lease> renew(String owner, Duration ttl) {
-        requireOwner(owner);
-        long micros = ttlMicros(ttl);
-        return call("renew leases", null, true, (c, attempt) -> {
-            try (PreparedStatement update = c.prepareStatement(sql.renewLeases())) {
-                update.setLong(1, micros);
-                update.setString(2, owner);
-                update.executeUpdate();
-            }
-            List<Lease> held = new ArrayList<>();
-            try (PreparedStatement select = c.prepareStatement(sql.selectLiveLeases())) {
-                select.setString(1, owner);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        held.add(new Lease(MigrationId.of(row.getString(1)), owner, row.getLong(2), instant(row, 3)));
-                    }
-                }
-            }
-            return held;
-        });
+        return leases.renew(owner, ttl);
     }
 
     @Override
     public void release(Lease lease) {
-        call("release lease", lease.migrationId(), false, (c, attempt) -> {
-            try (PreparedStatement update = c.prepareStatement(sql.releaseLease())) {
-                update.setString(1, lease.migrationId().value());
-                update.setString(2, lease.owner());
-                update.setLong(3, lease.fencingToken());
-                return update.executeUpdate();
-            }
-        });
+        leases.release(lease);
     }
 
     /**
@@ -410,7 +171,7 @@ public final class JdbcStateStore implements StateStore {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!db.close()) {
             return;
         }
         AutoCloseable owned = ownedDataSource;
@@ -425,223 +186,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public String toString() {
-        return "JdbcStateStore{" + sql.dialect() + ", tables " + sql.migrations + ", ...}";
-    }
-
-    // -----------------------------------------------------------------------------------------------------------------
-
-    /** A migration row as it is now. */
-    private record Stored(long version, long auditSeq, String json) {}
-
-    /** A lease row as it is now; {@code live} is judged by the database clock. */
-    private record FenceRow(
-            @Nullable String owner,
-            long token,
-            boolean live,
-            @Nullable Instant expiresAt) {}
-
-    private <T> T call(String operation, @Nullable MigrationId id, boolean transaction, Database.Work<T> work) {
-        if (closed.get()) {
-            throw StoreException.unavailable("the JDBC store is closed", id, null);
-        }
-        return transaction ? db.write(operation, id, work) : db.read(operation, id, work);
-    }
-
-    private @Nullable Stored lockedRow(Connection c, MigrationId id) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(sql.selectRecordLocked())) {
-            select.setString(1, id.value());
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? new Stored(row.getLong(1), row.getLong(2), row.getString(3)) : null;
-            }
-        }
-    }
-
-    /**
-     * Whether a write with this record and audit, meant to produce {@code version}, is already stored: its last audit
-     * entry is there, byte for byte (audit entries are never rewritten, so this holds even after later writes); or,
-     * for a write without audit entries, the row still has that version and that JSON.
-     */
-    private boolean appliedEarlier(
-            Connection c,
-            MigrationId id,
-            Stored now,
-            long version,
-            String json,
-            List<AuditEntry> audit,
-            List<String> auditJson)
-            throws SQLException {
-        if (audit.isEmpty()) {
-            return now.version() == version && now.json().equals(json);
-        }
-        try (PreparedStatement select = c.prepareStatement(sql.selectAuditEntryLocked())) {
-            select.setString(1, id.value());
-            select.setLong(2, audit.get(audit.size() - 1).seq());
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() && row.getString(1).equals(auditJson.get(auditJson.size() - 1));
-            }
-        }
-    }
-
-    /** The lease row of a migration, locked against grants until the transaction ends; null if never leased. */
-    private @Nullable FenceRow fenceRow(Connection c, MigrationId id) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(sql.selectFence())) {
-            select.setString(1, id.value());
-            try (ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    return null;
-                }
-                LocalDateTime expiry = row.getObject(4, LocalDateTime.class);
-                return new FenceRow(
-                        row.getString(1),
-                        row.getLong(2),
-                        row.getInt(3) == 1,
-                        expiry == null ? null : expiry.toInstant(ZoneOffset.UTC));
-            }
-        }
-    }
-
-    private static void checkFence(@Nullable FenceRow row, Lease fence) {
-        MigrationId id = fence.migrationId();
-        if (row == null) {
-            throw new FencedException(
-                    "migration " + id + " has never been leased, so token " + fence.fencingToken() + " of "
-                            + fence.owner() + " is not its lease",
-                    id);
-        }
-        String owner = row.owner();
-        if (row.token() != fence.fencingToken() || !fence.owner().equals(owner)) {
-            throw new FencedException(
-                    "lease token " + fence.fencingToken() + " of " + fence.owner() + " on migration " + id
-                            + " is stale: the current grant is token " + row.token()
-                            + (owner == null ? ", released" : " of " + owner),
-                    id);
-        }
-        if (!row.live()) {
-            Instant expiry = row.expiresAt();
-            throw new FencedException(
-                    "lease token " + row.token() + " of " + owner + " on migration " + id + " expired"
-                            + (expiry == null ? " (released)" : " at " + expiry + " by the database clock"),
-                    id);
-        }
-    }
-
-    private void insertAudit(Connection c, List<AuditEntry> audit, List<String> auditJson) throws SQLException {
-        for (int from = 0; from < audit.size(); from += AUDIT_ROWS_PER_INSERT) {
-            int to = Math.min(audit.size(), from + AUDIT_ROWS_PER_INSERT);
-            try (PreparedStatement insert = c.prepareStatement(sql.insertAudit(to - from))) {
-                int p = 1;
-                for (int i = from; i < to; i++) {
-                    AuditEntry e = audit.get(i);
-                    insert.setString(p++, e.migrationId().value());
-                    insert.setLong(p++, e.seq());
-                    insert.setString(p++, e.kind().name());
-                    insert.setString(p++, Sql.time(e.at()));
-                    insert.setString(p++, auditJson.get(i));
-                }
-                insert.executeUpdate();
-            } catch (SQLException e) {
-                if (sql.isDuplicateKey(e)) {
-                    // The record's audit position said the trail ended before these entries; the table disagrees.
-                    throw StoreException.corrupt(
-                            "the audit trail of migration " + audit.get(0).migrationId()
-                                    + " already has entries the record does not account for: " + e.getMessage(),
-                            audit.get(0).migrationId(),
-                            e);
-                }
-                throw e;
-            }
-        }
-    }
-
-    private static void bindSummary(PreparedStatement statement, int first, MigrationSummary summary)
-            throws SQLException {
-        statement.setInt(first, summary.shards());
-        statement.setDouble(first + 1, summary.percent());
-        Duration eta = summary.eta();
-        if (eta == null) {
-            statement.setNull(first + 2, Types.BIGINT);
-        } else {
-            statement.setLong(first + 2, eta.toMillis());
-        }
-        statement.setBoolean(first + 3, summary.paused());
-    }
-
-    private static MigrationSummary summary(ResultSet row) throws SQLException {
-        String id = row.getString(1);
-        String state = row.getString(5);
-        MigrationState parsed;
-        try {
-            parsed = MigrationState.valueOf(state);
-        } catch (IllegalArgumentException e) {
-            throw StoreException.corrupt(
-                    "migration " + id + " has state '" + state + "', unknown to this osc4j; upgrade this controller",
-                    MigrationId.of(id),
-                    e);
-        }
-        long etaMillis = row.getLong(9);
-        Duration eta = row.wasNull() ? null : Duration.ofMillis(etaMillis);
-        return new MigrationSummary(
-                MigrationId.of(id),
-                row.getString(2),
-                row.getString(3),
-                row.getString(4),
-                parsed,
-                row.getInt(6),
-                row.getInt(7),
-                row.getDouble(8),
-                eta,
-                row.getBoolean(10),
-                instant(row, 11));
-    }
-
-    private static List<String> encodeAll(List<AuditEntry> audit) {
-        List<String> out = new ArrayList<>(audit.size());
-        for (AuditEntry e : audit) {
-            out.add(RecordCodec.encodeAudit(e));
-        }
-        return out;
-    }
-
-    /** The entries must continue the trail after {@code previousSeq}, without gaps, and end where the record says. */
-    private static void requireTrail(MigrationRecord next, long previousSeq, List<AuditEntry> audit) {
-        long expected = previousSeq + 1;
-        for (AuditEntry e : audit) {
-            if (e.seq() != expected || !e.migrationId().equals(next.id())) {
-                throw new InvalidRequestException(
-                        "audit entry " + e.seq() + " of " + e.migrationId() + " does not continue the trail of "
-                                + next.id() + " at " + expected + "; nothing was written",
-                        next.id());
-            }
-            expected++;
-        }
-        if (next.auditSeq() != expected - 1) {
-            throw new InvalidRequestException(
-                    "record " + next.id() + " says its audit trail ends at " + next.auditSeq()
-                            + " but the entries end at " + (expected - 1) + "; nothing was written",
-                    next.id());
-        }
-    }
-
-    private static void requireOwner(String owner) {
-        if (owner.isBlank() || owner.length() > MAX_OWNER_LENGTH) {
-            throw new InvalidRequestException(
-                    "owner must be 1-" + MAX_OWNER_LENGTH + " characters and not blank, got '" + owner + "'", null);
-        }
-    }
-
-    private static long ttlMicros(Duration ttl) {
-        if (ttl.compareTo(Duration.ofMillis(1)) < 0 || ttl.compareTo(Duration.ofDays(1)) > 0) {
-            throw new InvalidRequestException("ttl must be between 1 ms and 1 day, got " + ttl, null);
-        }
-        return ttl.toNanos() / 1000;
-    }
-
-    private static Instant instant(ResultSet row, int column) throws SQLException {
-        LocalDateTime value = row.getObject(column, LocalDateTime.class);
-        if (value == null) {
-            throw new SQLException("column " + column + " is unexpectedly NULL");
-        }
-        return value.toInstant(ZoneOffset.UTC);
+        return "JdbcStateStore{" + db.sql().dialect() + ", tables " + db.sql().migrations + ", ...}";
     }
 
     /**
@@ -758,52 +303,14 @@ public final class JdbcStateStore implements StateStore {
                                 maxAttempts,
                                 initialBackoff,
                                 maxBackoff)
-                        .read("connect", null, (c, attempt) -> dialect(c.getMetaData()));
+                        .read("connect", null, (c, attempt) -> Sql.dialect(c.getMetaData()));
                 Database db = new Database(
                         dataSource, new Sql(dialect, tablePrefix), maxAttempts, initialBackoff, maxBackoff);
-                prepareSchema(db);
+                new SchemaMigrator(db.sql()).prepare(db, createSchema);
                 return new JdbcStateStore(db, ownedDataSource);
             } catch (RuntimeException e) {
                 closeOwned(e);
                 throw e;
-            }
-        }
-
-        private void prepareSchema(Database db) {
-            SchemaMigrator migrator = new SchemaMigrator(db.sql());
-            String tables = db.sql().migrations;
-            int found = db.read("read the schema version", null, (c, attempt) -> migrator.version(c));
-            if (found > SchemaMigrator.CURRENT) {
-                throw StoreException.schema(
-                        "the osc4j store's tables (" + tables + ", ...) have schema version " + found
-                                + ", newer than this osc4j understands (" + SchemaMigrator.CURRENT
-                                + "); upgrade this controller. Nothing was changed.",
-                        null);
-            }
-            if (found == SchemaMigrator.CURRENT) {
-                return;
-            }
-            if (!createSchema) {
-                throw StoreException.schema(
-                        found == 0
-                                ? "the osc4j store's tables (" + tables + ", ...) do not exist and createSchema is"
-                                        + " off; create them by building the store once with createSchema(true)"
-                                : "the osc4j store's tables (" + tables + ", ...) have schema version " + found
-                                        + ", older than this osc4j needs (" + SchemaMigrator.CURRENT
-                                        + ") and createSchema is off; upgrade them by building the store once with"
-                                        + " createSchema(true)",
-                        null);
-            }
-            db.read("upgrade the schema", null, (c, attempt) -> {
-                migrator.upgrade(c, SchemaMigrator.CURRENT);
-                return true;
-            });
-            int now = db.read("read the schema version", null, (c, attempt) -> migrator.version(c));
-            if (now != SchemaMigrator.CURRENT) {
-                throw StoreException.schema(
-                        "the osc4j store's schema is at version " + now + " after upgrading to "
-                                + SchemaMigrator.CURRENT + "; another osc4j version may be upgrading it at once",
-                        null);
             }
         }
 
@@ -815,32 +322,6 @@ public final class JdbcStateStore implements StateStore {
                     failure.addSuppressed(e);
                 }
             }
-        }
-
-        private static Sql.Dialect dialect(DatabaseMetaData metaData) throws SQLException {
-            String product = metaData.getDatabaseProductName();
-            String version = metaData.getDatabaseProductVersion();
-            String lower = product.toLowerCase(Locale.ROOT);
-            if (lower.equals("h2")) {
-                if (metaData.getDatabaseMajorVersion() >= 2) {
-                    return Sql.Dialect.H2;
-                }
-            } else if (lower.contains("mysql") || lower.contains("mariadb")) {
-                Matcher mariadb = MARIADB_VERSION.matcher(version);
-                if (mariadb.matches()) {
-                    int major = Integer.parseInt(mariadb.group(1));
-                    int minor = Integer.parseInt(mariadb.group(2));
-                    if (major > 10 || (major == 10 && minor >= 6)) {
-                        return Sql.Dialect.MYSQL;
-                    }
-                } else if (metaData.getDatabaseMajorVersion() >= 8) {
-                    return Sql.Dialect.MYSQL;
-                }
-            }
-            throw new Osc4jException(
-                    ErrorCode.CONFIGURATION,
-                    "the JDBC store needs MySQL 8.0+, MariaDB 10.6+ or H2 2.x; the data source is " + product + " "
-                            + version);
         }
 
         private static void requireBackoff(String name, Duration value) {

@@ -10,8 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * schema-version table. Steps are safe to run again after an interruption (a DDL statement that finds its object
  * already there counts as done; MySQL commits each DDL statement on its own, so a step can stop half-way). On
  * MySQL/MariaDB a named lock keeps two processes from upgrading at once; an embedded H2 database has one process, and
- * a lock in the JVM serialises its stores.
+ * a lock in the JVM serialises its stores. When a store is built, {@link #prepare} decides whether the schema may be
+ * changed at all.
  */
 final class SchemaMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
@@ -42,6 +41,47 @@ final class SchemaMigrator {
 
     SchemaMigrator(Sql sql) {
         this.sql = sql;
+    }
+
+    /**
+     * Brings the schema of {@code db} to {@link #CURRENT} when {@code createSchema} allows it, and refuses a schema
+     * newer than this code, or one missing or older while it does not.
+     */
+    void prepare(Database db, boolean createSchema) {
+        String tables = sql.migrations;
+        int found = db.read("read the schema version", null, (c, attempt) -> version(c));
+        if (found > CURRENT) {
+            throw StoreException.schema(
+                    "the osc4j store's tables (" + tables + ", ...) have schema version " + found
+                            + ", newer than this osc4j understands (" + CURRENT
+                            + "); upgrade this controller. Nothing was changed.",
+                    null);
+        }
+        if (found == CURRENT) {
+            return;
+        }
+        if (!createSchema) {
+            throw StoreException.schema(
+                    found == 0
+                            ? "the osc4j store's tables (" + tables + ", ...) do not exist and createSchema is"
+                                    + " off; create them by building the store once with createSchema(true)"
+                            : "the osc4j store's tables (" + tables + ", ...) have schema version " + found
+                                    + ", older than this osc4j needs (" + CURRENT
+                                    + ") and createSchema is off; upgrade them by building the store once with"
+                                    + " createSchema(true)",
+                    null);
+        }
+        db.read("upgrade the schema", null, (c, attempt) -> {
+            upgrade(c, CURRENT);
+            return true;
+        });
+        int now = db.read("read the schema version", null, (c, attempt) -> version(c));
+        if (now != CURRENT) {
+            throw StoreException.schema(
+                    "the osc4j store's schema is at version " + now + " after upgrading to " + CURRENT
+                            + "; another osc4j version may be upgrading it at once",
+                    null);
+        }
     }
 
     /** The schema version recorded in the database: 0 when there are no tables yet. */
@@ -149,15 +189,7 @@ final class SchemaMigrator {
                 for (StoredRow row : page) {
                     MigrationSummary summary = summaryOrNull(row);
                     if (summary != null) {
-                        update.setInt(1, summary.shards());
-                        update.setDouble(2, summary.percent());
-                        Duration eta = summary.eta();
-                        if (eta == null) {
-                            update.setNull(3, Types.BIGINT);
-                        } else {
-                            update.setLong(3, eta.toMillis());
-                        }
-                        update.setBoolean(4, summary.paused());
+                        Rows.bindSummary(update, 1, summary);
                         update.setString(5, row.id());
                         update.setLong(6, row.version());
                         filled += update.executeUpdate();

@@ -1,5 +1,8 @@
 package dev.osc4j.store.jdbc;
 
+import dev.osc4j.ErrorCode;
+import dev.osc4j.Osc4jException;
+import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
@@ -8,11 +11,14 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Every SQL statement of the JDBC store, and every difference between the databases it runs on (MySQL 8 and MariaDB
- * 10.6+ through one dialect, H2 2.x through the other): column types, the database clock in UTC, locking reads, the
+ * 10.6+ through one dialect, H2 2.x through the other): which one a data source is, column types, the database clock in UTC, locking reads, the
  * named lock around schema changes and the vendor error codes. Nothing else in the store writes SQL.
  *
  * <p>Table and index names are the configured prefix followed by a fixed name; the prefix is validated by the
@@ -57,6 +63,8 @@ final class Sql {
             90131, // CONCURRENT_UPDATE_1
             90067); // CONNECTION_BROKEN_1
 
+    private static final Pattern MARIADB_VERSION = Pattern.compile("(?:5\\.5\\.5-)?(\\d+)\\.(\\d+).*MariaDB.*");
+
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
     private final Dialect dialect;
@@ -74,6 +82,33 @@ final class Sql {
         this.audit = prefix + "audit";
         this.leases = prefix + "leases";
         this.schemaVersion = prefix + "schema_version";
+    }
+
+    /** The dialect of the database behind {@code metaData}; a database the store does not support is refused. */
+    static Dialect dialect(DatabaseMetaData metaData) throws SQLException {
+        String product = metaData.getDatabaseProductName();
+        String version = metaData.getDatabaseProductVersion();
+        String lower = product.toLowerCase(Locale.ROOT);
+        if (lower.equals("h2")) {
+            if (metaData.getDatabaseMajorVersion() >= 2) {
+                return Dialect.H2;
+            }
+        } else if (lower.contains("mysql") || lower.contains("mariadb")) {
+            Matcher mariadb = MARIADB_VERSION.matcher(version);
+            if (mariadb.matches()) {
+                int major = Integer.parseInt(mariadb.group(1));
+                int minor = Integer.parseInt(mariadb.group(2));
+                if (major > 10 || (major == 10 && minor >= 6)) {
+                    return Dialect.MYSQL;
+                }
+            } else if (metaData.getDatabaseMajorVersion() >= 8) {
+                return Dialect.MYSQL;
+            }
+        }
+        throw new Osc4jException(
+                ErrorCode.CONFIGURATION,
+                "the JDBC store needs MySQL 8.0+, MariaDB 10.6+ or H2 2.x; the data source is " + product + " "
+                        + version);
     }
 
     Dialect dialect() {

@@ -1,0 +1,124 @@
+package dev.osc4j.store.etcd;
+
+import dev.osc4j.AuditEntry;
+import dev.osc4j.MigrationFilter;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSummary;
+import dev.osc4j.StoreException;
+import dev.osc4j.spi.RecordCodec;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads records and audit trails: one record by id, a listing in pages of {@code pageSize} keys filtered here (etcd
+ * returns keys in byte order, which is id order), and a page of one migration's trail. A listing skips, and logs, a
+ * key that names no migration or a value that does not decode, so one bad key never hides the others.
+ */
+final class RecordReads {
+    private static final Logger LOG = LoggerFactory.getLogger(RecordReads.class);
+
+    private final Client client;
+    private final Keys keys;
+    private final Calls calls;
+    private final int pageSize;
+
+    RecordReads(Client client, Keys keys, Calls calls, int pageSize) {
+        this.client = client;
+        this.keys = keys;
+        this.calls = calls;
+        this.pageSize = pageSize;
+    }
+
+    Optional<MigrationRecord> read(MigrationId id) {
+        GetResponse r = calls.read(client.getKVClient().get(keys.record(id)), "reading migration " + id, id);
+        if (r.getKvs().isEmpty()) {
+            return Optional.empty();
+        }
+        KeyValue kv = r.getKvs().get(0);
+        return Optional.of(RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision()));
+    }
+
+    List<MigrationSummary> list(MigrationFilter filter) {
+        List<MigrationSummary> out = new ArrayList<>();
+        MigrationId after = filter.after();
+        ByteSequence start = after == null ? keys.records() : keys.recordAfter(after);
+        while (true) {
+            GetResponse page = calls.read(
+                    client.getKVClient()
+                            .get(
+                                    start,
+                                    GetOption.builder()
+                                            .withRange(keys.recordsEnd())
+                                            .withLimit(pageSize)
+                                            .build()),
+                    "listing migrations",
+                    null);
+            List<KeyValue> kvs = page.getKvs();
+            for (KeyValue kv : kvs) {
+                MigrationId id = keys.recordId(kv.getKey());
+                if (id == null) {
+                    LOG.error("skipping key {} in list: it does not name a migration", Keys.text(kv.getKey()));
+                    continue;
+                }
+                MigrationRecord r;
+                try {
+                    r = RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision());
+                } catch (StoreException e) {
+                    LOG.error("skipping unreadable migration {} in list: {}", id, e.getMessage());
+                    continue;
+                }
+                if (filter.matches(r.id(), r.spec().keyspace(), r.state())) {
+                    out.add(MigrationSummary.of(r));
+                    if (out.size() >= filter.limit()) {
+                        return out;
+                    }
+                }
+            }
+            if (!page.isMore() || kvs.isEmpty()) {
+                return out;
+            }
+            byte[] lastKey = kvs.get(kvs.size() - 1).getKey().getBytes();
+            byte[] next = Arrays.copyOf(lastKey, lastKey.length + 1);
+            start = ByteSequence.from(next);
+        }
+    }
+
+    List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
+        if (limit < 1) {
+            return List.of();
+        }
+        GetResponse r = calls.read(
+                client.getKVClient()
+                        .get(
+                                keys.audit(id, Math.max(afterSeq, 0) + 1),
+                                GetOption.builder()
+                                        .withRange(keys.auditEnd(id))
+                                        .withLimit(limit)
+                                        .build()),
+                "reading the audit trail of " + id,
+                id);
+        List<AuditEntry> out = new ArrayList<>(r.getKvs().size());
+        for (KeyValue kv : r.getKvs()) {
+            try {
+                out.add(RecordCodec.decodeAudit(Keys.text(kv.getValue())));
+            } catch (StoreException e) {
+                throw StoreException.corrupt(
+                        "audit entry " + Keys.text(kv.getKey()) + " of migration " + id + " cannot be read: "
+                                + e.getMessage(),
+                        id,
+                        e);
+            }
+        }
+        return out;
+    }
+}
