@@ -2,6 +2,7 @@ package dev.osc4j.testkit.servers;
 
 import dev.osc4j.testkit.servers.internal.Binaries;
 import dev.osc4j.testkit.servers.internal.FreePorts;
+import dev.osc4j.testkit.servers.internal.Identifiers;
 import dev.osc4j.testkit.servers.internal.LogFiles;
 import dev.osc4j.testkit.servers.internal.ManagedProcess;
 import dev.osc4j.testkit.servers.internal.Poll;
@@ -60,9 +61,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>The server is killed and its directory deleted when the JVM exits, if {@link #close()} was not called.
- * Instances are thread-safe.
+ * Instances are thread-safe. It implements the launcher interface {@link MySqlServer}.
  */
-public final class LocalMariaDb implements AutoCloseable {
+public final class LocalMariaDb implements MySqlServer {
 
     /** The Debian package that provides the server and {@code mariadb-install-db}. */
     public static final String DEBIAN_PACKAGE = "mariadb-server";
@@ -85,7 +86,6 @@ public final class LocalMariaDb implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LocalMariaDb.class.getName());
     private static final String HOST = "127.0.0.1";
     private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_]{1,32}");
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9_$]{1,64}");
     private static final Pattern OPTION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Set<String> MANAGED_OPTIONS = Set.of(
             "port",
@@ -191,6 +191,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @return the running replica; closing it does not affect this server
      * @throws ServerLaunchException if the replica cannot be started or replication does not start
      */
+    @Override
     public LocalMariaDb startReplica() {
         return settings.toBuilder().replicaOf(this).start();
     }
@@ -200,6 +201,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return always {@code 127.0.0.1}
      */
+    @Override
     public String host() {
         return HOST;
     }
@@ -209,6 +211,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the port
      */
+    @Override
     public int port() {
         return port;
     }
@@ -220,9 +223,10 @@ public final class LocalMariaDb implements AutoCloseable {
      * @param database the default database, or an empty string for none
      * @return the URL, for example {@code jdbc:mysql://127.0.0.1:33061/app?sslMode=DISABLED}
      */
+    @Override
     public String jdbcUrl(String database) {
         if (!database.isEmpty()) {
-            requireIdentifier("database", database);
+            Identifiers.require("database", database);
         }
         return "jdbc:mysql://" + HOST + ":" + port + "/" + database + "?sslMode=DISABLED&connectTimeout=5000";
     }
@@ -232,6 +236,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the user name
      */
+    @Override
     public String user() {
         return user;
     }
@@ -242,6 +247,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the password
      */
+    @Override
     public String password() {
         return password;
     }
@@ -252,6 +258,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the path of the option file
      */
+    @Override
     public Path optionFile() {
         return optionFile;
     }
@@ -261,6 +268,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the server id
      */
+    @Override
     public long serverId() {
         return serverId;
     }
@@ -279,6 +287,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return whether it replicates from another {@code LocalMariaDb}
      */
+    @Override
     public boolean isReplica() {
         return primary != null;
     }
@@ -288,6 +297,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return whether it runs
      */
+    @Override
     public synchronized boolean isRunning() {
         ManagedProcess current = process;
         return current != null && current.isAlive();
@@ -300,38 +310,16 @@ public final class LocalMariaDb implements AutoCloseable {
      * @return a new connection; the caller closes it
      * @throws SQLException if the server refuses or cannot be reached
      */
+    @Override
     public Connection connect(String database) throws SQLException {
         return connect(database, 5000);
-    }
-
-    /**
-     * Creates a database if it does not exist.
-     *
-     * @param name the database name (letters, digits, {@code _} and {@code $})
-     * @throws SQLException if the server refuses
-     */
-    public void createDatabase(String name) throws SQLException {
-        requireIdentifier("name", name);
-        execute("CREATE DATABASE IF NOT EXISTS `" + name + "`");
-    }
-
-    /**
-     * Executes one SQL statement as the application user on a new connection without a default database.
-     *
-     * @param sql the statement
-     * @throws SQLException if the statement fails
-     */
-    public void execute(String sql) throws SQLException {
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
     }
 
     /**
      * Shuts the server down cleanly (SIGTERM); kills it if that takes longer than {@link #DEFAULT_STOP_TIMEOUT}.
      * Does nothing if it is not running. The data directory stays for {@link #restart()}.
      */
+    @Override
     public synchronized void stop() {
         ManagedProcess current = process;
         if (current != null) {
@@ -344,6 +332,7 @@ public final class LocalMariaDb implements AutoCloseable {
     /**
      * Kills the server with SIGKILL, as a crash would, and waits until it is gone. Does nothing if it is not running.
      */
+    @Override
     public synchronized void kill() {
         ManagedProcess current = process;
         if (current != null) {
@@ -361,6 +350,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws ServerLaunchException if it does not come up
      * @throws IllegalStateException if the server has been closed
      */
+    @Override
     public synchronized void restart() {
         if (closed) {
             throw new IllegalStateException("Cannot restart a closed " + this);
@@ -385,6 +375,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws SQLException if the server refuses
      * @throws IllegalStateException if this server is not a replica
      */
+    @Override
     public void stopReplicaSqlThread() throws SQLException {
         requireReplica();
         execute("STOP SLAVE SQL_THREAD");
@@ -396,6 +387,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws SQLException if the server refuses
      * @throws IllegalStateException if this server is not a replica
      */
+    @Override
     public void startReplicaSqlThread() throws SQLException {
         requireReplica();
         execute("START SLAVE SQL_THREAD");
@@ -409,6 +401,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws SQLException if the server refuses
      * @throws IllegalStateException if this server is not a replica
      */
+    @Override
     public @Nullable Long replicaLagSeconds() throws SQLException {
         requireReplica();
         try (Connection connection = connect("");
@@ -432,6 +425,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws IllegalStateException if this server is not a replica, or it has not caught up within {@code timeout}
      *     (the message carries both positions and the replication state)
      */
+    @Override
     public void waitForCatchUp(Duration timeout) throws SQLException {
         LocalMariaDb source = requireReplica();
         String target = Objects.requireNonNullElse(source.queryForString("SELECT @@gtid_binlog_pos"), "");
@@ -904,13 +898,6 @@ public final class LocalMariaDb implements AutoCloseable {
             password.append(alphabet.charAt(random.nextInt(alphabet.length())));
         }
         return password.toString();
-    }
-
-    private static void requireIdentifier(String parameter, String value) {
-        if (!IDENTIFIER.matcher(value).matches()) {
-            throw new IllegalArgumentException(
-                    parameter + " must be 1 to 64 letters, digits, '_' or '$' but was '" + value + "'");
-        }
     }
 
     private static Driver createDriver() {
