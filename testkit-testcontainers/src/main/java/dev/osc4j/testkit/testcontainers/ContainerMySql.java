@@ -123,8 +123,7 @@ public final class ContainerMySql implements MySqlServer {
                         Transferable.of(
                                 MySqlSetup.serverConfig(serverId, primary != null, host, port, settings.serverOptions)),
                         MySqlSetup.CONFIG_PATH)
-                .withCopyToContainer(Transferable.of(MySqlSetup.grantScript(user)), MySqlSetup.INIT_SCRIPT_PATH)
-                .withStartupTimeoutSeconds((int) settings.startTimeout.toSeconds());
+                .withCopyToContainer(Transferable.of(MySqlSetup.grantScript(user)), MySqlSetup.INIT_SCRIPT_PATH);
         container.setPortBindings(MySqlSetup.portBindings(dockerHost, port));
     }
 
@@ -318,7 +317,9 @@ public final class ContainerMySql implements MySqlServer {
             statement.setLong(2, Math.max(1, (timeout.toMillis() + 999) / 1000));
             try (ResultSet row = statement.executeQuery()) {
                 row.next();
-                result = row.getInt(1);
+                int value = row.getInt(1);
+                // 0: caught up; 1: timed out; NULL: the server could not wait (say, replication is not set up).
+                result = row.wasNull() ? -1 : value;
             }
         }
         if (result != 0) {
@@ -394,7 +395,7 @@ public final class ContainerMySql implements MySqlServer {
             container.start();
         } catch (RuntimeException e) {
             // Testcontainers' message names the image and container; the cause chain may quote the server.
-            throw launchFailure("Cannot start " + this + ": " + e.getMessage());
+            throw launchFailure("Cannot start " + this + ": " + e.getMessage(), e);
         }
         LOG.log(Level.INFO, "Started {0} in {1} ms", this, Long.toString((System.nanoTime() - started) / 1_000_000));
     }
@@ -506,8 +507,13 @@ public final class ContainerMySql implements MySqlServer {
     }
 
     private ServerLaunchException launchFailure(String message) {
+        return launchFailure(message, null);
+    }
+
+    /** Only Testcontainers' own failures are kept as causes: a server's error may quote the password. */
+    private ServerLaunchException launchFailure(String message, @Nullable RuntimeException cause) {
         return new ServerLaunchException(
-                MySqlSetup.redact(message, password), DockerUnavailableException.DEBIAN_PACKAGE, null);
+                MySqlSetup.redact(message, password), DockerUnavailableException.DEBIAN_PACKAGE, cause);
     }
 
     private static String randomPassword() {
