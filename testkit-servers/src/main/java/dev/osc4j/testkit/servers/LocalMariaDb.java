@@ -5,6 +5,7 @@ import dev.osc4j.testkit.servers.internal.FreePorts;
 import dev.osc4j.testkit.servers.internal.Identifiers;
 import dev.osc4j.testkit.servers.internal.LogFiles;
 import dev.osc4j.testkit.servers.internal.ManagedProcess;
+import dev.osc4j.testkit.servers.internal.MySqlClient;
 import dev.osc4j.testkit.servers.internal.Poll;
 import dev.osc4j.testkit.servers.internal.ProcessReaper;
 import dev.osc4j.testkit.servers.internal.TempDirectories;
@@ -15,9 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -111,7 +109,6 @@ public final class LocalMariaDb implements MySqlServer {
     private static final int UNIX_SOCKET_PATH_LIMIT = 100;
     private static final AtomicLong NEXT_SERVER_ID =
             new AtomicLong(1000L * ThreadLocalRandom.current().nextInt(1, 1_000_000));
-    private static final Driver DRIVER = createDriver();
 
     /**
      * Given to the installer. The bootstrap runs with the grant tables off, so it loads them first; it leaves root
@@ -491,28 +488,16 @@ public final class LocalMariaDb implements MySqlServer {
     /** Runs a query and returns the first column of the first row, or null if there is no row. */
     @Nullable
     String queryForString(String sql) throws SQLException {
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(sql)) {
-            return row.next() ? row.getString(1) : null;
+        try (Connection connection = connect("")) {
+            return MySqlClient.queryForString(connection, sql);
         }
     }
 
     /** The row of SHOW SLAVE STATUS by column name (NULL as "NULL"); empty if replication is not configured. */
     Map<String, String> replicaStatus() throws SQLException {
-        Map<String, String> status = new LinkedHashMap<>();
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery("SHOW SLAVE STATUS")) {
-            if (row.next()) {
-                int columns = row.getMetaData().getColumnCount();
-                for (int i = 1; i <= columns; i++) {
-                    String value = row.getString(i);
-                    status.put(row.getMetaData().getColumnLabel(i), value == null ? "NULL" : value);
-                }
-            }
+        try (Connection connection = connect("")) {
+            return MySqlClient.firstRow(connection, "SHOW SLAVE STATUS");
         }
-        return status;
     }
 
     private LocalMariaDb requireReplica() {
@@ -524,11 +509,7 @@ public final class LocalMariaDb implements MySqlServer {
     }
 
     private Connection connect(String database, int connectTimeoutMillis) throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", user);
-        properties.setProperty("password", password);
-        properties.setProperty("connectTimeout", Integer.toString(connectTimeoutMillis));
-        return DRIVER.connect(jdbcUrl(database), properties);
+        return MySqlClient.connect(jdbcUrl(database), user, password, connectTimeoutMillis);
     }
 
     /**
@@ -890,28 +871,9 @@ public final class LocalMariaDb implements MySqlServer {
         }
     }
 
-    private static String randomPassword() {
-        String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder password = new StringBuilder();
-        for (int i = 0; i < 24; i++) {
-            password.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return password.toString();
-    }
-
-    private static Driver createDriver() {
-        try {
-            // Named explicitly so another driver claiming jdbc:mysql: on the classpath cannot take over.
-            return new com.mysql.cj.jdbc.Driver();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot load MySQL Connector/J", e);
-        }
-    }
-
     private static LocalMariaDb create(Settings settings, @Nullable LocalMariaDb primary) {
         String user = primary != null ? primary.user : settings.user;
-        String password = primary != null ? primary.password : randomPassword();
+        String password = primary != null ? primary.password : MySqlClient.randomPassword();
         LocalMariaDb server = new LocalMariaDb(settings, primary, user, password);
         try {
             server.createDataDirectory();

@@ -5,13 +5,12 @@ import dev.osc4j.testkit.servers.MySqlServer;
 import dev.osc4j.testkit.servers.ServerLaunchException;
 import dev.osc4j.testkit.servers.internal.FreePorts;
 import dev.osc4j.testkit.servers.internal.Identifiers;
+import dev.osc4j.testkit.servers.internal.MySqlClient;
 import dev.osc4j.testkit.servers.internal.Poll;
 import dev.osc4j.testkit.servers.internal.TempDirectories;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,7 +18,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -74,7 +72,6 @@ public final class ContainerMySql implements MySqlServer {
     private static final Pattern OPTION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final AtomicLong NEXT_SERVER_ID =
             new AtomicLong(1000L * ThreadLocalRandom.current().nextInt(1, 1_000_000));
-    private static final Driver DRIVER = createDriver();
 
     private final Settings settings;
     private final @Nullable ContainerMySql primary;
@@ -364,28 +361,16 @@ public final class ContainerMySql implements MySqlServer {
 
     /** The row of SHOW REPLICA STATUS by column name (NULL as "NULL"); empty if replication is not configured. */
     Map<String, String> replicaStatus() throws SQLException {
-        Map<String, String> status = new LinkedHashMap<>();
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery("SHOW REPLICA STATUS")) {
-            if (row.next()) {
-                int columns = row.getMetaData().getColumnCount();
-                for (int i = 1; i <= columns; i++) {
-                    String value = row.getString(i);
-                    status.put(row.getMetaData().getColumnLabel(i), value == null ? "NULL" : value);
-                }
-            }
+        try (Connection connection = connect("")) {
+            return MySqlClient.firstRow(connection, "SHOW REPLICA STATUS");
         }
-        return status;
     }
 
     /** Runs a query and returns the first column of the first row, or null if there is no row. */
     @Nullable
     String queryForString(String sql) throws SQLException {
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(sql)) {
-            return row.next() ? row.getString(1) : null;
+        try (Connection connection = connect("")) {
+            return MySqlClient.queryForString(connection, sql);
         }
     }
 
@@ -475,11 +460,7 @@ public final class ContainerMySql implements MySqlServer {
     }
 
     private Connection connect(String database, int connectTimeoutMillis) throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", user);
-        properties.setProperty("password", password);
-        properties.setProperty("connectTimeout", Integer.toString(connectTimeoutMillis));
-        return DRIVER.connect(jdbcUrl(database), properties);
+        return MySqlClient.connect(jdbcUrl(database), user, password, connectTimeoutMillis);
     }
 
     private DockerClient docker() {
@@ -516,25 +497,6 @@ public final class ContainerMySql implements MySqlServer {
                 MySqlSetup.redact(message, password), DockerUnavailableException.DEBIAN_PACKAGE, cause);
     }
 
-    private static String randomPassword() {
-        String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder password = new StringBuilder();
-        for (int i = 0; i < 24; i++) {
-            password.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return password.toString();
-    }
-
-    private static Driver createDriver() {
-        try {
-            // Named explicitly so another driver claiming jdbc:mysql: on the classpath cannot take over.
-            return new com.mysql.cj.jdbc.Driver();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot load MySQL Connector/J", e);
-        }
-    }
-
     /** Fails with {@link DockerUnavailableException} unless {@code findDocker} finds a working Docker client. */
     static void requireDocker(Runnable findDocker) {
         try {
@@ -546,7 +508,7 @@ public final class ContainerMySql implements MySqlServer {
 
     private static ContainerMySql create(Settings settings, @Nullable ContainerMySql primary) {
         String user = primary != null ? primary.user : settings.user;
-        String password = primary != null ? primary.password : randomPassword();
+        String password = primary != null ? primary.password : MySqlClient.randomPassword();
         SharedNetwork network = primary != null ? primary.network.retain() : SharedNetwork.create();
         ContainerMySql server;
         try {
