@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * result, then carries out the intents. A shard with a pending intent does not move until the intent's outcome is
  * recorded.
  */
-public final class Decider {
+final class Decider {
     private static final Transition START = edge(MigrationState.QUEUED, MigrationState.INITIALIZING);
     private static final Transition CAUGHT_UP =
             edge(MigrationState.WAITING_FOR_CATCHUP, MigrationState.CUTOVER_PENDING);
@@ -97,14 +97,19 @@ public final class Decider {
         Controls controls = rec.controls();
         ShardInput[] in = new ShardInput[change.size()];
         for (int i = 0; i < change.size(); i++) {
+            in[i] = inputs.getOrDefault(change.shard(i).shard(), ShardInput.NONE);
+        }
+        KeyspaceThrottle keyspaceThrottle = caps.keyspaceWideThrottle() ? keyspaceThrottle(change, in, policy) : null;
+        for (int i = 0; i < change.size(); i++) {
             ShardRecord s = change.shard(i);
-            in[i] = inputs.getOrDefault(s.shard(), ShardInput.NONE);
             ShardProgress prev = in[i].live() != null ? in[i].live() : s.progress();
             ShardProgress live = ProgressMath.next(
                     prev,
                     in[i].observation(),
                     in[i].health() == null ? null : in[i].health().maxKnownLag(),
-                    throttleReason(s, controls, in[i].health(), policy),
+                    keyspaceThrottle != null
+                            ? keyspaceThrottle.reason()
+                            : throttleReason(s, controls, in[i].health(), policy),
                     policy.stallTimeout(),
                     now);
             change.soft(i, live, s.waitReason());
@@ -119,7 +124,7 @@ public final class Decider {
             } else if (s.state() == MigrationState.QUEUED) {
                 queuedStep(change, i, in[i], caps);
             } else if (s.state().isRunning()) {
-                runningStep(change, i, in[i]);
+                runningStep(change, i, in[i], keyspaceThrottle);
             } else if (s.state() == MigrationState.FAILED) {
                 change.soft(i, change.progress(i), "failed: waiting for retry or abort");
             }
@@ -170,7 +175,7 @@ public final class Decider {
         }
     }
 
-    private void runningStep(RecordChange change, int i, ShardInput in) {
+    private void runningStep(RecordChange change, int i, ShardInput in, @Nullable KeyspaceThrottle keyspaceThrottle) {
         ShardRecord s = change.shard(i);
         EngineObservation obs = in.observation();
         if (obs == null) {
@@ -211,11 +216,15 @@ public final class Decider {
             return;
         }
         if (throttleAdjustable(s.state())) {
-            double desired = desiredThrottle(s, change.controls(), in.health(), policy);
+            double desired = keyspaceThrottle != null
+                    ? keyspaceThrottle.ratio()
+                    : desiredThrottle(s, change.controls(), in.health(), policy);
             if (Math.abs(desired - s.appliedThrottleRatio()) > EPSILON) {
                 EngineHandle handle = s.handle();
                 if (handle != null) {
-                    String why = throttleReason(s, change.controls(), in.health(), policy);
+                    String why = keyspaceThrottle != null
+                            ? keyspaceThrottle.reason()
+                            : throttleReason(s, change.controls(), in.health(), policy);
                     change.intent(i, IntentKind.THROTTLE, handle.key(), desired, why == null ? "unthrottle" : why);
                     return;
                 }
@@ -353,7 +362,7 @@ public final class Decider {
                     change.intent(i, IntentKind.CANCEL, handle.key(), null, "aborted by operator");
                 }
             }
-            case SWITCHING_TRAFFIC -> runningStep(change, i, in); // a released cut-over is let finish
+            case SWITCHING_TRAFFIC -> runningStep(change, i, in, null); // a released cut-over is let finish
             case FAILED -> {
                 if (handle != null) {
                     change.intent(i, IntentKind.CLEANUP, handle.key(), null, "abort");
@@ -365,6 +374,27 @@ public final class Decider {
             }
             default -> {}
         }
+    }
+
+    /** The one throttle of a keyspace-wide engine: the strongest ratio any running shard needs, and why. */
+    private record KeyspaceThrottle(double ratio, @Nullable String reason) {}
+
+    private static KeyspaceThrottle keyspaceThrottle(RecordChange change, ShardInput[] in, MigrationPolicy policy) {
+        double ratio = 0;
+        String reason = null;
+        for (int i = 0; i < change.size(); i++) {
+            ShardRecord s = change.shard(i);
+            if (!throttleAdjustable(s.state())) {
+                continue;
+            }
+            double desired = desiredThrottle(s, change.controls(), in[i].health(), policy);
+            if (desired > ratio + EPSILON || (reason == null && desired > EPSILON)) {
+                ratio = desired;
+                String why = throttleReason(s, change.controls(), in[i].health(), policy);
+                reason = why == null ? null : why + " (shard " + s.shard() + "; the throttle is keyspace-wide)";
+            }
+        }
+        return new KeyspaceThrottle(ratio, reason);
     }
 
     private static boolean throttleAdjustable(MigrationState state) {

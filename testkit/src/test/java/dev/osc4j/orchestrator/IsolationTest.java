@@ -7,25 +7,20 @@ import dev.osc4j.FailureReason;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRecord;
-import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardRecord;
-import dev.osc4j.ShardTarget;
-import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.EngineCapabilities;
-import dev.osc4j.spi.EngineHandle;
-import dev.osc4j.spi.EngineKey;
-import dev.osc4j.spi.EngineObservation;
-import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Lease;
+import dev.osc4j.testkit.FakeEngine;
+import dev.osc4j.testkit.FakeTopology;
+import dev.osc4j.testkit.ForwardingExecutionEngine;
+import dev.osc4j.testkit.SettableClock;
 import dev.osc4j.testkit.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -116,15 +111,16 @@ class IsolationTest {
         return ids;
     }
 
-    /** An engine whose {@link #capabilities()} throws once {@link #explode} is set: a bug in a user's engine. */
-    private static final class ExplodingEngine implements ExecutionEngine {
+    /** The fake engine, except that {@link #capabilities()} throws once {@link #explode} is set: a bug in a user's engine. */
+    private static final class ExplodingEngine extends ForwardingExecutionEngine {
         static final String NAME = "exploding";
         final AtomicInteger calls = new AtomicInteger();
         volatile boolean explode;
 
-        @Override
-        public String name() {
-            return NAME;
+        ExplodingEngine() {
+            super(FakeEngine.builder(new FakeTopology(SettableClock.startingAtEpoch2026()))
+                    .name(NAME)
+                    .build());
         }
 
         @Override
@@ -133,37 +129,7 @@ class IsolationTest {
                 calls.incrementAndGet();
                 throw new IllegalStateException("capabilities exploded");
             }
-            return new EngineCapabilities(true, true, true, true, true);
-        }
-
-        @Override
-        public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            throw new AssertionError("never started");
-        }
-
-        @Override
-        public EngineObservation observe(EngineHandle handle) {
-            throw new AssertionError("never observed");
-        }
-
-        @Override
-        public void releaseCutover(EngineHandle handle) {}
-
-        @Override
-        public void throttle(EngineHandle handle, double ratio) {}
-
-        @Override
-        public void cancel(EngineHandle handle) {}
-
-        @Override
-        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return CleanupReport.nothing();
-        }
-
-        @Override
-        public Optional<EngineHandle> reattach(
-                ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
-            return Optional.empty();
+            return super.capabilities();
         }
     }
 }

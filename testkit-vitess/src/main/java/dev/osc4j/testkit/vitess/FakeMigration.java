@@ -86,6 +86,30 @@ final class FakeMigration {
     String componentThrottled = "";
     String reasonThrottled = "";
     long retainArtifactsSeconds = 86_400;
+    /** {@code is_immediate_operation}: set by the executor's review (a special plan such as a range partition rotation). */
+    boolean immediate;
+    /** Whether the review will find the ALTER immediate (its strategy flags and statement allow a special plan). */
+    final boolean immediateEligible;
+    /** {@code special_plan}: the special plan's JSON, empty for a VReplication migration. */
+    String specialPlan = "";
+    /** The uuid a {@code REVERT VITESS_MIGRATION} reverts ({@code reverted_uuid}), or null for an ALTER. */
+    @Nullable
+    String revertOf;
+
+    /** {@code cutover_threshold_seconds}. */
+    long cutoverThresholdSeconds = 10;
+
+    /**
+     * After a RETRY, the run's figures ({@code progress}, {@code rows_copied}, {@code ready_to_complete}) keep the
+     * previous run's values until the executor first reviews the new run: RETRY does not reset them
+     * ({@code sqlRetryMigrationWhere} in go/vt/vttablet/onlineddl/schema.go). Non-null while that is so.
+     */
+    @Nullable
+    Double staleProgress;
+
+    /** When the executor first reviews the new run after a RETRY; null otherwise. */
+    @Nullable
+    Instant staleUntil;
 
     /** When the row copy finished; null while copying. */
     @Nullable
@@ -113,6 +137,7 @@ final class FakeMigration {
             String context,
             boolean postponeCompletion,
             boolean allowConcurrent,
+            boolean immediateEligible,
             Instant now) {
         this.id = id;
         this.uuid = uuid;
@@ -125,6 +150,7 @@ final class FakeMigration {
         this.context = context;
         this.postponeCompletion = postponeCompletion;
         this.allowConcurrent = allowConcurrent;
+        this.immediateEligible = immediateEligible;
         this.added = now;
         this.queuedAt = now;
         this.cursor = now;
@@ -132,6 +158,10 @@ final class FakeMigration {
 
     /** {@code progress} as Vitess computes it. */
     double progress() {
+        Double stale = staleProgress;
+        if (stale != null) {
+            return stale;
+        }
         return switch (status) {
             case QUEUED, READY -> 0;
             case COMPLETE -> 100;

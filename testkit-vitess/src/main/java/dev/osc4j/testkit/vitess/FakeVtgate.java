@@ -36,13 +36,19 @@ import org.jspecify.annotations.Nullable;
  *       {@linkplain FakeTopology#rejectStart reject} the start, the other shards keep their row and the statement fails
  *       with error 1105 naming the shard: a partial submission. There is no way to choose the uuid: VTGate generates
  *       it.
- *   <li>{@code SHOW VITESS_MIGRATIONS [FROM ks] [LIKE 'pattern']}: one row per shard and migration, the pattern matched
- *       against {@code migration_uuid}, {@code migration_context} and {@code migration_status}, with the columns of
- *       {@link #RECENT_MIGRATION_COLUMNS} (or those chosen with {@link Builder#migrationColumns}).
+ *   <li>{@code SHOW VITESS_MIGRATIONS [FROM ks] [LIKE 'pattern' | WHERE ...]}: one row per shard and migration, the
+ *       pattern matched against {@code migration_uuid}, {@code migration_context} and {@code migration_status}
+ *       ({@code like_or_where_opt} in go/vt/sqlparser/sql.y), WHERE with {@code =}, {@code !=}, {@code LIKE}, {@code IN}
+ *       and AND, with the columns of the chosen {@linkplain Builder#vitessVersion version} (or those chosen with
+ *       {@link Builder#migrationColumns}).
  *   <li>{@code ALTER VITESS_MIGRATION 'uuid' RETRY | CLEANUP | CANCEL | COMPLETE [VITESS_SHARDS 'a,b'] | THROTTLE
  *       [EXPIRE 'd'] [RATIO r] | UNTHROTTLE}, and {@code CANCEL|COMPLETE|CLEANUP|UNTHROTTLE ALL}, on the target
  *       shards; the OK packet's affected rows count the rows changed. CANCEL of a uuid a target shard does not have
  *       fails ("migration not found"), like the tablet's executor.
+ *   <li>{@code REVERT VITESS_MIGRATION 'uuid'}: a new uuid, a queued revert row per target shard under the context
+ *       {@code vtgate:<session uuid>} (go/vt/vtgate/engine/revert_migration.go); when it runs, it fails unless the
+ *       reverted migration is complete, nothing else is pending on its table, and it is the last migration completed on
+ *       that table ({@code validateMigrationRevertible} in executor.go), and otherwise runs like an ALTER.
  *   <li>{@code SHOW VITESS_TABLETS} (primary and replicas of every shard, aliases {@code <cell>-<10-digit id>}, the
  *       primary's id changing with a reparent, {@code PrimaryTermStartTime} in RFC 3339) and {@code SHOW
  *       VITESS_REPLICATION_STATUS [LIKE 'ks/shard']} (lag in whole seconds, {@code NULL} with replication stopped).
@@ -65,8 +71,23 @@ import org.jspecify.annotations.Nullable;
  * column changes and VReplication catches up again). With {@code --postpone-completion} it waits there until {@code
  * COMPLETE}; then it cuts over in {@linkplain Builder#cutoverTime a fixed time} and becomes {@code complete}, and the
  * statement is {@linkplain FakeTopology#recordApplied recorded as applied} on the shard. Progress and ETA follow
- * Vitess's formulas. Not modelled: cut-over backoff and failures, tablet failures and their automatic retry, stale
- * migrations, REVERT, LAUNCH, declarative and INSTANT migrations, the {@code mysql} strategy, {@code WHERE} filters.
+ * Vitess's formulas.
+ *
+ * <p>Checked against vitessio/vitess (details and versions in docs/engine-vitess.md): an ALTER with a special plan
+ * (a single RANGE partition ADD/DROP under {@code --fast-range-rotation}, an INSTANT-eligible ADD COLUMN under {@code
+ * --prefer-instant-ddl}; go/vt/vttablet/onlineddl/analysis.go) is an immediate operation: reviewed as {@code
+ * is_immediate_operation=1}, {@code ready_to_complete=1} while queued, and under {@code --postpone-completion} left
+ * queued until COMPLETE ({@code scheduleNextMigration} in executor.go), then run directly without a copy. RETRY keeps
+ * {@code progress}, {@code rows_copied} and {@code ready_to_complete} until the executor first reviews the new run
+ * ({@code sqlRetryMigrationWhere} in schema.go). THROTTLE and UNTHROTTLE are rules in the keyspace's throttler config,
+ * whatever shard the session targets, 100 years without EXPIRE (go/vt/vtgate/planbuilder/migration.go); with the
+ * keyspace's throttler {@linkplain #setThrottlerEnabled disabled} they are accepted and shown but slow nothing, and
+ * {@code SHOW VITESS_THROTTLER STATUS} answers {@code enabled=0} (tabletserver/query_executor.go). From v22 a {@code
+ * --cut-over-threshold} outside 5s..30s is refused at submission. {@link #failNext} answers with VTGate's reparent
+ * errors ({@link VtgateFault}).
+ *
+ * <p>Not modelled: cut-over backoff and failures, tablet failures and their automatic retry, stale
+ * migrations, LAUNCH, declarative migrations, the {@code mysql} strategy, {@code --singleton*}.
  *
  * <h2>For assertions</h2>
  *
@@ -78,7 +99,10 @@ public final class FakeVtgate implements AutoCloseable {
     /** Every column of {@code SHOW VITESS_MIGRATIONS} in a recent Vitess (v22), in table order. */
     public static final List<String> RECENT_MIGRATION_COLUMNS = MigrationColumns.RECENT;
 
-    /** The columns as Vitess v18-v19 have them: without the later {@code message_timestamp ... reason_throttled}. */
+    /**
+     * The columns as Vitess v18-v19 have them (go/vt/sidecardb/schema/onlineddl/schema_migrations.sql up to {@code
+     * force_cutover}): without the later {@code message_timestamp ... shadow_analyzed_timestamp}.
+     */
     public static final List<String> V18_MIGRATION_COLUMNS = MigrationColumns.V18;
 
     /** Default user. */
@@ -95,6 +119,12 @@ public final class FakeVtgate implements AutoCloseable {
     public static final Duration DEFAULT_CUTOVER_TIME = Duration.ofSeconds(1);
     /** Default throttler threshold: Vitess's default lag threshold. */
     public static final Duration DEFAULT_THROTTLE_THRESHOLD = Duration.ofSeconds(5);
+    /** The oldest Vitess major version the fake imitates. */
+    public static final int OLDEST_VITESS_VERSION = 19;
+    /** The newest Vitess major version the fake imitates. */
+    public static final int NEWEST_VITESS_VERSION = 23;
+    /** The Vitess major version imitated unless chosen. */
+    public static final int DEFAULT_VITESS_VERSION = 22;
     /** Default cell of the tablet aliases. */
     public static final String DEFAULT_CELL = "zone1";
 
@@ -105,7 +135,8 @@ public final class FakeVtgate implements AutoCloseable {
             Duration catchupTime,
             Duration cutoverTime,
             Duration throttleThreshold,
-            String cell) {}
+            String cell,
+            int vitessVersion) {}
 
     /**
      * A row a DDL created on a shard.
@@ -187,9 +218,19 @@ public final class FakeVtgate implements AutoCloseable {
 
     private FakeVtgate(Builder b) {
         Settings settings = new Settings(
-                b.schedulerTick, b.rowsPerSecond, b.catchupTime, b.cutoverTime, b.throttleThreshold, b.cell);
+                b.schedulerTick,
+                b.rowsPerSecond,
+                b.catchupTime,
+                b.cutoverTime,
+                b.throttleThreshold,
+                b.cell,
+                b.vitessVersion);
         this.state = new VtgateState(b.topology, settings);
-        this.handler = new VtgateHandler(state, b.migrationColumns);
+        List<String> columns = b.migrationColumns;
+        if (columns == null) {
+            columns = b.vitessVersion <= 19 ? V18_MIGRATION_COLUMNS : RECENT_MIGRATION_COLUMNS;
+        }
+        this.handler = new VtgateHandler(state, columns);
         this.user = b.user;
         this.password = b.password;
         this.server = MySqlProtocolServer.builder()
@@ -280,6 +321,25 @@ public final class FakeVtgate implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Makes the next statement starting with {@code statementPrefix} (case-insensitive) fail with {@code fault}, as
+     * VTGate answers during a reparent, without taking effect.
+     */
+    public FakeVtgate failNext(String statementPrefix, VtgateFault fault) {
+        handler.failNext(statementPrefix, fault);
+        return this;
+    }
+
+    /**
+     * Turns the keyspace's tablet throttler on (the default) or off. Off, THROTTLE is still accepted and shows in
+     * {@code user_throttle_ratio}, but nothing slows the copy, and {@code SHOW VITESS_THROTTLER STATUS} answers
+     * {@code enabled=0}.
+     */
+    public FakeVtgate setThrottlerEnabled(String keyspace, boolean enabled) {
+        state.setThrottlerEnabled(keyspace, enabled);
+        return this;
+    }
+
     /** Closes every client connection, as a restarting VTGate would. Returns how many were closed. */
     public int disconnectAll() {
         return server.disconnectAll();
@@ -305,7 +365,8 @@ public final class FakeVtgate implements AutoCloseable {
         private Duration cutoverTime = DEFAULT_CUTOVER_TIME;
         private Duration throttleThreshold = DEFAULT_THROTTLE_THRESHOLD;
         private String cell = DEFAULT_CELL;
-        private List<String> migrationColumns = RECENT_MIGRATION_COLUMNS;
+        private int vitessVersion = DEFAULT_VITESS_VERSION;
+        private @Nullable List<String> migrationColumns;
         private String user = DEFAULT_USER;
         private String password = DEFAULT_PASSWORD;
 
@@ -364,6 +425,22 @@ public final class FakeVtgate implements AutoCloseable {
                 throw new IllegalArgumentException("migrationColumns must not be empty");
             }
             this.migrationColumns = List.copyOf(columns);
+            return this;
+        }
+
+        /**
+         * The Vitess major version whose behaviour to imitate, {@value #OLDEST_VITESS_VERSION} to {@value
+         * #NEWEST_VITESS_VERSION} (default {@value #DEFAULT_VITESS_VERSION}): from v20 artifact tables are named
+         * {@code _vt_vrp_<uuid hex>_<timestamp>_}, from v22 a {@code --cut-over-threshold} outside 5s..30s is refused;
+         * unless {@link #migrationColumns} chooses them, v19 shows {@link #V18_MIGRATION_COLUMNS} (the schema up to
+         * {@code force_cutover}) and later versions {@link #RECENT_MIGRATION_COLUMNS}.
+         */
+        public Builder vitessVersion(int value) {
+            if (value < OLDEST_VITESS_VERSION || value > NEWEST_VITESS_VERSION) {
+                throw new IllegalArgumentException("vitessVersion must be " + OLDEST_VITESS_VERSION + "-"
+                        + NEWEST_VITESS_VERSION + ", got " + value);
+            }
+            this.vitessVersion = value;
             return this;
         }
 

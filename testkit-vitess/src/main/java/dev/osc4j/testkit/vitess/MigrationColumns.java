@@ -46,7 +46,7 @@ final class MigrationColumns {
         def("tablet_failure", ColumnType.TINY, (m, now) -> 0);
         def("progress", ColumnType.FLOAT, (m, now) -> (double) (float) m.progress());
         def("migration_context", ColumnType.VARCHAR, (m, now) -> m.context);
-        def("ddl_action", ColumnType.VARCHAR, (m, now) -> "alter");
+        def("ddl_action", ColumnType.VARCHAR, (m, now) -> "alter"); // a REVERT of an ALTER mimics "alter" once reviewed
         def("message", ColumnType.TEXT, (m, now) -> m.message);
         def("eta_seconds", ColumnType.LONGLONG, (m, now) -> m.etaSeconds(now));
         def("rows_copied", ColumnType.LONGLONG, (m, now) -> (long) m.copied);
@@ -61,7 +61,7 @@ final class MigrationColumns {
         def("expanded_column_names", ColumnType.TEXT, (m, now) -> "");
         def("revertible_notes", ColumnType.TEXT, (m, now) -> "");
         def("allow_concurrent", ColumnType.TINY, (m, now) -> m.allowConcurrent ? 1 : 0);
-        def("reverted_uuid", ColumnType.VARCHAR, (m, now) -> "");
+        def("reverted_uuid", ColumnType.VARCHAR, (m, now) -> m.revertOf == null ? "" : m.revertOf);
         def("is_view", ColumnType.TINY, (m, now) -> 0);
         def("ready_to_complete", ColumnType.TINY, (m, now) -> m.readyToComplete ? 1 : 0);
         def(
@@ -69,21 +69,21 @@ final class MigrationColumns {
                 ColumnType.LONGLONG,
                 (m, now) -> m.liveness == null ? 0L : m.liveness.getEpochSecond());
         def("user_throttle_ratio", ColumnType.FLOAT, (m, now) -> m.userThrottleRatio);
-        def("special_plan", ColumnType.TEXT, (m, now) -> "");
+        def("special_plan", ColumnType.TEXT, (m, now) -> m.specialPlan);
         def("last_throttled_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.lastThrottled));
         def("component_throttled", ColumnType.VARCHAR, (m, now) -> m.componentThrottled);
         def("cancelled_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.cancelled));
         def("postpone_launch", ColumnType.TINY, (m, now) -> 0);
         def("stage", ColumnType.TEXT, (m, now) -> m.stage);
         def("cutover_attempts", ColumnType.LONG, (m, now) -> m.cutoverAttempts);
-        def("is_immediate_operation", ColumnType.TINY, (m, now) -> 0);
+        def("is_immediate_operation", ColumnType.TINY, (m, now) -> m.immediate ? 1 : 0);
         def("reviewed_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.reviewed));
         def("ready_to_complete_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.readyToCompleteAt));
         def("removed_foreign_key_names", ColumnType.TEXT, (m, now) -> "");
         def("last_cutover_attempt_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.lastCutoverAttempt));
         def("force_cutover", ColumnType.TINY, (m, now) -> 0);
         def("message_timestamp", ColumnType.TIMESTAMP, (m, now) -> time(m.messageAt));
-        def("cutover_threshold_seconds", ColumnType.LONG, (m, now) -> 10);
+        def("cutover_threshold_seconds", ColumnType.LONG, (m, now) -> m.cutoverThresholdSeconds);
         def("vreplication_lag_seconds", ColumnType.LONG, (m, now) -> 0);
         def("reason_throttled", ColumnType.TEXT, (m, now) -> m.reasonThrottled);
         def("shadow_analyzed_timestamp", ColumnType.TIMESTAMP, (m, now) -> null);
@@ -92,7 +92,10 @@ final class MigrationColumns {
     /** Every column of a recent Vitess (v22), in table order. */
     static final List<String> RECENT = List.copyOf(DEFS.keySet());
 
-    /** The columns up to {@code force_cutover}, as Vitess v18-v19 have them (before the later additions). */
+    /**
+     * The columns up to {@code force_cutover}, as go/vt/sidecardb/schema/onlineddl/schema_migrations.sql has them in the
+     * v18/v19 era (before the later additions).
+     */
     static final List<String> V18 = RECENT.subList(0, RECENT.indexOf("force_cutover") + 1);
 
     private MigrationColumns() {}
@@ -103,6 +106,17 @@ final class MigrationColumns {
 
     private static @Nullable LocalDateTime time(@Nullable Instant t) {
         return t == null ? null : LocalDateTime.ofInstant(t, ZoneOffset.UTC);
+    }
+
+    /** The value of {@code column} for {@code m} as the fake renders it, or null (SQL NULL, or a column it lacks). */
+    static @Nullable Object value(String column, FakeMigration m, Instant now) {
+        Def def = DEFS.get(column);
+        return def == null ? null : def.value().apply(m, now);
+    }
+
+    /** Whether the fake knows {@code column}. */
+    static boolean known(String column) {
+        return DEFS.containsKey(column);
     }
 
     /** The result set of {@code rows} with {@code columns}; a column the fake does not know is sent as NULL. */

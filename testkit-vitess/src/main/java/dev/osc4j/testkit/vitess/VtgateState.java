@@ -20,9 +20,17 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The fake's Vitess side: a {@code _vt.schema_migrations} table and a throttler per shard, the Online DDL scheduler
- * that moves rows with the clock, and the record of what clients did. Every method is synchronized; time only moves
- * when the topology's clock does, and rows are brought up to the clock's time before anything reads or changes them.
+ * The fake's Vitess side: a {@code _vt.schema_migrations} table per shard, a throttler config per keyspace, the Online
+ * DDL scheduler that moves rows with the clock, and the record of what clients did. Every method is synchronized; time
+ * only moves when the topology's clock does, and rows are brought up to the clock's time before anything reads or
+ * changes them.
+ *
+ * <p>Modelled on vitessio/vitess: the scheduler's review, scheduling and immediate operations on {@code
+ * reviewQueuedMigrations}, {@code scheduleNextMigration} and {@code reviewImmediateOperations} in
+ * go/vt/vttablet/onlineddl/executor.go and on go/vt/vttablet/onlineddl/analysis.go; RETRY on {@code
+ * sqlRetryMigrationWhere} in go/vt/vttablet/onlineddl/schema.go; REVERT on {@code validateMigrationRevertible} in
+ * executor.go; throttling on go/vt/vtgate/planbuilder/migration.go (a keyspace rule, 100 years without EXPIRE); the
+ * columns on go/vt/sidecardb/schema/onlineddl/schema_migrations.sql. docs/engine-vitess.md lists what was checked.
  */
 final class VtgateState {
     private static final DateTimeFormatter ARTIFACT_TIME =
@@ -38,11 +46,24 @@ final class VtgateState {
     private final List<FakeVtgate.Executed> executed = new ArrayList<>();
     private long uuidSequence;
 
-    /** One shard's migrations table and throttler rules. */
+    /** Each keyspace's throttler config in the topo: its throttled-app rules, and whether the throttler is on. */
+    private final Map<String, KeyspaceThrottler> throttlers = new HashMap<>();
+
+    /** One shard's migrations table. */
     private static final class ShardTable {
         final List<FakeMigration> migrations = new ArrayList<>();
-        final Map<String, ThrottleRule> throttledApps = new LinkedHashMap<>();
         long nextId = 1;
+    }
+
+    /**
+     * A keyspace's throttler config. VTGate plans {@code ALTER VITESS_MIGRATION ... THROTTLE|UNTHROTTLE} as a
+     * throttled-app rule in the keyspace's throttler config in the topo, whatever shard the session targets
+     * ({@code buildAlterMigrationThrottleAppPlan} in go/vt/vtgate/planbuilder/migration.go; {@code ThrottleApp} in
+     * go/vt/vtgate/vcursor_impl.go): every tablet of the keyspace reads the same rules.
+     */
+    private static final class KeyspaceThrottler {
+        final Map<String, ThrottleRule> throttledApps = new LinkedHashMap<>();
+        boolean enabled = true;
     }
 
     private record ThrottleRule(double ratio, Instant expireAt) {}
@@ -99,7 +120,7 @@ final class VtgateState {
                     m.tableRows,
                     m.readyToComplete,
                     m.postponeCompletion,
-                    currentRatio(table, m.uuid, now),
+                    currentRatio(keyspace, m.uuid, now),
                     m.cutoverAttempts,
                     m.retainArtifactsSeconds < 0,
                     m.message));
@@ -134,6 +155,14 @@ final class VtgateState {
         return settings.cell();
     }
 
+    Duration throttleThreshold() {
+        return settings.throttleThreshold();
+    }
+
+    int vitessVersion() {
+        return settings.vitessVersion();
+    }
+
     FakeTopology topology() {
         return topology;
     }
@@ -153,7 +182,10 @@ final class VtgateState {
             String options,
             boolean postponeCompletion,
             boolean allowConcurrent,
-            String context)
+            boolean immediateEligible,
+            long cutoverThresholdSeconds,
+            String context,
+            @Nullable String revertOf)
             throws MySqlError {
         Instant now = now();
         String uuid = nextUuid();
@@ -175,14 +207,17 @@ final class VtgateState {
                     uuid,
                     keyspace,
                     shard,
-                    table,
+                    revertOf == null ? table : revertedTable(t, revertOf),
                     statement,
                     strategy,
                     options,
                     context,
                     postponeCompletion,
                     allowConcurrent,
+                    immediateEligible,
                     now);
+            m.cutoverThresholdSeconds = cutoverThresholdSeconds;
+            m.revertOf = revertOf;
             t.migrations.add(m);
             submissions.add(new FakeVtgate.Submission(keyspace, shard, uuid, context, strategy, statement, now));
         }
@@ -190,6 +225,16 @@ final class VtgateState {
             throw firstError;
         }
         return uuid;
+    }
+
+    /** The table of the migration a REVERT reverts, as the executor's review fills it in; empty when unknown. */
+    private static String revertedTable(ShardTable t, String uuid) {
+        for (FakeMigration m : t.migrations) {
+            if (m.uuid.equals(uuid)) {
+                return m.table;
+            }
+        }
+        return "";
     }
 
     private String nextUuid() {
@@ -209,7 +254,7 @@ final class VtgateState {
             ShardTable t = table(keyspace, shard);
             advance(keyspace, shard, t, now);
             for (FakeMigration m : t.migrations) {
-                m.userThrottleRatio = m.status.pending() ? currentRatio(t, m.uuid, now) : m.userThrottleRatio;
+                m.userThrottleRatio = m.status.pending() ? currentRatio(keyspace, m.uuid, now) : m.userThrottleRatio;
                 if (filter.test(m)) {
                     out.add(m);
                 }
@@ -225,37 +270,20 @@ final class VtgateState {
         RETRY,
         CLEANUP,
         CANCEL,
-        COMPLETE,
-        THROTTLE,
-        UNTHROTTLE
+        COMPLETE
     }
 
     /**
      * Applies {@code verb} to {@code uuid} on each of {@code targetShards} (or to every migration of the shards when
      * {@code uuid} is null: the {@code ... ALL} forms); returns the rows affected.
      */
-    synchronized long alter(
-            String keyspace,
-            List<String> targetShards,
-            @Nullable String uuid,
-            Verb verb,
-            double ratio,
-            @Nullable Duration expire)
+    synchronized long alter(String keyspace, List<String> targetShards, @Nullable String uuid, Verb verb)
             throws MySqlError {
         Instant now = now();
         long affected = 0;
         for (String shard : targetShards) {
             ShardTable t = table(keyspace, shard);
             advance(keyspace, shard, t, now);
-            if (verb == Verb.THROTTLE) {
-                Instant until = expire == null ? now.plus(Duration.ofDays(365L * 100)) : now.plus(expire);
-                t.throttledApps.put(uuid == null ? "online-ddl" : uuid, new ThrottleRule(ratio, until));
-                continue;
-            }
-            if (verb == Verb.UNTHROTTLE) {
-                t.throttledApps.remove(uuid == null ? "online-ddl" : uuid);
-                continue;
-            }
             List<FakeMigration> rows = new ArrayList<>();
             for (FakeMigration m : t.migrations) {
                 if (uuid == null || m.uuid.equals(uuid)) {
@@ -275,13 +303,58 @@ final class VtgateState {
         return affected;
     }
 
+    /**
+     * {@code ALTER VITESS_MIGRATION ['uuid'] THROTTLE [EXPIRE d] [RATIO r]} or {@code UNTHROTTLE}: a rule for the app
+     * ({@code uuid}, or {@code online-ddl} for the ALL forms) in the keyspace's throttler config, expiring after
+     * {@code expire}; without EXPIRE VTGate sets 100 years, and UNTHROTTLE is a rule that expires at once
+     * ({@code validateThrottleParams} in go/vt/vtgate/planbuilder/migration.go). The rule is written whether or not
+     * the keyspace's throttler is enabled.
+     */
+    synchronized void throttleApp(String keyspace, @Nullable String uuid, double ratio, @Nullable Duration expire) {
+        Instant now = now();
+        for (String shard : shardsOf(keyspace)) {
+            advance(keyspace, shard, table(keyspace, shard), now);
+        }
+        Instant until = expire == null ? now.plus(Duration.ofDays(365L * 100)) : now.plus(expire);
+        String app = uuid == null ? "online-ddl" : uuid;
+        KeyspaceThrottler throttler = throttler(keyspace);
+        if (until.isAfter(now)) {
+            throttler.throttledApps.put(app, new ThrottleRule(ratio, until));
+        } else {
+            throttler.throttledApps.remove(app);
+        }
+    }
+
+    /** Turns the keyspace's tablet throttler on or off ({@code UpdateThrottlerConfig --enable/--disable}). */
+    synchronized void setThrottlerEnabled(String keyspace, boolean enabled) {
+        Instant now = now();
+        for (String shard : shardsOf(keyspace)) {
+            advance(keyspace, shard, table(keyspace, shard), now);
+        }
+        throttler(keyspace).enabled = enabled;
+    }
+
+    /** Whether the keyspace's tablet throttler is enabled. */
+    synchronized boolean throttlerEnabled(String keyspace) {
+        return throttler(keyspace).enabled;
+    }
+
+    private KeyspaceThrottler throttler(String keyspace) {
+        return throttlers.computeIfAbsent(keyspace, k -> new KeyspaceThrottler());
+    }
+
     private boolean apply(FakeMigration m, Verb verb, Instant now) {
         switch (verb) {
             case RETRY -> {
+                // sqlRetryMigrationWhere (go/vt/vttablet/onlineddl/schema.go): status, tablet, retries, message,
+                // stage, cutover_attempts and the ready/started/liveness/cancelled/completed/cleanup timestamps are
+                // reset; progress, rows_copied, table_rows, eta_seconds and ready_to_complete are not.
                 if (m.status != Status.FAILED && m.status != Status.CANCELLED) {
                     return false;
                 }
+                double progress = m.progress();
                 m.status = Status.QUEUED;
+                m.staleProgress = progress;
                 m.queuedAt = now;
                 m.cursor = now;
                 m.retries++;
@@ -294,13 +367,9 @@ final class VtgateState {
                 m.cancelled = null;
                 m.completed = null;
                 m.cleanup = null;
-                m.lastCutoverAttempt = null;
-                m.copied = 0;
                 m.copyDoneAt = null;
                 m.readyNotBefore = null;
                 m.cutoverStartedAt = null;
-                m.readyToComplete = false;
-                m.readyToCompleteAt = null;
                 return true;
             }
             case CLEANUP -> {
@@ -317,7 +386,6 @@ final class VtgateState {
                 }
                 m.status = Status.CANCELLED;
                 m.cancelled = now;
-                m.readyToComplete = false;
                 m.message = "CANCEL issued by user";
                 m.messageAt = now;
                 m.cursor = now;
@@ -340,10 +408,12 @@ final class VtgateState {
         return shards.computeIfAbsent(keyspace + "/" + shard, k -> new ShardTable());
     }
 
-    private double currentRatio(ShardTable t, String uuid, Instant now) {
+    /** The ratio of the rules for the migration's app (or all Online DDL) in the keyspace's throttler config. */
+    private double currentRatio(String keyspace, String uuid, Instant now) {
+        KeyspaceThrottler throttler = throttler(keyspace);
         double ratio = 0;
         for (String app : new String[] {uuid, "online-ddl"}) {
-            ThrottleRule rule = t.throttledApps.get(app);
+            ThrottleRule rule = throttler.throttledApps.get(app);
             if (rule != null && now.isBefore(rule.expireAt())) {
                 ratio = Math.max(ratio, rule.ratio());
             }
@@ -390,7 +460,21 @@ final class VtgateState {
                         return;
                     }
                     Instant at = later(due, m.cursor);
-                    m.reviewed = at;
+                    if (m.reviewed == null) {
+                        // reviewQueuedMigrations: a special plan makes the ALTER an immediate operation.
+                        m.reviewed = at;
+                        m.immediate = m.immediateEligible;
+                    }
+                    if (m.immediate && !m.readyToComplete) {
+                        // scheduleNextMigration: an immediate operation is ready to complete from the start...
+                        m.readyToComplete = true;
+                        m.readyToCompleteAt = at;
+                    }
+                    if (m.immediate && m.postponeCompletion) {
+                        // ...and, postponed, stays queued until COMPLETE clears postpone_completion.
+                        m.cursor = now;
+                        return;
+                    }
                     FakeMigration duplicate = completedDuplicate(t, m);
                     if (duplicate != null) {
                         m.status = Status.COMPLETE;
@@ -419,23 +503,113 @@ final class VtgateState {
                     m.status = Status.RUNNING;
                     m.started = at;
                     m.liveness = at;
+                    String revertRefused = m.revertOf == null ? null : revertRefusal(t, m);
+                    if (revertRefused != null) {
+                        m.status = Status.FAILED;
+                        m.completed = at;
+                        m.message = revertRefused;
+                        m.messageAt = at;
+                        m.cursor = at;
+                        continue;
+                    }
+                    if (m.immediate) {
+                        // An immediate operation runs its statement directly: no shadow table, no copy.
+                        m.status = Status.COMPLETE;
+                        m.completed = at;
+                        m.tablet = primaryAlias(keyspace, shard);
+                        m.stage = "";
+                        m.cursor = at;
+                        topology.recordApplied(keyspace, shard, m.statement);
+                        continue;
+                    }
+                    if (m.retries > 0 && m.staleProgress != null) {
+                        m.staleUntil = at.plus(settings.schedulerTick());
+                    }
                     m.tableRows = topology.rows(keyspace, shard);
                     m.tablet = primaryAlias(keyspace, shard);
-                    m.artifacts = "_" + m.uuid + "_" + ARTIFACT_TIME.format(at) + "_vrepl,";
+                    m.artifacts = artifactName(m.uuid, at) + ",";
                     m.stage = "copying rows";
                     m.cursor = at;
                 }
-                case RUNNING -> running(keyspace, shard, t, m, now);
+                case RUNNING -> running(keyspace, shard, m, now);
                 default -> m.cursor = now;
             }
         }
+    }
+
+    /**
+     * Why the executor refuses to run a REVERT of {@code m.revertOf}, or null: the reverted migration must be complete,
+     * no other migration may be pending on the table, and it must be the last migration completed on the table
+     * ({@code validateMigrationRevertible} in go/vt/vttablet/onlineddl/executor.go; the fake runs only the vitess
+     * strategy, so the "vitess strategy only" rule always holds).
+     */
+    private static @Nullable String revertRefusal(ShardTable t, FakeMigration m) {
+        FakeMigration reverted = null;
+        for (FakeMigration other : t.migrations) {
+            if (other.uuid.equals(m.revertOf) && other.revertOf == null) {
+                reverted = other;
+            }
+        }
+        if (reverted == null) {
+            return "cannot read migration " + m.revertOf + " reverted by migration " + m.uuid + ": migration not found";
+        }
+        if (reverted.status != Status.COMPLETE) {
+            return "can only revert a migration in a 'complete' state. Migration " + reverted.uuid + " is in '"
+                    + reverted.status.sql() + "' state";
+        }
+        FakeMigration lastComplete = null;
+        for (FakeMigration other : t.migrations) {
+            if (other != m && other.table.equals(reverted.table)) {
+                if (other.status.pending()) {
+                    return "can not revert migration " + reverted.uuid + " on table " + reverted.table
+                            + " because migration " + other.uuid + " is in " + other.status.sql()
+                            + " status. May only revert if all migrations on this table are completed or failed";
+                }
+                Instant done = other.completed;
+                Instant last = lastComplete == null ? null : lastComplete.completed;
+                if (other.status == Status.COMPLETE && done != null && (last == null || !done.isBefore(last))) {
+                    lastComplete = other;
+                }
+            }
+        }
+        if (lastComplete != null && lastComplete != reverted) {
+            return "can not revert migration " + reverted.uuid + " on table " + reverted.table
+                    + " because it is not the last migration to complete on that table. The last migration to"
+                    + " complete was " + lastComplete.uuid;
+        }
+        return null;
+    }
+
+    /**
+     * The shadow table's name: {@code _<uuid>_<yyyyMMddHHmmss>_vrepl} up to v19, {@code
+     * _vt_vrp_<uuid without underscores>_<yyyyMMddHHmmss>_} from v20 (schema.GenerateInternalTableName in
+     * go/vt/schema/name.go).
+     */
+    private String artifactName(String uuid, Instant at) {
+        String time = ARTIFACT_TIME.format(at);
+        return settings.vitessVersion() >= 20
+                ? "_vt_vrp_" + uuid.replace("_", "") + "_" + time + "_"
+                : "_" + uuid + "_" + time + "_vrepl";
     }
 
     private static Instant later(Instant a, Instant b) {
         return a.isAfter(b) ? a : b;
     }
 
-    private void running(String keyspace, String shard, ShardTable t, FakeMigration m, Instant now) {
+    private void running(String keyspace, String shard, FakeMigration m, Instant now) {
+        Instant staleUntil = m.staleUntil;
+        if (staleUntil != null) {
+            if (staleUntil.isAfter(now)) {
+                m.cursor = now; // the new run has not been reviewed yet: the row shows the previous run's figures
+                return;
+            }
+            // First review of the new run: VReplication copies again from scratch into a new shadow table.
+            m.staleUntil = null;
+            m.staleProgress = null;
+            m.copied = 0;
+            m.readyToComplete = false;
+            m.cursor = staleUntil;
+        }
         String primary = primaryAlias(keyspace, shard);
         if (!primary.equals(m.tablet)) {
             // Failover: the new primary adopts the migration and VReplication resumes there; it must catch up again.
@@ -454,8 +628,13 @@ final class VtgateState {
                         ? "lag=" + lag.toSeconds() + "s exceeds threshold "
                                 + settings.throttleThreshold().toSeconds() + "s"
                         : null;
-        double ratio = currentRatio(t, m.uuid, now);
+        double ratio = currentRatio(keyspace, m.uuid, now);
         m.userThrottleRatio = ratio;
+        if (!throttler(keyspace).enabled) {
+            // A disabled throttler answers every check with OK: neither the rule nor the lag slows the copy.
+            ratio = 0;
+            lagProblem = null;
+        }
         m.liveness = now;
         if (m.copyDoneAt == null) {
             copy(keyspace, shard, m, now, lagProblem, ratio);

@@ -250,7 +250,7 @@ class FakeVtgateTest {
             assertThat(m).isNotNull();
             assertThat(m.status()).isEqualTo("queued");
             assertThat(m.retries()).isEqualTo(1);
-            assertThat(m.rowsCopied()).isZero();
+            assertThat(m.rowsCopied()).as("RETRY does not reset rows_copied").isEqualTo(8_000);
         });
         clock.advance(Duration.ofSeconds(10));
         assertThat(v.migration(KS, "-80", uuid))
@@ -305,7 +305,8 @@ class FakeVtgateTest {
                 .isEqualTo(0.5);
         assertThat(v.migration(KS, "-80", uuid))
                 .extracting(FakeVtgate.MigrationView::userThrottleRatio)
-                .isEqualTo(0.0);
+                .as("THROTTLE is a rule for the keyspace, whatever shard the session targets")
+                .isEqualTo(0.5);
         assertThat(v.migration(KS, "80-", uuid))
                 .extracting(FakeVtgate.MigrationView::rowsCopied)
                 .isEqualTo(5_000L);
@@ -351,5 +352,170 @@ class FakeVtgateTest {
                 .contains("future_column", "ready_to_complete")
                 .doesNotContain("eta_seconds", "reason_throttled");
         assertThat(rows.get(0).get("future_column")).isNull();
+    }
+
+    @Test
+    @DisplayName(
+            "a postponed immediate operation stays queued with ready_to_complete=1 until COMPLETE, then runs at once")
+    void immediateOperation() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology));
+        Connection c = connect(v, KS);
+        exec(c, "SET @@ddl_strategy='vitess --postpone-completion --fast-range-rotation'");
+        exec(c, "SET @@migration_context='ctx-rot'");
+        String uuid = String.valueOf(
+                query(c, "ALTER TABLE orders DROP PARTITION p2025").get(0).get("uuid"));
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(query(c, "SHOW VITESS_MIGRATIONS LIKE 'ctx-rot'")).hasSize(2).allSatisfy(r -> {
+            assertThat(r.get("migration_status")).isEqualTo("queued");
+            assertThat(r.get("ready_to_complete")).isEqualTo("1");
+            assertThat(r.get("is_immediate_operation")).isEqualTo("1");
+            assertThat(r.get("postpone_completion")).isEqualTo("1");
+        });
+        exec(c, "ALTER VITESS_MIGRATION '" + uuid + "' COMPLETE");
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(v.migrations(KS, "-80"))
+                .singleElement()
+                .satisfies(m -> assertThat(m.status()).isEqualTo("complete"));
+        assertThat(topology.appliedDdl(KS, "-80")).containsExactly("ALTER TABLE orders DROP PARTITION p2025");
+
+        exec(c, "SET @@ddl_strategy='vitess --postpone-completion'");
+        exec(c, "SET @@migration_context='ctx-rot-2'");
+        query(c, "ALTER TABLE orders DROP PARTITION p2026");
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(query(c, "SHOW VITESS_MIGRATIONS LIKE 'ctx-rot-2'"))
+                .as("without --fast-range-rotation the partition change is a VReplication migration")
+                .allSatisfy(r -> assertThat(r.get("migration_status")).isEqualTo("running"));
+    }
+
+    @Test
+    @DisplayName("from v22 a --cut-over-threshold outside 5s..30s is refused at submission; v21 takes it")
+    void cutoverThreshold() throws Exception {
+        FakeVtgate v22 = start(FakeVtgate.builder(topology));
+        Connection c = connect(v22, KS);
+        for (String bad : List.of("2s", "31s", "1m")) {
+            SQLException e = catchThrowableOfType(
+                    SQLException.class,
+                    () -> submit(c, "vitess --postpone-completion --cut-over-threshold=" + bad, "ctx-t"));
+            assertThat(e.getMessage()).contains("cut-over threshold").contains(bad);
+        }
+        assertThat(v22.submissions()).isEmpty();
+        submit(c, "vitess --cut-over-threshold=30s", "ctx-t");
+        assertThat(query(c, "SHOW VITESS_MIGRATIONS LIKE 'ctx-t'").get(0).get("cutover_threshold_seconds"))
+                .isEqualTo("30");
+        v22.close();
+        FakeVtgate v21 = start(FakeVtgate.builder(topology).vitessVersion(21));
+        submit(connect(v21, KS), "vitess --cut-over-threshold=2s", "ctx-t21");
+        assertThat(v21.submissions()).hasSize(2);
+    }
+
+    @Test
+    @DisplayName("reparent faults arrive as 1105/HY000 with VTGate's texts and change nothing; SHOW throttler status")
+    void faultsAndThrottlerStatus() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology));
+        Connection c = connect(v, KS);
+        v.failNext("ALTER TABLE", VtgateFault.NO_HEALTHY_TABLET);
+        SQLException e = catchThrowableOfType(SQLException.class, () -> submit(c, "vitess", "ctx-f"));
+        assertThat(e.getErrorCode()).isEqualTo(1105);
+        assertThat(e.getSQLState()).isEqualTo("HY000");
+        assertThat(e.getMessage()).contains("no healthy tablet available").doesNotContain("code =");
+        assertThat(v.submissions()).isEmpty();
+        String uuid = submit(c, "vitess", "ctx-f");
+        exec(c, "USE `commerce:80-`");
+        v.failNext("ALTER VITESS_MIGRATION", VtgateFault.NOT_SERVING);
+        assertThat(catchThrowableOfType(
+                                SQLException.class, () -> exec(c, "ALTER VITESS_MIGRATION '" + uuid + "' CANCEL"))
+                        .getMessage())
+                .contains("code = ClusterEvent")
+                .contains("NOT_SERVING");
+        assertThat(v.migration(KS, "80-", uuid))
+                .extracting(FakeVtgate.MigrationView::status)
+                .isEqualTo("queued");
+
+        exec(c, "USE commerce");
+        assertThat(query(c, "SHOW VITESS_THROTTLER STATUS"))
+                .extracting(r -> r.get("shard") + "=" + r.get("enabled"))
+                .containsExactly("-80=1", "80-=1");
+        v.setThrottlerEnabled(KS, false);
+        exec(c, "ALTER VITESS_MIGRATION '" + uuid + "' THROTTLE RATIO 1");
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(query(c, "SHOW VITESS_THROTTLER STATUS"))
+                .extracting(r -> r.get("enabled"))
+                .containsOnly("0");
+        assertThat(v.migration(KS, "80-", uuid)).satisfies(m -> {
+            assertThat(m).isNotNull();
+            assertThat(m.userThrottleRatio()).isEqualTo(1.0);
+            assertThat(m.rowsCopied()).as("a disabled throttler slows nothing").isEqualTo(10_000);
+        });
+    }
+
+    @Test
+    @DisplayName(
+            "SHOW VITESS_MIGRATIONS ... WHERE filters by column; the chosen version sets columns and artifact names")
+    void whereAndVersions() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology).vitessVersion(19));
+        Connection c = connect(v, KS);
+        String uuid = submit(c, "vitess", "ctx-w");
+        submit(c, "vitess", "ctx-w2");
+        clock.advance(Duration.ofSeconds(3));
+        List<Map<String, @Nullable String>> rows =
+                query(c, "SHOW VITESS_MIGRATIONS WHERE migration_context = 'ctx-w' AND shard IN ('80-', '-40')");
+        assertThat(rows).singleElement().satisfies(r -> {
+            assertThat(r.get("migration_uuid")).isEqualTo(uuid);
+            assertThat(r.get("shard")).isEqualTo("80-");
+            assertThat(r.get("artifacts")).startsWith("_" + uuid + "_").endsWith("_vrepl,");
+        });
+        assertThat(rows.get(0).keySet()).containsExactlyElementsOf(FakeVtgate.V18_MIGRATION_COLUMNS);
+        assertThat(
+                        query(
+                                c,
+                                "SHOW VITESS_MIGRATIONS WHERE migration_context LIKE 'ctx-w%' AND migration_status != 'queued'"))
+                .as("ctx-w2 waits queued behind ctx-w on each shard")
+                .hasSize(2)
+                .allSatisfy(r -> assertThat(r.get("migration_context")).isEqualTo("ctx-w"));
+        v.close();
+        FakeVtgate v23 = start(FakeVtgate.builder(topology).vitessVersion(23));
+        Connection c23 = connect(v23, KS);
+        String uuid23 = submit(c23, "vitess", "ctx-w23");
+        clock.advance(Duration.ofSeconds(3));
+        Map<String, @Nullable String> row =
+                query(c23, "SHOW VITESS_MIGRATIONS LIKE 'ctx-w23'").get(0);
+        assertThat(row.keySet()).containsExactlyElementsOf(FakeVtgate.RECENT_MIGRATION_COLUMNS);
+        assertThat(row.get("artifacts")).matches("_vt_vrp_" + uuid23.replace("_", "") + "_\\d{14}_,");
+    }
+
+    @Test
+    @DisplayName("REVERT VITESS_MIGRATION runs only for the last migration completed on the table, as the executor"
+            + " validates it when it runs")
+    void revert() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology));
+        Connection c = connect(v, KS);
+        String first = submit(c, "vitess", "ctx-r1");
+        clock.advance(Duration.ofSeconds(10));
+        String second = submit(c, "vitess", "ctx-r2");
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(v.migrations(KS, "80-"))
+                .allSatisfy(m -> assertThat(m.status()).isEqualTo("complete"));
+
+        String old = String.valueOf(
+                query(c, "REVERT VITESS_MIGRATION '" + first + "'").get(0).get("uuid"));
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(v.migration(KS, "80-", old)).satisfies(m -> {
+            assertThat(m).isNotNull();
+            assertThat(m.status()).isEqualTo("failed");
+            assertThat(m.message())
+                    .contains("not the last migration to complete")
+                    .contains(second);
+        });
+        String good = String.valueOf(
+                query(c, "REVERT VITESS_MIGRATION '" + second + "'").get(0).get("uuid"));
+        Map<String, @Nullable String> row =
+                query(c, "SHOW VITESS_MIGRATIONS LIKE '" + good + "'").get(0);
+        assertThat(row.get("reverted_uuid")).isEqualTo(second);
+        assertThat(row.get("mysql_table")).isEqualTo("orders");
+        assertThat(row.get("migration_context")).startsWith("vtgate:").isNotEqualTo("ctx-r2");
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(v.migration(KS, "80-", good))
+                .extracting(FakeVtgate.MigrationView::status)
+                .isEqualTo("complete");
     }
 }

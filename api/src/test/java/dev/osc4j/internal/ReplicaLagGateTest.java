@@ -1,4 +1,4 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
 import static dev.osc4j.TestRecords.KEYSPACE;
 import static dev.osc4j.TestRecords.T0;

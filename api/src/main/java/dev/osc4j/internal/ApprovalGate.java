@@ -1,4 +1,4 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
 import dev.osc4j.ApprovalStage;
 import dev.osc4j.spi.Gate;
@@ -7,7 +7,7 @@ import dev.osc4j.spi.GateResult;
 import java.util.Locale;
 
 /** Passes when the policy does not ask for an approval of the stage, or one was given. */
-public final class ApprovalGate implements Gate {
+final class ApprovalGate implements Gate {
     private final ApprovalStage stage;
 
     /** A gate for {@code stage}. */

@@ -1,4 +1,4 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.Gate;
@@ -14,7 +14,7 @@ import java.time.Duration;
  * has caught up to it. The controller reads the topology before it observes the engine, so "applied" is compared
  * with a primary position read earlier. Without positions from the probe, replicas with zero lag count as caught up.
  */
-public final class BinlogAlignmentGate implements Gate {
+final class BinlogAlignmentGate implements Gate {
     @Override
     public String name() {
         return "binlog_alignment";

@@ -1,6 +1,5 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
-import dev.osc4j.internal.Durations;
 import dev.osc4j.spi.Gate;
 import dev.osc4j.spi.GateContext;
 import dev.osc4j.spi.GateResult;
@@ -8,7 +7,7 @@ import dev.osc4j.spi.ShardHealth;
 import java.time.Duration;
 
 /** Passes when every replica of the shard lags less than the policy's threshold. Unknown lag waits. */
-public final class ReplicaLagGate implements Gate {
+final class ReplicaLagGate implements Gate {
     @Override
     public String name() {
         return "replica_lag";

@@ -1,4 +1,4 @@
-package dev.osc4j.bench;
+package dev.osc4j.internal;
 
 import dev.osc4j.Controls;
 import dev.osc4j.MigrationId;
@@ -8,8 +8,6 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
-import dev.osc4j.internal.Decider;
-import dev.osc4j.internal.GateSet;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;

@@ -1,4 +1,4 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
 import dev.osc4j.MigrationWindow;
 import dev.osc4j.spi.Gate;
@@ -6,7 +6,7 @@ import dev.osc4j.spi.GateContext;
 import dev.osc4j.spi.GateResult;
 
 /** Passes when the policy has no cut-over window or the window is open. */
-public final class WindowGate implements Gate {
+final class WindowGate implements Gate {
     @Override
     public String name() {
         return "window";

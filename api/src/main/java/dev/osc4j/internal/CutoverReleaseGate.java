@@ -1,4 +1,4 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
 import dev.osc4j.CutoverMode;
 import dev.osc4j.spi.Gate;
@@ -6,7 +6,7 @@ import dev.osc4j.spi.GateContext;
 import dev.osc4j.spi.GateResult;
 
 /** With a manual cut-over, passes once an operator released it. */
-public final class CutoverReleaseGate implements Gate {
+final class CutoverReleaseGate implements Gate {
     @Override
     public String name() {
         return "cutover_release";

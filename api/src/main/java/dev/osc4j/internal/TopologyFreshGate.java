@@ -1,6 +1,5 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
-import dev.osc4j.internal.Durations;
 import dev.osc4j.spi.Gate;
 import dev.osc4j.spi.GateContext;
 import dev.osc4j.spi.GateResult;
@@ -9,7 +8,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /** Passes when the topology was read recently and the primary is the one recorded at start (or re-validation). */
-public final class TopologyFreshGate implements Gate {
+final class TopologyFreshGate implements Gate {
     @Override
     public String name() {
         return "topology_fresh";

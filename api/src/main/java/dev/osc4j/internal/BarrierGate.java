@@ -1,4 +1,4 @@
-package dev.osc4j.internal.gate;
+package dev.osc4j.internal;
 
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardRecord;
@@ -12,7 +12,7 @@ import java.util.List;
  * The global barrier: passes when every shard of the migration is ready to cut over (or already past it, after a
  * partial retry).
  */
-public final class BarrierGate implements Gate {
+final class BarrierGate implements Gate {
     @Override
     public String name() {
         return "barrier";
