@@ -2,8 +2,10 @@ package dev.osc4j.testkit.servers;
 
 import dev.osc4j.testkit.servers.internal.Binaries;
 import dev.osc4j.testkit.servers.internal.FreePorts;
+import dev.osc4j.testkit.servers.internal.Identifiers;
 import dev.osc4j.testkit.servers.internal.LogFiles;
 import dev.osc4j.testkit.servers.internal.ManagedProcess;
+import dev.osc4j.testkit.servers.internal.MySqlClient;
 import dev.osc4j.testkit.servers.internal.Poll;
 import dev.osc4j.testkit.servers.internal.ProcessReaper;
 import dev.osc4j.testkit.servers.internal.TempDirectories;
@@ -14,9 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,9 +59,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>The server is killed and its directory deleted when the JVM exits, if {@link #close()} was not called.
- * Instances are thread-safe.
+ * Instances are thread-safe. It implements the launcher interface {@link MySqlServer}.
  */
-public final class LocalMariaDb implements AutoCloseable {
+public final class LocalMariaDb implements MySqlServer {
 
     /** The Debian package that provides the server and {@code mariadb-install-db}. */
     public static final String DEBIAN_PACKAGE = "mariadb-server";
@@ -85,7 +84,6 @@ public final class LocalMariaDb implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LocalMariaDb.class.getName());
     private static final String HOST = "127.0.0.1";
     private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_]{1,32}");
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9_$]{1,64}");
     private static final Pattern OPTION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Set<String> MANAGED_OPTIONS = Set.of(
             "port",
@@ -111,7 +109,6 @@ public final class LocalMariaDb implements AutoCloseable {
     private static final int UNIX_SOCKET_PATH_LIMIT = 100;
     private static final AtomicLong NEXT_SERVER_ID =
             new AtomicLong(1000L * ThreadLocalRandom.current().nextInt(1, 1_000_000));
-    private static final Driver DRIVER = createDriver();
 
     /**
      * Given to the installer. The bootstrap runs with the grant tables off, so it loads them first; it leaves root
@@ -191,6 +188,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @return the running replica; closing it does not affect this server
      * @throws ServerLaunchException if the replica cannot be started or replication does not start
      */
+    @Override
     public LocalMariaDb startReplica() {
         return settings.toBuilder().replicaOf(this).start();
     }
@@ -200,6 +198,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return always {@code 127.0.0.1}
      */
+    @Override
     public String host() {
         return HOST;
     }
@@ -209,6 +208,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the port
      */
+    @Override
     public int port() {
         return port;
     }
@@ -220,9 +220,10 @@ public final class LocalMariaDb implements AutoCloseable {
      * @param database the default database, or an empty string for none
      * @return the URL, for example {@code jdbc:mysql://127.0.0.1:33061/app?sslMode=DISABLED}
      */
+    @Override
     public String jdbcUrl(String database) {
         if (!database.isEmpty()) {
-            requireIdentifier("database", database);
+            Identifiers.require("database", database);
         }
         return "jdbc:mysql://" + HOST + ":" + port + "/" + database + "?sslMode=DISABLED&connectTimeout=5000";
     }
@@ -232,6 +233,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the user name
      */
+    @Override
     public String user() {
         return user;
     }
@@ -242,6 +244,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the password
      */
+    @Override
     public String password() {
         return password;
     }
@@ -252,6 +255,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the path of the option file
      */
+    @Override
     public Path optionFile() {
         return optionFile;
     }
@@ -261,6 +265,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return the server id
      */
+    @Override
     public long serverId() {
         return serverId;
     }
@@ -279,6 +284,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return whether it replicates from another {@code LocalMariaDb}
      */
+    @Override
     public boolean isReplica() {
         return primary != null;
     }
@@ -288,6 +294,7 @@ public final class LocalMariaDb implements AutoCloseable {
      *
      * @return whether it runs
      */
+    @Override
     public synchronized boolean isRunning() {
         ManagedProcess current = process;
         return current != null && current.isAlive();
@@ -300,38 +307,16 @@ public final class LocalMariaDb implements AutoCloseable {
      * @return a new connection; the caller closes it
      * @throws SQLException if the server refuses or cannot be reached
      */
+    @Override
     public Connection connect(String database) throws SQLException {
         return connect(database, 5000);
-    }
-
-    /**
-     * Creates a database if it does not exist.
-     *
-     * @param name the database name (letters, digits, {@code _} and {@code $})
-     * @throws SQLException if the server refuses
-     */
-    public void createDatabase(String name) throws SQLException {
-        requireIdentifier("name", name);
-        execute("CREATE DATABASE IF NOT EXISTS `" + name + "`");
-    }
-
-    /**
-     * Executes one SQL statement as the application user on a new connection without a default database.
-     *
-     * @param sql the statement
-     * @throws SQLException if the statement fails
-     */
-    public void execute(String sql) throws SQLException {
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
     }
 
     /**
      * Shuts the server down cleanly (SIGTERM); kills it if that takes longer than {@link #DEFAULT_STOP_TIMEOUT}.
      * Does nothing if it is not running. The data directory stays for {@link #restart()}.
      */
+    @Override
     public synchronized void stop() {
         ManagedProcess current = process;
         if (current != null) {
@@ -344,6 +329,7 @@ public final class LocalMariaDb implements AutoCloseable {
     /**
      * Kills the server with SIGKILL, as a crash would, and waits until it is gone. Does nothing if it is not running.
      */
+    @Override
     public synchronized void kill() {
         ManagedProcess current = process;
         if (current != null) {
@@ -361,6 +347,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws ServerLaunchException if it does not come up
      * @throws IllegalStateException if the server has been closed
      */
+    @Override
     public synchronized void restart() {
         if (closed) {
             throw new IllegalStateException("Cannot restart a closed " + this);
@@ -385,6 +372,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws SQLException if the server refuses
      * @throws IllegalStateException if this server is not a replica
      */
+    @Override
     public void stopReplicaSqlThread() throws SQLException {
         requireReplica();
         execute("STOP SLAVE SQL_THREAD");
@@ -396,6 +384,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws SQLException if the server refuses
      * @throws IllegalStateException if this server is not a replica
      */
+    @Override
     public void startReplicaSqlThread() throws SQLException {
         requireReplica();
         execute("START SLAVE SQL_THREAD");
@@ -409,6 +398,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws SQLException if the server refuses
      * @throws IllegalStateException if this server is not a replica
      */
+    @Override
     public @Nullable Long replicaLagSeconds() throws SQLException {
         requireReplica();
         try (Connection connection = connect("");
@@ -432,6 +422,7 @@ public final class LocalMariaDb implements AutoCloseable {
      * @throws IllegalStateException if this server is not a replica, or it has not caught up within {@code timeout}
      *     (the message carries both positions and the replication state)
      */
+    @Override
     public void waitForCatchUp(Duration timeout) throws SQLException {
         LocalMariaDb source = requireReplica();
         String target = Objects.requireNonNullElse(source.queryForString("SELECT @@gtid_binlog_pos"), "");
@@ -497,28 +488,16 @@ public final class LocalMariaDb implements AutoCloseable {
     /** Runs a query and returns the first column of the first row, or null if there is no row. */
     @Nullable
     String queryForString(String sql) throws SQLException {
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(sql)) {
-            return row.next() ? row.getString(1) : null;
+        try (Connection connection = connect("")) {
+            return MySqlClient.queryForString(connection, sql);
         }
     }
 
     /** The row of SHOW SLAVE STATUS by column name (NULL as "NULL"); empty if replication is not configured. */
     Map<String, String> replicaStatus() throws SQLException {
-        Map<String, String> status = new LinkedHashMap<>();
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery("SHOW SLAVE STATUS")) {
-            if (row.next()) {
-                int columns = row.getMetaData().getColumnCount();
-                for (int i = 1; i <= columns; i++) {
-                    String value = row.getString(i);
-                    status.put(row.getMetaData().getColumnLabel(i), value == null ? "NULL" : value);
-                }
-            }
+        try (Connection connection = connect("")) {
+            return MySqlClient.firstRow(connection, "SHOW SLAVE STATUS");
         }
-        return status;
     }
 
     private LocalMariaDb requireReplica() {
@@ -530,11 +509,7 @@ public final class LocalMariaDb implements AutoCloseable {
     }
 
     private Connection connect(String database, int connectTimeoutMillis) throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", user);
-        properties.setProperty("password", password);
-        properties.setProperty("connectTimeout", Integer.toString(connectTimeoutMillis));
-        return DRIVER.connect(jdbcUrl(database), properties);
+        return MySqlClient.connect(jdbcUrl(database), user, password, connectTimeoutMillis);
     }
 
     /**
@@ -896,35 +871,9 @@ public final class LocalMariaDb implements AutoCloseable {
         }
     }
 
-    private static String randomPassword() {
-        String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder password = new StringBuilder();
-        for (int i = 0; i < 24; i++) {
-            password.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return password.toString();
-    }
-
-    private static void requireIdentifier(String parameter, String value) {
-        if (!IDENTIFIER.matcher(value).matches()) {
-            throw new IllegalArgumentException(
-                    parameter + " must be 1 to 64 letters, digits, '_' or '$' but was '" + value + "'");
-        }
-    }
-
-    private static Driver createDriver() {
-        try {
-            // Named explicitly so another driver claiming jdbc:mysql: on the classpath cannot take over.
-            return new com.mysql.cj.jdbc.Driver();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot load MySQL Connector/J", e);
-        }
-    }
-
     private static LocalMariaDb create(Settings settings, @Nullable LocalMariaDb primary) {
         String user = primary != null ? primary.user : settings.user;
-        String password = primary != null ? primary.password : randomPassword();
+        String password = primary != null ? primary.password : MySqlClient.randomPassword();
         LocalMariaDb server = new LocalMariaDb(settings, primary, user, password);
         try {
             server.createDataDirectory();
