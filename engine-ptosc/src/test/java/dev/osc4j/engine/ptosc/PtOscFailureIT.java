@@ -78,6 +78,7 @@ class PtOscFailureIT {
                 .table(table)
                 .ddl(ddl)
                 .engine(PtOscEngine.DEFAULT_NAME)
+                .requestedBy("test")
                 .options(options)
                 .build());
     }
@@ -238,6 +239,7 @@ class PtOscFailureIT {
                 .table("heldback")
                 .ddl("ADD COLUMN extra INT")
                 .engine(PtOscEngine.DEFAULT_NAME)
+                .requestedBy("test")
                 .policy(dev.osc4j.MigrationPolicy.builder()
                         .cutoverMode(dev.osc4j.CutoverMode.MANUAL)
                         .build())
