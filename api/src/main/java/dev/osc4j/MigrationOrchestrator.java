@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -85,7 +86,10 @@ public interface MigrationOrchestrator extends AutoCloseable {
 
     /**
      * Runs one reconcile pass on the calling thread: renew leases, take over free migrations, drive each owned one as
-     * far as it can go now. For tests and simulations with a settable clock; do not mix with {@link #start()}.
+     * far as it can go now. For tests and simulations with a settable clock (the testkit's {@code Simulation}). Passes
+     * never overlap; once {@link #start()} ran, the loop drives the controller and this method is refused.
+     *
+     * @throws IllegalStateException if {@link #start()} ran, or the orchestrator is closed
      */
     void reconcileNow();
 
@@ -125,6 +129,7 @@ public interface MigrationOrchestrator extends AutoCloseable {
         private Duration progressWriteInterval = DEFAULT_PROGRESS_WRITE_INTERVAL;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private int maxOwnedMigrations = DEFAULT_MAX_OWNED;
+        private @Nullable ThreadFactory threadFactory;
 
         Builder() {}
 
@@ -216,6 +221,15 @@ public interface MigrationOrchestrator extends AutoCloseable {
         }
 
         /**
+         * Makes the thread {@link #start()} runs the loop on (for instance to name it, set its priority, or run it as a
+         * virtual thread). Default: a daemon platform thread named {@code osc4j-controller-<controller id>}.
+         */
+        public Builder threadFactory(ThreadFactory value) {
+            this.threadFactory = value;
+            return this;
+        }
+
+        /**
          * Builds the orchestrator. Starts no thread.
          *
          * @throws InvalidRequestException naming the missing or invalid setting
@@ -254,7 +268,8 @@ public interface MigrationOrchestrator extends AutoCloseable {
                     pollInterval,
                     progressWriteInterval,
                     closeTimeout,
-                    maxOwnedMigrations));
+                    maxOwnedMigrations,
+                    threadFactory));
         }
 
         private static void requirePositive(String name, Duration value) {

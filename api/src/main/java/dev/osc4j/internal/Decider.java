@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * result, then carries out the intents. A shard with a pending intent does not move until the intent's outcome is
  * recorded.
  */
-public final class Decider {
+final class Decider {
     private static final Transition START = edge(MigrationState.QUEUED, MigrationState.INITIALIZING);
     private static final Transition CAUGHT_UP =
             edge(MigrationState.WAITING_FOR_CATCHUP, MigrationState.CUTOVER_PENDING);
@@ -57,9 +57,16 @@ public final class Decider {
     public record ShardInput(
             @Nullable EngineObservation observation,
             @Nullable ShardHealth health,
-            @Nullable ShardProgress live) {
+            @Nullable ShardProgress live,
+            @Nullable String observationFailure) {
         /** Nothing known. */
         public static final ShardInput NONE = new ShardInput(null, null, null);
+
+        /** An input whose observation, if missing, is missing without a failure worth reporting. */
+        public ShardInput(
+                @Nullable EngineObservation observation, @Nullable ShardHealth health, @Nullable ShardProgress live) {
+            this(observation, health, live, null);
+        }
     }
 
     /**
@@ -90,14 +97,19 @@ public final class Decider {
         Controls controls = rec.controls();
         ShardInput[] in = new ShardInput[change.size()];
         for (int i = 0; i < change.size(); i++) {
+            in[i] = inputs.getOrDefault(change.shard(i).shard(), ShardInput.NONE);
+        }
+        KeyspaceThrottle keyspaceThrottle = caps.keyspaceWideThrottle() ? keyspaceThrottle(change, in, policy) : null;
+        for (int i = 0; i < change.size(); i++) {
             ShardRecord s = change.shard(i);
-            in[i] = inputs.getOrDefault(s.shard(), ShardInput.NONE);
             ShardProgress prev = in[i].live() != null ? in[i].live() : s.progress();
             ShardProgress live = ProgressMath.next(
                     prev,
                     in[i].observation(),
                     in[i].health() == null ? null : in[i].health().maxKnownLag(),
-                    throttleReason(s, controls, in[i].health(), policy),
+                    keyspaceThrottle != null
+                            ? keyspaceThrottle.reason()
+                            : throttleReason(s, controls, in[i].health(), policy),
                     policy.stallTimeout(),
                     now);
             change.soft(i, live, s.waitReason());
@@ -112,7 +124,7 @@ public final class Decider {
             } else if (s.state() == MigrationState.QUEUED) {
                 queuedStep(change, i, in[i], caps);
             } else if (s.state().isRunning()) {
-                runningStep(change, i, in[i]);
+                runningStep(change, i, in[i], keyspaceThrottle);
             } else if (s.state() == MigrationState.FAILED) {
                 change.soft(i, change.progress(i), "failed: waiting for retry or abort");
             }
@@ -163,11 +175,16 @@ public final class Decider {
         }
     }
 
-    private void runningStep(RecordChange change, int i, ShardInput in) {
+    private void runningStep(RecordChange change, int i, ShardInput in, @Nullable KeyspaceThrottle keyspaceThrottle) {
         ShardRecord s = change.shard(i);
         EngineObservation obs = in.observation();
         if (obs == null) {
-            return; // not observed this pass (engine unreachable): keep waiting
+            // Not observed this pass: keep waiting, and say so once the observations keep failing.
+            String failure = in.observationFailure();
+            if (failure != null) {
+                change.soft(i, change.progress(i), failure);
+            }
+            return;
         }
         switch (obs.phase()) {
             case FAILED -> {
@@ -184,10 +201,11 @@ public final class Decider {
                 return;
             }
             case NOT_FOUND -> {
+                String message = obs.message();
                 change.fail(
                         i,
                         FailureReason.RUN_LOST,
-                        Objects.requireNonNullElse(obs.message(), "the engine has no run for " + keyOf(s)));
+                        message != null ? message : "the engine has no run for " + keyOf(change, s));
                 return;
             }
             default -> {}
@@ -198,11 +216,15 @@ public final class Decider {
             return;
         }
         if (throttleAdjustable(s.state())) {
-            double desired = desiredThrottle(s, change.controls(), in.health(), policy);
+            double desired = keyspaceThrottle != null
+                    ? keyspaceThrottle.ratio()
+                    : desiredThrottle(s, change.controls(), in.health(), policy);
             if (Math.abs(desired - s.appliedThrottleRatio()) > EPSILON) {
                 EngineHandle handle = s.handle();
                 if (handle != null) {
-                    String why = throttleReason(s, change.controls(), in.health(), policy);
+                    String why = keyspaceThrottle != null
+                            ? keyspaceThrottle.reason()
+                            : throttleReason(s, change.controls(), in.health(), policy);
                     change.intent(i, IntentKind.THROTTLE, handle.key(), desired, why == null ? "unthrottle" : why);
                     return;
                 }
@@ -306,8 +328,7 @@ public final class Decider {
                         MigrationState.SWITCHING_TRAFFIC,
                         Trigger.CUTOVER,
                         "barrier and cut-over gates passed for " + ready.size() + " shard(s)");
-                EngineHandle handle = s.handle();
-                change.intent(i, IntentKind.RELEASE_CUTOVER, handle == null ? keyOf(s) : handle.key(), null, "");
+                change.intent(i, IntentKind.RELEASE_CUTOVER, keyOf(change, s), null, "");
             }
             return;
         }
@@ -341,7 +362,7 @@ public final class Decider {
                     change.intent(i, IntentKind.CANCEL, handle.key(), null, "aborted by operator");
                 }
             }
-            case SWITCHING_TRAFFIC -> runningStep(change, i, in); // a released cut-over is let finish
+            case SWITCHING_TRAFFIC -> runningStep(change, i, in, null); // a released cut-over is let finish
             case FAILED -> {
                 if (handle != null) {
                     change.intent(i, IntentKind.CLEANUP, handle.key(), null, "abort");
@@ -353,6 +374,27 @@ public final class Decider {
             }
             default -> {}
         }
+    }
+
+    /** The one throttle of a keyspace-wide engine: the strongest ratio any running shard needs, and why. */
+    private record KeyspaceThrottle(double ratio, @Nullable String reason) {}
+
+    private static KeyspaceThrottle keyspaceThrottle(RecordChange change, ShardInput[] in, MigrationPolicy policy) {
+        double ratio = 0;
+        String reason = null;
+        for (int i = 0; i < change.size(); i++) {
+            ShardRecord s = change.shard(i);
+            if (!throttleAdjustable(s.state())) {
+                continue;
+            }
+            double desired = desiredThrottle(s, change.controls(), in[i].health(), policy);
+            if (desired > ratio + EPSILON || (reason == null && desired > EPSILON)) {
+                ratio = desired;
+                String why = throttleReason(s, change.controls(), in[i].health(), policy);
+                reason = why == null ? null : why + " (shard " + s.shard() + "; the throttle is keyspace-wide)";
+            }
+        }
+        return new KeyspaceThrottle(ratio, reason);
     }
 
     private static boolean throttleAdjustable(MigrationState state) {
@@ -410,12 +452,14 @@ public final class Decider {
         return null;
     }
 
-    private static EngineKey keyOf(ShardRecord s) {
+    /**
+     * The key of the shard's run: its handle's, or (a record without a handle) the key its start was given, which is
+     * derived from the migration, the attempt and the shard. Never throws: a damaged record must fail one shard, not
+     * the controller's pass.
+     */
+    private static EngineKey keyOf(RecordChange change, ShardRecord s) {
         EngineHandle handle = s.handle();
-        if (handle != null) {
-            return handle.key();
-        }
-        throw new IllegalStateException("shard " + s.shard() + " has no engine handle");
+        return handle != null ? handle.key() : new EngineKey(change.base().id(), change.attempt(), s.shard());
     }
 
     private static GateContext context(RecordChange change, int i, Transition edge, ShardInput in) {

@@ -39,7 +39,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +67,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * @param progressWriteInterval how often progress alone is written
      * @param closeTimeout how long close waits
      * @param maxOwnedMigrations the most migrations driven at once
+     * @param threadFactory makes the loop's thread; null for a daemon thread named after the controller
      */
     public record Settings(
             StateStore store,
@@ -79,12 +82,14 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             Duration pollInterval,
             Duration progressWriteInterval,
             Duration closeTimeout,
-            int maxOwnedMigrations) {}
+            int maxOwnedMigrations,
+            @Nullable ThreadFactory threadFactory) {}
 
     private final Settings settings;
     private final String controllerId;
     private final Reconciler reconciler;
     private final Object wakeLock = new Object();
+    private final ReentrantLock passLock = new ReentrantLock();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private boolean wakeRequested;
@@ -334,8 +339,13 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         } catch (RuntimeException e) {
             LOG.warn("store watch unavailable, relying on polling: {}", e.toString());
         }
-        Thread t = new Thread(this::loop, "osc4j-controller-" + controllerId);
-        t.setDaemon(true);
+        ThreadFactory factory = settings.threadFactory();
+        Thread t = factory == null
+                ? new Thread(this::loop, "osc4j-controller-" + controllerId)
+                : factory.newThread(this::loop);
+        if (factory == null) {
+            t.setDaemon(true);
+        }
         loop = t;
         t.start();
         LOG.info(
@@ -348,7 +358,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     private void loop() {
         while (running) {
             try {
-                reconciler.pass();
+                passLocked();
             } catch (RuntimeException e) {
                 LOG.error("reconcile pass failed; continuing", e);
             }
@@ -371,14 +381,14 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * a pass; any other may be new work, so discovery runs too.
      */
     private void onStoreChange(MigrationId id) {
-        if (!reconciler.owns(id)) {
-            reconciler.requestDiscovery();
+        if (!reconciler.leases().owns(id)) {
+            reconciler.leases().requestDiscovery();
         }
         wakeLoop();
     }
 
     private void wake() {
-        reconciler.requestDiscovery();
+        reconciler.leases().requestDiscovery();
         wakeLoop();
     }
 
@@ -392,12 +402,26 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     @Override
     public void reconcileNow() {
         requireOpen();
-        reconciler.pass();
+        if (started.get()) {
+            throw new IllegalStateException("reconcileNow() drives a controller whose loop is not started; controller "
+                    + controllerId + " runs its loop since start()");
+        }
+        passLocked();
+    }
+
+    /** One pass at a time: the reconciler is not thread-safe. */
+    private void passLocked() {
+        passLock.lock();
+        try {
+            reconciler.pass();
+        } finally {
+            passLock.unlock();
+        }
     }
 
     /** The migrations this controller drives now. */
     public Set<MigrationId> owned() {
-        return reconciler.owned();
+        return reconciler.leases().owned();
     }
 
     @Override

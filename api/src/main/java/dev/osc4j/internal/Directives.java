@@ -27,7 +27,7 @@ import java.util.Locale;
  * Applies an operator directive to a record, pure. A directive id seen before returns its first outcome; a directive
  * that makes no sense in the current state is refused with {@link IllegalDirectiveException} and changes nothing.
  */
-public final class Directives {
+final class Directives {
     private Directives() {}
 
     /**

@@ -3,7 +3,7 @@ package dev.osc4j.internal;
 import java.time.Duration;
 
 /** Formats durations for people: {@code 1h02m}, {@code 3m05s}, {@code 12.5s}, {@code 250ms}. */
-public final class Durations {
+final class Durations {
     private Durations() {}
 
     /** A short human form. */

@@ -4,13 +4,6 @@ import dev.osc4j.ApprovalStage;
 import dev.osc4j.GateId;
 import dev.osc4j.MigrationState;
 import dev.osc4j.Transition;
-import dev.osc4j.internal.gate.ApprovalGate;
-import dev.osc4j.internal.gate.BarrierGate;
-import dev.osc4j.internal.gate.BinlogAlignmentGate;
-import dev.osc4j.internal.gate.CutoverReleaseGate;
-import dev.osc4j.internal.gate.ReplicaLagGate;
-import dev.osc4j.internal.gate.TopologyFreshGate;
-import dev.osc4j.internal.gate.WindowGate;
 import dev.osc4j.spi.Gate;
 import dev.osc4j.spi.GateContext;
 import dev.osc4j.spi.GateResult;
@@ -21,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The gates of every edge: the built-in ones the transition table names, then the user's, in that order. */
-public final class GateSet {
+final class GateSet {
     private final Map<GateId, Gate> builtIns;
     private final Map<String, List<Gate>> custom;
 

@@ -1,7 +1,7 @@
 package dev.osc4j.internal;
 
 /** Every metric name osc4j publishes, in one place. */
-public final class MetricNames {
+final class MetricNames {
     /** Gauge: copy progress, 0-100; tag {@code shard} is {@value #ALL_SHARDS} for the weighted aggregate. */
     public static final String PROGRESS_PERCENT = "osc4j.migration.progress.percent";
     /** Gauge: ETA in seconds (-1 when unknown). */

@@ -16,7 +16,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** Records the outcome of a performed intent: the second half of the write-ahead pattern. Pure. */
-public final class Outcomes {
+final class Outcomes {
     private Outcomes() {}
 
     /** What performing an intent produced. */

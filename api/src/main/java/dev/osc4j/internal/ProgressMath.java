@@ -78,9 +78,14 @@ public final class ProgressMath {
             rate = 0; // the engine restarted its count (a retry); start over
         }
 
-        boolean throttled = obs.throttled() || osc4jThrottle != null;
+        // An engine that is not throttled but gives a reason says osc4j's throttle has no effect (e.g. Vitess with its
+        // tablet throttler disabled): the copy runs, and the progress must not claim otherwise.
+        boolean ineffective = osc4jThrottle != null && !obs.throttled() && obs.throttleReason() != null;
+        boolean throttled = !ineffective && (obs.throttled() || osc4jThrottle != null);
         // When osc4j throttles, it knows why (the engine only sees a ratio); otherwise the engine's reason stands.
-        String throttleReason = osc4jThrottle != null ? osc4jThrottle : obs.throttleReason();
+        String throttleReason = ineffective
+                ? osc4jThrottle + " has no effect: " + obs.throttleReason()
+                : osc4jThrottle != null ? osc4jThrottle : obs.throttleReason();
         if (throttled && throttleReason == null) {
             throttleReason = "throttled by the engine";
         }

@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param rowsTotal the engine's estimate of rows to copy, or -1 when unknown
  * @param engineEta the engine's own ETA, when it has one (osc4j computes its own and uses this as a fallback)
  * @param throttled whether the copy is throttled now
- * @param throttleReason why, when throttled
+ * @param throttleReason why, when throttled; when not throttled, why a throttle osc4j asked for has no effect (the
+ *     progress then shows the copy as not throttled), else null
  * @param replicaLag the lag the engine measures, when it measures one
  * @param appliedPosition the binlog position the engine has applied, for engines that report it
  * @param failureReason classification, when {@link EnginePhase#FAILED}

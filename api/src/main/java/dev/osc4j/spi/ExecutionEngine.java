@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * #releaseCutover}, {@link #throttle}, {@link #cancel} and {@link #cleanup} may be called again after a crash. Errors
  * are thrown as {@link EngineException}, with {@link EngineException#retryable()} telling whether to try again.
  * Credentials are the engine's own configuration and never appear in handles, observations or messages.
+ *
+ * <p>Implementations must pass the testkit's {@code ExecutionEngineContract}.
  */
 public interface ExecutionEngine extends AutoCloseable {
 
@@ -44,7 +46,12 @@ public interface ExecutionEngine extends AutoCloseable {
     /** Sets the throttle ratio: 0 runs freely, 1 pauses the copy. */
     void throttle(EngineHandle handle, double ratio);
 
-    /** Stops the run. Artifacts stay until {@link #cleanup}. */
+    /**
+     * Stops the run and returns once it is stopped (within a bounded time the engine documents): the next {@link
+     * #observe} says {@link EnginePhase#CANCELLED}, or the phase the run had already ended in. Idempotent: cancelling a
+     * run that already ended, was cancelled, or does not exist is a no-op that succeeds. Artifacts stay until {@link
+     * #cleanup}.
+     */
     void cancel(EngineHandle handle);
 
     /**

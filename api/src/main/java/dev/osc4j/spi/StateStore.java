@@ -38,6 +38,9 @@ public interface StateStore extends AutoCloseable {
     /**
      * Creates the record if none exists with its id, together with the audit entries. Returns the stored record
      * either way; {@link CreateResult#created()} tells which.
+     *
+     * @throws dev.osc4j.InvalidRequestException if the entries are not the trail's first ones, numbered from 1 without
+     *     gaps up to the record's {@code auditSeq} (nothing written)
      */
     CreateResult create(MigrationRecord record, List<AuditEntry> audit);
 
@@ -48,6 +51,8 @@ public interface StateStore extends AutoCloseable {
      * @return the record as stored, with its new version
      * @throws VersionConflictException if the version changed (nothing written)
      * @throws FencedException if the fence is stale or expired (nothing written)
+     * @throws dev.osc4j.InvalidRequestException if the entries do not continue the stored trail without gaps up to the
+     *     record's {@code auditSeq} (nothing written)
      */
     MigrationRecord compareAndSet(
             MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit);

@@ -4,7 +4,8 @@ import dev.osc4j.InvalidRequestException;
 
 /**
  * Reads the topology: which shards a keyspace has, and for each its primary, replicas, lag and positions. Feeds the
- * gates. Implementations: a fixed list of servers, Vitess through VTGate, the testkit's fake topology.
+ * gates. Implementations: a fixed list of servers, Vitess through VTGate, the testkit's fake topology; each must pass
+ * the testkit's {@code TopologyProbeContract}.
  */
 public interface TopologyProbe {
 
@@ -15,7 +16,11 @@ public interface TopologyProbe {
      */
     KeyspaceTopology describe(String keyspace);
 
-    /** The live state of one shard. Read fresh on each call, or say in {@link ShardHealth#readAt()} how old it is. */
+    /**
+     * The live state of one shard. Read fresh on each call, or say in {@link ShardHealth#readAt()} how old it is.
+     *
+     * @throws InvalidRequestException when the shard is unknown
+     */
     ShardHealth health(String keyspace, String shard);
 
     /** An estimate of the table's rows on the shard, for weighting before the engine reports one; -1 if unknown. */

@@ -57,13 +57,16 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Decider, directives and outcomes under random inputs")
 class DeciderPropertyTest {
     private static final List<String> SHARDS = List.of("-40", "40-80", "80-c0", "c0-");
-    private static final int STEPS = 2000;
+    private static final int STEPS = 4000;
     private static final List<EnginePhase> PHASES = List.of(EnginePhase.values());
     private static final List<EnginePhase> ENDINGS =
             List.of(EnginePhase.FAILED, EnginePhase.CANCELLED, EnginePhase.NOT_FOUND);
     private static final List<FailureReason> REASONS = List.of(FailureReason.values());
 
     private final Random rnd = new Random(20260302L);
+    /** Damage draws from its own stream, so the rest of the walk keeps the course it was tuned for. */
+    private final Random damageRnd = new Random(20261201L);
+
     private final Set<String> edgesTaken = new LinkedHashSet<>();
     private final Map<String, ShardProgress> live = new HashMap<>();
     private final Map<String, Long> rows = new HashMap<>();
@@ -72,11 +75,12 @@ class DeciderPropertyTest {
     private int completed;
     private int aborted;
     private int directivesRefused;
+    private int damaged;
     /** How often faults happen in the current migration: 0 (never) to 3 (often). */
     private int chaos;
 
     @Test
-    @DisplayName("2000 random steps never throw, take only edges of the table and number the audit trail without gaps")
+    @DisplayName("4000 random steps never throw, take only edges of the table and number the audit trail without gaps")
     void randomWalk() {
         Instant now = T0;
         MigrationRecord rec = fresh();
@@ -86,6 +90,7 @@ class DeciderPropertyTest {
             MigrationRecord after;
             List<AuditEntry> audit;
             if (action < 11) {
+                rec = damage(rec);
                 Decision d = decider.decide(rec, inputs(rec, now), caps, "walker", now);
                 live.clear();
                 d.live().forEach((shard, l) -> live.put(shard, l.progress()));
@@ -136,6 +141,7 @@ class DeciderPropertyTest {
         assertThat(completed).as("migrations completed").isPositive();
         assertThat(aborted).as("migrations aborted").isPositive();
         assertThat(directivesRefused).as("directives refused").isPositive();
+        assertThat(damaged).as("running shards that lost their handle").isPositive();
     }
 
     private void check(MigrationRecord before, MigrationRecord after, List<AuditEntry> audit, int step) {
@@ -203,6 +209,25 @@ class DeciderPropertyTest {
                 .build();
     }
 
+    /**
+     * Now and then a running shard loses its engine handle, as a record written by an older or damaged writer can: the
+     * decision must fail that shard (the run is lost), never throw.
+     */
+    private MigrationRecord damage(MigrationRecord rec) {
+        if (chaos == 0 || damageRnd.nextInt(250) != 0) {
+            return rec;
+        }
+        List<ShardRecord> candidates = rec.shards().stream()
+                .filter(s -> s.state().isRunning() && s.intent() == null && s.handle() != null)
+                .toList();
+        if (candidates.isEmpty()) {
+            return rec;
+        }
+        String shard = candidates.get(damageRnd.nextInt(candidates.size())).shard();
+        damaged++;
+        return rec.withShard(shard, s -> s.withHandle(null));
+    }
+
     private Map<String, ShardInput> inputs(MigrationRecord rec, Instant now) {
         Map<String, ShardInput> in = new HashMap<>();
         for (ShardRecord s : rec.shards()) {
@@ -219,6 +244,9 @@ class DeciderPropertyTest {
     private @Nullable EngineObservation observation(ShardRecord s) {
         if (s.state() == MigrationState.QUEUED || fault(3)) {
             return null;
+        }
+        if (s.handle() == null && s.state().isRunning() && damageRnd.nextBoolean()) {
+            return EngineObservation.of(EnginePhase.NOT_FOUND); // the engine has no run, and says nothing more
         }
         EnginePhase phase;
         if (fault(2)) {

@@ -1,6 +1,7 @@
 package dev.osc4j.internal;
 
 import static dev.osc4j.TestRecords.PAUSED;
+import static dev.osc4j.TestRecords.T0;
 import static dev.osc4j.TestRecords.handle;
 import static dev.osc4j.TestRecords.health;
 import static dev.osc4j.TestRecords.healthy;
@@ -23,6 +24,7 @@ import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.internal.Decider.Decision;
+import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ShardHealth;
@@ -178,5 +180,59 @@ class DeciderThrottleTest {
         assertThat(shard(d, S).intent()).isNull();
         assertThat(shard(d, S).state()).isEqualTo(MigrationState.CUTOVER_PENDING);
         assertThat(waitReason(d, S)).isEqualTo("paused by operator");
+    }
+
+    @Test
+    @DisplayName(
+            "a keyspace-wide throttle is one decision for the keyspace: every shard gets the strongest ratio, and a"
+                    + " calm shard does not lift a lagging shard's throttle")
+    void keyspaceWideThrottle() {
+        String s2 = "80-";
+        MigrationRecord rec = migration(S, s2)
+                .in(MigrationState.COPYING_ROWS)
+                .controls(throttled(0.25))
+                .shard(S, s -> s.withAppliedThrottleRatio(1.0))
+                .shard(s2, s -> s.withAppliedThrottleRatio(0.25))
+                .build();
+        Map<String, Decider.ShardInput> inputs = Map.of(
+                S, input(EngineObservation.of(EnginePhase.COPYING), health(S, Duration.ofSeconds(11))),
+                s2, input(EngineObservation.of(EnginePhase.COPYING), healthy(s2)));
+        EngineCapabilities keyspaceWide = new EngineCapabilities(true, true, true, false, true, true);
+
+        Decision perShard = Decisions.decider().decide(rec, inputs, Decisions.CAPS, Decisions.ACTOR, T0);
+        assertThat(shard(perShard, S).intent()).isNull();
+        assertThat(shard(perShard, s2).intent())
+                .as("per shard, 80- keeps its own 0.25")
+                .isNull();
+
+        Decision d = Decisions.decider().decide(rec, inputs, keyspaceWide, Decisions.ACTOR, T0);
+        assertThat(shard(d, S).intent())
+                .as("-80 already applied the keyspace's 1.0")
+                .isNull();
+        Intent t = intent(d, s2);
+        assertThat(t.kind()).isEqualTo(IntentKind.THROTTLE);
+        assertThat(t.ratio()).as("the keyspace's throttle, not 80-'s own 0.25").isEqualTo(1.0);
+        assertThat(shard(d, s2).progress().throttleReason())
+                .contains("replica lag 11s > 10s")
+                .contains(S);
+
+        // Once the lag is gone, every shard goes back to the operator's ratio together.
+        MigrationRecord both = migration(S, s2)
+                .in(MigrationState.COPYING_ROWS)
+                .controls(throttled(0.25))
+                .shard(S, s -> s.withAppliedThrottleRatio(1.0))
+                .shard(s2, s -> s.withAppliedThrottleRatio(1.0))
+                .build();
+        Decision calm = Decisions.decider()
+                .decide(
+                        both,
+                        Map.of(
+                                S, input(EngineObservation.of(EnginePhase.COPYING), healthy(S)),
+                                s2, input(EngineObservation.of(EnginePhase.COPYING), healthy(s2))),
+                        keyspaceWide,
+                        Decisions.ACTOR,
+                        T0);
+        assertThat(intent(calm, S).ratio()).isEqualTo(0.25);
+        assertThat(intent(calm, s2).ratio()).isEqualTo(0.25);
     }
 }

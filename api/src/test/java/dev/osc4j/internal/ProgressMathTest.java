@@ -186,6 +186,21 @@ class ProgressMathTest {
         }
 
         @Test
+        @DisplayName("an engine that says osc4j's throttle has no effect (not throttled, with a reason) is believed")
+        void ineffectiveThrottle() {
+            ShardProgress p = ProgressMath.next(
+                    ShardProgress.NONE,
+                    copying(1, 10).withThrottle(false, "the tablet throttler of ks/-80 is disabled"),
+                    null,
+                    "paused by operator",
+                    STALL,
+                    T0);
+            assertThat(p.throttled()).isFalse();
+            assertThat(p.throttleReason())
+                    .isEqualTo("paused by operator has no effect: the tablet throttler of ks/-80 is disabled");
+        }
+
+        @Test
         @DisplayName("shows the lag the engine measures, else the topology's")
         void lag() {
             ShardProgress topo =

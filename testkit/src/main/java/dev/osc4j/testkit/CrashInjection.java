@@ -1,25 +1,17 @@
 package dev.osc4j.testkit;
 
 import dev.osc4j.AuditEntry;
-import dev.osc4j.MigrationFilter;
-import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationSpec;
-import dev.osc4j.MigrationSummary;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CreateResult;
-import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
-import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -110,28 +102,17 @@ public final class CrashInjection {
         return new CrashingEngine(delegate, before, after);
     }
 
-    private static final class CrashingStore implements StateStore {
-        private final StateStore delegate;
+    private static final class CrashingStore extends ForwardingStateStore {
         private final Point point;
 
         CrashingStore(StateStore delegate, Point point) {
-            this.delegate = delegate;
+            super(delegate);
             this.point = point;
         }
 
         @Override
-        public Optional<MigrationRecord> read(MigrationId id) {
-            return delegate.read(id);
-        }
-
-        @Override
-        public long currentVersion(MigrationId id) {
-            return delegate.currentVersion(id);
-        }
-
-        @Override
         public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
-            CreateResult r = delegate.create(record, audit);
+            CreateResult r = super.create(record, audit);
             if (r.created()) {
                 point.tick("after create of " + record.id());
             }
@@ -141,55 +122,19 @@ public final class CrashInjection {
         @Override
         public MigrationRecord compareAndSet(
                 MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
-            MigrationRecord r = delegate.compareAndSet(next, expectedVersion, fence, audit);
+            MigrationRecord r = super.compareAndSet(next, expectedVersion, fence, audit);
             point.tick(
                     "after write of " + audit.stream().map(AuditEntry::stepId).toList());
             return r;
         }
-
-        @Override
-        public List<MigrationSummary> list(MigrationFilter filter) {
-            return delegate.list(filter);
-        }
-
-        @Override
-        public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
-            return delegate.audit(id, afterSeq, limit);
-        }
-
-        @Override
-        public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
-            return delegate.tryAcquire(id, owner, ttl);
-        }
-
-        @Override
-        public List<Lease> renew(String owner, Duration ttl) {
-            return delegate.renew(owner, ttl);
-        }
-
-        @Override
-        public void release(Lease lease) {
-            delegate.release(lease);
-        }
-
-        @Override
-        public AutoCloseable watch(Consumer<MigrationId> listener) {
-            return delegate.watch(listener);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 
-    private static final class CrashingEngine implements ExecutionEngine {
-        private final ExecutionEngine delegate;
+    private static final class CrashingEngine extends ForwardingExecutionEngine {
         private final Point before;
         private final Point after;
 
         CrashingEngine(ExecutionEngine delegate, Point before, Point after) {
-            this.delegate = delegate;
+            super(delegate);
             this.before = before;
             this.after = after;
         }
@@ -209,59 +154,28 @@ public final class CrashInjection {
         }
 
         @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public EngineCapabilities capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public void validate(MigrationSpec spec) {
-            delegate.validate(spec);
-        }
-
-        @Override
         public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return effect("start " + key, () -> delegate.start(target, spec, key));
-        }
-
-        @Override
-        public EngineObservation observe(EngineHandle handle) {
-            return delegate.observe(handle);
+            return effect("start " + key, () -> super.start(target, spec, key));
         }
 
         @Override
         public void releaseCutover(EngineHandle handle) {
-            effect("release " + handle.key(), () -> delegate.releaseCutover(handle));
+            effect("release " + handle.key(), () -> super.releaseCutover(handle));
         }
 
         @Override
         public void throttle(EngineHandle handle, double ratio) {
-            effect("throttle " + handle.key(), () -> delegate.throttle(handle, ratio));
+            effect("throttle " + handle.key(), () -> super.throttle(handle, ratio));
         }
 
         @Override
         public void cancel(EngineHandle handle) {
-            effect("cancel " + handle.key(), () -> delegate.cancel(handle));
+            effect("cancel " + handle.key(), () -> super.cancel(handle));
         }
 
         @Override
         public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return effect("cleanup " + key, () -> delegate.cleanup(target, spec, key));
-        }
-
-        @Override
-        public Optional<EngineHandle> reattach(
-                ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
-            return delegate.reattach(target, spec, key, recorded);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
+            return effect("cleanup " + key, () -> super.cleanup(target, spec, key));
         }
     }
 }

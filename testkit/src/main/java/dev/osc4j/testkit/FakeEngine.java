@@ -207,7 +207,10 @@ public final class FakeEngine implements ExecutionEngine {
     @Override
     public synchronized void cancel(EngineHandle handle) {
         checkAvailable();
-        Run run = run(handle);
+        Run run = runs.get(handle.key());
+        if (run == null) {
+            return; // nothing to stop: cancel is idempotent
+        }
         advance(run, clock.instant());
         if (!isTerminal(run.phase)) {
             run.phase = EnginePhase.CANCELLED;

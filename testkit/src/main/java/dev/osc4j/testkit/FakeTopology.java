@@ -150,6 +150,11 @@ public final class FakeTopology implements TopologyProbe {
 
     @Override
     public synchronized ShardHealth health(String keyspace, String shard) {
+        Map<String, Shard> ks = keyspaces.get(keyspace);
+        if (ks == null || !ks.containsKey(shard)) {
+            throw new InvalidRequestException(
+                    "unknown shard '" + keyspace + "/" + shard + "' in the fake topology", null);
+        }
         Shard s = shard(keyspace, shard);
         Instant now = clock.instant();
         long primarySeq = primarySeq(now);

@@ -2,6 +2,7 @@ package dev.osc4j.testkit;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.FencedException;
+import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
@@ -135,14 +136,18 @@ public final class InMemoryStateStore implements StateStore {
         long expected = lastSeq + 1;
         for (AuditEntry e : entries) {
             if (e.seq() != expected || !e.migrationId().equals(next.id())) {
-                throw new IllegalArgumentException("audit entry " + e.seq() + " of " + e.migrationId()
-                        + " does not continue the trail of " + next.id() + " at " + expected);
+                throw new InvalidRequestException(
+                        "audit entry " + e.seq() + " of " + e.migrationId() + " does not continue the trail of "
+                                + next.id() + " at " + expected + "; nothing was written",
+                        next.id());
             }
             expected++;
         }
         if (next.auditSeq() != expected - 1) {
-            throw new IllegalArgumentException("record " + next.id() + " says audit seq " + next.auditSeq()
-                    + " but the trail ends at " + (expected - 1));
+            throw new InvalidRequestException(
+                    "record " + next.id() + " says audit seq " + next.auditSeq() + " but the trail ends at "
+                            + (expected - 1) + "; nothing was written",
+                    next.id());
         }
     }
 

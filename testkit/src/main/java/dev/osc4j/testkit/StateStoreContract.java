@@ -10,6 +10,7 @@ import dev.osc4j.AuditEntry;
 import dev.osc4j.Controls;
 import dev.osc4j.ErrorCode;
 import dev.osc4j.FencedException;
+import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationPolicy;
@@ -372,6 +373,45 @@ public abstract class StateStoreContract {
         assertEquals(entries.get(2), all.get(3));
         assertEquals(List.of(all.get(2), all.get(3)), store.audit(r.id(), 2, 100));
         assertEquals(List.of(all.get(1)), store.audit(r.id(), 1, 1));
+    }
+
+    @Test
+    @DisplayName("a write whose audit entries leave a gap, or do not end where the record says, is refused and writes"
+            + " nothing")
+    void auditGapsAreRefused() {
+        MigrationRecord r = created("audit-gap-1");
+        long seq = r.auditSeq();
+        List<AuditEntry> before = store.audit(r.id(), 0, 100);
+        MigrationRecord skipping =
+                r.with(MigrationState.INITIALIZING, 1, r.shards(), r.controls(), r.directives(), seq + 2, null, now());
+        assertThrows(
+                InvalidRequestException.class,
+                () -> store.compareAndSet(skipping, r.version(), null, List.of(note(r.id(), seq + 2, "skips one"))),
+                "an entry after a missing one");
+        MigrationRecord overclaiming =
+                r.with(MigrationState.INITIALIZING, 1, r.shards(), r.controls(), r.directives(), seq + 2, null, now());
+        assertThrows(
+                InvalidRequestException.class,
+                () -> store.compareAndSet(
+                        overclaiming, r.version(), null, List.of(note(r.id(), seq + 1, "one of two"))),
+                "a record that says its trail ends past the entries written with it");
+        assertEquals(r.version(), store.currentVersion(r.id()), "the record is unchanged");
+        assertEquals(before, store.audit(r.id(), 0, 100), "the trail is unchanged");
+
+        MigrationRecord fresh = sampleRecord("audit-gap-2", "commerce", MigrationState.QUEUED, 1);
+        MigrationRecord startsLate =
+                fresh.with(fresh.state(), 1, fresh.shards(), fresh.controls(), fresh.directives(), 2, null, now());
+        assertThrows(
+                InvalidRequestException.class,
+                () -> store.create(startsLate, List.of(note(fresh.id(), 2, "no first entry"))),
+                "a new trail that does not start at 1");
+        assertEquals(Optional.empty(), store.read(fresh.id()), "nothing was created");
+        assertEquals(List.of(), store.audit(fresh.id(), 0, 100), "no entry was written");
+    }
+
+    private AuditEntry note(MigrationId id, long seq, String detail) {
+        return new AuditEntry(
+                id, seq, now(), "contract", AuditEntry.Kind.NOTE, null, null, null, null, "gap-" + seq, detail);
     }
 
     @Test

@@ -1,8 +1,8 @@
 /**
- * What users test their controllers with: a settable clock, an in-memory store, a fake topology and a fake engine,
- * a deterministic simulation, the contract suites every store must pass, and launchers for real servers started from
- * the binaries installed on the machine ({@link dev.osc4j.testkit.LocalMariaDb}, {@link dev.osc4j.testkit.LocalEtcd}),
- * each in a temporary directory on free loopback ports, never outliving the JVM.
+ * What users test their controllers with, with no server or protocol code in it: a settable clock, an in-memory store,
+ * a fake topology and a fake engine, a deterministic simulation, crash injection, audit-trail checks and the contract
+ * suites every store must pass. Real servers are in {@code osc4j-testkit-servers}, the fake VTGate in
+ * {@code osc4j-testkit-vitess}, the fake gh-ost in {@code osc4j-testkit-ghost}.
  */
 @NullMarked
 package dev.osc4j.testkit;

@@ -11,20 +11,16 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.CleanupReport;
-import dev.osc4j.spi.EngineCapabilities;
-import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
-import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
+import dev.osc4j.testkit.ForwardingExecutionEngine;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.SettableClock;
 import dev.osc4j.testkit.Simulation;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -63,48 +59,12 @@ class SideEffectRetryTest {
     }
 
     /** The fake engine, except that its cleanup is refused (a permanent error) while {@link #refuse} is set. */
-    static final class RefusingCleanup implements ExecutionEngine {
-        final ExecutionEngine delegate;
+    static final class RefusingCleanup extends ForwardingExecutionEngine {
         final AtomicInteger cleanupCalls = new AtomicInteger();
         volatile boolean refuse;
 
         RefusingCleanup(ExecutionEngine delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public EngineCapabilities capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return delegate.start(target, spec, key);
-        }
-
-        @Override
-        public EngineObservation observe(EngineHandle handle) {
-            return delegate.observe(handle);
-        }
-
-        @Override
-        public void releaseCutover(EngineHandle handle) {
-            delegate.releaseCutover(handle);
-        }
-
-        @Override
-        public void throttle(EngineHandle handle, double ratio) {
-            delegate.throttle(handle, ratio);
-        }
-
-        @Override
-        public void cancel(EngineHandle handle) {
-            delegate.cancel(handle);
+            super(delegate);
         }
 
         @Override
@@ -113,13 +73,7 @@ class SideEffectRetryTest {
             if (refuse) {
                 throw EngineException.permanent(FailureReason.UNKNOWN, "DROP TABLE command denied to user 'osc'");
             }
-            return delegate.cleanup(target, spec, key);
-        }
-
-        @Override
-        public Optional<EngineHandle> reattach(
-                ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
-            return delegate.reattach(target, spec, key, recorded);
+            return super.cleanup(target, spec, key);
         }
     }
 }

@@ -15,7 +15,7 @@ import dev.osc4j.Transitions;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.store.jdbc.JdbcStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -13,7 +13,7 @@ import dev.osc4j.engine.ptosc.PtOscEngine;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import dev.osc4j.topology.mysql.MySqlShard;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.IOException;

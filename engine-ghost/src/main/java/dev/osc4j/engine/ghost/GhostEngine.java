@@ -71,8 +71,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Steering.</b> {@link #releaseCutover} deletes the postpone flag file and sends {@code unpostpone};
  * {@link #throttle} sends {@code throttle}/{@code no-throttle} and sets or clears the run's throttle flag file (which
  * also works before the socket is up): gh-ost has no partial throttle, so any ratio above 0 pauses the copy
- * ({@link EngineCapabilities#throttleRatio()} is false). {@link #cancel} sends {@code panic} and creates the panic flag
- * file. {@link #setChunkSize} and {@link #setMaxLagMillis} change a running copy. {@link #cleanup} stops the run if it
+ * ({@link EngineCapabilities#throttleRatio()} is false). {@link #cancel} sends {@code panic}, creates the panic flag
+ * file and returns once gh-ost has exited. {@link #setChunkSize} and {@link #setMaxLagMillis} change a running copy. {@link #cleanup} stops the run if it
  * still runs and drops exactly {@code _<table>_gho}, {@code _<table>_ghc}, {@code _<table>_del} and
  * {@code _<table>_ghk} (names cut to 64 characters as gh-ost cuts them) and the stale socket; nothing else.
  *
@@ -93,7 +93,7 @@ public final class GhostEngine implements ExecutionEngine {
     public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(5);
     /** How long {@code --version} and {@code --check-flag} may take. */
     public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(60);
-    /** How long {@link #cleanup} waits for a run it stops to exit, after {@code panic} and again after SIGTERM. */
+    /** How long {@link #cancel} and {@link #cleanup} wait for a run they stop to exit, after {@code panic} and again after SIGTERM. */
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(15);
     /** How long {@link #start} waits for the wrapper to record gh-ost's pid. */
     public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofSeconds(15);
@@ -550,6 +550,13 @@ public final class GhostEngine implements ExecutionEngine {
         }
     }
 
+    /**
+     * Stops the run and returns once gh-ost has exited: {@code panic} (gh-ost then exits without cleanup, from
+     * another goroutine, so the reply comes before the exit), SIGTERM when the socket is not up or after the stop
+     * timeout, SIGKILL after another. A run without a directory, or whose gh-ost has exited, is left alone.
+     *
+     * @throws EngineException (retryable) when gh-ost does not exit even after SIGKILL
+     */
     @Override
     public void cancel(EngineHandle handle) {
         RunDirectory run = runOf(handle);
@@ -558,12 +565,7 @@ public final class GhostEngine implements ExecutionEngine {
         }
         RunDirectory.touch(run.cancelledMarker());
         RunDirectory.touch(run.panicFlag());
-        Optional<ProcessHandle> process = GhostProcesses.find(run);
-        if (process.isPresent() && command(run, "panic", false) == null) {
-            // The socket is not up yet (gh-ost binds it after validation, and checks the panic file only once it
-            // copies): a SIGTERM stops it, without cleanup, just as panic would.
-            process.get().destroy();
-        }
+        stop(run, handle.key());
         LOG.info("cancelled gh-ost run {}", handle.key());
     }
 
@@ -688,17 +690,21 @@ public final class GhostEngine implements ExecutionEngine {
         }
     }
 
-    /** Stops the run if it still runs: panic, then SIGTERM, then SIGKILL. */
+    /** Stops the run if it still runs and returns once gh-ost has exited: panic, then SIGTERM, then SIGKILL. */
     private void stop(RunDirectory run, EngineKey key) {
         Optional<ProcessHandle> process = GhostProcesses.find(run);
         if (process.isEmpty()) {
             return;
         }
         ProcessHandle p = process.get();
-        LOG.info("stopping gh-ost run {} (pid {}) before cleaning up", key, p.pid());
+        LOG.info("stopping gh-ost run {} (pid {})", key, p.pid());
         RunDirectory.touch(run.cancelledMarker());
         RunDirectory.touch(run.panicFlag());
-        command(run, "panic", false);
+        if (command(run, "panic", false) == null) {
+            // The socket is not up yet (gh-ost binds it after validation, and checks the panic file only once it
+            // copies): a SIGTERM stops it, without cleanup, just as panic would.
+            p.destroy();
+        }
         if (GhostProcesses.awaitExit(p, stopTimeout)) {
             return;
         }

@@ -10,25 +10,23 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.CutoverMode;
 import dev.osc4j.FailureReason;
-import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
-import dev.osc4j.MigrationSummary;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.StoreException;
-import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.ForwardingStateStore;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
 import dev.osc4j.testkit.ghost.FakeGhost;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -393,22 +391,11 @@ class GhostOrchestratorIT {
      * A store that fails the write recording that a START was performed, and every write after it: the controller
      * using it has started gh-ost and dies before it could record so.
      */
-    private static final class CrashAfterStart implements StateStore {
-        private final StateStore delegate;
+    private static final class CrashAfterStart extends ForwardingStateStore {
         private volatile boolean crashed;
 
         CrashAfterStart(StateStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Optional<MigrationRecord> read(MigrationId id) {
-            return delegate.read(id);
-        }
-
-        @Override
-        public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
-            return delegate.create(record, audit);
+            super(delegate);
         }
 
         @Override
@@ -421,36 +408,27 @@ class GhostOrchestratorIT {
                 crashed = true;
                 throw StoreException.unavailable("controller died", next.id(), null);
             }
-            return delegate.compareAndSet(next, expectedVersion, fence, audit);
-        }
-
-        @Override
-        public List<MigrationSummary> list(MigrationFilter filter) {
-            return delegate.list(filter);
-        }
-
-        @Override
-        public List<AuditEntry> audit(MigrationId id, long afterSeq, int limit) {
-            return delegate.audit(id, afterSeq, limit);
+            return super.compareAndSet(next, expectedVersion, fence, audit);
         }
 
         @Override
         public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
-            return crashed ? Optional.empty() : delegate.tryAcquire(id, owner, ttl);
+            return crashed ? Optional.empty() : super.tryAcquire(id, owner, ttl);
         }
 
         @Override
         public List<Lease> renew(String owner, Duration ttl) {
-            return crashed ? List.of() : delegate.renew(owner, ttl);
+            return crashed ? List.of() : super.renew(owner, ttl);
         }
 
         @Override
         public void release(Lease lease) {
             if (!crashed) {
-                delegate.release(lease);
+                super.release(lease);
             }
         }
 
+        /** The store is shared with the controller that takes over: the dying one does not close it. */
         @Override
         public void close() {}
     }

@@ -518,11 +518,19 @@ public final class PtOscEngine implements ExecutionEngine {
         LOG.info("pt-osc run {}: {}", handle.key(), ratio > 0 ? "paused (ratio " + ratio + ")" : "resumed");
     }
 
-    /** Stops the run: SIGTERM to pt-osc, SIGKILL after the cancel timeout; returns once the process is gone. */
+    /**
+     * Stops the run: SIGTERM to pt-osc, SIGKILL after the cancel timeout; returns once the process is gone. A run that
+     * has ended, or that this host has no directory of, is left alone (cancel is idempotent); a run of another host
+     * is refused with a retryable error, since only its host can stop it.
+     */
     @Override
     public void cancel(EngineHandle handle) {
-        RunDirectory run = existingRun(handle);
         requireThisHost(handle);
+        RunDirectory run = runOf(handle);
+        if (!run.exists()) {
+            LOG.info("nothing to cancel: pt-osc run {} has no run directory ({})", handle.key(), run);
+            return;
+        }
         if (run.exitStatus().isPresent()) {
             return;
         }

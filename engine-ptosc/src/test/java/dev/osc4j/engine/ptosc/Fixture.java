@@ -10,7 +10,7 @@ import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.StateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import dev.osc4j.topology.mysql.MySqlShard;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.IOException;

@@ -12,7 +12,7 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,18 +21,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("pt-osc engine: bad input, killed runs, cleanup and retry on a real MariaDB primary and replica")
 class PtOscFailureIT {
-    static LocalMariaDb primary;
-    static LocalMariaDb replica;
+    @RegisterExtension
+    static final MariaDbReplicationExtension DB = MariaDbReplicationExtension.primaryAndReplica();
 
     @TempDir
     Path work;
@@ -41,26 +40,10 @@ class PtOscFailureIT {
     MySqlTopology topology;
     MigrationOrchestrator osc;
 
-    @BeforeAll
-    static void servers() {
-        primary = LocalMariaDb.start();
-        replica = primary.startReplica();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (replica != null) {
-            replica.close();
-        }
-        if (primary != null) {
-            primary.close();
-        }
-    }
-
     @BeforeEach
     void controller() {
-        engine = Fixture.engine(primary, work);
-        topology = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+        engine = Fixture.engine(DB.primary(), work);
+        topology = Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
         osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine);
         osc.start();
     }
@@ -91,67 +74,68 @@ class PtOscFailureIT {
     @Test
     @DisplayName("an ALTER the server rejects ends FAILED with INVALID_DDL and leaves nothing behind")
     void invalidDdl() throws Exception {
-        Fixture.createTable(primary, "bad_ddl", 100);
+        Fixture.createTable(DB.primary(), "bad_ddl", 100);
         MigrationId id = submit("bad-ddl", "bad_ddl", "ADD COLUMN d INTT", Map.of());
         ShardRecord s = failedShard(id);
         assertThat(Objects.requireNonNull(s.failure()).reason()).isEqualTo(FailureReason.INVALID_DDL);
         assertThat(s.failure().message()).contains("INTT");
-        Fixture.assertNoArtifacts(primary, "bad_ddl");
+        Fixture.assertNoArtifacts(DB.primary(), "bad_ddl");
         abortAndCheckClean(id, "bad_ddl");
     }
 
     @Test
     @DisplayName("a missing table ends FAILED with TABLE_NOT_FOUND and leaves nothing behind")
     void missingTable() throws Exception {
-        primary.createDatabase(Fixture.SCHEMA);
+        DB.primary().createDatabase(Fixture.SCHEMA);
         MigrationId id = submit("missing", "no_such_table", "ADD COLUMN d INT", Map.of());
         ShardRecord s = failedShard(id);
         assertThat(Objects.requireNonNull(s.failure()).reason()).isEqualTo(FailureReason.TABLE_NOT_FOUND);
         assertThat(s.failure().message()).contains("does not exist");
-        Fixture.assertNoArtifacts(primary, "no_such_table");
+        Fixture.assertNoArtifacts(DB.primary(), "no_such_table");
     }
 
     @Test
     @DisplayName("a table without a primary or unique key ends FAILED with NO_UNIQUE_KEY and leaves nothing behind")
     void noUniqueKey() throws Exception {
-        primary.createDatabase(Fixture.SCHEMA);
-        primary.execute("CREATE TABLE app.no_key (a INT, b INT)");
-        primary.execute("INSERT INTO app.no_key VALUES (1, 2), (3, 4)");
+        DB.primary().createDatabase(Fixture.SCHEMA);
+        DB.primary().execute("CREATE TABLE app.no_key (a INT, b INT)");
+        DB.primary().execute("INSERT INTO app.no_key VALUES (1, 2), (3, 4)");
         MigrationId id = submit("no-key", "no_key", "ADD COLUMN c INT", Map.of());
         ShardRecord s = failedShard(id);
         assertThat(Objects.requireNonNull(s.failure()).reason()).isEqualTo(FailureReason.NO_UNIQUE_KEY);
-        Fixture.assertNoArtifacts(primary, "no_key");
+        Fixture.assertNoArtifacts(DB.primary(), "no_key");
     }
 
     @Test
     @DisplayName("a table referenced by foreign keys, without a method for them, ends FAILED with FOREIGN_KEYS")
     void foreignKeys() throws Exception {
-        primary.createDatabase(Fixture.SCHEMA);
-        primary.execute("CREATE TABLE app.fk_parent (id INT PRIMARY KEY) ENGINE=InnoDB");
-        primary.execute("CREATE TABLE app.fk_child (id INT PRIMARY KEY, pid INT,"
-                + " FOREIGN KEY (pid) REFERENCES app.fk_parent (id)) ENGINE=InnoDB");
-        primary.execute("INSERT INTO app.fk_parent VALUES (1), (2)");
-        primary.execute("INSERT INTO app.fk_child VALUES (1, 1), (2, 2)");
+        DB.primary().createDatabase(Fixture.SCHEMA);
+        DB.primary().execute("CREATE TABLE app.fk_parent (id INT PRIMARY KEY) ENGINE=InnoDB");
+        DB.primary()
+                .execute("CREATE TABLE app.fk_child (id INT PRIMARY KEY, pid INT,"
+                        + " FOREIGN KEY (pid) REFERENCES app.fk_parent (id)) ENGINE=InnoDB");
+        DB.primary().execute("INSERT INTO app.fk_parent VALUES (1), (2)");
+        DB.primary().execute("INSERT INTO app.fk_child VALUES (1, 1), (2, 2)");
         MigrationId id = submit("fk", "fk_parent", "ADD COLUMN name VARCHAR(10)", Map.of());
         ShardRecord s = failedShard(id);
         assertThat(Objects.requireNonNull(s.failure()).reason()).isEqualTo(FailureReason.FOREIGN_KEYS);
         assertThat(s.failure().message()).contains("foreign keys");
-        Fixture.assertNoArtifacts(primary, "fk_parent");
+        Fixture.assertNoArtifacts(DB.primary(), "fk_parent");
     }
 
     @Test
     @DisplayName("pt-osc killed with SIGKILL during the copy: FAILED; abort drops exactly its triggers and tables")
     void killedDuringCopyThenAbort() throws Exception {
-        Fixture.createTable(primary, "victim", 60_000);
+        Fixture.createTable(DB.primary(), "victim", 60_000);
         // A table that merely looks like pt-osc's: it existed before the run, so cleanup must leave it.
-        primary.execute("CREATE TABLE app._victim_new (id INT PRIMARY KEY)");
+        DB.primary().execute("CREATE TABLE app._victim_new (id INT PRIMARY KEY)");
         MigrationId id = submit("kill-abort", "victim", "ADD COLUMN extra INT", Fixture.slow(500, "0.05"));
         EngineHandle handle = awaitCopying(id);
         killPtOsc(handle);
         ShardRecord s = failedShard(id);
         assertThat(Objects.requireNonNull(s.failure()).reason()).isEqualTo(FailureReason.ENGINE_FAILED);
         assertThat(s.failure().message()).contains("killed by signal 9");
-        assertThat(Fixture.artifacts(primary, "victim"))
+        assertThat(Fixture.artifacts(DB.primary(), "victim"))
                 .contains(
                         "table __victim_new",
                         "trigger pt_osc_app_victim_del",
@@ -160,9 +144,9 @@ class PtOscFailureIT {
         osc.abort(id, "abort-1", "test");
         MigrationRecord aborted = Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
         AuditTrails.assertSound(osc.audit(id));
-        assertThat(Fixture.artifacts(primary, "victim")).containsExactly("table _victim_new");
-        assertThat(Fixture.columns(primary, "victim")).doesNotContain("extra");
-        assertThat(Fixture.count(primary, "victim")).isEqualTo(60_000);
+        assertThat(Fixture.artifacts(DB.primary(), "victim")).containsExactly("table _victim_new");
+        assertThat(Fixture.columns(DB.primary(), "victim")).doesNotContain("extra");
+        assertThat(Fixture.count(DB.primary(), "victim")).isEqualTo(60_000);
         assertThat(osc.audit(id).stream().map(e -> e.detail()))
                 .anySatisfy(d -> assertThat(d).contains("dropped").contains("__victim_new"));
         assertThat(aborted.shards().get(0).state()).isEqualTo(MigrationState.ABORTED);
@@ -171,7 +155,7 @@ class PtOscFailureIT {
     @Test
     @DisplayName("pt-osc killed during the copy, then retried: the retry cleans up and succeeds from the start")
     void killedDuringCopyThenRetry() throws Exception {
-        Fixture.createTable(primary, "again", 60_000);
+        Fixture.createTable(DB.primary(), "again", 60_000);
         MigrationId id = submit("kill-retry", "again", "ADD COLUMN extra INT", Fixture.slow(500, "0.05"));
         EngineHandle first = awaitCopying(id);
         killPtOsc(first);
@@ -184,15 +168,15 @@ class PtOscFailureIT {
         assertThat(second.key().attempt()).isEqualTo(2);
         assertThat(second.attribute(PtOscEngine.ATTR_RUN_DIR, ""))
                 .isNotEqualTo(first.attribute(PtOscEngine.ATTR_RUN_DIR, ""));
-        assertThat(Fixture.columns(primary, "again")).contains("extra");
-        assertThat(Fixture.count(primary, "again")).isEqualTo(60_000);
-        Fixture.assertNoArtifacts(primary, "again");
+        assertThat(Fixture.columns(DB.primary(), "again")).contains("extra");
+        assertThat(Fixture.count(DB.primary(), "again")).isEqualTo(60_000);
+        Fixture.assertNoArtifacts(DB.primary(), "again");
     }
 
     @Test
     @DisplayName("pt-osc and its wrapper both gone without an exit status: FAILED with RUN_LOST listing what is left")
     void lostRunReportsItsArtifacts() throws Exception {
-        Fixture.createTable(primary, "lost", 60_000);
+        Fixture.createTable(DB.primary(), "lost", 60_000);
         MigrationId id = submit("lost", "lost", "ADD COLUMN extra INT", Fixture.slow(500, "0.05"));
         EngineHandle handle = awaitCopying(id);
         ProcessHandle wrapper = ProcessHandle.of(Long.parseLong(handle.attribute(PtOscEngine.ATTR_PID, "-1")))
@@ -208,13 +192,13 @@ class PtOscFailureIT {
                 .contains("table _lost_new");
         osc.abort(id, "abort-lost", "test");
         Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
-        Fixture.assertNoArtifacts(primary, "lost");
+        Fixture.assertNoArtifacts(DB.primary(), "lost");
     }
 
     @Test
     @DisplayName("abort during the copy stops pt-osc (SIGTERM), then drops what it created: ABORTED, nothing left")
     void abortDuringCopy() throws Exception {
-        Fixture.createTable(primary, "stopme", 60_000);
+        Fixture.createTable(DB.primary(), "stopme", 60_000);
         MigrationId id = submit("abort-copy", "stopme", "ADD COLUMN extra INT", Fixture.slow(500, "0.05"));
         EngineHandle handle = awaitCopying(id);
         assertThat(Fixture.ptOscProcesses(work.toString())).hasSize(1);
@@ -224,15 +208,15 @@ class PtOscFailureIT {
         assertThat(Fixture.ptOscProcesses(work.toString())).isEmpty();
         assertThat(engine.observe(handle).phase()).isEqualTo(dev.osc4j.spi.EnginePhase.CANCELLED);
         assertThat(aborted.shards().get(0).state()).isEqualTo(MigrationState.ABORTED);
-        Fixture.assertNoArtifacts(primary, "stopme");
-        assertThat(Fixture.columns(primary, "stopme")).doesNotContain("extra");
-        assertThat(Fixture.count(primary, "stopme")).isEqualTo(60_000);
+        Fixture.assertNoArtifacts(DB.primary(), "stopme");
+        assertThat(Fixture.columns(DB.primary(), "stopme")).doesNotContain("extra");
+        assertThat(Fixture.count(DB.primary(), "stopme")).isEqualTo(60_000);
     }
 
     @Test
     @DisplayName("abort while pt-osc holds before the swap: the table is never swapped and nothing is left")
     void abortWhileHeld() throws Exception {
-        Fixture.createTable(primary, "heldback", 5_000);
+        Fixture.createTable(DB.primary(), "heldback", 5_000);
         MigrationId id = osc.submit(MigrationRequest.builder()
                 .idempotencyKey("abort-held")
                 .keyspace(Fixture.KEYSPACE)
@@ -245,12 +229,12 @@ class PtOscFailureIT {
                         .build())
                 .build());
         Fixture.awaitState(osc, id, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(1));
-        assertThat(Fixture.artifacts(primary, "heldback")).contains("table _heldback_new");
+        assertThat(Fixture.artifacts(DB.primary(), "heldback")).contains("table _heldback_new");
         osc.abort(id, "abort-held-1", "test");
         Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
         assertThat(Fixture.ptOscProcesses(work.toString())).isEmpty();
-        Fixture.assertNoArtifacts(primary, "heldback");
-        assertThat(Fixture.columns(primary, "heldback")).doesNotContain("extra");
+        Fixture.assertNoArtifacts(DB.primary(), "heldback");
+        assertThat(Fixture.columns(DB.primary(), "heldback")).doesNotContain("extra");
     }
 
     private EngineHandle awaitCopying(MigrationId id) {
@@ -280,8 +264,8 @@ class PtOscFailureIT {
     private void abortAndCheckClean(MigrationId id, String table) throws Exception {
         osc.abort(id, "abort-" + table, "test");
         Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
-        Fixture.assertNoArtifacts(primary, table);
-        try (Connection c = primary.connect(Fixture.SCHEMA);
+        Fixture.assertNoArtifacts(DB.primary(), table);
+        try (Connection c = DB.primary().connect(Fixture.SCHEMA);
                 Statement st = c.createStatement()) {
             st.execute("SELECT 1 FROM `" + table + "` LIMIT 1");
         }

@@ -14,7 +14,8 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
+import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,35 +26,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("pt-osc engine: migrations through the orchestrator on a real MariaDB primary and replica")
 class PtOscMigrationIT {
-    static LocalMariaDb primary;
-    static LocalMariaDb replica;
+    @RegisterExtension
+    static final MariaDbReplicationExtension DB = MariaDbReplicationExtension.primaryAndReplica();
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void servers() {
-        primary = LocalMariaDb.start();
-        replica = primary.startReplica();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (replica != null) {
-            replica.close();
-        }
-        if (primary != null) {
-            primary.close();
-        }
-    }
 
     private MigrationRequest request(String key, String table, String ddl, Map<String, String> options) {
         return MigrationRequest.builder()
@@ -70,15 +54,17 @@ class PtOscMigrationIT {
     @Test
     @DisplayName("the password is on no process's command line while pt-osc runs")
     void passwordNeverOnACommandLine() throws Exception {
-        Fixture.createTable(primary, "secrets", 60_000);
-        PtOscEngine engine = Fixture.engine(primary, work);
+        Fixture.createTable(DB.primary(), "secrets", 60_000);
+        PtOscEngine engine = Fixture.engine(DB.primary(), work);
         Map<String, String> options = new java.util.HashMap<>(Fixture.slow(500, "0.02"));
-        options.put(PtOscEngine.OPTION_REPLICAS, replica.host() + ":" + replica.port());
+        options.put(
+                PtOscEngine.OPTION_REPLICAS,
+                DB.replica().host() + ":" + DB.replica().port());
         AtomicBoolean done = new AtomicBoolean();
         AtomicInteger scans = new AtomicInteger();
         AtomicInteger ptOscSeen = new AtomicInteger();
         List<String> leaks = new ArrayList<>();
-        byte[] password = primary.password().getBytes(StandardCharsets.UTF_8);
+        byte[] password = DB.primary().password().getBytes(StandardCharsets.UTF_8);
         Thread scanner = new Thread(
                 () -> {
                     while (!done.get()) {
@@ -113,7 +99,7 @@ class PtOscMigrationIT {
                 "cmdline-scanner");
         scanner.setDaemon(true);
         scanner.start();
-        try (MySqlTopology topology = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+        try (MySqlTopology topology = Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
                 MigrationOrchestrator osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine)) {
             osc.start();
             MigrationId id = osc.submit(request("secrets-1", "secrets", "ADD COLUMN note VARCHAR(16)", options));
@@ -130,16 +116,18 @@ class PtOscMigrationIT {
         assertThat(leaks)
                 .as("command lines containing the password (of %d scans)", scans.get())
                 .isEmpty();
-        assertThat(Fixture.columns(primary, "secrets")).contains("note");
+        assertThat(Fixture.columns(DB.primary(), "secrets")).contains("note");
         // The option file that held the password is gone once the run ended.
         try (var runs = Files.list(work)) {
             for (Path run : (Iterable<Path>) runs::iterator) {
                 assertThat(run.resolve("client.cnf")).doesNotExist();
-                assertThat(Files.readString(run.resolve("output.log"))).doesNotContain(primary.password());
-                assertThat(Files.readString(run.resolve("run.json"))).doesNotContain(primary.password());
+                assertThat(Files.readString(run.resolve("output.log")))
+                        .doesNotContain(DB.primary().password());
+                assertThat(Files.readString(run.resolve("run.json")))
+                        .doesNotContain(DB.primary().password());
             }
         }
-        Fixture.assertNoArtifacts(primary, "secrets");
+        Fixture.assertNoArtifacts(DB.primary(), "secrets");
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
@@ -159,20 +147,22 @@ class PtOscMigrationIT {
     @DisplayName("two shards on two servers are held in CUTOVER_PENDING until released, then swapped together")
     void barrierAcrossTwoServers() throws Exception {
         try (LocalMariaDb second = LocalMariaDb.start()) {
-            Fixture.createTable(primary, "orders", 20_000);
+            Fixture.createTable(DB.primary(), "orders", 20_000);
             Fixture.createTable(second, "orders", 5_000);
             PtOscEngine engine = PtOscEngine.builder()
                     .credentials(server -> server.port() == second.port()
                             ? new DatabaseCredentials(second.user(), second.password())
-                            : new DatabaseCredentials(primary.user(), primary.password()))
+                            : new DatabaseCredentials(
+                                    DB.primary().user(), DB.primary().password()))
                     .workDirectory(work)
                     .defaultOptions(Fixture.FAST)
                     .build();
             MySqlTopology topology = MySqlTopology.builder()
                     .credentials(server -> server.port() == second.port()
                             ? new DatabaseCredentials(second.user(), second.password())
-                            : new DatabaseCredentials(primary.user(), primary.password()))
-                    .shard(Fixture.shard("s1", primary, replica))
+                            : new DatabaseCredentials(
+                                    DB.primary().user(), DB.primary().password()))
+                    .shard(Fixture.shard("s1", DB.primary(), DB.replica()))
                     .shard(Fixture.shard("s2", second))
                     .build();
             MigrationPolicy manual =
@@ -201,7 +191,7 @@ class PtOscMigrationIT {
                 assertThat(still.shards()).allMatch(s -> s.state() == MigrationState.CUTOVER_PENDING);
                 assertThat(still.shards())
                         .allMatch(s -> String.valueOf(s.waitReason()).contains("cutover_release"));
-                assertThat(Fixture.columns(primary, "orders")).doesNotContain("shipped_at");
+                assertThat(Fixture.columns(DB.primary(), "orders")).doesNotContain("shipped_at");
                 assertThat(Fixture.columns(second, "orders")).doesNotContain("shipped_at");
                 for (ShardRecord s : held.shards()) {
                     assertThat(engine.observe(java.util.Objects.requireNonNull(s.handle()))
@@ -210,9 +200,9 @@ class PtOscMigrationIT {
                 }
                 osc.releaseCutover(id, "release-1", "test");
                 MigrationRecord done = Fixture.awaitState(osc, id, MigrationState.COMPLETED, Duration.ofMinutes(1));
-                assertThat(Fixture.columns(primary, "orders")).contains("shipped_at");
+                assertThat(Fixture.columns(DB.primary(), "orders")).contains("shipped_at");
                 assertThat(Fixture.columns(second, "orders")).contains("shipped_at");
-                assertThat(Fixture.count(primary, "orders")).isEqualTo(20_000);
+                assertThat(Fixture.count(DB.primary(), "orders")).isEqualTo(20_000);
                 assertThat(Fixture.count(second, "orders")).isEqualTo(5_000);
                 // Both shards left CUTOVER_PENDING in one write: the barrier released them together.
                 List<dev.osc4j.AuditEntry> trail = osc.audit(id);
@@ -225,7 +215,7 @@ class PtOscMigrationIT {
                         .as("both shards enter SWITCHING_TRAFFIC in the same write")
                         .hasSize(1);
                 assertThat(done.shards()).allMatch(s -> s.state() == MigrationState.COMPLETED);
-                Fixture.assertNoArtifacts(primary, "orders");
+                Fixture.assertNoArtifacts(DB.primary(), "orders");
                 Fixture.assertNoArtifacts(second, "orders");
             }
         }
@@ -236,14 +226,15 @@ class PtOscMigrationIT {
             + " writes")
     void twoHundredThousandRowsUnderConcurrentWrites() throws Exception {
         int rows = 200_000;
-        Fixture.createTable(primary, "events", rows);
-        PtOscEngine engine = Fixture.engine(primary, work);
+        Fixture.createTable(DB.primary(), "events", rows);
+        PtOscEngine engine = Fixture.engine(DB.primary(), work);
         Map<String, String> options = new java.util.HashMap<>(Fixture.slow(2000, "0.05"));
         options.put(PtOscEngine.OPTION_RECURSION_METHOD, "hosts");
         MigrationRecord done;
-        ConcurrentWriter writer = new ConcurrentWriter(primary, "events", rows, 42).start();
+        ConcurrentWriter writer = new ConcurrentWriter(DB.primary(), "events", rows, 42).start();
         try (writer;
-                MySqlTopology topology = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+                MySqlTopology topology =
+                        Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
                 MigrationOrchestrator osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine)) {
             osc.start();
             MigrationId id = osc.submit(request(
@@ -267,17 +258,17 @@ class PtOscMigrationIT {
         }
         assertThat(writer.broken()).as(writer.summary()).isNull();
         assertThat(writer.operations()).as(writer.summary()).isGreaterThan(500);
-        assertThat(Fixture.columns(primary, "events")).containsExactly("id", "a", "b", "note");
+        assertThat(Fixture.columns(DB.primary(), "events")).containsExactly("id", "a", "b", "note");
         List<String> differences = writer.differences(20);
         assertThat(differences)
                 .as("rows that differ from the writer's log (%s)", writer.summary())
                 .isEmpty();
-        assertThat(Fixture.count(primary, "events")).isEqualTo(writer.expectedRows());
-        replica.waitForCatchUp(Duration.ofSeconds(60));
-        assertThat(Fixture.columns(replica, "events")).containsExactly("id", "a", "b", "note");
-        assertThat(checksum(replica, "events")).isEqualTo(checksum(primary, "events"));
+        assertThat(Fixture.count(DB.primary(), "events")).isEqualTo(writer.expectedRows());
+        DB.replica().waitForCatchUp(Duration.ofSeconds(60));
+        assertThat(Fixture.columns(DB.replica(), "events")).containsExactly("id", "a", "b", "note");
+        assertThat(checksum(DB.replica(), "events")).isEqualTo(checksum(DB.primary(), "events"));
         assertThat(done.shards().get(0).progress().percent()).isEqualTo(100.0);
-        Fixture.assertNoArtifacts(primary, "events");
+        Fixture.assertNoArtifacts(DB.primary(), "events");
     }
 
     private static long checksum(LocalMariaDb server, String table) throws java.sql.SQLException {
@@ -291,15 +282,15 @@ class PtOscMigrationIT {
     @Test
     @DisplayName("a migration of an empty table completes")
     void emptyTable() throws Exception {
-        Fixture.createTable(primary, "empty_t", 0);
-        PtOscEngine engine = Fixture.engine(primary, work);
-        try (MySqlTopology topology = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+        Fixture.createTable(DB.primary(), "empty_t", 0);
+        PtOscEngine engine = Fixture.engine(DB.primary(), work);
+        try (MySqlTopology topology = Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
                 MigrationOrchestrator osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine)) {
             osc.start();
             MigrationId id = osc.submit(request("empty-1", "empty_t", "ADD INDEX a_idx (a)", Map.of()));
             Fixture.awaitState(osc, id, MigrationState.COMPLETED, Duration.ofMinutes(1));
         }
-        try (var c = primary.connect(SCHEMA);
+        try (var c = DB.primary().connect(SCHEMA);
                 var rs = c.createStatement().executeQuery("SHOW INDEX FROM empty_t WHERE Key_name = 'a_idx'")) {
             assertThat(rs.next()).isTrue();
         }

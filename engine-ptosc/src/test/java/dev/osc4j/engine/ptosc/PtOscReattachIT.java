@@ -12,7 +12,7 @@ import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -30,35 +30,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("pt-osc engine: a run outlives its controller and is taken over")
 class PtOscReattachIT {
-    static LocalMariaDb primary;
-    static LocalMariaDb replica;
+    @RegisterExtension
+    static final MariaDbReplicationExtension DB = MariaDbReplicationExtension.primaryAndReplica();
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void servers() {
-        primary = LocalMariaDb.start();
-        replica = primary.startReplica();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (replica != null) {
-            replica.close();
-        }
-        if (primary != null) {
-            primary.close();
-        }
-    }
 
     /** Samples the pt-osc processes of the runs under a work directory. */
     private static final class ProcessCensus {
@@ -92,15 +75,15 @@ class PtOscReattachIT {
     @DisplayName("controller crash during the copy: a new controller with a new engine reattaches and completes;"
             + " no second pt-osc is started")
     void newControllerTakesOverTheRun() throws Exception {
-        Fixture.createTable(primary, "takeover", 100_000);
+        Fixture.createTable(DB.primary(), "takeover", 100_000);
         InMemoryStateStore store = new InMemoryStateStore();
         MigrationId id;
         long ptOscPid;
         ProcessCensus census = new ProcessCensus(work);
         try {
             // Controller 1, driven pass by pass so that it can "crash": it stops without releasing its lease.
-            PtOscEngine engine1 = Fixture.engine(primary, work);
-            MySqlTopology topology1 = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+            PtOscEngine engine1 = Fixture.engine(DB.primary(), work);
+            MySqlTopology topology1 = Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
             MigrationOrchestrator osc1 = Fixture.orchestrator(store, topology1, engine1);
             id = osc1.submit(MigrationRequest.builder()
                     .idempotencyKey("takeover-1")
@@ -137,8 +120,9 @@ class PtOscReattachIT {
                     .as("pt-osc keeps copying without its controller")
                     .contains(true);
 
-            PtOscEngine engine2 = Fixture.engine(primary, work);
-            try (MySqlTopology topology2 = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+            PtOscEngine engine2 = Fixture.engine(DB.primary(), work);
+            try (MySqlTopology topology2 =
+                            Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
                     MigrationOrchestrator osc2 = Fixture.orchestrator(store, topology2, engine2)) {
                 osc2.start();
                 MigrationRecord done = Fixture.awaitState(osc2, id, MigrationState.COMPLETED, Duration.ofMinutes(2));
@@ -166,23 +150,23 @@ class PtOscReattachIT {
                     .as("run directories")
                     .isEqualTo(1);
         }
-        assertThat(Fixture.columns(primary, "takeover")).contains("note");
-        assertThat(Fixture.count(primary, "takeover")).isEqualTo(100_000);
-        Fixture.assertNoArtifacts(primary, "takeover");
+        assertThat(Fixture.columns(DB.primary(), "takeover")).contains("note");
+        assertThat(Fixture.count(DB.primary(), "takeover")).isEqualTo(100_000);
+        Fixture.assertNoArtifacts(DB.primary(), "takeover");
     }
 
     @Test
     @DisplayName("the controller JVM is killed with SIGKILL: pt-osc lives on, and a new engine in this JVM reattaches"
             + " to it from the run directory and finishes it")
     void survivesTheControllerProcess() throws Exception {
-        Fixture.createTable(primary, "orphan", 100_000);
+        Fixture.createTable(DB.primary(), "orphan", 100_000);
         Path props = work.resolve("child.properties");
         Files.createFile(props, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         java.util.Properties p = new java.util.Properties();
-        p.setProperty("host", primary.host());
-        p.setProperty("port", Integer.toString(primary.port()));
-        p.setProperty("user", primary.user());
-        p.setProperty("password", primary.password());
+        p.setProperty("host", DB.primary().host());
+        p.setProperty("port", Integer.toString(DB.primary().port()));
+        p.setProperty("user", DB.primary().user());
+        p.setProperty("password", DB.primary().password());
         Path runs = work.resolve("runs");
         p.setProperty("work", runs.toString());
         p.setProperty("table", "orphan");
@@ -208,7 +192,7 @@ class PtOscReattachIT {
             }
             assertThat(line).as("child output: %s", childOutput).isNotNull();
 
-            PtOscEngine engine = Fixture.engine(primary, runs);
+            PtOscEngine engine = Fixture.engine(DB.primary(), runs);
             Optional<EngineHandle> found =
                     engine.reattach(ChildController.target(p), ChildController.spec(p), ChildController.key(p), null);
             assertThat(found).isPresent();
@@ -228,7 +212,7 @@ class PtOscReattachIT {
                     .as("pt-osc outlives the controller JVM")
                     .contains(true);
 
-            PtOscEngine fresh = Fixture.engine(primary, runs);
+            PtOscEngine fresh = Fixture.engine(DB.primary(), runs);
             EngineHandle again = fresh.reattach(
                             ChildController.target(p), ChildController.spec(p), ChildController.key(p), handle)
                     .orElseThrow();
@@ -242,9 +226,9 @@ class PtOscReattachIT {
         } finally {
             child.destroyForcibly();
         }
-        assertThat(Fixture.columns(primary, "orphan")).contains("note");
-        assertThat(Fixture.count(primary, "orphan")).isEqualTo(100_000);
-        Fixture.assertNoArtifacts(primary, "orphan");
+        assertThat(Fixture.columns(DB.primary(), "orphan")).contains("note");
+        assertThat(Fixture.count(DB.primary(), "orphan")).isEqualTo(100_000);
+        Fixture.assertNoArtifacts(DB.primary(), "orphan");
     }
 
     private static EngineObservation awaitPhase(

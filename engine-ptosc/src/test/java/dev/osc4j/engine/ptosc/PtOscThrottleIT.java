@@ -14,7 +14,7 @@ import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
 import dev.osc4j.topology.mysql.MySqlTopology;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,50 +22,35 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("pt-osc engine: replica lag throttles the copy and holds the cut-over")
 class PtOscThrottleIT {
-    static LocalMariaDb primary;
-    static LocalMariaDb replica;
+    @RegisterExtension
+    static final MariaDbReplicationExtension DB = MariaDbReplicationExtension.primaryAndReplica();
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void servers() {
-        primary = LocalMariaDb.start();
-        replica = primary.startReplica();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (replica != null) {
-            replica.close();
-        }
-        if (primary != null) {
-            primary.close();
-        }
-    }
 
     @Test
     @DisplayName("a stopped replica SQL thread throttles the copy (reason: the replica), which resumes once it runs"
             + " again; the cut-over gate refuses while the lag is unknown")
     void replicaLagThrottlesAndHoldsTheCutover() throws Exception {
-        Fixture.createTable(primary, "lagged", 100_000);
-        PtOscEngine engine = Fixture.engine(primary, work);
+        Fixture.createTable(DB.primary(), "lagged", 100_000);
+        PtOscEngine engine = Fixture.engine(DB.primary(), work);
         Map<String, String> options = new HashMap<>(Fixture.slow(500, "0.03"));
-        options.put(PtOscEngine.OPTION_REPLICAS, replica.host() + ":" + replica.port());
+        options.put(
+                PtOscEngine.OPTION_REPLICAS,
+                DB.replica().host() + ":" + DB.replica().port());
         options.put(PtOscEngine.OPTION_MAX_LAG, "1");
         MigrationPolicy policy = MigrationPolicy.builder()
                 .cutoverMode(CutoverMode.MANUAL)
                 .maxReplicaLag(Duration.ofSeconds(2))
                 .build();
-        try (MySqlTopology topology = Fixture.topology(primary, Fixture.shard("s1", primary, replica));
+        try (MySqlTopology topology = Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
                 MigrationOrchestrator osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine)) {
             osc.start();
             MigrationId id = osc.submit(MigrationRequest.builder()
@@ -89,13 +74,13 @@ class PtOscThrottleIT {
             Path run = Path.of(handle.attribute(PtOscEngine.ATTR_RUN_DIR, ""));
 
             // Copy: the replica stops applying; pt-osc's own check and osc4j's lag throttle both hold the copy.
-            replica.stopReplicaSqlThread();
+            DB.replica().stopReplicaSqlThread();
             EngineObservation held = awaitObservation(
                     engine,
                     handle,
                     "pt-osc waits for the stopped replica",
                     o -> o.throttled() && String.valueOf(o.throttleReason()).contains("is stopped"));
-            assertThat(held.throttleReason()).contains(replica.host());
+            assertThat(held.throttleReason()).contains(DB.replica().host());
             MigrationRecord throttled = Fixture.await(
                     osc,
                     id,
@@ -116,7 +101,7 @@ class PtOscThrottleIT {
                     .isEqualTo(before);
 
             // The replica applies again: the throttle lifts and the copy goes on.
-            replica.startReplicaSqlThread();
+            DB.replica().startReplicaSqlThread();
             MigrationRecord resumed = Fixture.await(
                     osc,
                     id,
@@ -131,7 +116,7 @@ class PtOscThrottleIT {
 
             // Cut-over: ready and released, but the lag gate holds it while the replica is stopped.
             Fixture.awaitState(osc, id, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(2));
-            replica.stopReplicaSqlThread();
+            DB.replica().stopReplicaSqlThread();
             osc.releaseCutover(id, "release-1", "test");
             MigrationRecord gated = Fixture.await(
                     osc,
@@ -144,21 +129,21 @@ class PtOscThrottleIT {
             assertThat(still.shards().get(0).state()).isEqualTo(MigrationState.CUTOVER_PENDING);
             assertThat(still.shards().get(0).waitReason())
                     .contains("replica_lag")
-                    .contains(replica.host());
+                    .contains(DB.replica().host());
             assertThat(gated.state()).isEqualTo(MigrationState.CUTOVER_PENDING);
-            assertThat(Fixture.columns(primary, "lagged")).doesNotContain("note");
+            assertThat(Fixture.columns(DB.primary(), "lagged")).doesNotContain("note");
 
-            replica.startReplicaSqlThread();
+            DB.replica().startReplicaSqlThread();
             MigrationRecord done = Fixture.awaitState(osc, id, MigrationState.COMPLETED, Duration.ofMinutes(1));
             AuditTrails.assertSound(osc.audit(id));
             ShardProgress p = done.shards().get(0).progress();
             assertThat(p.percent()).isEqualTo(100.0);
         } finally {
-            replica.startReplicaSqlThread();
+            DB.replica().startReplicaSqlThread();
         }
-        assertThat(Fixture.columns(primary, "lagged")).contains("note");
-        assertThat(Fixture.count(primary, "lagged")).isEqualTo(100_000);
-        Fixture.assertNoArtifacts(primary, "lagged");
+        assertThat(Fixture.columns(DB.primary(), "lagged")).contains("note");
+        assertThat(Fixture.count(DB.primary(), "lagged")).isEqualTo(100_000);
+        Fixture.assertNoArtifacts(DB.primary(), "lagged");
     }
 
     private static EngineObservation awaitObservation(

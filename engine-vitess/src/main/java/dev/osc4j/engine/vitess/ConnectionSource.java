@@ -1,5 +1,8 @@
 package dev.osc4j.engine.vitess;
 
+import dev.osc4j.Endpoint;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
@@ -10,8 +13,9 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where VTGate connections come from: one connection the engine owns (from a JDBC URL), or a caller's {@link
- * DataSource}, whose connections may be pooled and shared, so session state the engine changes must be put back.
+ * Where VTGate connections come from: one connection the engine owns (from a JDBC URL, with the account a {@link
+ * CredentialsProvider} gives for each new connection), or a caller's {@link DataSource}, whose connections may be
+ * pooled and shared, so session state the engine changes must be put back.
  */
 abstract class ConnectionSource implements AutoCloseable {
 
@@ -41,8 +45,9 @@ abstract class ConnectionSource implements AutoCloseable {
         return new Pooled(dataSource);
     }
 
-    static ConnectionSource of(String url, String user, String password, Duration connectTimeout) {
-        return new Owned(url, user, password, connectTimeout);
+    static ConnectionSource of(
+            String url, Endpoint endpoint, CredentialsProvider credentials, Duration connectTimeout) {
+        return new Owned(url, endpoint, credentials, connectTimeout);
     }
 
     /** Borrows a connection per piece of work and closes (returns) it after. */
@@ -69,20 +74,43 @@ abstract class ConnectionSource implements AutoCloseable {
         public void close() {}
     }
 
-    /** One connection, opened on first use and again after it broke; one piece of work at a time. */
+    /**
+     * One connection, opened on first use and again after it broke, with the account the provider gives at that
+     * moment (so a rotated password is picked up); one piece of work at a time.
+     */
     private static final class Owned extends ConnectionSource {
         private final String url;
-        private final Properties properties = new Properties();
+        private final Endpoint endpoint;
+        private final CredentialsProvider credentials;
+        private final Duration connectTimeout;
         private @Nullable Connection connection; // guarded by this
         private boolean closed; // guarded by this
 
-        Owned(String url, String user, String password, Duration connectTimeout) {
+        Owned(String url, Endpoint endpoint, CredentialsProvider credentials, Duration connectTimeout) {
             this.url = url;
-            properties.setProperty("user", user);
-            properties.setProperty("password", password);
+            this.endpoint = endpoint;
+            this.credentials = credentials;
+            this.connectTimeout = connectTimeout;
+        }
+
+        private Properties properties() throws SQLException {
+            DatabaseCredentials account;
+            try {
+                account = credentials.credentialsFor(endpoint);
+            } catch (RuntimeException e) {
+                // The provider's message is not repeated: it is the caller's code and might carry a secret.
+                throw new SQLNonTransientConnectionException(
+                        "the CredentialsProvider failed for VTGate " + endpoint + " ("
+                                + e.getClass().getSimpleName() + ")",
+                        "08004");
+            }
+            Properties properties = new Properties();
+            properties.setProperty("user", account.user());
+            properties.setProperty("password", account.password());
             properties.setProperty("connectTimeout", Long.toString(connectTimeout.toMillis()));
             // The engine sets the target with setCatalog; the driver then skips a USE that would change nothing.
             properties.setProperty("useLocalSessionState", "true");
+            return properties;
         }
 
         @Override
@@ -92,7 +120,7 @@ abstract class ConnectionSource implements AutoCloseable {
             }
             Connection c = connection;
             if (c == null || c.isClosed()) {
-                c = new com.mysql.cj.jdbc.Driver().connect(url, properties);
+                c = new com.mysql.cj.jdbc.Driver().connect(url, properties());
                 if (c == null) {
                     throw new SQLNonTransientConnectionException(
                             "not a mysql-connector-j URL (expected jdbc:mysql://host:port/...)", "08001");

@@ -17,7 +17,12 @@ import org.jspecify.annotations.Nullable;
  * <table>
  *   <caption>migration_status and columns to engine phase</caption>
  *   <tr><th>row</th><th>phase</th></tr>
- *   <tr><td>requested, queued, ready</td><td>STARTING</td></tr>
+ *   <tr><td>queued or ready, is_immediate_operation=1, ready_to_complete=1, completion postponed</td>
+ *       <td>READY_FOR_CUTOVER</td></tr>
+ *   <tr><td>queued or ready, is_immediate_operation=1, ready_to_complete=1, COMPLETE issued</td>
+ *       <td>CUTTING_OVER</td></tr>
+ *   <tr><td>requested, queued, ready (otherwise)</td><td>STARTING</td></tr>
+ *   <tr><td>running after a RETRY, not yet reviewed by the executor</td><td>COPYING, 0 rows copied</td></tr>
  *   <tr><td>running, copy not done</td><td>COPYING</td></tr>
  *   <tr><td>running, copy done, ready_to_complete=0, completion postponed</td><td>CATCHING_UP</td></tr>
  *   <tr><td>running, ready_to_complete=1, completion postponed</td><td>READY_FOR_CUTOVER</td></tr>
@@ -32,13 +37,36 @@ import org.jspecify.annotations.Nullable;
  * progress} reached 100, or when {@code rows_copied} reached {@code table_rows} (an estimate, so the copy may in fact
  * still run: reporting CATCHING_UP a little early only moves the shard to WAITING_FOR_CATCHUP, which waits for
  * READY_FOR_CUTOVER anyway).
+ *
+ * <p><b>Immediate operations.</b> An ALTER the executor runs directly (a special plan: a RANGE partition rotation
+ * under {@code --fast-range-rotation}, an INSTANT change under {@code --prefer-instant-ddl}) never runs a copy: the
+ * scheduler sets {@code ready_to_complete=1} while it is queued and, while completion is postponed, leaves it
+ * {@code queued} until COMPLETE ({@code scheduleNextMigration} in go/vt/vttablet/onlineddl/executor.go). Such a row is
+ * ready for the cut-over, held at the barrier like any other shard.
+ *
+ * <p><b>After a RETRY.</b> RETRY resets the status and the timestamps but not {@code progress}, {@code rows_copied} nor
+ * {@code ready_to_complete} ({@code sqlRetryMigrationWhere} in go/vt/vttablet/onlineddl/schema.go); they keep the
+ * failed run's values until the executor reviews the new run, and that review first refreshes {@code
+ * liveness_timestamp} ({@code reviewRunningMigrations} in executor.go). So a retried row ({@code retries > 0}) that
+ * runs but whose liveness is not later than its {@code started_timestamp} shows stale figures: it counts as COPYING
+ * with nothing copied, never as ready.
  */
 final class MigrationPhases {
     private MigrationPhases() {}
 
     static EngineObservation observe(MigrationRow row, Instant now, Duration throttleRecency) {
+        return observe(row, now, throttleRecency, false);
+    }
+
+    /**
+     * The observation of {@code row}; {@code throttlerDisabled} when {@code SHOW VITESS_THROTTLER STATUS} says the
+     * shard's tablet throttler is off: VTGate still accepts THROTTLE and the row still shows {@code
+     * user_throttle_ratio}, but nothing checks the throttler, so nothing slows down.
+     */
+    static EngineObservation observe(
+            MigrationRow row, Instant now, Duration throttleRecency, boolean throttlerDisabled) {
         EnginePhase phase = phase(row);
-        long copied = row.rowsCopied() == null ? 0 : Math.max(0, row.rowsCopied());
+        long copied = row.rowsCopied() == null || staleAfterRetry(row) ? 0 : Math.max(0, row.rowsCopied());
         Long tableRows = row.tableRows();
         long total;
         if (tableRows == null || tableRows < 0) {
@@ -50,8 +78,15 @@ final class MigrationPhases {
         }
         Long eta = row.etaSeconds();
         Duration engineEta = eta == null || eta < 0 ? null : Duration.ofSeconds(eta);
-        String throttle = row.status().equals("running") ? throttleReason(row, now, throttleRecency) : null;
+        String throttle =
+                row.status().equals("running") && !throttlerDisabled ? throttleReason(row, now, throttleRecency) : null;
         String message = message(row, phase);
+        Double ratio = row.userThrottleRatio();
+        if (throttlerDisabled && ratio != null && ratio > 0 && row.pending()) {
+            // Not throttled, with a reason: the throttle osc4j asked for has no effect.
+            throttle = "the tablet throttler of " + (row.keyspace() == null ? "" : row.keyspace() + "/") + row.shard()
+                    + " is disabled, so throttle ratio " + ratio + " slows nothing";
+        }
         FailureReason reason = null;
         if (phase == EnginePhase.FAILED) {
             String text = message == null ? "" : message.toLowerCase(Locale.ROOT);
@@ -61,13 +96,13 @@ final class MigrationPhases {
         } else if (phase == EnginePhase.CANCELLED) {
             reason = FailureReason.CANCELLED;
         }
-        return new EngineObservation(
-                phase, copied, total, engineEta, throttle != null, throttle, null, null, reason, message);
+        boolean throttled = throttle != null && !throttlerDisabled;
+        return new EngineObservation(phase, copied, total, engineEta, throttled, throttle, null, null, reason, message);
     }
 
     static EnginePhase phase(MigrationRow row) {
         return switch (row.status()) {
-            case "requested", "queued", "ready" -> EnginePhase.STARTING;
+            case "requested", "queued", "ready" -> immediatePhase(row);
             case "running" -> runningPhase(row);
             case "complete" -> EnginePhase.COMPLETED;
             case "failed" -> EnginePhase.FAILED;
@@ -76,7 +111,32 @@ final class MigrationPhases {
         };
     }
 
+    /** A queued or ready row: an immediate operation is ready from the start; anything else is starting. */
+    private static EnginePhase immediatePhase(MigrationRow row) {
+        if (!Boolean.TRUE.equals(row.immediateOperation()) || !Boolean.TRUE.equals(row.readyToComplete())) {
+            return EnginePhase.STARTING;
+        }
+        return Boolean.FALSE.equals(row.postponeCompletion())
+                ? EnginePhase.CUTTING_OVER
+                : EnginePhase.READY_FOR_CUTOVER;
+    }
+
+    /** Whether a retried row runs but still shows the failed run's figures (see the class comment). */
+    static boolean staleAfterRetry(MigrationRow row) {
+        Integer retries = row.retries();
+        Instant started = row.started();
+        Instant liveness = row.liveness();
+        return row.status().equals("running")
+                && retries != null
+                && retries > 0
+                && started != null
+                && (liveness == null || !liveness.isAfter(started));
+    }
+
     private static EnginePhase runningPhase(MigrationRow row) {
+        if (staleAfterRetry(row)) {
+            return EnginePhase.COPYING;
+        }
         boolean ready = Boolean.TRUE.equals(row.readyToComplete());
         if (!ready && !copyDone(row)) {
             return EnginePhase.COPYING;
@@ -116,6 +176,9 @@ final class MigrationPhases {
     private static @Nullable String message(MigrationRow row, EnginePhase phase) {
         String message = blankToNull(row.message());
         String stage = blankToNull(row.stage());
+        if (staleAfterRetry(row)) {
+            return "retried: Vitess has not reviewed the new run yet, the row still shows the previous run's figures";
+        }
         if (phase == EnginePhase.STARTING
                 && !List.of("requested", "queued", "ready").contains(row.status())) {
             return "unknown migration_status '" + row.status() + "'" + (message == null ? "" : ": " + message);

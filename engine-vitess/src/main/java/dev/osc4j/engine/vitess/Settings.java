@@ -1,6 +1,8 @@
 package dev.osc4j.engine.vitess;
 
+import dev.osc4j.Endpoint;
 import dev.osc4j.InvalidRequestException;
+import dev.osc4j.spi.CredentialsProvider;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -11,6 +13,8 @@ import org.jspecify.annotations.Nullable;
 final class Settings {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_$-]{1,64}");
     private static final Pattern HOST = Pattern.compile("jdbc:mysql://(?:[^@/?]*@)?([^/?]*)");
+    private static final Pattern HOST_PORT = Pattern.compile("(?:\\[([^\\]]+)\\]|([^:\\[\\]]+))(?::(\\d{1,5}))?");
+    private static final int DEFAULT_MYSQL_PORT = 3306;
 
     private Settings() {}
 
@@ -38,8 +42,7 @@ final class Settings {
     static Source source(
             @Nullable DataSource dataSource,
             @Nullable String jdbcUrl,
-            @Nullable String user,
-            String password,
+            @Nullable CredentialsProvider credentials,
             Duration connectTimeout) {
         if (dataSource != null && jdbcUrl != null) {
             throw new InvalidRequestException("set either dataSource or jdbcUrl, not both", null);
@@ -58,10 +61,22 @@ final class Settings {
             throw new InvalidRequestException(
                     "jdbcUrl must be a mysql-connector-j URL like jdbc:mysql://vtgate:15306/", null);
         }
-        if (user == null || user.isEmpty()) {
-            throw new InvalidRequestException("user is required with jdbcUrl", null);
+        if (credentials == null) {
+            throw new InvalidRequestException("credentials (a CredentialsProvider) are required with jdbcUrl", null);
         }
         String description = "jdbc:mysql://" + m.group(1);
-        return new Source(ConnectionSource.of(jdbcUrl, user, password, connectTimeout), description);
+        return new Source(ConnectionSource.of(jdbcUrl, endpoint(m.group(1)), credentials, connectTimeout), description);
+    }
+
+    /** VTGate's endpoint in a URL's host part ({@code host}, {@code host:port}, {@code [v6]:port}; the first host). */
+    static Endpoint endpoint(String hostPart) {
+        String first = hostPart.split(",", 2)[0];
+        Matcher m = HOST_PORT.matcher(first);
+        if (!m.matches()) {
+            throw new InvalidRequestException(
+                    "jdbcUrl must name VTGate as host or host:port, like jdbc:mysql://vtgate:15306/", null);
+        }
+        String host = m.group(1) != null ? m.group(1) : m.group(2);
+        return new Endpoint(host, m.group(3) == null ? DEFAULT_MYSQL_PORT : Integer.parseInt(m.group(3)));
     }
 }

@@ -7,6 +7,7 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.vitess.VtgateRows.MigrationRow;
 import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -35,8 +37,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * VitessEngine vitess = VitessEngine.builder()
  *     .jdbcUrl("jdbc:mysql://vtgate.internal:15306/")
- *     .user("osc4j")
- *     .password(secretFromVault)
+ *     .credentials(endpoint -> vault.vtgateCredentials(endpoint))   // a CredentialsProvider, asked per connection
  *     .build();
  * }</pre>
  *
@@ -64,13 +65,16 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Directives</b>, each on the handle's shard only: {@link #releaseCutover} sends {@code COMPLETE} (the
  *       orchestrator releases all shards in one pass, so they complete closely but not atomically, as Vitess's own
  *       gated cut-over does; shard targeting works on every Vitess version, where {@code COMPLETE VITESS_SHARDS} needs
- *       v23); {@link #throttle} sends {@code THROTTLE RATIO r} or, at 0, {@code UNTHROTTLE} (the tablet throttler must
- *       be enabled for the keyspace); {@link #cancel} sends {@code CANCEL}; {@link #cleanup} cancels a pending row and
+ *       v23); {@link #throttle} sends {@code THROTTLE EXPIRE '8760h' RATIO r} or, at 0, {@code UNTHROTTLE}: VTGate keeps
+ *       it as one rule per keyspace, so it holds every shard of the migration ({@linkplain
+ *       EngineCapabilities#keyspaceWideThrottle the orchestrator decides it once for the keyspace}); with the tablet
+ *       throttler disabled VTGate still accepts it but nothing slows, and observations say so instead of "throttled"; {@link #cancel} sends {@code CANCEL}; {@link #cleanup} cancels a pending row and
  *       sends {@code CLEANUP}, after which Vitess's table garbage collector drops the artifact tables.
  * </ul>
  *
  * <p>The engine holds no state that matters: a new engine in a new process finds every run again by its context.
- * Credentials are used to connect and never appear in handles, logs, {@link #toString()} or exception messages.
+ * Credentials come from a {@link CredentialsProvider} asked on every new connection (or the caller's DataSource); they
+ * never appear in handles, logs, {@link #toString()} or exception messages.
  */
 public final class VitessEngine implements ExecutionEngine {
     /** The default engine name requests use. */
@@ -107,8 +111,12 @@ public final class VitessEngine implements ExecutionEngine {
     private final Duration throttleRecency;
     private final String description;
     private final Map<String, Snapshot> snapshots = new HashMap<>(); // guarded by this
+    private final Map<String, ThrottlerStatus> throttlerStatuses = new HashMap<>(); // guarded by this
 
     private record Snapshot(List<MigrationRow> rows, Instant readAt) {}
+
+    /** Shard to whether its tablet throttler is enabled; empty when VTGate would not say. */
+    private record ThrottlerStatus(Map<String, Boolean> enabled, Instant readAt) {}
 
     private VitessEngine(Builder b, ConnectionSource source, String description) {
         this.name = b.name;
@@ -129,10 +137,14 @@ public final class VitessEngine implements ExecutionEngine {
         return name;
     }
 
-    /** Postponed cut-over, throttle ratios, reattach and retry in place; no applied binlog position. */
+    /**
+     * Postponed cut-over, throttle ratios, reattach and retry in place; no applied binlog position; and a throttle
+     * that is keyspace-wide: VTGate writes {@code ALTER VITESS_MIGRATION ... THROTTLE} as a rule for the migration's
+     * uuid in the keyspace's throttler config, for every shard at once, whatever shard the statement targets.
+     */
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, true, false);
+        return new EngineCapabilities(true, true, true, true, false, true);
     }
 
     /** Checks the {@value #OPTION_STRATEGY_FLAGS} option. */
@@ -258,7 +270,38 @@ public final class VitessEngine implements ExecutionEngine {
                     .withMessage("VTGate shows no Vitess migration " + run.uuid + " on shard " + run.keyspace + "/"
                             + run.shard);
         }
-        return MigrationPhases.observe(row, clock.instant(), throttleRecency);
+        return MigrationPhases.observe(row, clock.instant(), throttleRecency, throttlerDisabled(row));
+    }
+
+    /**
+     * Whether the row's shard has its tablet throttler off, asked only when the row shows a throttle ratio: then
+     * VTGate took the THROTTLE but nothing slows the copy. Unknown (false) when VTGate does not answer.
+     */
+    private boolean throttlerDisabled(MigrationRow row) {
+        Double ratio = row.userThrottleRatio();
+        if (ratio == null || ratio <= 0 || !row.pending() || row.keyspace() == null) {
+            return false;
+        }
+        String keyspace = Objects.requireNonNull(row.keyspace());
+        Instant now = clock.instant();
+        ThrottlerStatus status;
+        synchronized (this) {
+            status = throttlerStatuses.get(keyspace);
+        }
+        if (status == null || Duration.between(status.readAt(), now).compareTo(observationMaxAge) > 0) {
+            Map<String, Boolean> enabled;
+            try {
+                enabled = vtgate.throttlerEnabled(keyspace);
+            } catch (SQLException e) {
+                LOG.debug("SHOW VITESS_THROTTLER STATUS on {} failed: {}", keyspace, e.getMessage());
+                enabled = Map.of();
+            }
+            status = new ThrottlerStatus(enabled, now);
+            synchronized (this) {
+                throttlerStatuses.put(keyspace, status);
+            }
+        }
+        return Boolean.FALSE.equals(status.enabled().get(row.shard()));
     }
 
     @Override
@@ -437,12 +480,11 @@ public final class VitessEngine implements ExecutionEngine {
         return found;
     }
 
-    /** Configures a {@link VitessEngine}: a DataSource, or a JDBC URL with user and password. */
+    /** Configures a {@link VitessEngine}: a DataSource, or a JDBC URL with a CredentialsProvider. */
     public static final class Builder {
         private @Nullable DataSource dataSource;
         private @Nullable String jdbcUrl;
-        private @Nullable String user;
-        private String password = "";
+        private @Nullable CredentialsProvider credentials;
         private String name = DEFAULT_NAME;
         private Clock clock = Clock.systemUTC();
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
@@ -468,15 +510,13 @@ public final class VitessEngine implements ExecutionEngine {
             return this;
         }
 
-        /** The VTGate user, with {@link #jdbcUrl}. */
-        public Builder user(String value) {
-            this.user = value;
-            return this;
-        }
-
-        /** The VTGate password, with {@link #jdbcUrl} (default empty). Never logged or shown. */
-        public Builder password(String value) {
-            this.password = value;
+        /**
+         * The VTGate account, with {@link #jdbcUrl}: asked for VTGate's endpoint each time a connection is opened (the
+         * first use, and after a connection broke), never cached, so a rotated password is picked up. The password
+         * is never logged or shown.
+         */
+        public Builder credentials(CredentialsProvider value) {
+            this.credentials = value;
             return this;
         }
 
@@ -539,7 +579,7 @@ public final class VitessEngine implements ExecutionEngine {
             Settings.checkPositive("connectTimeout", connectTimeout);
             Settings.checkNotNegative("observationMaxAge", observationMaxAge);
             Settings.checkPositive("throttleRecency", throttleRecency);
-            Settings.Source source = Settings.source(dataSource, jdbcUrl, user, password, connectTimeout);
+            Settings.Source source = Settings.source(dataSource, jdbcUrl, credentials, connectTimeout);
             return new VitessEngine(this, source.source(), source.description());
         }
     }

@@ -5,6 +5,7 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.vitess.VtgateRows.ReplicaRow;
 import dev.osc4j.engine.vitess.VtgateRows.TabletRow;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ShardHealth;
@@ -107,19 +108,26 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
     /**
      * The shard's serving primary (the newest primary term when VTGate briefly shows two) and its replicas.
      *
-     * @throws EngineException (retryable) when VTGate cannot be read or shows no primary for the shard
+     * @throws InvalidRequestException when VTGate shows no tablet of the shard at all (an unknown shard)
+     * @throws EngineException (retryable) when VTGate cannot be read or shows no serving primary for the shard
      */
     @Override
     public ShardHealth health(String keyspace, String shard) {
         Read<TabletRow> tabletRead = tablets();
         Read<ReplicaRow> replicaRead = replicas();
         TabletRow primary = null;
+        boolean known = false;
         for (TabletRow t : tabletRead.rows()) {
-            if (t.keyspace().equals(keyspace) && t.shard().equals(shard) && t.primary() && t.serving()) {
-                if (primary == null || newer(t, primary)) {
+            if (t.keyspace().equals(keyspace) && t.shard().equals(shard)) {
+                known = true;
+                if (t.primary() && t.serving() && (primary == null || newer(t, primary))) {
                     primary = t;
                 }
             }
+        }
+        if (!known) {
+            throw new InvalidRequestException(
+                    "VTGate shows no tablet of shard " + keyspace + "/" + shard + "; is the shard name right?", null);
         }
         if (primary == null) {
             throw EngineException.transientFailure(
@@ -191,12 +199,11 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
         return "VitessTopologyProbe[vtgate=" + description + "]";
     }
 
-    /** Configures a {@link VitessTopologyProbe}: a DataSource, or a JDBC URL with user and password. */
+    /** Configures a {@link VitessTopologyProbe}: a DataSource, or a JDBC URL with a CredentialsProvider. */
     public static final class Builder {
         private @Nullable DataSource dataSource;
         private @Nullable String jdbcUrl;
-        private @Nullable String user;
-        private String password = "";
+        private @Nullable CredentialsProvider credentials;
         private Clock clock = Clock.systemUTC();
         private Duration queryTimeout = VitessEngine.DEFAULT_QUERY_TIMEOUT;
         private Duration connectTimeout = VitessEngine.DEFAULT_CONNECT_TIMEOUT;
@@ -216,15 +223,13 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
             return this;
         }
 
-        /** The VTGate user, with {@link #jdbcUrl}. */
-        public Builder user(String value) {
-            this.user = value;
-            return this;
-        }
-
-        /** The VTGate password, with {@link #jdbcUrl}. Never logged or shown. */
-        public Builder password(String value) {
-            this.password = value;
+        /**
+         * The VTGate account, with {@link #jdbcUrl}: asked for VTGate's endpoint each time a connection is opened (the
+         * first use, and after a connection broke), never cached, so a rotated password is picked up. The password
+         * is never logged or shown.
+         */
+        public Builder credentials(CredentialsProvider value) {
+            this.credentials = value;
             return this;
         }
 
@@ -261,7 +266,7 @@ public final class VitessTopologyProbe implements TopologyProbe, AutoCloseable {
             Settings.checkPositive("queryTimeout", queryTimeout);
             Settings.checkPositive("connectTimeout", connectTimeout);
             Settings.checkNotNegative("cacheMaxAge", cacheMaxAge);
-            return new VitessTopologyProbe(this, Settings.source(dataSource, jdbcUrl, user, password, connectTimeout));
+            return new VitessTopologyProbe(this, Settings.source(dataSource, jdbcUrl, credentials, connectTimeout));
         }
     }
 }

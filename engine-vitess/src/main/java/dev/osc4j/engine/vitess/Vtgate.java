@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -132,7 +133,14 @@ final class Vtgate implements AutoCloseable {
         });
     }
 
-    /** The action text of {@code THROTTLE RATIO r}, or {@code UNTHROTTLE} at 0. */
+    /**
+     * How long a THROTTLE lasts: VTGate's default without EXPIRE is 100 years ({@code validateThrottleParams} in
+     * go/vt/vtgate/planbuilder/migration.go); osc4j says how long explicitly, so the rule does not depend on a
+     * version's default, and a throttle left by a controller that is gone for good ends within a year.
+     */
+    static final String THROTTLE_EXPIRE = "8760h";
+
+    /** The action text of {@code THROTTLE EXPIRE '8760h' RATIO r}, or {@code UNTHROTTLE} at 0. */
     static String throttleAction(double ratio) {
         if (!(ratio >= 0 && ratio <= 1)) {
             throw new IllegalArgumentException("throttle ratio must be 0-1, got " + ratio);
@@ -140,8 +148,21 @@ final class Vtgate implements AutoCloseable {
         if (ratio == 0) {
             return "UNTHROTTLE";
         }
-        return "THROTTLE RATIO "
+        return "THROTTLE EXPIRE '" + THROTTLE_EXPIRE + "' RATIO "
                 + BigDecimal.valueOf(ratio).stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * {@code SHOW VITESS_THROTTLER STATUS} on the keyspace's primaries: each shard and whether its tablet throttler is
+     * enabled ({@code execShowThrottlerStatus} in go/vt/vttablet/tabletserver/query_executor.go: columns shard,
+     * enabled, threshold, query). Deprecated in v21 but still answered by v22 and v23 tablets.
+     */
+    Map<String, Boolean> throttlerEnabled(String keyspace) throws SQLException {
+        return onTarget(target(keyspace, null), c -> {
+            try (Statement s = statement(c)) {
+                return VtgateRows.throttlerStatus(query(s, "SHOW VITESS_THROTTLER STATUS"));
+            }
+        });
     }
 
     /** {@code SHOW VITESS_TABLETS}. */

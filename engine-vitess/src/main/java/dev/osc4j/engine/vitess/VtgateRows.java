@@ -70,7 +70,10 @@ final class VtgateRows {
             @Nullable String message,
             @Nullable String stage,
             @Nullable String tablet,
-            @Nullable String artifacts) {
+            @Nullable String artifacts,
+            @Nullable Boolean immediateOperation,
+            @Nullable Instant started,
+            @Nullable Instant liveness) {
 
         /** Whether the migration is queued, ready or running. */
         boolean pending() {
@@ -150,7 +153,21 @@ final class VtgateRows {
                     c.text(rs, "message"),
                     c.text(rs, "stage"),
                     c.text(rs, "tablet"),
-                    c.text(rs, "artifacts")));
+                    c.text(rs, "artifacts"),
+                    c.flag(rs, "is_immediate_operation"),
+                    c.time(rs, "started_timestamp", zone),
+                    c.time(rs, "liveness_timestamp", zone)));
+        }
+        return out;
+    }
+
+    /** Shard to whether its tablet throttler is enabled, from {@code SHOW VITESS_THROTTLER STATUS}. */
+    static Map<String, Boolean> throttlerStatus(ResultSet rs) throws SQLException {
+        Columns c = new Columns(rs.getMetaData(), "SHOW VITESS_THROTTLER STATUS");
+        c.require("shard", "enabled");
+        Map<String, Boolean> out = new HashMap<>();
+        while (rs.next()) {
+            out.put(c.required(rs, "shard"), Boolean.TRUE.equals(c.flag(rs, "enabled")));
         }
         return out;
     }

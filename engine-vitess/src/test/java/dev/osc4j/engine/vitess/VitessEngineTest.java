@@ -4,6 +4,7 @@ import static dev.osc4j.engine.vitess.VitessFixture.KS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationId;
@@ -13,6 +14,8 @@ import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.CredentialsProvider;
+import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
@@ -32,6 +35,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -166,7 +171,7 @@ class VitessEngineTest {
                 .isEqualTo("vitess --postpone-completion --allow-concurrent --cut-over-threshold=20s");
         for (String bad : List.of(
                 "--postpone-launch",
-                "--prefer-instant-ddl",
+                "--singleton-table",
                 "--nope",
                 "--cut-over-threshold=soon",
                 "allow-concurrent",
@@ -196,23 +201,22 @@ class VitessEngineTest {
         assertThatThrownBy(() -> VitessEngine.builder().build()).hasMessageContaining("dataSource or jdbcUrl");
         assertThatThrownBy(() -> VitessEngine.builder()
                         .jdbcUrl("jdbc:postgresql://x/?password=hunter2")
-                        .user("u")
+                        .credentials(CredentialsProvider.of("u", "hunter2"))
                         .build())
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessageNotContaining("hunter2");
         assertThatThrownBy(() ->
                         VitessEngine.builder().jdbcUrl("jdbc:mysql://h:1/").build())
-                .hasMessageContaining("user");
+                .hasMessageContaining("credentials");
         assertThatThrownBy(() -> VitessEngine.builder()
                         .jdbcUrl("jdbc:mysql://h:1/")
-                        .user("u")
+                        .credentials(CredentialsProvider.of("u", ""))
                         .queryTimeout(Duration.ZERO)
                         .build())
                 .hasMessageContaining("queryTimeout");
         VitessEngine engine = VitessEngine.builder()
                 .jdbcUrl("jdbc:mysql://osc4j:hunter2@vtgate:15306/?password=hunter2")
-                .user("osc4j")
-                .password("hunter2")
+                .credentials(CredentialsProvider.of("osc4j", "hunter2"))
                 .build();
         assertThat(engine.toString()).contains("vtgate:15306").doesNotContain("hunter2");
         assertThat(engine.capabilities().retryInPlace()).isTrue();
@@ -222,12 +226,75 @@ class VitessEngineTest {
     }
 
     @Test
+    @DisplayName("the CredentialsProvider is asked for VTGate's endpoint on every new connection, so a rotated"
+            + " password is used after a reconnect; a provider that fails is a retryable error")
+    void credentialsPerConnection() {
+        try (VitessFixture f = new VitessFixture(twoShards())) {
+            List<Endpoint> asked = new CopyOnWriteArrayList<>();
+            AtomicReference<String> password = new AtomicReference<>(f.vtgate.password());
+            CredentialsProvider provider = endpoint -> {
+                asked.add(endpoint);
+                return new DatabaseCredentials(f.vtgate.user(), password.get());
+            };
+            VitessEngine engine = VitessEngine.builder()
+                    .jdbcUrl(f.vtgate.jdbcUrl())
+                    .credentials(provider)
+                    .clock(f.clock)
+                    .build();
+            VitessTopologyProbe probe = VitessTopologyProbe.builder()
+                    .jdbcUrl(f.vtgate.jdbcUrl())
+                    .credentials(provider)
+                    .clock(f.clock)
+                    .build();
+            try {
+                EngineHandle h = engine.start(target("-80"), spec(), key(1, "-80"));
+                probe.describe(KS);
+                assertThat(asked)
+                        .hasSize(2)
+                        .allSatisfy(e -> assertThat(e.port()).isEqualTo(f.vtgate.port()));
+                engine.observe(h);
+                assertThat(asked).as("one connection, asked once").hasSize(2);
+
+                f.vtgate.disconnectAll();
+                password.set("rotated-but-wrong");
+                f.clock.advance(Duration.ofSeconds(1)); // past the observation cache
+                assertThatThrownBy(() -> engine.observe(h)).isInstanceOf(EngineException.class);
+                assertThatThrownBy(() -> engine.observe(h))
+                        .isInstanceOfSatisfying(
+                                EngineException.class,
+                                e -> assertThat(e.retryable()).isFalse())
+                        .hasMessageNotContaining("rotated-but-wrong");
+                password.set(f.vtgate.password());
+                assertThat(engine.observe(h).phase()).isEqualTo(EnginePhase.STARTING);
+                assertThat(asked).as("asked again for each new connection").hasSize(4);
+            } finally {
+                engine.close();
+                probe.close();
+            }
+            VitessEngine failing = VitessEngine.builder()
+                    .jdbcUrl(f.vtgate.jdbcUrl())
+                    .credentials(endpoint -> {
+                        throw new IllegalStateException("vault sealed");
+                    })
+                    .build();
+            try {
+                assertThatThrownBy(() -> failing.start(target("-80"), spec(), key(1, "-80")))
+                        .isInstanceOfSatisfying(
+                                EngineException.class,
+                                e -> assertThat(e.retryable()).isTrue())
+                        .hasMessageContaining("CredentialsProvider");
+            } finally {
+                failing.close();
+            }
+        }
+    }
+
+    @Test
     @DisplayName("an unreachable VTGate is a retryable error whose message has no password")
     void unreachable() {
         VitessEngine engine = VitessEngine.builder()
                 .jdbcUrl("jdbc:mysql://127.0.0.1:1/")
-                .user("osc4j")
-                .password("hunter2")
+                .credentials(CredentialsProvider.of("osc4j", "hunter2"))
                 .connectTimeout(Duration.ofSeconds(2))
                 .build();
         try {
@@ -260,7 +327,7 @@ class VitessEngineTest {
                     assertThat(rs.getString(1)).isEqualTo("direct");
                     assertThat(rs.getString(2)).isEmpty();
                 }
-                assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE RATIO 0.25"))
+                assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE EXPIRE '8760h' RATIO 0.25"))
                         .singleElement()
                         .satisfies(e -> assertThat(e.target()).isEqualTo("commerce:80-@primary"));
                 assertThat(engine.toString()).contains("DataSource");

@@ -7,6 +7,7 @@ import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ProgressSink;
 import dev.osc4j.ProgressSnapshot;
+import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.SettableClock;
@@ -14,6 +15,7 @@ import dev.osc4j.testkit.vitess.FakeVtgate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -44,8 +46,7 @@ final class VitessFixture implements AutoCloseable {
     VitessEngine engine() {
         VitessEngine engine = VitessEngine.builder()
                 .jdbcUrl(vtgate.jdbcUrl())
-                .user(vtgate.user())
-                .password(vtgate.password())
+                .credentials(CredentialsProvider.of(vtgate.user(), vtgate.password()))
                 .clock(clock)
                 .build();
         closeables.add(engine);
@@ -55,8 +56,7 @@ final class VitessFixture implements AutoCloseable {
     VitessTopologyProbe probe() {
         VitessTopologyProbe probe = VitessTopologyProbe.builder()
                 .jdbcUrl(vtgate.jdbcUrl())
-                .user(vtgate.user())
-                .password(vtgate.password())
+                .credentials(CredentialsProvider.of(vtgate.user(), vtgate.password()))
                 .clock(clock)
                 .build();
         closeables.add(probe);
@@ -84,14 +84,32 @@ final class VitessFixture implements AutoCloseable {
     }
 
     static MigrationRequest request(String key) {
-        return MigrationRequest.builder()
+        return request(key, "ALTER TABLE orders ADD COLUMN note VARCHAR(64)", "");
+    }
+
+    /** A request with this DDL and these {@value VitessEngine#OPTION_STRATEGY_FLAGS} (none when empty). */
+    static MigrationRequest request(String key, String ddl, String strategyFlags) {
+        MigrationRequest.Builder b = MigrationRequest.builder()
                 .idempotencyKey(key)
                 .keyspace(KS)
                 .table(TABLE)
-                .ddl("ALTER TABLE orders ADD COLUMN note VARCHAR(64)")
+                .ddl(ddl)
                 .engine(VitessEngine.DEFAULT_NAME)
-                .requestedBy("test")
-                .build();
+                .requestedBy("test");
+        if (!strategyFlags.isEmpty()) {
+            b.option(VitessEngine.OPTION_STRATEGY_FLAGS, strategyFlags);
+        }
+        return b.build();
+    }
+
+    /** Four shards of 60k, 40k, 30k and 20k rows. */
+    static Map<String, Long> smallShards() {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        rows.put("-40", 60_000L);
+        rows.put("40-80", 40_000L);
+        rows.put("80-c0", 30_000L);
+        rows.put("c0-", 20_000L);
+        return rows;
     }
 
     /** When each shard entered {@code state} for the last time, from the audit trail. */

@@ -43,15 +43,6 @@ class VitessMigrationTest {
         return rows;
     }
 
-    private static Map<String, Long> smallShards() {
-        Map<String, Long> rows = new LinkedHashMap<>();
-        rows.put("-40", 60_000L);
-        rows.put("40-80", 40_000L);
-        rows.put("80-c0", 30_000L);
-        rows.put("c0-", 20_000L);
-        return rows;
-    }
-
     private static void assertOneSubmissionPerShard(VitessFixture f) {
         for (String shard : f.topology.shards(KS)) {
             assertThat(f.vtgate.submissions(KS, shard))
@@ -143,7 +134,7 @@ class VitessMigrationTest {
     @DisplayName("a shard that rejects the submission fails alone; the retry adopts the uuid of the others and"
             + " submits to that shard only")
     void partialSubmission() throws Exception {
-        try (VitessFixture f = new VitessFixture(smallShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             f.topology.rejectStart(KS, "80-c0", "schema change refused: table orders is locked by a backup");
             MigrationOrchestrator osc = f.orchestrator(null);
             MigrationId id = osc.submit(VitessFixture.request("partial"));
@@ -190,7 +181,7 @@ class VitessMigrationTest {
     @Test
     @DisplayName("a shard failing mid-copy fails the migration; retry sends RETRY to that shard once and completes")
     void failMidCopyThenRetry() throws Exception {
-        try (VitessFixture f = new VitessFixture(smallShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             f.topology.failAt(KS, "40-80", 40);
             MigrationOrchestrator osc = f.orchestrator(null);
             MigrationId id = osc.submit(VitessFixture.request("fail-retry"));
@@ -227,7 +218,7 @@ class VitessMigrationTest {
     @Test
     @DisplayName("aborting a failed migration cancels every running shard and cleans up every shard")
     void failMidCopyThenAbort() throws Exception {
-        try (VitessFixture f = new VitessFixture(smallShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             f.topology.failAt(KS, "40-80", 40);
             MigrationOrchestrator osc = f.orchestrator(null);
             MigrationId id = osc.submit(VitessFixture.request("fail-abort"));
@@ -254,7 +245,7 @@ class VitessMigrationTest {
     @Test
     @DisplayName("a reparent while shards wait for the cut-over sends the shard back; the cut-over waits for it")
     void reparentHoldsCutover() throws Exception {
-        try (VitessFixture f = new VitessFixture(smallShards())) {
+        try (VitessFixture f = new VitessFixture(VitessFixture.smallShards())) {
             MigrationPolicy policy =
                     MigrationPolicy.builder().cutoverMode(CutoverMode.MANUAL).build();
             MigrationOrchestrator osc = f.orchestrator(policy);
@@ -340,7 +331,7 @@ class VitessMigrationTest {
             sim.tick();
             sim.tick();
             String uuid = f.vtgate.submissions(KS, "-40").get(0).uuid();
-            assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE RATIO 0.5"))
+            assertThat(f.statements("ALTER VITESS_MIGRATION", "THROTTLE EXPIRE '8760h' RATIO 0.5"))
                     .extracting(FakeVtgate.Executed::target)
                     .contains("commerce:-40@primary");
             assertThat(f.vtgate.migration(KS, "-40", uuid))

@@ -98,6 +98,9 @@ class VtgateRowsTest {
                 null,
                 null,
                 null,
+                null,
+                null,
+                null,
                 null);
     }
 
@@ -177,7 +180,10 @@ class VtgateRowsTest {
                 "",
                 "",
                 "zone1-1",
-                "");
+                "",
+                null,
+                null,
+                null);
         EngineObservation o = MigrationPhases.observe(recent, now, Duration.ofMinutes(1));
         assertThat(o.throttled()).isTrue();
         assertThat(o.throttleReason())
@@ -202,6 +208,9 @@ class VtgateRowsTest {
                 "vcopier",
                 "lag",
                 0.0,
+                null,
+                null,
+                null,
                 null,
                 null,
                 null,

@@ -182,8 +182,11 @@ public final class EtcdStateStore implements StateStore {
         MigrationId id = record.id();
         checkTrail(record, audit);
         if (record.auditSeq() != audit.size()) {
-            throw new IllegalArgumentException("a new record's trail starts at 1, but " + id + " carries entries "
-                    + (record.auditSeq() - audit.size() + 1) + ".." + record.auditSeq());
+            throw new InvalidRequestException(
+                    "a new record's trail starts at 1, but " + id + " carries entries "
+                            + (record.auditSeq() - audit.size() + 1) + ".." + record.auditSeq()
+                            + "; nothing was written",
+                    id);
         }
         ByteSequence recordKey = keys.record(id);
         ByteSequence json = Keys.bytes(RecordCodec.encode(record));
@@ -292,9 +295,11 @@ public final class EtcdStateStore implements StateStore {
                                                         + owner.getCreateRevision()),
                                 id);
                     }
-                    throw new IllegalArgumentException("audit entries " + first + ".." + next.auditSeq() + " of " + id
-                            + " do not continue its trail: entry " + first + " exists already or entry " + (first - 1)
-                            + " is missing");
+                    throw new InvalidRequestException(
+                            "audit entries " + first + ".." + next.auditSeq() + " of " + id
+                                    + " do not continue its trail: entry " + first + " exists already or entry "
+                                    + (first - 1) + " is missing; nothing was written",
+                            id);
                 });
     }
 
@@ -317,13 +322,17 @@ public final class EtcdStateStore implements StateStore {
     private void checkTrail(MigrationRecord record, List<AuditEntry> audit) {
         long expected = record.auditSeq() - audit.size() + 1;
         if (expected < 1) {
-            throw new IllegalArgumentException("record " + record.id() + " says audit seq " + record.auditSeq()
-                    + " but carries " + audit.size() + " entries");
+            throw new InvalidRequestException(
+                    "record " + record.id() + " says audit seq " + record.auditSeq() + " but carries " + audit.size()
+                            + " entries; nothing was written",
+                    record.id());
         }
         for (AuditEntry e : audit) {
             if (e.seq() != expected || !e.migrationId().equals(record.id())) {
-                throw new IllegalArgumentException("audit entry " + e.seq() + " of " + e.migrationId()
-                        + " does not continue the trail of " + record.id() + " at " + expected);
+                throw new InvalidRequestException(
+                        "audit entry " + e.seq() + " of " + e.migrationId() + " does not continue the trail of "
+                                + record.id() + " at " + expected + "; nothing was written",
+                        record.id());
             }
             expected++;
         }

@@ -15,7 +15,7 @@ import dev.osc4j.spi.Lease;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
-import dev.osc4j.testkit.LocalEtcd;
+import dev.osc4j.testkit.servers.LocalEtcd;
 import io.etcd.jetcd.Client;
 import java.net.URI;
 import java.time.Clock;

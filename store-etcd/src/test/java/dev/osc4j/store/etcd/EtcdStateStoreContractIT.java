@@ -2,8 +2,8 @@ package dev.osc4j.store.etcd;
 
 import dev.osc4j.MigrationId;
 import dev.osc4j.spi.StateStore;
-import dev.osc4j.testkit.LocalEtcd;
 import dev.osc4j.testkit.StateStoreContract;
+import dev.osc4j.testkit.servers.LocalEtcd;
 import io.etcd.jetcd.Client;
 import java.net.URI;
 import java.time.Duration;

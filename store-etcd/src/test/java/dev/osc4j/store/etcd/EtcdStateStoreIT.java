@@ -13,7 +13,7 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.StoreException;
 import dev.osc4j.spi.Lease;
-import dev.osc4j.testkit.LocalEtcd;
+import dev.osc4j.testkit.servers.LocalEtcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import java.net.URI;

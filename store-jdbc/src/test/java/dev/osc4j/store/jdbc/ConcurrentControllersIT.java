@@ -2,7 +2,7 @@ package dev.osc4j.store.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -14,7 +14,7 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

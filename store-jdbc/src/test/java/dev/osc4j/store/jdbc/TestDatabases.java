@@ -2,7 +2,7 @@ package dev.osc4j.store.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.LocalMariaDb;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.jdbcx.JdbcDataSource;

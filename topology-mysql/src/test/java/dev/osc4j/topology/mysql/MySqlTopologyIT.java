@@ -6,12 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
-import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.ReplicaHealth;
 import dev.osc4j.spi.ReplicationPosition;
 import dev.osc4j.spi.ShardHealth;
-import dev.osc4j.testkit.LocalMariaDb;
+import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,56 +18,31 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("MySqlTopology on a real MariaDB primary and replica")
 class MySqlTopologyIT {
     private static final String KEYSPACE = "commerce";
     private static final String SCHEMA = "app";
 
-    static LocalMariaDb primary;
-    static LocalMariaDb replica;
-
-    @BeforeAll
-    static void servers() {
-        primary = LocalMariaDb.start();
-        replica = primary.startReplica();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (replica != null) {
-            replica.close();
-        }
-        if (primary != null) {
-            primary.close();
-        }
-    }
-
-    private static Endpoint endpoint(LocalMariaDb server) {
-        return new Endpoint(server.host(), server.port());
-    }
-
-    private static CredentialsProvider credentials(LocalMariaDb server) {
-        return CredentialsProvider.of(server.user(), server.password());
-    }
+    @RegisterExtension
+    static final MariaDbReplicationExtension DB = MariaDbReplicationExtension.primaryAndReplica();
 
     private static MySqlTopology probe(Endpoint... extraReplicas) {
-        List<Endpoint> replicas = new ArrayList<>(List.of(endpoint(replica)));
+        List<Endpoint> replicas = new ArrayList<>(List.of(DB.replicaEndpoint()));
         replicas.addAll(List.of(extraReplicas));
         return MySqlTopology.builder()
-                .credentials(credentials(primary))
-                .shard(new MySqlShard(KEYSPACE, "s1", SCHEMA, endpoint(primary), replicas))
+                .credentials(DB.credentials())
+                .shard(new MySqlShard(KEYSPACE, "s1", SCHEMA, DB.primaryEndpoint(), replicas))
                 .build();
     }
 
     /** Creates {@code SCHEMA.table} with {@code rows} rows. */
     private static void createTable(String table, int rows) throws SQLException {
-        primary.createDatabase(SCHEMA);
-        try (Connection c = primary.connect(SCHEMA);
+        DB.primary().createDatabase(SCHEMA);
+        try (Connection c = DB.primary().connect(SCHEMA);
                 Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS `" + table + "`");
             st.execute("CREATE TABLE `" + table + "` (id INT NOT NULL PRIMARY KEY, a INT NOT NULL) ENGINE=InnoDB");
@@ -82,7 +56,7 @@ class MySqlTopologyIT {
         try (MySqlTopology t = probe()) {
             KeyspaceTopology k = t.describe(KEYSPACE);
             assertThat(k.shards()).hasSize(1);
-            assertThat(k.shards().get(0).primary()).isEqualTo(endpoint(primary));
+            assertThat(k.shards().get(0).primary()).isEqualTo(DB.primaryEndpoint());
             assertThat(k.shards().get(0).schema()).isEqualTo(SCHEMA);
             assertThat(k.version()).isEqualTo(1);
             assertThatThrownBy(() -> t.describe("nope"))
@@ -97,15 +71,18 @@ class MySqlTopologyIT {
             + " the primary's once caught up")
     void health() throws Exception {
         createTable("probe_t", 1000);
-        replica.waitForCatchUp(Duration.ofSeconds(30));
+        DB.replica().waitForCatchUp(Duration.ofSeconds(30));
         try (MySqlTopology t = probe()) {
             ShardHealth h = t.health(KEYSPACE, "s1");
-            assertThat(h.primary()).contains(":" + primary.port()).contains("server_id=" + primary.serverId());
+            assertThat(h.primary())
+                    .contains(":" + DB.primary().port())
+                    .contains("server_id=" + DB.primary().serverId());
             ReplicationPosition primaryPos = Objects.requireNonNull(h.primaryPosition());
             assertThat(primaryPos.form()).isEqualTo(ReplicationPosition.Form.MARIADB_GTID);
             assertThat(h.replicas()).hasSize(1);
             ReplicaHealth r = h.replicas().get(0);
-            assertThat(r.replica()).isEqualTo(replica.host() + ":" + replica.port());
+            assertThat(r.replica())
+                    .isEqualTo(DB.replica().host() + ":" + DB.replica().port());
             assertThat(r.lag()).isEqualTo(Duration.ZERO);
             assertThat(Objects.requireNonNull(r.position()).covers(primaryPos)).isTrue();
             assertThat(t.estimateRows(KEYSPACE, "s1", "probe_t")).isBetween(500L, 2000L);
@@ -120,16 +97,17 @@ class MySqlTopologyIT {
     @DisplayName("a stopped replica SQL thread, or an unreachable replica, is an unknown lag")
     void unknownLag() throws Exception {
         try (MySqlTopology t = probe(new Endpoint("127.0.0.1", 1))) {
-            replica.stopReplicaSqlThread();
+            DB.replica().stopReplicaSqlThread();
             try {
-                primary.execute("CREATE DATABASE IF NOT EXISTS app");
+                DB.primary().execute("CREATE DATABASE IF NOT EXISTS app");
                 ShardHealth h = t.health(KEYSPACE, "s1");
                 assertThat(h.replicas()).extracting(ReplicaHealth::lag).containsOnlyNulls();
-                assertThat(h.replicaWithUnknownLag()).isEqualTo(replica.host() + ":" + replica.port());
+                assertThat(h.replicaWithUnknownLag())
+                        .isEqualTo(DB.replica().host() + ":" + DB.replica().port());
             } finally {
-                replica.startReplicaSqlThread();
+                DB.replica().startReplicaSqlThread();
             }
-            replica.waitForCatchUp(Duration.ofSeconds(30));
+            DB.replica().waitForCatchUp(Duration.ofSeconds(30));
             ShardHealth after = t.health(KEYSPACE, "s1");
             assertThat(after.replicas().get(0).lag()).isEqualTo(Duration.ZERO);
             assertThat(after.replicas().get(1).lag()).as("unreachable").isNull();
@@ -140,7 +118,7 @@ class MySqlTopologyIT {
     @DisplayName("an unreachable primary is a retryable failure; the probe recovers when it is back")
     void unreachablePrimary() {
         MySqlTopology t = MySqlTopology.builder()
-                .credentials(credentials(primary))
+                .credentials(DB.credentials())
                 .connectTimeout(Duration.ofSeconds(2))
                 .shard(MySqlShard.of(KEYSPACE, "dead", SCHEMA, new Endpoint("127.0.0.1", 1)))
                 .build();
@@ -149,7 +127,7 @@ class MySqlTopologyIT {
                     .isInstanceOf(EngineException.class)
                     .satisfies(
                             e -> assertThat(((EngineException) e).retryable()).isTrue())
-                    .hasMessageNotContaining(primary.password());
+                    .hasMessageNotContaining(DB.primary().password());
         }
     }
 }

@@ -6,14 +6,12 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.CleanupReport;
-import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
-import dev.osc4j.spi.EngineObservation;
-import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
+import dev.osc4j.testkit.ForwardingExecutionEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +23,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Journal lines: {@code <epoch-second>.<nanos> TAB <command> TAB <migration> TAB <attempt> TAB <shard> TAB <arg>}.
  */
-final class JournaledEngine implements ExecutionEngine {
+final class JournaledEngine extends ForwardingExecutionEngine {
     private final FakeEngine engine;
     private final FakeTopology topology;
     private final ReplayClock clock;
@@ -52,6 +49,7 @@ final class JournaledEngine implements ExecutionEngine {
     private boolean lagInjected;
 
     private JournaledEngine(FakeEngine engine, FakeTopology topology, ReplayClock clock, @Nullable Path journal) {
+        super(engine);
         this.engine = engine;
         this.topology = topology;
         this.clock = clock;
@@ -166,23 +164,8 @@ final class JournaledEngine implements ExecutionEngine {
     }
 
     @Override
-    public String name() {
-        return engine.name();
-    }
-
-    @Override
-    public EngineCapabilities capabilities() {
-        return engine.capabilities();
-    }
-
-    @Override
-    public void validate(MigrationSpec spec) {
-        engine.validate(spec);
-    }
-
-    @Override
     public synchronized EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
-        EngineHandle handle = engine.start(target, spec, key);
+        EngineHandle handle = super.start(target, spec, key);
         if (!handles.containsKey(key)) {
             handles.put(key, handle);
             append("START", key, "");
@@ -191,39 +174,28 @@ final class JournaledEngine implements ExecutionEngine {
     }
 
     @Override
-    public EngineObservation observe(EngineHandle handle) {
-        return engine.observe(handle);
-    }
-
-    @Override
     public synchronized void releaseCutover(EngineHandle handle) {
-        engine.releaseCutover(handle);
+        super.releaseCutover(handle);
         append("RELEASE", handle.key(), "");
     }
 
     @Override
     public synchronized void throttle(EngineHandle handle, double ratio) {
-        engine.throttle(handle, ratio);
+        super.throttle(handle, ratio);
         append("THROTTLE", handle.key(), Double.toString(ratio));
     }
 
     @Override
     public synchronized void cancel(EngineHandle handle) {
-        engine.cancel(handle);
+        super.cancel(handle);
         append("CANCEL", handle.key(), "");
     }
 
     @Override
     public synchronized CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
-        CleanupReport report = engine.cleanup(target, spec, key);
+        CleanupReport report = super.cleanup(target, spec, key);
         append("CLEANUP", key, "");
         return report;
-    }
-
-    @Override
-    public Optional<EngineHandle> reattach(
-            ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
-        return engine.reattach(target, spec, key, recorded);
     }
 
     private void append(String command, EngineKey key, String arg) {

@@ -1,0 +1,37 @@
+package dev.osc4j.internal;
+
+import dev.osc4j.MigrationState;
+import dev.osc4j.ShardRecord;
+import dev.osc4j.spi.Gate;
+import dev.osc4j.spi.GateContext;
+import dev.osc4j.spi.GateResult;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The global barrier: passes when every shard of the migration is ready to cut over (or already past it, after a
+ * partial retry).
+ */
+final class BarrierGate implements Gate {
+    @Override
+    public String name() {
+        return "barrier";
+    }
+
+    @Override
+    public GateResult evaluate(GateContext context) {
+        List<String> waiting = new ArrayList<>();
+        for (ShardRecord s : context.migration().shards()) {
+            if (s.state().pathIndex() < MigrationState.CUTOVER_PENDING.pathIndex()) {
+                waiting.add(s.shard() + " " + s.state());
+            }
+        }
+        if (waiting.isEmpty()) {
+            return GateResult.pass();
+        }
+        int total = context.migration().shards().size();
+        return GateResult.waitFor((total - waiting.size()) + "/" + total + " shards ready; waiting for "
+                + String.join(", ", waiting.subList(0, Math.min(4, waiting.size())))
+                + (waiting.size() > 4 ? ", ..." : ""));
+    }
+}

@@ -1,0 +1,10 @@
+/**
+ * Launchers for real servers started from the binaries installed on the machine ({@link LocalMariaDb}: a primary and
+ * replicas; {@link LocalEtcd}: one node or a cluster), each in a temporary directory on free loopback ports, never
+ * outliving the JVM. A server that cannot be started fails with {@link MissingServerException} naming the Debian
+ * package to install; it is never skipped.
+ */
+@NullMarked
+package dev.osc4j.testkit.servers;
+
+import org.jspecify.annotations.NullMarked;
