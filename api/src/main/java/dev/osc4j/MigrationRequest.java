@@ -2,6 +2,7 @@ package dev.osc4j;
 
 import static org.apiguardian.api.API.Status.MAINTAINED;
 
+import dev.osc4j.spi.UserInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,23 +27,19 @@ import org.jspecify.annotations.Nullable;
  * @param idempotencyKey the caller's key for this change, such as a ticket id; 1-200 printable characters
  * @param spec what to change
  * @param policy how to gate it; {@code null} takes the orchestrator's default policy
- * @param requestedBy who asked, for the audit trail
+ * @param requestedBy who asked, for the audit trail; 1-200 printable characters (no line breaks or other control
+ *     characters, which would forge audit and log lines)
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationRequest(
         String idempotencyKey, MigrationSpec spec, @Nullable MigrationPolicy policy, String requestedBy) {
+    /** The longest idempotency key, requester, directive id or actor accepted. */
+    public static final int MAX_IDENTIFIER_LENGTH = 200;
 
     /** Validates. */
     public MigrationRequest {
-        if (idempotencyKey.isBlank()
-                || idempotencyKey.length() > 200
-                || idempotencyKey.chars().anyMatch(Character::isISOControl)) {
-            throw new InvalidRequestException(
-                    "idempotencyKey must be 1-200 printable characters, got '" + idempotencyKey + "'", null);
-        }
-        if (requestedBy.isBlank() || requestedBy.length() > 200) {
-            throw new InvalidRequestException("requestedBy must be 1-200 characters", null);
-        }
+        UserInput.requirePrintable("idempotencyKey", idempotencyKey, MAX_IDENTIFIER_LENGTH);
+        UserInput.requirePrintable("requestedBy", requestedBy, MAX_IDENTIFIER_LENGTH);
     }
 
     /** The id this request's migration has, in every process. */
@@ -65,7 +62,7 @@ public record MigrationRequest(
         private final Map<String, String> options = new LinkedHashMap<>();
         private final List<String> shards = new ArrayList<>();
         private @Nullable MigrationPolicy policy;
-        private String requestedBy = "unknown";
+        private @Nullable String requestedBy;
 
         private Builder() {}
 
@@ -123,7 +120,7 @@ public record MigrationRequest(
             return this;
         }
 
-        /** Who asked, for the audit trail. */
+        /** Who asked, for the audit trail. Required: there is no anonymous request. */
         public Builder requestedBy(String value) {
             this.requestedBy = value;
             return this;
@@ -138,7 +135,8 @@ public record MigrationRequest(
                     required("engine", engine),
                     options,
                     shards);
-            return new MigrationRequest(required("idempotencyKey", idempotencyKey), spec, policy, requestedBy);
+            return new MigrationRequest(
+                    required("idempotencyKey", idempotencyKey), spec, policy, required("requestedBy", requestedBy));
         }
 
         private static String required(String name, @Nullable String value) {

@@ -3,6 +3,7 @@ package dev.osc4j;
 import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import dev.osc4j.internal.Ddl;
+import dev.osc4j.spi.UserInput;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,7 +16,9 @@ import org.apiguardian.api.API;
  *
  * @param keyspace the keyspace (Vitess) or logical database whose shards hold the table
  * @param table the table name, without schema
- * @param ddl the normalised statement {@code ALTER TABLE `table` ...}; a bare clause is accepted and completed
+ * @param ddl the normalised statement {@code ALTER TABLE `table` ...}, without comments; a bare clause is accepted and
+ *     completed, and a table qualified with the keyspace ({@code ALTER TABLE commerce.orders}) is accepted, with any
+ *     other schema refused
  * @param engine the name of the {@link dev.osc4j.spi.ExecutionEngine} that copies, such as {@code pt-osc}
  * @param engineOptions engine-specific options; each engine validates its own and refuses unknown ones
  * @param shards the shards to migrate; empty means every shard of the keyspace
@@ -37,11 +40,13 @@ public record MigrationSpec(
         requireMatch("keyspace", keyspace, NAME);
         requireMatch("table", table, TABLE);
         requireMatch("engine", engine, NAME);
-        ddl = Ddl.parse(table, ddl).statement();
+        ddl = Ddl.parse(keyspace, table, ddl).statement();
         for (Map.Entry<String, String> option : engineOptions.entrySet()) {
             if (!OPTION_KEY.matcher(option.getKey()).matches()) {
                 throw new InvalidRequestException(
-                        "engine option name '" + option.getKey() + "' must match " + OPTION_KEY.pattern(), null);
+                        "engine option name " + UserInput.optionName(option.getKey()) + " must match "
+                                + OPTION_KEY.pattern(),
+                        null);
             }
             String value = option.getValue();
             if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
@@ -61,13 +66,14 @@ public record MigrationSpec(
 
     private static void requireMatch(String what, String value, Pattern pattern) {
         if (!pattern.matcher(value).matches()) {
-            throw new InvalidRequestException(what + " '" + value + "' must match " + pattern.pattern(), null);
+            throw new InvalidRequestException(
+                    what + " " + UserInput.quote(value) + " must match " + pattern.pattern(), null);
         }
     }
 
     /** The clause after the table name, as gh-ost's and pt-osc's {@code --alter} want it. */
     public String alterClause() {
-        return Ddl.parse(table, ddl).clause();
+        return Ddl.parse(keyspace, table, ddl).clause();
     }
 
     /** An engine option, or {@code defaultValue} when it is not set. */

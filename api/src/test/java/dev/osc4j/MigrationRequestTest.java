@@ -18,18 +18,19 @@ class MigrationRequestTest {
                 .keyspace("commerce")
                 .table("orders")
                 .ddl("ALTER TABLE orders ADD COLUMN note VARCHAR(255)")
-                .engine("pt-osc");
+                .engine("pt-osc")
+                .requestedBy("alice");
     }
 
     @Test
-    @DisplayName("builds a request with a normalised spec, the default requester and no policy")
+    @DisplayName("builds a request with a normalised spec, its requester and no policy")
     void builds() {
         MigrationRequest r = valid().option("chunk-size", "500")
                 .options(Map.of("max-lag", "1"))
                 .shards("-80", "80-")
                 .build();
         assertThat(r.idempotencyKey()).isEqualTo("JIRA-1234");
-        assertThat(r.requestedBy()).isEqualTo("unknown");
+        assertThat(r.requestedBy()).isEqualTo("alice");
         assertThat(r.policy()).isNull();
         assertThat(r.spec().ddl()).isEqualTo("ALTER TABLE `orders` ADD COLUMN note VARCHAR(255)");
         assertThat(r.spec().engineOptions()).containsOnlyKeys("chunk-size", "max-lag");
@@ -51,7 +52,10 @@ class MigrationRequestTest {
     void badKey(String key) {
         assertThatThrownBy(() -> valid().idempotencyKey(key).build())
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessage("idempotencyKey must be 1-200 printable characters, got '" + key + "'");
+                .hasMessageStartingWith("idempotencyKey must be 1-200 printable characters (not blank, no control"
+                        + " characters), got '")
+                .message()
+                .doesNotContain("\t", "\n");
     }
 
     @Test
@@ -68,7 +72,8 @@ class MigrationRequestTest {
     void badRequester() {
         assertThatThrownBy(() -> valid().requestedBy(" ").build())
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessage("requestedBy must be 1-200 characters");
+                .hasMessage("requestedBy must be 1-200 printable characters (not blank, no control characters), got"
+                        + " ' '");
     }
 
     @Test

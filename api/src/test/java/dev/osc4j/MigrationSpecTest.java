@@ -23,7 +23,7 @@ class MigrationSpecTest {
     @DisplayName("normalises the DDL to the full statement and gives the clause back")
     void normalisesDdl() {
         MigrationSpec s = new MigrationSpec(
-                "commerce", "orders", "alter table shop.orders add column a int;", "gh-ost", Map.of(), List.of());
+                "commerce", "orders", "alter table commerce.orders add column a int;", "gh-ost", Map.of(), List.of());
         assertThat(s.ddl()).isEqualTo("ALTER TABLE `orders` add column a int");
         assertThat(s.alterClause()).isEqualTo("add column a int");
         MigrationSpec again =
@@ -79,8 +79,43 @@ class MigrationSpecTest {
                 .hasMessage("ddl alters table 'users' but the request is for table 'orders'");
     }
 
+    @Test
+    @DisplayName("refuses DDL that names another schema than the keyspace")
+    void ddlForAnotherSchema() {
+        assertThatThrownBy(() -> new MigrationSpec(
+                        "commerce",
+                        "orders",
+                        "ALTER TABLE billing.orders ADD COLUMN a INT",
+                        "fake",
+                        Map.of(),
+                        List.of()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageStartingWith("ddl names schema 'billing' but the request is for keyspace 'commerce'");
+    }
+
+    @Test
+    @DisplayName(
+            "says to drop the leading dashes of an option written as a flag, and never repeats a value in its name")
+    void optionNameWrittenAsFlag() {
+        assertThatThrownBy(() -> new MigrationSpec(
+                        "commerce", "orders", "ADD COLUMN a INT", "fake", Map.of("--chunk-size", "0"), List.of()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageStartingWith("engine option name '--chunk-size' (drop the leading dashes");
+        assertThatThrownBy(() -> new MigrationSpec(
+                        "commerce",
+                        "orders",
+                        "ADD COLUMN a INT",
+                        "fake",
+                        Map.of("--password=s3cr3t-VALUE", "x"),
+                        List.of()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageStartingWith("engine option name '--password=…' (drop the leading dashes")
+                .message()
+                .doesNotContain("s3cr3t");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"Chunk-Size", "", "-x", ".x", "chunk size", "a/b"})
+    @ValueSource(strings = {"Chunk-Size", "", ".x", "chunk size", "a/b"})
     @DisplayName("refuses a bad engine option name")
     void badOptionName(String name) {
         assertThatThrownBy(() -> new MigrationSpec(

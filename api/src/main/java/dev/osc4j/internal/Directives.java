@@ -10,12 +10,14 @@ import dev.osc4j.IdempotencyConflictException;
 import dev.osc4j.IllegalDirectiveException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardProgress;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.Trigger;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
+import dev.osc4j.spi.UserInput;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,13 +41,8 @@ final class Directives {
     public record Directive(String id, DirectiveKind kind, String argument, String actor) {
         /** Validates. */
         public Directive {
-            if (id.isBlank() || id.length() > 200 || id.chars().anyMatch(Character::isISOControl)) {
-                throw new InvalidRequestException(
-                        "directive id must be 1-200 printable characters, got '" + id + "'", null);
-            }
-            if (actor.isBlank()) {
-                throw new InvalidRequestException("directive actor must not be blank", null);
-            }
+            UserInput.requirePrintable("directive id", id, MigrationRequest.MAX_IDENTIFIER_LENGTH);
+            UserInput.requirePrintable("directive actor", actor, MigrationRequest.MAX_IDENTIFIER_LENGTH);
         }
     }
 
@@ -63,7 +60,7 @@ final class Directives {
         if (previous != null) {
             if (previous.kind() != d.kind() || !previous.argument().equals(d.argument())) {
                 throw new IdempotencyConflictException(
-                        "directive id '" + d.id() + "' was already used for " + previous.kind()
+                        "directive id " + UserInput.quote(d.id()) + " was already used for " + previous.kind()
                                 + (previous.argument().isEmpty() ? "" : " " + previous.argument()),
                         rec.id());
             }
@@ -189,7 +186,8 @@ final class Directives {
         try {
             return ApprovalStage.valueOf(argument);
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("approval stage must be START or CUTOVER, got '" + argument + "'", null);
+            throw new InvalidRequestException(
+                    "approval stage must be START or CUTOVER, got " + UserInput.quote(argument), null);
         }
     }
 
@@ -199,7 +197,8 @@ final class Directives {
         try {
             ratio = Double.parseDouble(argument);
         } catch (NumberFormatException e) {
-            throw new InvalidRequestException("throttle ratio must be a number 0-1, got '" + argument + "'", null);
+            throw new InvalidRequestException(
+                    "throttle ratio must be a number 0-1, got " + UserInput.quote(argument), null);
         }
         if (!(ratio >= 0 && ratio <= 1)) {
             throw new InvalidRequestException("throttle ratio must be 0-1, got " + argument, null);

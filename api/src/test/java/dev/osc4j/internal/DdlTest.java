@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 @DisplayName("Ddl")
 class DdlTest {
+    private static final String KEYSPACE = "shop";
     private static final String TABLE = "orders";
 
     static Stream<Arguments> accepted() {
@@ -50,10 +51,10 @@ class DdlTest {
     @MethodSource("accepted")
     @DisplayName("accepts ALTER TABLE on the request's table or a bare clause, and produces statement and clause")
     void accepts(String ddl, String clause) {
-        Ddl parsed = Ddl.parse(TABLE, ddl);
+        Ddl parsed = Ddl.parse(KEYSPACE, TABLE, ddl);
         assertThat(parsed.clause()).isEqualTo(clause);
         assertThat(parsed.statement()).isEqualTo("ALTER TABLE `orders` " + clause);
-        Ddl again = Ddl.parse(TABLE, parsed.statement());
+        Ddl again = Ddl.parse(KEYSPACE, TABLE, parsed.statement());
         assertThat(again.statement()).as("normalising is stable").isEqualTo(parsed.statement());
         assertThat(again.clause()).isEqualTo(clause);
     }
@@ -113,14 +114,14 @@ class DdlTest {
                 Arguments.of("ADD COLUMN a VARCHAR(3) DEFAULT 'abc", "ddl has an unterminated ' quote"),
                 Arguments.of("ADD COLUMN `a INT", "ddl has an unterminated ` quote"),
                 Arguments.of("ADD COLUMN a INT COMMENT \"x", "ddl has an unterminated \" quote"),
-                Arguments.of("ADD COLUMN a INT\0", "ddl contains a NUL character"));
+                Arguments.of("ADD COLUMN a INT\0", "ddl contains a NUL character at offset 16"));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("refused")
     @DisplayName("refuses what is not one ALTER of the request's table, saying what is wrong")
     void refuses(String ddl, String message) {
-        assertThatThrownBy(() -> Ddl.parse(TABLE, ddl))
+        assertThatThrownBy(() -> Ddl.parse(KEYSPACE, TABLE, ddl))
                 .isInstanceOfSatisfying(
                         InvalidRequestException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST))
                 .hasMessage(message);
@@ -129,11 +130,13 @@ class DdlTest {
     @Test
     @DisplayName("does not mistake a RENAME inside a string or a column rename for a table rename")
     void renameLookalikes() {
-        assertThat(Ddl.parse(TABLE, "ADD COLUMN a VARCHAR(30) DEFAULT 'x, RENAME TO y'")
+        assertThat(Ddl.parse(KEYSPACE, TABLE, "ADD COLUMN a VARCHAR(30) DEFAULT 'x, RENAME TO y'")
                         .clause())
                 .isEqualTo("ADD COLUMN a VARCHAR(30) DEFAULT 'x, RENAME TO y'");
-        assertThat(Ddl.parse(TABLE, "ADD COLUMN a INT, RENAME COLUMN b TO c").clause())
+        assertThat(Ddl.parse(KEYSPACE, TABLE, "ADD COLUMN a INT, RENAME COLUMN b TO c")
+                        .clause())
                 .isEqualTo("ADD COLUMN a INT, RENAME COLUMN b TO c");
-        assertThat(Ddl.parse(TABLE, "ADD COLUMN renamed INT").clause()).isEqualTo("ADD COLUMN renamed INT");
+        assertThat(Ddl.parse(KEYSPACE, TABLE, "ADD COLUMN renamed INT").clause())
+                .isEqualTo("ADD COLUMN renamed INT");
     }
 }

@@ -326,7 +326,7 @@ class DirectivesTest {
                 .isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> new Directive("d", DirectiveKind.PAUSE, "", ""))
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessage("directive actor must not be blank");
+                .hasMessageStartingWith("directive actor must be 1-200 printable characters");
     }
 
     @Test

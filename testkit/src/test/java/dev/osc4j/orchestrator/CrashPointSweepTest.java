@@ -65,6 +65,7 @@ class CrashPointSweepTest {
                 .table("orders")
                 .ddl("ADD COLUMN note VARCHAR(64)")
                 .engine("fake")
+                .requestedBy("test")
                 .build();
 
         MigrationOrchestrator osc = controller(store, topology, engine, clock);

@@ -42,6 +42,7 @@ class HappyPathTest {
                     .table("orders")
                     .ddl("ALTER TABLE orders ADD COLUMN note VARCHAR(64)")
                     .engine("fake")
+                    .requestedBy("test")
                     .build());
             MigrationRecord done =
                     Simulation.of(osc, clock).runUntil(id, MigrationState.COMPLETED, Duration.ofHours(1));

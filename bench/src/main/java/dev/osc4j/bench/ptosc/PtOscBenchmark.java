@@ -319,6 +319,7 @@ public final class PtOscBenchmark {
                     .ddl("ALTER TABLE " + table
                             + " ADD COLUMN note VARCHAR(32) NOT NULL DEFAULT 'n', ADD INDEX a_idx (a)")
                     .engine(PtOscEngine.DEFAULT_NAME)
+                    .requestedBy("bench")
                     .options(options)
                     .build());
             MigrationRecord rec = osc.get(id);

@@ -2,6 +2,7 @@ package dev.osc4j.engine.ghost;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.InvalidRequestException;
+import dev.osc4j.spi.UserInput;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -241,27 +242,27 @@ final class GhostOptions {
                     modes.add(mode.value);
                 }
                 if (!modes.contains(value)) {
-                    throw new InvalidRequestException(
-                            what + " '" + MODE + "' must be one of " + modes + ", got '" + value + "'", null);
+                    throw new InvalidRequestException(what + " '" + MODE + "' must be one of " + modes, null);
                 }
             } else if (name.equals(INSPECT_HOST) || name.startsWith(INSPECT_HOST + ".")) {
                 endpoint(name, value, what);
             } else if (MANAGED.contains(name)) {
                 // Never echo the value: this may be the password.
                 throw new InvalidRequestException(
-                        what + " '" + name + "' is set by the gh-ost engine itself and cannot be given as an option",
+                        what + " " + UserInput.optionName(name)
+                                + " is set by the gh-ost engine itself and cannot be given as an option",
                         null);
             } else {
                 Spec spec = PASS_THROUGH.get(name);
                 if (spec == null) {
                     throw new InvalidRequestException(
-                            what + " '" + name + "' is not supported by the gh-ost engine; supported: "
-                                    + supportedNames(),
+                            what + " " + UserInput.optionName(name) + " is not supported by the gh-ost engine;"
+                                    + " supported: " + supportedNames(),
                             null);
                 }
                 if (!valid(spec, value)) {
-                    throw new InvalidRequestException(
-                            what + " '" + name + "' must be " + spec.what() + ", got '" + value + "'", null);
+                    // Never echo the value: a URL, a query or a hint token may hold a credential.
+                    throw new InvalidRequestException(what + " '" + name + "' must be " + spec.what(), null);
                 }
             }
         }
@@ -307,7 +308,10 @@ final class GhostOptions {
             }
             return new Endpoint(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
         } catch (NumberFormatException | InvalidRequestException e) {
-            throw new InvalidRequestException(what + " '" + name + "' must be host:port, got '" + value + "'", null, e);
+            throw new InvalidRequestException(
+                    what + " " + UserInput.optionName(name) + " must be host:port with a port from 1 to 65535",
+                    null,
+                    e);
         }
     }
 

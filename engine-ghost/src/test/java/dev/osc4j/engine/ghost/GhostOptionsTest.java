@@ -77,12 +77,12 @@ class GhostOptionsTest {
         "mode,sideways",
         "inspect-host,nohostport"
     })
-    @DisplayName("refuse invalid values, naming the option and the value")
+    @DisplayName("refuse invalid values, naming the option, never the value (it may hold a credential)")
     void invalidValues(String name, String value) {
         assertThatThrownBy(() -> GhostOptions.resolve(Map.of(), Map.of(name, value)))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("'" + name + "'")
-                .hasMessageContaining(value);
+                .hasMessageNotContaining("'" + value + "'");
     }
 
     @Test

@@ -60,6 +60,20 @@ final class Processes {
      *
      * @param setsid the {@code setsid} executable, or null to run in the controller's process group
      */
+    /**
+     * Why no process can ever be started with {@code command}, or null when it can: an argument holding a NUL, which
+     * the operating system cannot pass. Names the argument by position, never its content.
+     */
+    static @Nullable String unlaunchable(List<String> command) {
+        for (int i = 0; i < command.size(); i++) {
+            if (command.get(i).indexOf('\0') >= 0) {
+                return "argument " + i + " of the pt-online-schema-change command contains a NUL character, which no"
+                        + " process can be given";
+            }
+        }
+        return null;
+    }
+
     static Process launch(List<String> command, RunDirectory dir, Path shell, @Nullable Path setsid)
             throws IOException {
         List<String> argv = new ArrayList<>();

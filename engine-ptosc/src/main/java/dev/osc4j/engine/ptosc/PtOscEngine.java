@@ -311,6 +311,17 @@ public final class PtOscEngine implements ExecutionEngine {
         }
         List<String> command = PtOscOptions.command(
                 binary.toString(), options, primary, schema, spec.table(), spec.alterClause(), run);
+        String unlaunchable = Processes.unlaunchable(command);
+        if (unlaunchable != null) {
+            // Permanent: retrying would fail the same way forever, with the shard stuck in INITIALIZING.
+            throw new EngineException(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    false,
+                    unlaunchable + "; the run can never start",
+                    key.migrationId(),
+                    target.shard(),
+                    null);
+        }
         RunRecord record = new RunRecord(
                 key.value(),
                 primary.host(),
@@ -326,7 +337,20 @@ public final class PtOscEngine implements ExecutionEngine {
         RunDirectory.writePrivate(run.optionFile(), optionFile(credentials));
         RunDirectory.write(run.plugin(), pluginSource());
         RunDirectory.write(run.pluginConfiguration(), PtOscOptions.pluginConfiguration(options, run));
-        Process process = Processes.launch(command, run, shell, setsid);
+        Process process;
+        try {
+            process = Processes.launch(command, run, shell, setsid);
+        } catch (IOException e) {
+            // Not the run directory's fault. A shell or setsid that is gone will not come back by retrying.
+            boolean installed = Files.isExecutable(shell) && (setsid == null || Files.isExecutable(setsid));
+            throw new EngineException(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    installed,
+                    "cannot launch pt-online-schema-change through " + shell + ": " + e.getMessage(),
+                    key.migrationId(),
+                    target.shard(),
+                    e);
+        }
         LaunchRecord launch =
                 new LaunchRecord(process.pid(), Processes.startMillis(process.toHandle()), hostName, clock.instant());
         RunDirectory.write(run.launchRecord(), launch.toJson());

@@ -2,6 +2,7 @@ package dev.osc4j.engine.ptosc;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.InvalidRequestException;
+import dev.osc4j.spi.UserInput;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +108,7 @@ final class PtOscOptions {
     /**
      * Checks every option.
      *
-     * @throws InvalidRequestException naming the first wrong option and its value
+     * @throws InvalidRequestException naming the first wrong option, never its value (it may hold a credential)
      */
     static void validate(Map<String, String> options) {
         for (Map.Entry<String, String> e : new TreeMap<>(options).entrySet()) {
@@ -143,7 +144,7 @@ final class PtOscOptions {
                         && !DSN_TABLE.matcher(value).matches()) {
                     throw invalid("engine option '" + name + "' must be processlist, hosts, none or"
                             + " dsn=D=<db>,t=<table>[,h=..,P=..] (no u= or p=: credentials never go on the command"
-                            + " line), got '" + value + "'");
+                            + " line)");
                 }
             }
             case REPLICAS -> replica(value);
@@ -151,7 +152,7 @@ final class PtOscOptions {
                 if (!FK_METHODS.contains(value)) {
                     throw invalid("engine option '" + name + "' must be one of " + new TreeSet<>(FK_METHODS)
                             + " ('none' is refused: pt-online-schema-change asks for interactive confirmation"
-                            + " and breaks the foreign keys), got '" + value + "'");
+                            + " and breaks the foreign keys)");
                 }
             }
             case SLEEP -> requireRange(name, value, 0, 3600, false);
@@ -170,8 +171,8 @@ final class PtOscOptions {
             case HOLD_KEEPALIVE -> requireRange(name, value, 1, 3600, true);
             case FLAGS -> flags(value);
             default ->
-                throw invalid("unknown engine option '" + name + "' for the pt-osc engine; accepted: "
-                        + new TreeSet<>(names()));
+                throw invalid("unknown engine option " + UserInput.optionName(name) + " for the pt-osc engine;"
+                        + " accepted: " + new TreeSet<>(names()));
         }
     }
 
@@ -186,7 +187,9 @@ final class PtOscOptions {
             if (!ALLOWED_FLAGS.contains(plain)) {
                 String bare = plain.replaceFirst("^--(no-?)?", "").replaceFirst("=.*$", "");
                 String why = REFUSED.get(bare);
-                throw invalid("engine option 'flags' contains '" + flag + "', which is not on the reviewed list "
+                // A word without dashes is the value of the flag before it (--password secret): never shown.
+                String shown = flag.startsWith("--") ? UserInput.flag(flag) : "a word that is not a --switch";
+                throw invalid("engine option 'flags' contains " + shown + ", which is not on the reviewed list "
                         + new TreeSet<>(ALLOWED_FLAGS) + (why == null ? "" : " (" + why + ")"));
             }
             out.add(plain);
@@ -206,12 +209,12 @@ final class PtOscOptions {
         String host = colon < 0 ? value : value.substring(0, colon);
         String port = colon < 0 ? "3306" : value.substring(colon + 1);
         if (!HOST.matcher(host).matches() || !port.matches("\\d{1,5}")) {
-            throw invalid("engine option 'replicas' must be host:port, got '" + value + "'");
+            throw invalid("engine option 'replicas' must be host:port");
         }
         try {
             return new Endpoint(host, Integer.parseInt(port));
         } catch (InvalidRequestException e) {
-            throw invalid("engine option 'replicas' must be host:port, got '" + value + "': " + e.getMessage());
+            throw invalid("engine option 'replicas' must be host:port with a port from 1 to 65535");
         }
     }
 
@@ -293,21 +296,21 @@ final class PtOscOptions {
 
     static String requireHost(String what, String host) {
         if (!HOST.matcher(host).matches()) {
-            throw invalid(what + " '" + host + "' must be 1-255 of [A-Za-z0-9_.:-] to go into a DSN");
+            throw invalid(what + " " + UserInput.quote(host) + " must be 1-255 of [A-Za-z0-9_.:-] to go into a DSN");
         }
         return host;
     }
 
     static String requireIdentifier(String what, String value) {
         if (!IDENTIFIER.matcher(value).matches()) {
-            throw invalid(what + " '" + value + "' must be 1-64 of [A-Za-z0-9_$] to go into a DSN");
+            throw invalid(what + " " + UserInput.quote(value) + " must be 1-64 of [A-Za-z0-9_$] to go into a DSN");
         }
         return value;
     }
 
     private static void requireMatch(String name, String value, Pattern pattern, String form) {
         if (!pattern.matcher(value).matches()) {
-            throw invalid("engine option '" + name + "' must be " + form + ", got '" + value + "'");
+            throw invalid("engine option '" + name + "' must be " + form);
         }
     }
 
@@ -315,15 +318,14 @@ final class PtOscOptions {
         @Nullable BigDecimal n = integer ? (value.matches("\\d{1,9}") ? new BigDecimal(value) : null) : decimal(value);
         if (n == null || n.compareTo(BigDecimal.valueOf(min)) < 0 || n.compareTo(BigDecimal.valueOf(max)) > 0) {
             throw invalid("engine option '" + name + "' must be " + (integer ? "an integer" : "a number") + " from "
-                    + min + " to " + max + ", got '" + value + "'");
+                    + min + " to " + max);
         }
     }
 
     private static void requirePositive(String name, String value, long max) {
         BigDecimal n = decimal(value);
         if (n == null || n.signum() <= 0 || n.compareTo(BigDecimal.valueOf(max)) > 0) {
-            throw invalid("engine option '" + name + "' must be a number of seconds above 0 and at most " + max
-                    + ", got '" + value + "'");
+            throw invalid("engine option '" + name + "' must be a number of seconds above 0 and at most " + max);
         }
     }
 

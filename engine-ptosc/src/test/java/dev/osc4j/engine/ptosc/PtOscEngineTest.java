@@ -128,6 +128,16 @@ class PtOscEngineTest {
     }
 
     @Test
+    @DisplayName("a command holding a NUL can never be launched: named by position, never by content")
+    void unlaunchable() {
+        assertThat(Processes.unlaunchable(List.of("pt-online-schema-change", "--alter", "ADD COLUMN a INT")))
+                .isNull();
+        assertThat(Processes.unlaunchable(List.of("pt-online-schema-change", "--alter", "DEFAULT 's3cret\0'")))
+                .isEqualTo("argument 2 of the pt-online-schema-change command contains a NUL character, which no"
+                        + " process can be given");
+    }
+
+    @Test
     @DisplayName("a server that cannot be reached is a retryable failure and starts nothing")
     void unreachable() throws IOException {
         ShardTarget target = new ShardTarget("ks", "s1", "app", new Endpoint("127.0.0.1", freePort()));

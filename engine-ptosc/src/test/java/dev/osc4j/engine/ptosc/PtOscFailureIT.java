@@ -61,6 +61,7 @@ class PtOscFailureIT {
                 .table(table)
                 .ddl(ddl)
                 .engine(PtOscEngine.DEFAULT_NAME)
+                .requestedBy("test")
                 .options(options)
                 .build());
     }
@@ -222,6 +223,7 @@ class PtOscFailureIT {
                 .table("heldback")
                 .ddl("ADD COLUMN extra INT")
                 .engine(PtOscEngine.DEFAULT_NAME)
+                .requestedBy("test")
                 .policy(dev.osc4j.MigrationPolicy.builder()
                         .cutoverMode(dev.osc4j.CutoverMode.MANUAL)
                         .build())

@@ -176,6 +176,7 @@ class PtOscMigrationIT {
                         .table("orders")
                         .ddl("ALTER TABLE orders ADD COLUMN shipped_at DATETIME NULL")
                         .engine(PtOscEngine.DEFAULT_NAME)
+                        .requestedBy("test")
                         .policy(manual)
                         .build());
                 MigrationRecord held = Fixture.await(

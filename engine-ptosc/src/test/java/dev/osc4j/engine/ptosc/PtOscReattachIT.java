@@ -92,6 +92,7 @@ class PtOscReattachIT {
                     .table("takeover")
                     .ddl("ADD COLUMN note VARCHAR(8)")
                     .engine(PtOscEngine.DEFAULT_NAME)
+                    .requestedBy("test")
                     .options(Fixture.slow(500, "0.05"))
                     .build());
             MigrationRecord copying = null;

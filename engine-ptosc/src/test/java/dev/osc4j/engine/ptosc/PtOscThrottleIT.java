@@ -59,6 +59,7 @@ class PtOscThrottleIT {
                     .table("lagged")
                     .ddl("ADD COLUMN note VARCHAR(8)")
                     .engine(PtOscEngine.DEFAULT_NAME)
+                    .requestedBy("test")
                     .options(options)
                     .policy(policy)
                     .build());

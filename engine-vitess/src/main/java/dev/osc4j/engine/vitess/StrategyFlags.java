@@ -2,6 +2,7 @@ package dev.osc4j.engine.vitess;
 
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
+import dev.osc4j.spi.UserInput;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,13 +60,15 @@ final class StrategyFlags {
     /**
      * The {@code @@ddl_strategy} for {@code spec}.
      *
-     * @throws InvalidRequestException naming the wrong option or flag
+     * @throws InvalidRequestException naming the wrong option or flag, never a value (it may hold a credential)
      */
     static String strategy(MigrationSpec spec) {
         for (String option : spec.engineOptions().keySet()) {
             if (!optionNames().contains(option)) {
                 throw new InvalidRequestException(
-                        "engine 'vitess' has no option '" + option + "'; it accepts: " + optionNames(), null);
+                        "engine 'vitess' has no option " + UserInput.optionName(option) + "; it accepts: "
+                                + optionNames(),
+                        null);
             }
         }
         List<String> flags = new ArrayList<>();
@@ -103,29 +106,28 @@ final class StrategyFlags {
     private static String check(String flag) {
         String option = VitessEngine.OPTION_STRATEGY_FLAGS;
         if (!flag.startsWith("--")) {
+            // A word without dashes may be the value of the flag before it (--password secret): never shown.
             throw new InvalidRequestException(
-                    "engine option " + option + ": '" + flag + "' is not a flag; write flags as --name or --name=value",
-                    null);
+                    "engine option " + option + ": a word is not a flag; write flags as --name or --name=value", null);
         }
         int eq = flag.indexOf('=');
         String name = flag.substring(2, eq < 0 ? flag.length() : eq);
+        String shown = UserInput.quote("--" + name);
         String refused = REFUSED.get(name);
         if (refused != null) {
             throw new InvalidRequestException(
-                    "engine option " + option + ": --" + name + " is not allowed: " + refused, null);
+                    "engine option " + option + ": " + shown + " is not allowed: " + refused, null);
         }
         Boolean takesDuration = ALLOWED.get(name);
         if (takesDuration == null) {
             throw new InvalidRequestException(
-                    "engine option " + option + ": unknown flag --" + name + "; allowed: " + ALLOWED.keySet(), null);
+                    "engine option " + option + ": unknown flag " + shown + "; allowed: " + ALLOWED.keySet(), null);
         }
         if (takesDuration) {
             String value = eq < 0 ? "" : flag.substring(eq + 1);
             if (!GO_DURATION.matcher(value).matches()) {
                 throw new InvalidRequestException(
-                        "engine option " + option + ": --" + name + " needs a duration such as 10s or 1h30m, got '"
-                                + value + "'",
-                        null);
+                        "engine option " + option + ": " + shown + " needs a duration such as 10s or 1h30m", null);
             }
             if (name.equals("cut-over-threshold")) {
                 Duration d = goDuration(value);
@@ -137,8 +139,7 @@ final class StrategyFlags {
                 }
             }
         } else if (eq >= 0) {
-            throw new InvalidRequestException(
-                    "engine option " + option + ": --" + name + " takes no value, got '" + flag + "'", null);
+            throw new InvalidRequestException("engine option " + option + ": " + shown + " takes no value", null);
         }
         return flag;
     }

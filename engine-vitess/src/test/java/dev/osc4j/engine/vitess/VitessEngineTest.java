@@ -446,6 +446,7 @@ class VitessEngineTest {
                     .table("orders")
                     .ddl("ADD COLUMN note VARCHAR(64)")
                     .engine("vitess")
+                    .requestedBy("test")
                     .shards("80-")
                     .build();
             MigrationId id = osc.submit(request);

@@ -66,6 +66,7 @@ class ServerRestartIT {
                     .table("orders")
                     .ddl("ALTER TABLE orders ADD COLUMN note VARCHAR(64)")
                     .engine("fake")
+                    .requestedBy("test")
                     .build());
 
             MigrationRecord beforeStop = await(
