@@ -39,8 +39,7 @@ import org.jspecify.annotations.Nullable;
  * A failure runs the failure hook and exits 1 leaving the tables; a panic exits 1 at once, leaving the socket file too.
  */
 final class FakeGhostRun {
-    static final String VERSION = "1.1.6";
-    private static final String GIT_COMMIT = "osc4j-fake";
+    static final String GIT_COMMIT = "osc4j-fake";
     private static final DateTimeFormatter LOG_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneId.systemDefault());
     private static final DateTimeFormatter RUBY_DATE = DateTimeFormatter.ofPattern(
@@ -181,7 +180,11 @@ final class FakeGhostRun {
     int run() {
         startNanos = System.nanoTime();
         startTime = Instant.now();
-        log("INFO", "starting gh-ost " + VERSION + " (git commit: " + GIT_COMMIT + ")");
+        // main.go: "starting gh-ost %+v" at v1.1.6, with " (git commit: %s)" from v1.1.7 on
+        log(
+                "INFO",
+                "starting gh-ost " + behavior.version()
+                        + (behavior.version().equals("1.1.6") ? "" : " (git commit: " + GIT_COMMIT + ")"));
         try {
             migrate();
         } catch (Fatal e) {
