@@ -269,6 +269,9 @@ final class FakeGhostRun {
             writeChangelog(applier, "state", "GhostTableMigrated");
             startHeartbeat();
             createFlagFiles();
+            if (flags.bool("attempt-instant-ddl") && !noop && attemptInstantDdl(applier)) {
+                return; // migrator.go: before any postpone check, so the postpone flag file is never looked at
+            }
             hooks("validated");
             serve();
             startCollector();
@@ -309,6 +312,35 @@ final class FakeGhostRun {
         }
         hooks("success");
         log("INFO", "Done migrating " + q(database) + "." + q(table));
+    }
+
+    /**
+     * {@code --attempt-instant-ddl} ({@code Migrate} in {@code go/logic/migrator.go}, {@code AttemptInstantDDL} in
+     * {@code applier.go}): the ALTER with {@code ALGORITHM=INSTANT} on the original table; when the server takes it,
+     * v1.1.6 returns at once (its tables stay), v1.1.7+ drops them ({@code finalCleanup}) and runs the success hook;
+     * either way gh-ost then prints {@code # Done} and exits 0 without postponing. When the server refuses, the
+     * migration goes on as usual.
+     */
+    private boolean attemptInstantDdl(Connection applier) throws Fatal, SQLException {
+        log("INFO", "Attempting to execute alter with ALGORITHM=INSTANT");
+        try {
+            exec(applier, "ALTER /* gh-ost */ TABLE " + qq(table) + " " + alter + ", ALGORITHM=INSTANT");
+        } catch (SQLException e) {
+            log(
+                    "INFO",
+                    "ALGORITHM=INSTANT not supported for this operation, proceeding with original algorithm: "
+                            + goError(e, applierKey));
+            return false;
+        }
+        finished = true;
+        stopThreads();
+        if (!behavior.version().equals("1.1.6")) {
+            exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + qq(ghost));
+            exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + qq(changelog));
+            hooks("success");
+        }
+        log("INFO", "Success! table " + q(database) + "." + q(table) + " migrated instantly");
+        return true;
     }
 
     private Connection connect(String host, int port) throws SQLException {
