@@ -1101,7 +1101,7 @@ final class FakeGhostRun {
         @Nullable Rule rule = Rule.FORCE_WITH_HINT;
         switch (cmd) {
             case "help" -> {
-                w.append(HELP);
+                w.append(help());
                 rule = null;
             }
             case "sup" -> rule = Rule.FORCE_ONLY;
@@ -1220,10 +1220,11 @@ final class FakeGhostRun {
                 w.append("Unpostponed\n");
             }
             case "panic" -> {
-                return PANIC;
+                return panicReply();
             }
             default -> {
-                return "Unknown command: " + cmd + "\n";
+                // server.go: fmt.Errorf("Unknown command: %s") up to v1.1.8, lower-case from v1.1.9
+                return (patch() >= 9 ? "unknown" : "Unknown") + " command: " + cmd + "\n";
             }
         }
         if (rule != null) {
@@ -1232,7 +1233,39 @@ final class FakeGhostRun {
         return w.toString();
     }
 
-    static final String PANIC = "User commanded 'panic'. I will now panic, without cleanup. PANIC!\n";
+    /** The reply to {@code panic} (server.go, the error printed with "%s\n"): capitalised up to v1.1.8. */
+    String panicReply() {
+        return patch() >= 9
+                ? "user commanded 'panic'. The migration will be aborted without cleanup. Please drop the gh-ost tables"
+                        + " before trying again\n"
+                : "User commanded 'panic'. The migration will be aborted without cleanup. Please drop the gh-ost tables"
+                        + " before trying again.\n";
+    }
+
+    private int patch() {
+        String v = behavior.version();
+        return Integer.parseInt(v.substring(v.lastIndexOf('.') + 1));
+    }
+
+    /** {@code help} as server.go prints it: {@code cpu-profile=} listed from v1.1.7, {@code postpone-cut-over-flag-file=} from v1.1.8. */
+    private String help() {
+        String h = HELP;
+        if (patch() >= 7) {
+            h = h.replace(
+                    "sup                                  # Print a short status message\n",
+                    "sup                                  # Print a short status message\n"
+                            + "cpu-profile=<options>                # Print a base64-encoded runtime/pprof CPU profile"
+                            + " using a duration, default: 30s. Comma-separated options 'gzip' and/or 'block' (blocked"
+                            + " profile) may follow the profile duration\n");
+        }
+        if (patch() >= 8) {
+            h = h.replace(
+                    "unpostpone                           #",
+                    "postpone-cut-over-flag-file=<path>   # Postpone the cut-over phase, writing a cut over flag file to"
+                            + " the given path\nunpostpone                           #");
+        }
+        return h;
+    }
 
     private static final String HELP = """
             available commands:
@@ -1257,7 +1290,6 @@ final class FakeGhostRun {
             panic                                # panic and quit without cleanup
             help                                 # This message
             - use '?' (question mark) as argument to get info rather than set. e.g. "max-load=?" will just print out current max-load.
-
             """;
 
     private String serverVersion() {

@@ -110,6 +110,38 @@ class FakeGhostTest {
     }
 
     @Test
+    @DisplayName("answers panic, help and unknown socket commands in the words of the version it is (server.go)")
+    void socketRepliesPerVersion() throws Exception {
+        FakeGhostRun v6 = runOf("1.1.6");
+        FakeGhostRun v10 = runOf("1.1.10");
+        assertThat(v6.command("nonsense")).isEqualTo("Unknown command: nonsense\n");
+        assertThat(v10.command("nonsense")).isEqualTo("unknown command: nonsense\n");
+        assertThat(v6.command("panic"))
+                .isEqualTo("User commanded 'panic'. The migration will be aborted without cleanup. Please drop the"
+                        + " gh-ost tables before trying again.\n");
+        assertThat(v10.command("panic"))
+                .isEqualTo("user commanded 'panic'. The migration will be aborted without cleanup. Please drop the"
+                        + " gh-ost tables before trying again\n");
+        assertThat(v6.command("help")).startsWith("available commands:\n").doesNotContain("cpu-profile=");
+        assertThat(runOf("1.1.7").command("help"))
+                .contains("cpu-profile=")
+                .doesNotContain("postpone-cut-over-flag-file=");
+        assertThat(v10.command("help"))
+                .contains("\npostpone-cut-over-flag-file=<path>   # Postpone the cut-over phase")
+                .endsWith("will just print out current max-load.\n");
+    }
+
+    private FakeGhostRun runOf(String version) throws Exception {
+        return new FakeGhostRun(
+                GoFlags.parse(new String[] {"--database=d", "--table=t", "--alter=x"}, version),
+                FakeGhostBehavior.builder().version(version).build(),
+                "u",
+                "p",
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+
+    @Test
     @DisplayName("prints durations the way gh-ost prettifies them")
     void durations() {
         assertThat(FakeGhostRun.goDuration(Duration.ofMillis(999))).isEqualTo("0s");
