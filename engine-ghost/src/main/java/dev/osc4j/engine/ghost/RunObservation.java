@@ -111,7 +111,10 @@ record RunObservation(
         } else {
             HookEvents.Event e = events.latest();
             if (e != null) {
-                obs = obs.withRows(number(e.get("GH_OST_COPIED_ROWS"), 0), number(e.get("GH_OST_ESTIMATED_ROWS"), -1));
+                long copied = number(e.get("GH_OST_COPIED_ROWS"), 0);
+                long estimate = number(e.get("GH_OST_ESTIMATED_ROWS"), -1);
+                // negative: unknown (-1), or below zero as in the status line; then the rows copied are the total
+                obs = obs.withRows(copied, estimate < 0 ? (copied > 0 ? copied : -1) : estimate);
             }
         }
         return obs;

@@ -147,6 +147,20 @@ class RunObservationTest {
     }
 
     @Test
+    @DisplayName(
+            "a negative GH_OST_ESTIMATED_ROWS (hooks.go: RowsEstimate + RowsDeltaEstimate) is never a negative total")
+    void negativeEstimateFromHooks() {
+        HookEvents.Event status =
+                new HookEvents.Event("status", Map.of("GH_OST_COPIED_ROWS", "5", "GH_OST_ESTIMATED_ROWS", "-3"));
+        EngineObservation o = alive(
+                null,
+                new HookEvents.Recorded(new LinkedHashSet<>(List.of("before-row-copy", "status")), status, null),
+                false);
+        assertThat(o.rowsCopied()).isEqualTo(5);
+        assertThat(o.rowsTotal()).isEqualTo(5);
+    }
+
+    @Test
     @DisplayName("after the row copy, a backlog or a heartbeat lag over --max-lag-millis is CATCHING_UP")
     void catchingUp() {
         assertThat(alive(status(10, 10, "migrating", 5, "0.01", "due"), events("row-copy-complete"), false)

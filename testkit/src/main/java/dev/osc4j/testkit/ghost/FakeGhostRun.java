@@ -88,6 +88,9 @@ final class FakeGhostRun {
     private volatile boolean unpostponed;
     private volatile boolean rowCopyComplete;
     private volatile boolean finished;
+    /** context.go: etaNanoseonds starts as ETAUnknown. */
+    private volatile long etaSecondsForHooks = Long.MIN_VALUE;
+
     private volatile @Nullable String throttleReason;
     private volatile long inspectorLagNanos;
     private volatile long lastHeartbeatNanos = System.nanoTime();
@@ -310,7 +313,7 @@ final class FakeGhostRun {
         } catch (SQLException e) {
             throw new Fatal(goError(e, applierKey));
         }
-        hooks("success");
+        successHook(false);
         log("INFO", "Done migrating " + q(database) + "." + q(table));
     }
 
@@ -337,10 +340,19 @@ final class FakeGhostRun {
         if (!behavior.version().equals("1.1.6")) {
             exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + qq(ghost));
             exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + qq(changelog));
-            hooks("success");
+            successHook(true);
         }
         log("INFO", "Success! table " + q(database) + "." + q(table) + " migrated instantly");
         return true;
+    }
+
+    /** hooks.go {@code OnSuccess}: {@code GH_OST_INSTANT_DDL} from v1.1.9. */
+    private void successHook(boolean instantDdl) throws Fatal {
+        if (patch() >= 9) {
+            hooks("success", "GH_OST_INSTANT_DDL=" + instantDdl);
+        } else {
+            hooks("success");
+        }
     }
 
     private Connection connect(String host, int port) throws SQLException {
@@ -931,6 +943,8 @@ final class FakeGhostRun {
             etaSeconds = secs >= 0 ? (long) secs : 0;
             eta = etaSeconds == 0 ? "due" : goDuration(Duration.ofSeconds(etaSeconds));
         }
+        // SetETADuration on every call; GetETASeconds gives ETAUnknown (math.MinInt64) while the ETA is unknown
+        etaSecondsForHooks = etaSeconds == Long.MAX_VALUE ? Long.MIN_VALUE : etaSeconds;
         String state = "migrating";
         String reason = throttleReason;
         if (countingRows) {
@@ -1213,8 +1227,9 @@ final class FakeGhostRun {
                             + "; ignoring request.\n";
                 }
                 if (!postponing) {
+                    // server.go: the period went in v1.1.9
                     return "You may only invoke this when gh-ost is actively postponing migration. At this time it is"
-                            + " not.\n";
+                            + " not" + (patch() >= 9 ? "" : ".") + "\n";
                 }
                 unpostponed = true;
                 w.append("Unpostponed\n");
@@ -1383,11 +1398,14 @@ final class FakeGhostRun {
                 "GH_OST_HEARTBEAT_LAG",
                 String.format(Locale.ROOT, "%f", (System.nanoTime() - lastHeartbeatNanos) / 1e9));
         env.put("GH_OST_PROGRESS", String.format(Locale.ROOT, "%f", estimate == 0 ? 100.0 : 100.0 * total / estimate));
-        env.put("GH_OST_ETA_SECONDS", "0");
+        env.put("GH_OST_ETA_SECONDS", Long.toString(etaSecondsForHooks));
         env.put("GH_OST_HOOKS_HINT", flags.string("hooks-hint", ""));
         env.put("GH_OST_HOOKS_HINT_OWNER", flags.string("hooks-hint-owner", ""));
         env.put("GH_OST_HOOKS_HINT_TOKEN", flags.string("hooks-hint-token", ""));
         env.put("GH_OST_DRY_RUN", Boolean.toString(!flags.bool("execute")));
+        if (patch() >= 8) {
+            env.put("GH_OST_REVERT", Boolean.toString(flags.bool("revert"))); // hooks.go from v1.1.8
+        }
         return env;
     }
 
