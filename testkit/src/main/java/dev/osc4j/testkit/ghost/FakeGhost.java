@@ -20,8 +20,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A fake {@code gh-ost} executable for tests: the interface of gh-ost 1.1.x, written from its documentation and
- * source, doing the real work on a real MySQL or MariaDB server. {@link #install(Path)} writes a {@code gh-ost} launcher
+ * A fake {@code gh-ost} executable for tests: the interface of gh-ost 1.1.6 to 1.1.10, written from their source, doing the real work on a real MySQL or MariaDB server. {@link #install(Path)} writes a {@code gh-ost} launcher
  * script that runs this class's {@link #main} in a new JVM; point an engine at it as at gh-ost.
  *
  * <p>What it does as gh-ost does: reads gh-ost's flags (Go syntax), refusing unknown ones with exit code 2; answers
@@ -43,6 +42,16 @@ import org.jspecify.annotations.Nullable;
  * over to the new table (its status lines always show {@code Applied: 0; Backlog: 0/1000}). Use it on tables nobody
  * writes to while it runs. The atomic cut-over is a single {@code RENAME TABLE} without gh-ost's lock-and-sentry
  * dance.
+ *
+ * <p><b>Versions.</b> It is one of gh-ost 1.1.6 to 1.1.10 ({@link FakeGhostBehavior.Builder#version}, default 1.1.10)
+ * and behaves as that tag's source does (github/gh-ost, {@code git show <tag>:<path>}): the flags it defines and the
+ * {@code --version} line ({@code go/cmd/gh-ost/main.go}); the socket replies to {@code panic}, {@code help}, unknown
+ * commands and {@code unpostpone} ({@code go/logic/server.go}); the hook environment, {@code GH_OST_ETA_SECONDS} as
+ * {@code GetETASeconds} gives it, {@code GH_OST_REVERT}, {@code GH_OST_INSTANT_DDL} ({@code go/logic/hooks.go},
+ * {@code go/base/context.go}); the status line ({@code printStatus} in {@code go/logic/migrator.go}); the
+ * {@code --conf} reader (go-ini, {@code ReadConfigFile} in {@code go/base/context.go} and
+ * {@code vendor/github.com/go-ini/ini/parser.go}, see {@code GoIni}); {@code --attempt-instant-ddl} ({@code Migrate} in
+ * {@code migrator.go}, {@code AttemptInstantDDL} in {@code go/logic/applier.go}).
  *
  * <p>Test switches ({@link #configure}): the length of a status-cadence second, a pause per chunk, failing, hanging or
  * dying at a percentage of the copy, and reporting throttling. Every run appends its pid to a list ({@link #launches})
