@@ -207,7 +207,8 @@ public final class GhostEngine implements ExecutionEngine {
                                 + "; use gh-ost 1.1.x or drop the options that need them");
             }
             DatabaseCredentials account = credentialsFor(target, primary);
-            prepare(run, key, target, spec, options, version, primary, connect, account);
+            String conf = GhostConf.render(account, version); // refuses what gh-ost cannot read, before any write
+            prepare(run, key, target, spec, options, version, primary, connect, conf);
             List<String> command = new ArrayList<>();
             command.add(executable.path().toString());
             command.addAll(arguments);
@@ -317,7 +318,7 @@ public final class GhostEngine implements ExecutionEngine {
             String version,
             Endpoint primary,
             Endpoint connect,
-            DatabaseCredentials account) {
+            String conf) {
         try {
             Files.createDirectories(workDirectory);
         } catch (IOException e) {
@@ -344,7 +345,7 @@ public final class GhostEngine implements ExecutionEngine {
         facts.put("startedAt", clock.instant().toString());
         RunDirectory.writePrivate(run.keyFile(), key.value() + "\n");
         RunDirectory.writePrivate(run.path().resolve(RUN_FILE), properties(facts));
-        RunDirectory.writePrivate(run.conf(), conf(account));
+        RunDirectory.writePrivate(run.conf(), conf);
         // Created before gh-ost starts, so the cut-over is held from the very first moment (gh-ost would create it
         // too, at start-up, if missing).
         RunDirectory.touch(run.postponeFlag());
@@ -353,15 +354,6 @@ public final class GhostEngine implements ExecutionEngine {
         RunDirectory.delete(run.cancelledMarker());
         RunDirectory.delete(run.socket());
         HookEvents.install(run.hooks(), run.events());
-    }
-
-    /** gh-ost's {@code --conf} (gcfg syntax): quoted values, with {@code \} and {@code "} escaped. */
-    static String conf(DatabaseCredentials account) {
-        return "[client]\nuser = " + gcfgQuote(account.user()) + "\npassword = " + gcfgQuote(account.password()) + "\n";
-    }
-
-    private static String gcfgQuote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static String properties(Map<String, String> facts) {
@@ -490,21 +482,9 @@ public final class GhostEngine implements ExecutionEngine {
     private String redact(String text, RunDirectory run) {
         String out = PASSWORD_FIELD.matcher(text).replaceAll("$1****");
         String confText = RunDirectory.readString(run.conf());
-        if (confText != null) {
-            for (String line : confText.split("\n")) {
-                String l = line.strip();
-                if (l.startsWith("password")) {
-                    int q = l.indexOf('"');
-                    if (q >= 0 && l.endsWith("\"") && l.length() - 1 > q + 1) {
-                        String pw = l.substring(q + 1, l.length() - 1)
-                                .replace("\\\"", "\"")
-                                .replace("\\\\", "\\");
-                        if (pw.length() >= 3) {
-                            out = out.replace(pw, "****");
-                        }
-                    }
-                }
-            }
+        String pw = confText == null ? null : GhostConf.password(confText);
+        if (pw != null && pw.length() >= 3) {
+            out = out.replace(pw, "****");
         }
         return out;
     }

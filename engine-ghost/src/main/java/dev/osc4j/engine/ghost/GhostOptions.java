@@ -94,6 +94,17 @@ final class GhostOptions {
     /** gh-ost flags a migration may set, with the values gh-ost accepts. */
     private static final Map<String, Spec> PASS_THROUGH = passThrough();
 
+    /**
+     * Flags refused because they break the engine's guarantees, with why. {@code --attempt-instant-ddl}: gh-ost
+     * (1.1.6 to 1.1.10, {@code Migrate} in {@code go/logic/migrator.go}) runs the ALTER with {@code ALGORITHM=INSTANT}
+     * on the original table before it ever looks at the postpone flag file, and exits with {@code # Done}: the shard
+     * would switch on its own, outside the barrier.
+     */
+    private static final Map<String, String> REFUSED = Map.of(
+            "attempt-instant-ddl",
+            "gh-ost applies an INSTANT change to the original table before any postponed cut-over, so the shard would"
+                    + " switch without waiting at osc4j's barrier");
+
     /** Flags the engine sets itself; naming them as options is refused with a reason. */
     private static final Set<String> MANAGED = Set.of(
             "host",
@@ -178,7 +189,6 @@ final class GhostOptions {
         m.put("skip-strict-mode", Spec.bool());
         m.put("allow-zero-in-date", Spec.bool());
         m.put("ok-to-drop-table", Spec.bool());
-        m.put("attempt-instant-ddl", Spec.bool());
         m.put("panic-on-warnings", Spec.bool());
         m.put("gtid", Spec.bool());
         m.put("aliyun-rds", Spec.bool());
@@ -246,6 +256,9 @@ final class GhostOptions {
                 }
             } else if (name.equals(INSPECT_HOST) || name.startsWith(INSPECT_HOST + ".")) {
                 endpoint(name, value, what);
+            } else if (REFUSED.containsKey(name)) {
+                throw new InvalidRequestException(
+                        what + " '" + name + "' is refused by the gh-ost engine: " + REFUSED.get(name), null);
             } else if (MANAGED.contains(name)) {
                 // Never echo the value: this may be the password.
                 throw new InvalidRequestException(

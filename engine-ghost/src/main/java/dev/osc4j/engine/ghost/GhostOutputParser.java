@@ -25,8 +25,13 @@ import org.jspecify.annotations.Nullable;
  *
  * Times are Go durations ({@code 1h2m3s}); the ETA is {@code N/A}, {@code due} or a duration; the state is
  * {@code migrating}, {@code counting rows}, {@code postponing cut-over} or {@code throttled, <reason>}; {@code Lag} and
- * {@code HeartbeatLag} may be missing; the copy may exceed 100% because the row count is an estimate. A line that is
- * not of this form is refused with a {@link MalformedStatusLineException} that names the field.
+ * {@code HeartbeatLag} may be missing; the copy may exceed 100% because the row count is an estimate. Checked against
+ * the format string of {@code printStatus} at v1.1.6 and v1.1.10: the estimate ({@code RowsEstimate +
+ * RowsDeltaEstimate}) can be negative, and then the percentage is 100.0 and the ETA {@code due}; the streamer can be
+ * empty (v1.1.10 with {@code --gtid}, an empty GTID set) or {@code :0}; the lags are {@code %.2f} seconds, negative
+ * with a skewed clock; durations go through {@code base.PrettifyDurationOutput} (whole seconds, {@code 0s} below one
+ * second, at most {@code 2562047h47m16s}). A line that is not of this form is refused with a
+ * {@link MalformedStatusLineException} that names the field; no other exception leaves this parser.
  */
 final class GhostOutputParser {
     private static final String COPY = "Copy: ";
@@ -122,11 +127,23 @@ final class GhostOutputParser {
      * @throws MalformedStatusLineException naming the field that is wrong
      */
     static Status parseStatus(String line) {
-        String text = stripLineEnd(line);
+        try {
+            return parse(stripLineEnd(line));
+        } catch (MalformedStatusLineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Whatever else goes wrong reading gh-ost's output is a malformed line too, never an escaped exception.
+            throw new MalformedStatusLineException("malformed gh-ost status line: field 'any' could not be read ("
+                    + e.getClass().getSimpleName() + ") in: " + stripLineEnd(line));
+        }
+    }
+
+    private static Status parse(String text) {
         Cursor c = new Cursor(text);
         c.expect(COPY, "Copy");
         long copied = c.longUntil("/", "Copy (rows copied)");
-        long estimate = c.longUntil(" ", "Copy (rows estimate)");
+        // RowsEstimate + RowsDeltaEstimate: below 0 when more rows were deleted than counted (gh-ost then says 100.0%)
+        long estimate = c.signedLongUntil(" ", "Copy (rows estimate)");
         double percent = c.decimalUntil("%; ", "Copy (percent)").doubleValue();
         c.expect("Applied: ", "Applied");
         long applied = c.longUntil("; ", "Applied");
@@ -169,9 +186,6 @@ final class GhostOutputParser {
             c.expect("State: ", "State");
             stateText = c.untilLast("; ETA: ", "State");
             etaText = c.rest();
-        }
-        if (streamer.isEmpty()) {
-            throw c.malformed("streamer", "binlog coordinates");
         }
         State state;
         String reason = null;
@@ -305,7 +319,12 @@ final class GhostOutputParser {
             nanos = nanos.add(value.multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
             at = m.end();
         }
-        long n = nanos.setScale(0, RoundingMode.HALF_UP).longValueExact();
+        long n;
+        try {
+            n = nanos.setScale(0, RoundingMode.HALF_UP).longValueExact();
+        } catch (ArithmeticException e) {
+            return null; // beyond Go's time.Duration (int64 nanoseconds): gh-ost cannot have printed it
+        }
         return Duration.ofNanos(negative ? -n : n);
     }
 
@@ -396,11 +415,19 @@ final class GhostOutputParser {
         }
 
         long longUntil(String delimiter, String field) {
+            return longUntil(delimiter, field, false);
+        }
+
+        long signedLongUntil(String delimiter, String field) {
+            return longUntil(delimiter, field, true);
+        }
+
+        private long longUntil(String delimiter, String field, boolean signed) {
             int start = at;
             String value = until(delimiter, field);
             try {
                 long n = Long.parseLong(value);
-                if (n < 0) {
+                if (n < 0 && !signed) {
                     throw new NumberFormatException();
                 }
                 return n;
@@ -422,9 +449,16 @@ final class GhostOutputParser {
         }
 
         Duration secondsUntil(String delimiter, String field) {
+            int start = at;
             BigDecimal seconds = decimalUntil(delimiter, field);
-            return Duration.ofNanos(
-                    seconds.movePointRight(9).setScale(0, RoundingMode.HALF_UP).longValue());
+            try {
+                return Duration.ofNanos(seconds.movePointRight(9)
+                        .setScale(0, RoundingMode.HALF_UP)
+                        .longValueExact());
+            } catch (ArithmeticException e) {
+                at = start;
+                throw malformed(field, "seconds within Go's time.Duration", seconds.toPlainString());
+            }
         }
 
         Duration durationUntil(String delimiter, String field) {

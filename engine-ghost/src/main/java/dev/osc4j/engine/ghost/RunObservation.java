@@ -55,8 +55,9 @@ record RunObservation(
         EnginePhase phase = phase();
         EngineObservation obs =
                 progress(new EngineObservation(phase, 0, -1, null, false, null, null, null, null, null));
-        if (phase == EnginePhase.STARTING && obs.rowsCopied() == 0) {
-            // Before gh-ost counts, its status says "Copy: 0/0 100.0%; ... ETA: due": nothing is known yet.
+        if (phase == EnginePhase.STARTING && obs.rowsCopied() == 0 && obs.rowsTotal() <= 0) {
+            // Before gh-ost counts, its status says "Copy: 0/0 100.0%; ... ETA: due": nothing is known yet. A known
+            // estimate ("Copy: 0/752865 0.0%; ... ETA: N/A") is kept.
             obs = new EngineObservation(phase, 0, -1, null, false, null, obs.replicaLag(), null, null, null);
         }
         return obs.withMessage(describe(phase));
@@ -96,7 +97,8 @@ record RunObservation(
         EngineObservation obs = base;
         Status s = status;
         if (s != null) {
-            obs = obs.withRows(s.rowsCopied(), s.rowsEstimate());
+            // A negative estimate (gh-ost: 100%) means the rows copied are all there is.
+            obs = obs.withRows(s.rowsCopied(), s.rowsEstimate() < 0 ? s.rowsCopied() : s.rowsEstimate());
             obs = switch (s.etaKind()) {
                 case DUE -> obs.withEngineEta(Duration.ZERO);
                 case DURATION -> obs.withEngineEta(s.eta());
@@ -109,7 +111,10 @@ record RunObservation(
         } else {
             HookEvents.Event e = events.latest();
             if (e != null) {
-                obs = obs.withRows(number(e.get("GH_OST_COPIED_ROWS"), 0), number(e.get("GH_OST_ESTIMATED_ROWS"), -1));
+                long copied = number(e.get("GH_OST_COPIED_ROWS"), 0);
+                long estimate = number(e.get("GH_OST_ESTIMATED_ROWS"), -1);
+                // negative: unknown (-1), or below zero as in the status line; then the rows copied are the total
+                obs = obs.withRows(copied, estimate < 0 ? (copied > 0 ? copied : -1) : estimate);
             }
         }
         return obs;
@@ -144,7 +149,9 @@ record RunObservation(
                         .append(" ms)");
             }
         }
-        b.append("; streamer ").append(s.streamer());
+        if (!s.streamer().isEmpty()) {
+            b.append("; streamer ").append(s.streamer());
+        }
         return b.toString();
     }
 

@@ -111,13 +111,6 @@ class GhostEngineTest {
     }
 
     @Test
-    @DisplayName("writes the credentials in gh-ost's --conf syntax, quoted and escaped")
-    void conf() {
-        assertThat(GhostEngine.conf(ACCOUNT))
-                .isEqualTo("[client]\nuser = \"osc\"\npassword = \"pa\\\"ss\\\\word;#1\"\n");
-    }
-
-    @Test
     @DisplayName("refuses bad settings, naming them")
     void builderValidation() {
         assertThatThrownBy(() -> GhostEngine.builder().build())

@@ -41,6 +41,20 @@ class GhostOptionsTest {
                 .hasMessageContaining("chunk-size");
     }
 
+    @Test
+    @DisplayName("refuse --attempt-instant-ddl, as an option or a default, naming the flag and the barrier")
+    void attemptInstantDdl() {
+        for (String value : java.util.List.of("true", "false")) {
+            assertThatThrownBy(() -> GhostOptions.resolve(Map.of(), Map.of("attempt-instant-ddl", value)))
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("'attempt-instant-ddl' is refused")
+                    .hasMessageContaining("barrier");
+        }
+        assertThatThrownBy(() -> GhostOptions.resolve(Map.of("attempt-instant-ddl", "true"), Map.of()))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("'attempt-instant-ddl'");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {

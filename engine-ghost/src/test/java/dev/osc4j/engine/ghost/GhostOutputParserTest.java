@@ -171,7 +171,9 @@ class GhostOutputParserTest {
                 "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4; Lag: fast, State: migrating; ETA: 1s",
                 "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4; State: migrating; ETA: tomorrow",
                 "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4; State: migrating",
-                "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: ; State: migrating; ETA: 1s",
+                "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4; State: migrating; ETA: 9999999999999999999h",
+                "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 9999999999999999999h(total), 1s(copy); streamer: f.1:4; State: migrating; ETA: 1s",
+                "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4; Lag: 99999999999999999999.00s, State: migrating; ETA: 1s",
                 "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4; State: ; ETA: 1s",
                 "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4; State: migrating; ETA: 1s; Extra: 2",
                 "Copy: 1/5000 1.0%; Applied: 0; Backlog: 0/1000; Time: 1s(total), 1s(copy); streamer: f.1:4",
@@ -186,6 +188,108 @@ class GhostOutputParserTest {
                 .isInstanceOf(MalformedStatusLineException.class)
                 .hasMessageContaining("malformed gh-ost status line")
                 .hasMessageContaining("field '");
+    }
+
+    /**
+     * gh-ost's format string, the same in {@code printStatus} of {@code go/logic/migrator.go} at v1.1.6 and v1.1.10,
+     * with Go's verbs written as Java's: {@code %d} for the int64s, {@code %.1f} / {@code %.2f} for the floats, and
+     * the strings as they come ({@code %+v} of a string, or of coordinates with a {@code String()} method).
+     */
+    private static String goStatus(
+            long copied,
+            long estimate,
+            long applied,
+            String total,
+            String copy,
+            String streamer,
+            double lag,
+            double heartbeatLag,
+            String state,
+            String eta) {
+        // getProgressPercent: 100.0 unless the estimate is above 0
+        double percent = estimate > 0 ? 100.0 * copied / estimate : 100.0;
+        return String.format(
+                java.util.Locale.ROOT,
+                "Copy: %d/%d %.1f%%; Applied: %d; Backlog: %d/%d; Time: %s(total), %s(copy); streamer: %s;"
+                        + " Lag: %.2fs, HeartbeatLag: %.2fs, State: %s; ETA: %s",
+                copied,
+                estimate,
+                percent,
+                applied,
+                0,
+                1000,
+                total,
+                copy,
+                streamer,
+                lag,
+                heartbeatLag,
+                state,
+                eta);
+    }
+
+    @Test
+    @DisplayName("accepts every line gh-ost's format string produces: a negative estimate, an empty streamer,"
+            + " negative and huge lags, the longest Go duration")
+    void acceptsEveryVariantOfTheRealFormat() {
+        // RowsEstimate + RowsDeltaEstimate goes below 0 when rows are deleted during the count: 100.0%, ETA due
+        Status negative = GhostOutputParser.parseStatus(
+                goStatus(0, -3, 0, "5s", "0s", "mysql-bin.000003:4", 0.01, 0.02, "migrating", "due"));
+        assertThat(negative.rowsEstimate()).isEqualTo(-3);
+        assertThat(negative.percent()).isEqualTo(100.0);
+        assertThat(negative.etaKind()).isEqualTo(EtaKind.DUE);
+
+        // v1.1.10 with --gtid: an empty GTID set's DisplayString() is ""
+        Status emptyStreamer =
+                GhostOutputParser.parseStatus(goStatus(10, 100, 0, "5s", "4s", "", 0.0, 0.0, "migrating", "36s"));
+        assertThat(emptyStreamer.streamer()).isEmpty();
+        assertThat(emptyStreamer.rowsCopied()).isEqualTo(10);
+
+        // file coordinates before the streamer has read anything: "%s:%d" of "" and 0
+        assertThat(GhostOutputParser.parseStatus(goStatus(0, 0, 0, "0s", "0s", ":0", 0.0, 0.0, "migrating", "due"))
+                        .streamer())
+                .isEqualTo(":0");
+
+        // a GTID UUID set (v1.1.10 DisplayString of GTIDBinlogCoordinates with a UUIDSet)
+        String uuidSet = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7-9";
+        assertThat(GhostOutputParser.parseStatus(goStatus(1, 2, 3, "1s", "1s", uuidSet, 0.0, 0.0, "migrating", "1s"))
+                        .streamer())
+                .isEqualTo(uuidSet);
+
+        // lags: a skewed clock gives a negative one; a heartbeat never seen gives time.Since's saturated maximum
+        Status lags = GhostOutputParser.parseStatus(
+                goStatus(1, 2, 0, "2562047h47m16s", "2562047h47m16s", "f.1:4", -0.5, 9223372036.85, "migrating", "1s"));
+        assertThat(lags.lag()).isEqualTo(Duration.ofMillis(-500));
+        assertThat(lags.heartbeatLag()).isEqualTo(Duration.ofMillis(9_223_372_036_850L));
+        assertThat(lags.elapsedTotal()).isEqualTo(Duration.ofSeconds(9_223_372_036L));
+
+        // the longest ETA Go can print (PrettifyDurationOutput drops the fraction), and a throttle reason left empty
+        Status longest = GhostOutputParser.parseStatus(
+                goStatus(1, 2, 0, "1s", "1s", "f.1:4", 0.0, 0.0, "throttled, ", "2562047h47m16s"));
+        assertThat(longest.eta()).isEqualTo(Duration.ofSeconds(9_223_372_036L));
+        assertThat(longest.state()).isEqualTo(State.THROTTLED);
+
+        for (String state : List.of("migrating", "counting rows", "postponing cut-over", "throttled, flag-file")) {
+            for (String eta : List.of("N/A", "due", "0s", "1s", "59m59s", "1h0m0s")) {
+                for (long estimate : new long[] {-1, 0, 1, 752865}) {
+                    assertThat(GhostOutputParser.parseStatus(
+                                    goStatus(0, estimate, 0, "0s", "0s", "", 0.0, 0.0, state, eta)))
+                            .as(state + " / " + eta + " / " + estimate)
+                            .isNotNull();
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("an ETA or a time beyond what Go can print is a malformed line, never another exception")
+    void overflowIsMalformed() {
+        String huge = V11.replace("ETA: 3m56s", "ETA: 9999999999999999999h");
+        assertThatThrownBy(() -> GhostOutputParser.parseStatus(huge))
+                .isInstanceOf(MalformedStatusLineException.class)
+                .hasMessageContaining("field 'ETA'");
+        assertThat(GhostOutputParser.lastStatus(List.of(V11, huge)))
+                .as("the broken line is skipped, the one before it is used")
+                .isEqualTo(GhostOutputParser.parseStatus(V11));
     }
 
     @Test

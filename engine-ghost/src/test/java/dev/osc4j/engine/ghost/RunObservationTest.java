@@ -27,7 +27,7 @@ class RunObservationTest {
                         + " mysql-bin.000001:400; Lag: 0.01s, HeartbeatLag: %ss, State: %s; ETA: %s",
                 copied,
                 estimate,
-                estimate == 0 ? 100.0 : 100.0 * copied / estimate,
+                estimate <= 0 ? 100.0 : 100.0 * copied / estimate,
                 backlog,
                 heartbeatLag,
                 state,
@@ -90,6 +90,29 @@ class RunObservationTest {
     }
 
     @Test
+    @DisplayName("before the first row is copied, a known estimate is kept ('Copy: 0/752865 0.0% ... ETA: N/A')")
+    void knownEstimateBeforeTheCopy() {
+        EngineObservation o = alive(status(0, 752865, "migrating", 0, "0.01", "N/A"), events("validated"), false);
+        assertThat(o.phase()).isEqualTo(EnginePhase.STARTING);
+        assertThat(o.rowsCopied()).isZero();
+        assertThat(o.rowsTotal()).isEqualTo(752865);
+    }
+
+    @Test
+    @DisplayName("a negative estimate (gh-ost prints 'Copy: 0/-3 100.0%') is never reported as a negative total")
+    void negativeEstimate() {
+        EngineObservation before = alive(status(0, -3, "migrating", 0, "0.01", "due"), events("validated"), false);
+        assertThat(before.rowsTotal()).as("nothing known yet").isEqualTo(-1);
+        EngineObservation during =
+                alive(status(7, -3, "migrating", 0, "0.01", "due"), events("before-row-copy"), false);
+        assertThat(during.phase()).isEqualTo(EnginePhase.COPYING);
+        assertThat(during.rowsCopied()).isEqualTo(7);
+        assertThat(during.rowsTotal())
+                .as("gh-ost counts the copy as 100%% done: the rows copied are the total")
+                .isEqualTo(7);
+    }
+
+    @Test
     @DisplayName("copying shows rows, estimate and gh-ost's ETA")
     void copying() {
         EngineObservation o =
@@ -121,6 +144,20 @@ class RunObservationTest {
         assertThat(o.phase()).isEqualTo(EnginePhase.COPYING);
         assertThat(o.rowsCopied()).isEqualTo(7);
         assertThat(o.rowsTotal()).isEqualTo(9);
+    }
+
+    @Test
+    @DisplayName(
+            "a negative GH_OST_ESTIMATED_ROWS (hooks.go: RowsEstimate + RowsDeltaEstimate) is never a negative total")
+    void negativeEstimateFromHooks() {
+        HookEvents.Event status =
+                new HookEvents.Event("status", Map.of("GH_OST_COPIED_ROWS", "5", "GH_OST_ESTIMATED_ROWS", "-3"));
+        EngineObservation o = alive(
+                null,
+                new HookEvents.Recorded(new LinkedHashSet<>(List.of("before-row-copy", "status")), status, null),
+                false);
+        assertThat(o.rowsCopied()).isEqualTo(5);
+        assertThat(o.rowsTotal()).isEqualTo(5);
     }
 
     @Test

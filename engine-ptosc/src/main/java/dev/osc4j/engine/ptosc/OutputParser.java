@@ -169,18 +169,31 @@ final class OutputParser {
     private final List<Problem> problems = new ArrayList<>();
     private long lines;
 
-    /** Feeds one line, without its line break. */
+    /**
+     * Feeds one line, without its line break. A line whose numbers do not fit is kept as a notable line: nothing that
+     * reading the tool's output can throw leaves this method.
+     */
     void accept(String rawLine) {
         lines++;
+        try {
+            read(rawLine);
+        } catch (NumberFormatException | ArithmeticException e) {
+            remember(stripTimestamp(rawLine.strip()));
+        }
+    }
+
+    private void read(String rawLine) {
         String line = stripTimestamp(rawLine.strip());
         if (line.startsWith("(in cleanup) ")) {
             line = line.substring("(in cleanup) ".length()).strip();
         }
         Matcher m = PROGRESS.matcher(line);
         if (m.matches()) {
+            int newPercent = Integer.parseInt(m.group(2));
+            Duration newRemaining = remaining(m.group(3), m.group(4));
             stage = max(stage, Stage.COPYING);
-            percent = Integer.parseInt(m.group(2));
-            remaining = remaining(m.group(3), m.group(4));
+            percent = newPercent;
+            remaining = newRemaining;
             wait = null;
             return;
         }
@@ -295,10 +308,11 @@ final class OutputParser {
         String[] parts = clock.split(":");
         long seconds = 0;
         for (String p : parts) {
-            seconds = seconds * 60 + Long.parseLong(p);
+            seconds = Math.addExact(Math.multiplyExact(seconds, 60), Long.parseLong(p));
         }
         if (daysPlus != null) {
-            seconds += 86_400L * Long.parseLong(daysPlus.substring(0, daysPlus.length() - 1));
+            seconds = Math.addExact(
+                    seconds, Math.multiplyExact(86_400L, Long.parseLong(daysPlus.substring(0, daysPlus.length() - 1))));
         }
         return Duration.ofSeconds(seconds);
     }

@@ -150,6 +150,26 @@ class OutputParserTest {
         assertThat(p.remaining()).isEqualTo(Duration.ofSeconds(seconds));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "Copying `db`.`tbl`:  99999999999% 01:00 remain",
+                "Copying `db`.`tbl`:  12% 99999999999999999999:00 remain",
+                "Copying `db`.`tbl`:  12% 999999999999999+01:00:00 remain",
+                "Copying approximately 99999999999999999999 rows...",
+                "Replica lag is 99999999999999999999 seconds on h=r1.  Waiting."
+            })
+    @DisplayName("a line whose numbers do not fit is kept as a notable line, never an escaped exception")
+    void numbersOutOfRange(String line) {
+        OutputParser p = new OutputParser();
+        p.accept("Copying `db`.`tbl`:  12% 01:00 remain");
+        p.accept(line);
+        assertThat(p.percent()).as("the figures of the last good line stay").isEqualTo(12);
+        assertThat(p.remaining()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(p.rowEstimate()).isEqualTo(-1);
+        assertThat(p.currentWait()).isNull();
+    }
+
     @ParameterizedTest(name = "exit {0} -> {1}")
     @CsvSource({
         "2, ENGINE_CONFIGURATION",

@@ -20,13 +20,13 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A fake {@code gh-ost} executable for tests: the interface of gh-ost 1.1.x, written from its documentation and
- * source, doing the real work on a real MySQL or MariaDB server. {@link #install(Path)} writes a {@code gh-ost} launcher
+ * A fake {@code gh-ost} executable for tests: the interface of gh-ost 1.1.6 to 1.1.10, written from their source, doing the real work on a real MySQL or MariaDB server. {@link #install(Path)} writes a {@code gh-ost} launcher
  * script that runs this class's {@link #main} in a new JVM; point an engine at it as at gh-ost.
  *
  * <p>What it does as gh-ost does: reads gh-ost's flags (Go syntax), refusing unknown ones with exit code 2; answers
  * {@code --version}, {@code --check-flag} and {@code --help}; reads the credentials from the {@code --conf} file
- * ({@code [client] user, password}); connects to {@code --host}/{@code --port}, finds the master (or needs
+ * ({@code [client] user, password}) with go-ini's rules ({@link GoIni}), so a value written in another syntax is read
+ * as real gh-ost reads it and the login fails the same way; connects to {@code --host}/{@code --port}, finds the master (or needs
  * {@code --allow-on-master}); refuses a table without a unique key or with leftover {@code _<t>_gho}/{@code _<t>_del};
  * creates {@code _<t>_ghc} and {@code _<t>_gho}, ALTERs the ghost, writes a heartbeat; copies rows in chunks of
  * {@code --chunk-size} by the unique key; prints status lines in gh-ost's exact format at gh-ost's cadence (every
@@ -42,6 +42,16 @@ import org.jspecify.annotations.Nullable;
  * over to the new table (its status lines always show {@code Applied: 0; Backlog: 0/1000}). Use it on tables nobody
  * writes to while it runs. The atomic cut-over is a single {@code RENAME TABLE} without gh-ost's lock-and-sentry
  * dance.
+ *
+ * <p><b>Versions.</b> It is one of gh-ost 1.1.6 to 1.1.10 ({@link FakeGhostBehavior.Builder#version}, default 1.1.10)
+ * and behaves as that tag's source does (github/gh-ost, {@code git show <tag>:<path>}): the flags it defines and the
+ * {@code --version} line ({@code go/cmd/gh-ost/main.go}); the socket replies to {@code panic}, {@code help}, unknown
+ * commands and {@code unpostpone} ({@code go/logic/server.go}); the hook environment, {@code GH_OST_ETA_SECONDS} as
+ * {@code GetETASeconds} gives it, {@code GH_OST_REVERT}, {@code GH_OST_INSTANT_DDL} ({@code go/logic/hooks.go},
+ * {@code go/base/context.go}); the status line ({@code printStatus} in {@code go/logic/migrator.go}); the
+ * {@code --conf} reader (go-ini, {@code ReadConfigFile} in {@code go/base/context.go} and
+ * {@code vendor/github.com/go-ini/ini/parser.go}, see {@code GoIni}); {@code --attempt-instant-ddl} ({@code Migrate} in
+ * {@code migrator.go}, {@code AttemptInstantDDL} in {@code go/logic/applier.go}).
  *
  * <p>Test switches ({@link #configure}): the length of a status-cadence second, a pause per chunk, failing, hanging or
  * dying at a percentage of the copy, and reporting throttling. Every run appends its pid to a list ({@link #launches})
@@ -207,27 +217,40 @@ public final class FakeGhost {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        FakeGhostBehavior behavior = FakeGhostBehavior.defaults();
+        String home = System.getenv(HOME_VARIABLE);
+        Path behaviorFile = home == null ? null : Path.of(home, BEHAVIOR_FILE);
+        try {
+            if (behaviorFile != null && Files.exists(behaviorFile)) {
+                behavior = FakeGhostBehavior.fromProperties(Files.readString(behaviorFile));
+            }
+        } catch (IOException | RuntimeException e) {
+            fatal(err, "fake gh-ost: cannot read its settings in " + home + ": " + e);
+            return 1;
+        }
+        String version = behavior.version();
         GoFlags flags;
         try {
-            flags = GoFlags.parse(args);
+            flags = GoFlags.parse(args, version);
         } catch (GoFlags.FlagException e) {
             if ("help requested".equals(e.getMessage())) {
-                out.print(GoFlags.usage());
+                out.print(GoFlags.usage(version));
                 return 0;
             }
             out.println(e.getMessage());
-            out.print(GoFlags.usage());
+            out.print(GoFlags.usage(version));
             return 2;
         }
         if (flags.bool("check-flag")) {
             return 0;
         }
         if (flags.bool("help")) {
-            out.print(GoFlags.usage());
+            out.print(GoFlags.usage(version));
             return 0;
         }
         if (flags.bool("version")) {
-            out.println(FakeGhostRun.VERSION + " (git commit: osc4j-fake)");
+            // v1.1.6 prints AppVersion alone; v1.1.7 and later "%s (git commit: %s)" (main.go)
+            out.println(version.equals("1.1.6") ? version : version + " (git commit: " + FakeGhostRun.GIT_COMMIT + ")");
             return 0;
         }
         String problem = invalid(flags);
@@ -240,34 +263,29 @@ public final class FakeGhost {
         String conf = flags.string("conf", "");
         if (!conf.isEmpty()) {
             try {
-                String[] account = readConf(Path.of(conf));
-                if (user.isEmpty()) {
-                    user = account[0];
+                ConfAccount account = readConf(Path.of(conf), version);
+                if (!account.user().isEmpty()) {
+                    user = user.isEmpty() ? account.user() : user;
                 }
                 if (password.isEmpty()) {
-                    password = account[1];
+                    password = account.password();
                 }
-            } catch (IOException | IllegalArgumentException e) {
-                fatal(err, "Error reading config file " + conf + ". Details: " + e.getMessage());
+            } catch (IOException e) {
+                // main.go: log.Fatale(err) on ReadConfigFile's error
+                fatal(err, String.valueOf(e.getMessage()));
                 return 1;
             }
         }
-        FakeGhostBehavior behavior = FakeGhostBehavior.defaults();
-        String home = System.getenv(HOME_VARIABLE);
         if (home != null) {
-            Path file = Path.of(home, BEHAVIOR_FILE);
             try {
-                if (Files.exists(file)) {
-                    behavior = FakeGhostBehavior.fromProperties(Files.readString(file));
-                }
                 Files.writeString(
                         Path.of(home, LAUNCHES_FILE),
                         ProcessHandle.current().pid() + "\t" + flags.string("database", "") + "\t"
                                 + flags.string("table", "") + "\n",
                         StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
-            } catch (IOException | RuntimeException e) {
-                fatal(err, "fake gh-ost: cannot read its settings in " + home + ": " + e);
+            } catch (IOException e) {
+                fatal(err, "fake gh-ost: cannot record its launch in " + home + ": " + e);
                 return 1;
             }
         }
@@ -305,58 +323,37 @@ public final class FakeGhost {
         return null;
     }
 
-    /** {@code [client] user, password} of a gcfg file, as gh-ost reads {@code --conf}. */
-    static String[] readConf(Path file) throws IOException {
-        String section = "";
-        String user = "";
-        String password = "";
-        for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
-                continue;
-            }
-            if (line.startsWith("[") && line.endsWith("]")) {
-                section = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
-                continue;
-            }
-            int eq = line.indexOf('=');
-            if (eq < 0) {
-                throw new IllegalArgumentException("invalid line: " + line.replaceAll("\\S", "*"));
-            }
-            String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-            String value = gcfgValue(line.substring(eq + 1).strip());
-            if (section.equals("client") && key.equals("user")) {
-                user = value;
-            } else if (section.equals("client") && key.equals("password")) {
-                password = value;
-            }
+    /**
+     * The account of a {@code --conf} file as gh-ost reads it. {@link #toString()} hides the password.
+     *
+     * @param user {@code [client] user}, empty when missing
+     * @param password {@code [client] password}, empty when missing
+     */
+    public record ConfAccount(String user, String password) {
+        @Override
+        public String toString() {
+            return "ConfAccount[user=" + user + ", password=****]";
         }
-        return new String[] {user, password};
     }
 
-    private static String gcfgValue(String v) {
-        StringBuilder out = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (c == '\\' && i + 1 < v.length()) {
-                char n = v.charAt(++i);
-                out.append(
-                        switch (n) {
-                            case 'n' -> '\n';
-                            case 't' -> '\t';
-                            case 'b' -> '\b';
-                            default -> n;
-                        });
-            } else if (!quoted && (c == ';' || c == '#')) {
-                break;
-            } else {
-                out.append(c);
-            }
+    /**
+     * Reads {@code [client] user, password} of a {@code --conf} file as gh-ost {@code version} does: with go-ini from
+     * v1.1.6 on ({@code ReadConfigFile} in {@code go/base/context.go}; see {@link GoIni} for its rules), so a writer
+     * can be tested against the reader.
+     *
+     * @param file the file
+     * @param version one of {@link FakeGhostBehavior#VERSIONS}
+     * @return the account, with what go-ini makes of each value
+     * @throws IOException when the file cannot be read, or where go-ini's {@code ini.Load} returns an error
+     */
+    public static ConfAccount readConf(Path file, String version) throws IOException {
+        if (!FakeGhostBehavior.VERSIONS.contains(version)) {
+            throw new IllegalArgumentException("version must be one of " + FakeGhostBehavior.VERSIONS);
         }
-        return quoted ? out.toString() : out.toString().strip();
+        GoIni ini = GoIni.parse(Files.readString(file, StandardCharsets.UTF_8));
+        String user = ini.get("client", "user");
+        String password = ini.get("client", "password");
+        return new ConfAccount(user == null ? "" : user, password == null ? "" : password);
     }
 
     private static void fatal(PrintStream err, String message) {

@@ -20,6 +20,13 @@ public final class FakeGhostBehavior {
     /** Default length of one of gh-ost's status-cadence seconds: a real second. */
     public static final Duration DEFAULT_SECOND = Duration.ofSeconds(1);
 
+    /** The versions the fake can be: the gh-ost releases whose sources it follows. */
+    public static final java.util.List<String> VERSIONS =
+            java.util.List.of("1.1.6", "1.1.7", "1.1.8", "1.1.9", "1.1.10");
+
+    /** The version the fake is unless told otherwise: the newest release. */
+    public static final String DEFAULT_VERSION = "1.1.10";
+
     private static final FakeGhostBehavior DEFAULTS = builder().build();
 
     private final Duration second;
@@ -29,8 +36,10 @@ public final class FakeGhostBehavior {
     private final double dieAtPercent;
     private final @Nullable String throttleReason;
     private final @Nullable String faultTable;
+    private final String version;
 
     private FakeGhostBehavior(Builder b) {
+        this.version = b.version;
         this.second = b.second;
         this.chunkDelay = b.chunkDelay;
         this.failAtPercent = b.failAtPercent;
@@ -85,6 +94,11 @@ public final class FakeGhostBehavior {
         return faultTable;
     }
 
+    /** The gh-ost version the fake is and behaves as (its flags, {@code --version} line and {@code --conf} reader). */
+    public String version() {
+        return version;
+    }
+
     /** Whether faults apply to {@code table}. */
     boolean faultsApplyTo(String table) {
         return faultTable == null || faultTable.equals(table);
@@ -103,6 +117,7 @@ public final class FakeGhostBehavior {
         if (faultTable != null) {
             p.setProperty("fault-table", faultTable);
         }
+        p.setProperty("version", version);
         StringWriter w = new StringWriter();
         try {
             p.store(w, "osc4j fake gh-ost behaviour");
@@ -127,6 +142,7 @@ public final class FakeGhostBehavior {
         b.dieAtPercent = Double.parseDouble(p.getProperty("die-at-percent", "-1"));
         b.throttleReason = p.getProperty("throttle-reason");
         b.faultTable = p.getProperty("fault-table");
+        b.version(p.getProperty("version", DEFAULT_VERSION));
         return b.build();
     }
 
@@ -139,8 +155,22 @@ public final class FakeGhostBehavior {
         private double dieAtPercent = -1;
         private @Nullable String throttleReason;
         private @Nullable String faultTable;
+        private String version = DEFAULT_VERSION;
 
         private Builder() {}
+
+        /**
+         * The gh-ost release to behave as, one of {@link #VERSIONS}.
+         *
+         * @throws IllegalArgumentException for another version
+         */
+        public Builder version(String value) {
+            if (!VERSIONS.contains(value)) {
+                throw new IllegalArgumentException("version must be one of " + VERSIONS + ", got " + value);
+            }
+            this.version = value;
+            return this;
+        }
 
         /** See {@link FakeGhostBehavior#second()}; 10 ms to 10 s. */
         public Builder second(Duration value) {

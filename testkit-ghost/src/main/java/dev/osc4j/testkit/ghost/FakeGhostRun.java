@@ -39,8 +39,7 @@ import org.jspecify.annotations.Nullable;
  * A failure runs the failure hook and exits 1 leaving the tables; a panic exits 1 at once, leaving the socket file too.
  */
 final class FakeGhostRun {
-    static final String VERSION = "1.1.6";
-    private static final String GIT_COMMIT = "osc4j-fake";
+    static final String GIT_COMMIT = "osc4j-fake";
     private static final DateTimeFormatter LOG_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneId.systemDefault());
     private static final DateTimeFormatter RUBY_DATE = DateTimeFormatter.ofPattern(
@@ -89,6 +88,9 @@ final class FakeGhostRun {
     private volatile boolean unpostponed;
     private volatile boolean rowCopyComplete;
     private volatile boolean finished;
+    /** context.go: etaNanoseonds starts as ETAUnknown. */
+    private volatile long etaSecondsForHooks = Long.MIN_VALUE;
+
     private volatile @Nullable String throttleReason;
     private volatile long inspectorLagNanos;
     private volatile long lastHeartbeatNanos = System.nanoTime();
@@ -181,7 +183,11 @@ final class FakeGhostRun {
     int run() {
         startNanos = System.nanoTime();
         startTime = Instant.now();
-        log("INFO", "starting gh-ost " + VERSION + " (git commit: " + GIT_COMMIT + ")");
+        // main.go: "starting gh-ost %+v" at v1.1.6, with " (git commit: %s)" from v1.1.7 on
+        log(
+                "INFO",
+                "starting gh-ost " + behavior.version()
+                        + (behavior.version().equals("1.1.6") ? "" : " (git commit: " + GIT_COMMIT + ")"));
         try {
             migrate();
         } catch (Fatal e) {
@@ -266,6 +272,9 @@ final class FakeGhostRun {
             writeChangelog(applier, "state", "GhostTableMigrated");
             startHeartbeat();
             createFlagFiles();
+            if (flags.bool("attempt-instant-ddl") && !noop && attemptInstantDdl(applier)) {
+                return; // migrator.go: before any postpone check, so the postpone flag file is never looked at
+            }
             hooks("validated");
             serve();
             startCollector();
@@ -304,8 +313,46 @@ final class FakeGhostRun {
         } catch (SQLException e) {
             throw new Fatal(goError(e, applierKey));
         }
-        hooks("success");
+        successHook(false);
         log("INFO", "Done migrating " + q(database) + "." + q(table));
+    }
+
+    /**
+     * {@code --attempt-instant-ddl} ({@code Migrate} in {@code go/logic/migrator.go}, {@code AttemptInstantDDL} in
+     * {@code applier.go}): the ALTER with {@code ALGORITHM=INSTANT} on the original table; when the server takes it,
+     * v1.1.6 returns at once (its tables stay), v1.1.7+ drops them ({@code finalCleanup}) and runs the success hook;
+     * either way gh-ost then prints {@code # Done} and exits 0 without postponing. When the server refuses, the
+     * migration goes on as usual.
+     */
+    private boolean attemptInstantDdl(Connection applier) throws Fatal, SQLException {
+        log("INFO", "Attempting to execute alter with ALGORITHM=INSTANT");
+        try {
+            exec(applier, "ALTER /* gh-ost */ TABLE " + qq(table) + " " + alter + ", ALGORITHM=INSTANT");
+        } catch (SQLException e) {
+            log(
+                    "INFO",
+                    "ALGORITHM=INSTANT not supported for this operation, proceeding with original algorithm: "
+                            + goError(e, applierKey));
+            return false;
+        }
+        finished = true;
+        stopThreads();
+        if (!behavior.version().equals("1.1.6")) {
+            exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + qq(ghost));
+            exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + qq(changelog));
+            successHook(true);
+        }
+        log("INFO", "Success! table " + q(database) + "." + q(table) + " migrated instantly");
+        return true;
+    }
+
+    /** hooks.go {@code OnSuccess}: {@code GH_OST_INSTANT_DDL} from v1.1.9. */
+    private void successHook(boolean instantDdl) throws Fatal {
+        if (patch() >= 9) {
+            hooks("success", "GH_OST_INSTANT_DDL=" + instantDdl);
+        } else {
+            hooks("success");
+        }
     }
 
     private Connection connect(String host, int port) throws SQLException {
@@ -896,6 +943,8 @@ final class FakeGhostRun {
             etaSeconds = secs >= 0 ? (long) secs : 0;
             eta = etaSeconds == 0 ? "due" : goDuration(Duration.ofSeconds(etaSeconds));
         }
+        // SetETADuration on every call; GetETASeconds gives ETAUnknown (math.MinInt64) while the ETA is unknown
+        etaSecondsForHooks = etaSeconds == Long.MAX_VALUE ? Long.MIN_VALUE : etaSeconds;
         String state = "migrating";
         String reason = throttleReason;
         if (countingRows) {
@@ -1066,7 +1115,7 @@ final class FakeGhostRun {
         @Nullable Rule rule = Rule.FORCE_WITH_HINT;
         switch (cmd) {
             case "help" -> {
-                w.append(HELP);
+                w.append(help());
                 rule = null;
             }
             case "sup" -> rule = Rule.FORCE_ONLY;
@@ -1178,17 +1227,19 @@ final class FakeGhostRun {
                             + "; ignoring request.\n";
                 }
                 if (!postponing) {
+                    // server.go: the period went in v1.1.9
                     return "You may only invoke this when gh-ost is actively postponing migration. At this time it is"
-                            + " not.\n";
+                            + " not" + (patch() >= 9 ? "" : ".") + "\n";
                 }
                 unpostponed = true;
                 w.append("Unpostponed\n");
             }
             case "panic" -> {
-                return PANIC;
+                return panicReply();
             }
             default -> {
-                return "Unknown command: " + cmd + "\n";
+                // server.go: fmt.Errorf("Unknown command: %s") up to v1.1.8, lower-case from v1.1.9
+                return (patch() >= 9 ? "unknown" : "Unknown") + " command: " + cmd + "\n";
             }
         }
         if (rule != null) {
@@ -1197,7 +1248,39 @@ final class FakeGhostRun {
         return w.toString();
     }
 
-    static final String PANIC = "User commanded 'panic'. I will now panic, without cleanup. PANIC!\n";
+    /** The reply to {@code panic} (server.go, the error printed with "%s\n"): capitalised up to v1.1.8. */
+    String panicReply() {
+        return patch() >= 9
+                ? "user commanded 'panic'. The migration will be aborted without cleanup. Please drop the gh-ost tables"
+                        + " before trying again\n"
+                : "User commanded 'panic'. The migration will be aborted without cleanup. Please drop the gh-ost tables"
+                        + " before trying again.\n";
+    }
+
+    private int patch() {
+        String v = behavior.version();
+        return Integer.parseInt(v.substring(v.lastIndexOf('.') + 1));
+    }
+
+    /** {@code help} as server.go prints it: {@code cpu-profile=} listed from v1.1.7, {@code postpone-cut-over-flag-file=} from v1.1.8. */
+    private String help() {
+        String h = HELP;
+        if (patch() >= 7) {
+            h = h.replace(
+                    "sup                                  # Print a short status message\n",
+                    "sup                                  # Print a short status message\n"
+                            + "cpu-profile=<options>                # Print a base64-encoded runtime/pprof CPU profile"
+                            + " using a duration, default: 30s. Comma-separated options 'gzip' and/or 'block' (blocked"
+                            + " profile) may follow the profile duration\n");
+        }
+        if (patch() >= 8) {
+            h = h.replace(
+                    "unpostpone                           #",
+                    "postpone-cut-over-flag-file=<path>   # Postpone the cut-over phase, writing a cut over flag file to"
+                            + " the given path\nunpostpone                           #");
+        }
+        return h;
+    }
 
     private static final String HELP = """
             available commands:
@@ -1222,7 +1305,6 @@ final class FakeGhostRun {
             panic                                # panic and quit without cleanup
             help                                 # This message
             - use '?' (question mark) as argument to get info rather than set. e.g. "max-load=?" will just print out current max-load.
-
             """;
 
     private String serverVersion() {
@@ -1316,11 +1398,14 @@ final class FakeGhostRun {
                 "GH_OST_HEARTBEAT_LAG",
                 String.format(Locale.ROOT, "%f", (System.nanoTime() - lastHeartbeatNanos) / 1e9));
         env.put("GH_OST_PROGRESS", String.format(Locale.ROOT, "%f", estimate == 0 ? 100.0 : 100.0 * total / estimate));
-        env.put("GH_OST_ETA_SECONDS", "0");
+        env.put("GH_OST_ETA_SECONDS", Long.toString(etaSecondsForHooks));
         env.put("GH_OST_HOOKS_HINT", flags.string("hooks-hint", ""));
         env.put("GH_OST_HOOKS_HINT_OWNER", flags.string("hooks-hint-owner", ""));
         env.put("GH_OST_HOOKS_HINT_TOKEN", flags.string("hooks-hint-token", ""));
         env.put("GH_OST_DRY_RUN", Boolean.toString(!flags.bool("execute")));
+        if (patch() >= 8) {
+            env.put("GH_OST_REVERT", Boolean.toString(flags.bool("revert"))); // hooks.go from v1.1.8
+        }
         return env;
     }
 

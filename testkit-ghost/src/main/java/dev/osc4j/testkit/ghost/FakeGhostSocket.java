@@ -71,7 +71,7 @@ final class FakeGhostSocket implements AutoCloseable {
         } catch (IOException e) {
             return;
         }
-        if (reply.equals(FakeGhostRun.PANIC)) {
+        if (reply.equals(run.panicReply())) {
             run.panic(reply.strip());
         }
     }

@@ -21,8 +21,44 @@ final class GoFlags {
         FLOAT
     }
 
-    /** The flags and their types. */
+    /** The flags of the newest version (v1.1.10) and their types. */
     static final Map<String, Kind> FLAGS = flags();
+
+    /**
+     * The flags added after v1.1.6, with the release that added them (the flag definitions of
+     * {@code go/cmd/gh-ost/main.go} compared tag by tag, v1.1.6 to v1.1.10; none was removed).
+     */
+    static final Map<String, String> ADDED_IN = Map.ofEntries(
+            Map.entry("charset", "1.1.7"),
+            Map.entry("allow-setup-metadata-lock-instruments", "1.1.8"),
+            Map.entry("checkpoint", "1.1.8"),
+            Map.entry("checkpoint-seconds", "1.1.8"),
+            Map.entry("gtid", "1.1.8"),
+            Map.entry("include-triggers", "1.1.8"),
+            Map.entry("old-table", "1.1.8"),
+            Map.entry("panic-on-warnings", "1.1.8"),
+            Map.entry("remove-trigger-suffix-if-exists", "1.1.8"),
+            Map.entry("resume", "1.1.8"),
+            Map.entry("revert", "1.1.8"),
+            Map.entry("skip-metadata-lock-check", "1.1.8"),
+            Map.entry("skip-port-validation", "1.1.8"),
+            Map.entry("trigger-suffix", "1.1.8"),
+            Map.entry("runtime-metrics-interval", "1.1.10"),
+            Map.entry("statsd-addr", "1.1.10"),
+            Map.entry("statsd-tags", "1.1.10"));
+
+    /** Whether gh-ost {@code version} (1.1.6 to 1.1.10) defines the flag {@code name}. */
+    static boolean defines(String name, String version) {
+        if (!FLAGS.containsKey(name)) {
+            return false;
+        }
+        String added = ADDED_IN.get(name);
+        return added == null || patch(version) >= patch(added);
+    }
+
+    private static int patch(String version) {
+        return Integer.parseInt(version.substring(version.lastIndexOf('.') + 1));
+    }
 
     private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -80,6 +116,7 @@ final class GoFlags {
                 "include-triggers",
                 "remove-trigger-suffix-if-exists",
                 "skip-port-validation",
+                "skip-metadata-lock-check",
                 "quiet",
                 "verbose",
                 "debug",
@@ -126,6 +163,8 @@ final class GoFlags {
                 "max-load",
                 "critical-load",
                 "force-table-names",
+                "statsd-addr",
+                "statsd-tags",
                 "old-table")) {
             m.put(s, Kind.STRING);
         }
@@ -145,7 +184,8 @@ final class GoFlags {
                 "critical-load-interval-millis",
                 "critical-load-hibernate-seconds",
                 "binlogsyncer-max-reconnect-attempts",
-                "checkpoint-seconds")) {
+                "checkpoint-seconds",
+                "runtime-metrics-interval")) {
             m.put(i, Kind.INT);
         }
         m.put("replica-server-id", Kind.UINT);
@@ -159,7 +199,7 @@ final class GoFlags {
      *
      * @throws FlagException with Go's message for an unknown flag, a missing argument or a bad value
      */
-    static GoFlags parse(String[] args) throws FlagException {
+    static GoFlags parse(String[] args, String version) throws FlagException {
         GoFlags f = new GoFlags();
         int i = 0;
         while (i < args.length) {
@@ -182,7 +222,7 @@ final class GoFlags {
                 name = body.substring(0, eq);
                 value = body.substring(eq + 1);
             }
-            Kind kind = FLAGS.get(name);
+            Kind kind = defines(name, version) ? FLAGS.get(name) : null;
             if (kind == null) {
                 if (name.equals("h")) {
                     throw new FlagException("help requested");
@@ -261,9 +301,12 @@ final class GoFlags {
     }
 
     /** A usage text in the shape of Go's {@code flag.PrintDefaults}. */
-    static String usage() {
+    static String usage(String version) {
         StringBuilder b = new StringBuilder("Usage of gh-ost:\n");
-        for (Map.Entry<String, Kind> e : FLAGS.entrySet()) {
+        for (Map.Entry<String, Kind> e : new TreeMap<>(FLAGS).entrySet()) {
+            if (!defines(e.getKey(), version)) {
+                continue;
+            }
             b.append("  -").append(e.getKey());
             switch (e.getValue()) {
                 case STRING -> b.append(" string");

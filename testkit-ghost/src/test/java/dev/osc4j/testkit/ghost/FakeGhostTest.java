@@ -1,6 +1,7 @@
 package dev.osc4j.testkit.ghost;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,10 +34,10 @@ class FakeGhostTest {
     }
 
     @Test
-    @DisplayName("answers --version with gh-ost's version line")
+    @DisplayName("answers --version with gh-ost 1.1.10's version line (its default version)")
     void version() {
         assertThat(run("--version")).isZero();
-        assertThat(out()).startsWith("1.1.6 ");
+        assertThat(out()).isEqualTo("1.1.10 (git commit: osc4j-fake)\n");
     }
 
     @Test
@@ -73,14 +74,71 @@ class FakeGhostTest {
     }
 
     @Test
-    @DisplayName("reads [client] user and password from a --conf file, quoted values with escapes included")
+    @DisplayName("reads --conf as gh-ost 1.1.6+ does (go-ini): no unescaping, # and ; cut even inside double quotes,"
+            + " back quotes verbatim to the last one, %(key)s substituted")
     void conf(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("c.cnf");
         Files.writeString(conf, "[client]\nuser = \"osc\"\npassword = \"p\\\"a;s#s\\\\w\"\n[osc]\nchunk_size=10\n");
-        String[] account = FakeGhost.readConf(conf);
-        assertThat(account).containsExactly("osc", "p\"a;s#s\\w");
-        Files.writeString(conf, "[client]\nuser=plain ; comment\npassword=secret\n");
-        assertThat(FakeGhost.readConf(conf)).containsExactly("plain", "secret");
+        FakeGhost.ConfAccount gcfgStyle = FakeGhost.readConf(conf, "1.1.6");
+        assertThat(gcfgStyle.user()).as("surrounding double quotes dropped").isEqualTo("osc");
+        assertThat(gcfgStyle.password()).as("cut at ';', nothing unescaped").isEqualTo("\"p\\\"a");
+        Files.writeString(conf, "[client]\nuser=plain ; comment\npassword = `a`b;c#d\\e\"f`  \n");
+        FakeGhost.ConfAccount backQuoted = FakeGhost.readConf(conf, "1.1.10");
+        assertThat(backQuoted.user()).isEqualTo("plain");
+        assertThat(backQuoted.password()).isEqualTo("a`b;c#d\\e\"f");
+        Files.writeString(conf, "[client]\nuser = `me`\npassword = `x%(user)sy`\n");
+        assertThat(FakeGhost.readConf(conf, "1.1.10").password()).isEqualTo("xmey");
+        Files.writeString(conf, "[client]\nuser = me\npassword = ends\\\n  more\n");
+        assertThat(FakeGhost.readConf(conf, "1.1.10").password())
+                .as("a trailing \\ joins the next line")
+                .isEqualTo("endsmore");
+        Files.writeString(conf, "[client]\nuser\n");
+        assertThatThrownBy(() -> FakeGhost.readConf(conf, "1.1.10")).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    @DisplayName("knows the flags of the version it is, and prints --version in that version's form")
+    void versions() {
+        assertThat(GoFlags.defines("checkpoint", "1.1.6")).isFalse();
+        assertThat(GoFlags.defines("checkpoint", "1.1.8")).isTrue();
+        assertThat(GoFlags.defines("charset", "1.1.7")).isTrue();
+        assertThat(GoFlags.defines("statsd-addr", "1.1.9")).isFalse();
+        assertThat(GoFlags.defines("statsd-addr", "1.1.10")).isTrue();
+        assertThat(GoFlags.defines("attempt-instant-ddl", "1.1.6")).isTrue();
+        assertThatThrownBy(() -> GoFlags.parse(new String[] {"--resume"}, "1.1.6"))
+                .hasMessage("flag provided but not defined: -resume");
+    }
+
+    @Test
+    @DisplayName("answers panic, help and unknown socket commands in the words of the version it is (server.go)")
+    void socketRepliesPerVersion() throws Exception {
+        FakeGhostRun v6 = runOf("1.1.6");
+        FakeGhostRun v10 = runOf("1.1.10");
+        assertThat(v6.command("nonsense")).isEqualTo("Unknown command: nonsense\n");
+        assertThat(v10.command("nonsense")).isEqualTo("unknown command: nonsense\n");
+        assertThat(v6.command("panic"))
+                .isEqualTo("User commanded 'panic'. The migration will be aborted without cleanup. Please drop the"
+                        + " gh-ost tables before trying again.\n");
+        assertThat(v10.command("panic"))
+                .isEqualTo("user commanded 'panic'. The migration will be aborted without cleanup. Please drop the"
+                        + " gh-ost tables before trying again\n");
+        assertThat(v6.command("help")).startsWith("available commands:\n").doesNotContain("cpu-profile=");
+        assertThat(runOf("1.1.7").command("help"))
+                .contains("cpu-profile=")
+                .doesNotContain("postpone-cut-over-flag-file=");
+        assertThat(v10.command("help"))
+                .contains("\npostpone-cut-over-flag-file=<path>   # Postpone the cut-over phase")
+                .endsWith("will just print out current max-load.\n");
+    }
+
+    private FakeGhostRun runOf(String version) throws Exception {
+        return new FakeGhostRun(
+                GoFlags.parse(new String[] {"--database=d", "--table=t", "--alter=x"}, version),
+                FakeGhostBehavior.builder().version(version).build(),
+                "u",
+                "p",
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
     @Test
