@@ -2,13 +2,13 @@ package dev.osc4j.testkit;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.FencedException;
-import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
+import dev.osc4j.spi.AuditContinuity;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
@@ -84,7 +84,7 @@ public final class InMemoryStateStore implements StateStore {
             if (existing != null) {
                 return new CreateResult(RecordCodec.decode(record.id(), existing.json(), existing.version()), false);
             }
-            checkAudit(record, 0, entries);
+            AuditContinuity.requireContinuation(record, 0, entries);
             records.put(record.id(), stored(record, 1));
             audit.put(record.id(), new ArrayList<>(entries));
             writes++;
@@ -120,7 +120,7 @@ public final class InMemoryStateStore implements StateStore {
                             "lease of " + fence.owner() + " on migration " + id + " expired at " + row.expiresAt(), id);
                 }
             }
-            checkAudit(next, current.auditSeq(), entries);
+            AuditContinuity.requireContinuation(next, current.auditSeq(), entries);
             long version = current.version() + 1;
             records.put(id, stored(next, version));
             audit.computeIfAbsent(id, k -> new ArrayList<>()).addAll(entries);
@@ -129,26 +129,6 @@ public final class InMemoryStateStore implements StateStore {
         }
         notifyWatchers(next.id());
         return stored;
-    }
-
-    /** The audit entries must continue the trail without gaps and end where the record says. */
-    private static void checkAudit(MigrationRecord next, long lastSeq, List<AuditEntry> entries) {
-        long expected = lastSeq + 1;
-        for (AuditEntry e : entries) {
-            if (e.seq() != expected || !e.migrationId().equals(next.id())) {
-                throw new InvalidRequestException(
-                        "audit entry " + e.seq() + " of " + e.migrationId() + " does not continue the trail of "
-                                + next.id() + " at " + expected + "; nothing was written",
-                        next.id());
-            }
-            expected++;
-        }
-        if (next.auditSeq() != expected - 1) {
-            throw new InvalidRequestException(
-                    "record " + next.id() + " says audit seq " + next.auditSeq() + " but the trail ends at "
-                            + (expected - 1) + "; nothing was written",
-                    next.id());
-        }
     }
 
     private static Stored stored(MigrationRecord record, long version) {

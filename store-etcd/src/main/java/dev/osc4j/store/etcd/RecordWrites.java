@@ -7,6 +7,7 @@ import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
+import dev.osc4j.spi.AuditContinuity;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
@@ -188,15 +189,7 @@ final class RecordWrites {
                             + " entries; nothing was written",
                     record.id());
         }
-        for (AuditEntry e : audit) {
-            if (e.seq() != expected || !e.migrationId().equals(record.id())) {
-                throw new InvalidRequestException(
-                        "audit entry " + e.seq() + " of " + e.migrationId() + " does not continue the trail of "
-                                + record.id() + " at " + expected + "; nothing was written",
-                        record.id());
-            }
-            expected++;
-        }
+        AuditContinuity.requireContinuation(record, expected - 1, audit);
         if (audit.size() + 1 > maxTxnOps) {
             throw StoreException.unavailable(
                     "a write of migration " + record.id() + " carries " + audit.size() + " audit entries; one etcd"

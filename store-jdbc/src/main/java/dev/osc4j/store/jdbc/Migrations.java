@@ -9,6 +9,7 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
+import dev.osc4j.spi.AuditContinuity;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
@@ -59,7 +60,7 @@ final class Migrations {
 
     CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
         MigrationId id = record.id();
-        requireTrail(record, 0, audit);
+        AuditContinuity.requireContinuation(record, 0, audit);
         String json = RecordCodec.encode(record);
         List<String> auditJson = encodeAll(audit);
         MigrationSummary summary = MigrationSummary.of(record);
@@ -99,7 +100,7 @@ final class Migrations {
             MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
         MigrationId id = next.id();
         long previousSeq = audit.isEmpty() ? next.auditSeq() : audit.get(0).seq() - 1;
-        requireTrail(next, previousSeq, audit);
+        AuditContinuity.requireContinuation(next, previousSeq, audit);
         if (fence != null && !fence.migrationId().equals(id)) {
             throw new InvalidRequestException(
                     "fence is the lease of migration " + fence.migrationId() + ", not of " + id, id);
@@ -272,25 +273,5 @@ final class Migrations {
             out.add(RecordCodec.encodeAudit(e));
         }
         return out;
-    }
-
-    /** The entries must continue the trail after {@code previousSeq}, without gaps, and end where the record says. */
-    private static void requireTrail(MigrationRecord next, long previousSeq, List<AuditEntry> audit) {
-        long expected = previousSeq + 1;
-        for (AuditEntry e : audit) {
-            if (e.seq() != expected || !e.migrationId().equals(next.id())) {
-                throw new InvalidRequestException(
-                        "audit entry " + e.seq() + " of " + e.migrationId() + " does not continue the trail of "
-                                + next.id() + " at " + expected + "; nothing was written",
-                        next.id());
-            }
-            expected++;
-        }
-        if (next.auditSeq() != expected - 1) {
-            throw new InvalidRequestException(
-                    "record " + next.id() + " says its audit trail ends at " + next.auditSeq()
-                            + " but the entries end at " + (expected - 1) + "; nothing was written",
-                    next.id());
-        }
     }
 }
