@@ -7,6 +7,9 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ghost.GhostOutputParser.Status;
+import dev.osc4j.process.FileTail;
+import dev.osc4j.process.LocalProcesses;
+import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.DatabaseCredentials;
@@ -343,16 +346,16 @@ public final class GhostEngine implements ExecutionEngine {
         facts.put("replicaServerId", Long.toString(RunDirectory.replicaServerId(key)));
         facts.put("maxLagMillis", Long.toString(options.maxLagMillis()));
         facts.put("startedAt", clock.instant().toString());
-        RunDirectory.writePrivate(run.keyFile(), key.value() + "\n");
-        RunDirectory.writePrivate(run.path().resolve(RUN_FILE), properties(facts));
-        RunDirectory.writePrivate(run.conf(), conf);
+        RunFiles.writePrivate(run.keyFile(), key.value() + "\n");
+        RunFiles.writePrivate(run.path().resolve(RUN_FILE), properties(facts));
+        RunFiles.writePrivate(run.conf(), conf);
         // Created before gh-ost starts, so the cut-over is held from the very first moment (gh-ost would create it
         // too, at start-up, if missing).
-        RunDirectory.touch(run.postponeFlag());
-        RunDirectory.delete(run.panicFlag());
-        RunDirectory.delete(run.throttleFlag());
-        RunDirectory.delete(run.cancelledMarker());
-        RunDirectory.delete(run.socket());
+        RunFiles.touch(run.postponeFlag());
+        RunFiles.delete(run.panicFlag());
+        RunFiles.delete(run.throttleFlag());
+        RunFiles.delete(run.cancelledMarker());
+        RunFiles.delete(run.socket());
         HookEvents.install(run.hooks(), run.events());
     }
 
@@ -369,7 +372,7 @@ public final class GhostEngine implements ExecutionEngine {
     }
 
     private static Map<String, String> readFacts(RunDirectory run) {
-        String text = RunDirectory.readString(run.path().resolve(RUN_FILE));
+        String text = RunFiles.read(run.path().resolve(RUN_FILE)).orElse(null);
         Map<String, String> facts = new TreeMap<>();
         if (text == null) {
             return facts;
@@ -430,7 +433,7 @@ public final class GhostEngine implements ExecutionEngine {
                 LOG.debug("gh-ost socket {} did not answer 'sup': {}", run.socket(), e.toString());
             }
         }
-        List<String> stdout = RunDirectory.tail(run.stdout());
+        List<String> stdout = FileTail.lastLines(run.stdout());
         if (status == null) {
             status = GhostOutputParser.lastStatus(stdout);
         }
@@ -439,13 +442,13 @@ public final class GhostEngine implements ExecutionEngine {
             exit = run.exitCode();
             if (exit == null && run.launched()) {
                 // gh-ost has just exited and the wrapper is about to record the code: give it a moment.
-                GhostProcesses.waitUntil(Duration.ofMillis(500), () -> run.exitCode() != null);
+                LocalProcesses.waitUntil(Duration.ofMillis(500), Duration.ofMillis(50), () -> run.exitCode() != null);
                 exit = run.exitCode();
-                stdout = RunDirectory.tail(run.stdout());
+                stdout = FileTail.lastLines(run.stdout());
             }
         }
         String errors =
-                alive ? "" : redact(GhostOutputParser.errorSummary(RunDirectory.tail(run.stderr()), stdout), run);
+                alive ? "" : redact(GhostOutputParser.errorSummary(FileTail.lastLines(run.stderr()), stdout), run);
         Map<String, String> facts = readFacts(run);
         long maxLag = parseLong(facts.get("maxLagMillis"), GhostOptions.DEFAULT_MAX_LAG_MILLIS);
         EngineObservation obs = new RunObservation(
@@ -461,7 +464,7 @@ public final class GhostEngine implements ExecutionEngine {
                         Duration.ofMillis(maxLag))
                 .observe();
         if (!alive) {
-            RunDirectory.delete(run.conf()); // the secret is not needed once gh-ost is gone
+            RunFiles.delete(run.conf()); // the secret is not needed once gh-ost is gone
         }
         return obs;
     }
@@ -481,7 +484,7 @@ public final class GhostEngine implements ExecutionEngine {
     /** Removes anything that looks like a password from gh-ost's output before it goes into a message. */
     private String redact(String text, RunDirectory run) {
         String out = PASSWORD_FIELD.matcher(text).replaceAll("$1****");
-        String confText = RunDirectory.readString(run.conf());
+        String confText = RunFiles.read(run.conf()).orElse(null);
         String pw = confText == null ? null : GhostConf.password(confText);
         if (pw != null && pw.length() >= 3) {
             out = out.replace(pw, "****");
@@ -497,7 +500,7 @@ public final class GhostEngine implements ExecutionEngine {
         }
         // The deleted flag file is what makes the release durable: gh-ost checks it every second, and a run that has
         // not reached its cut-over yet will not postpone when it does.
-        RunDirectory.delete(run.postponeFlag());
+        RunFiles.delete(run.postponeFlag());
         if (GhostProcesses.find(run).isPresent()) {
             command(run, "unpostpone", false);
         }
@@ -521,9 +524,9 @@ public final class GhostEngine implements ExecutionEngine {
         }
         boolean on = ratio > 0;
         if (on) {
-            RunDirectory.touch(run.throttleFlag());
+            RunFiles.touch(run.throttleFlag());
         } else {
-            RunDirectory.delete(run.throttleFlag());
+            RunFiles.delete(run.throttleFlag());
         }
         if (GhostProcesses.find(run).isPresent()) {
             command(run, on ? "throttle" : "no-throttle", false);
@@ -543,8 +546,8 @@ public final class GhostEngine implements ExecutionEngine {
         if (!run.exists()) {
             return;
         }
-        RunDirectory.touch(run.cancelledMarker());
-        RunDirectory.touch(run.panicFlag());
+        RunFiles.touch(run.cancelledMarker());
+        RunFiles.touch(run.panicFlag());
         stop(run, handle.key());
         LOG.info("cancelled gh-ost run {}", handle.key());
     }
@@ -640,7 +643,7 @@ public final class GhostEngine implements ExecutionEngine {
             List<String> dropped = new ArrayList<>();
             List<String> notes = new ArrayList<>();
             HookEvents.Recorded events = HookEvents.read(run.events());
-            String errors = GhostOutputParser.errorSummary(RunDirectory.tail(run.stderr()), List.of());
+            String errors = GhostOutputParser.errorSummary(FileTail.lastLines(run.stderr()), List.of());
             if (!events.saw("validated") && errors.contains("already exists")) {
                 notes.add("kept the gh-ost tables of " + schema + "." + table + ": this run failed because they "
                         + "already existed, so another run created them (" + errors + ")");
@@ -678,22 +681,22 @@ public final class GhostEngine implements ExecutionEngine {
         }
         ProcessHandle p = process.get();
         LOG.info("stopping gh-ost run {} (pid {})", key, p.pid());
-        RunDirectory.touch(run.cancelledMarker());
-        RunDirectory.touch(run.panicFlag());
+        RunFiles.touch(run.cancelledMarker());
+        RunFiles.touch(run.panicFlag());
         if (command(run, "panic", false) == null) {
             // The socket is not up yet (gh-ost binds it after validation, and checks the panic file only once it
             // copies): a SIGTERM stops it, without cleanup, just as panic would.
             p.destroy();
         }
-        if (GhostProcesses.awaitExit(p, stopTimeout)) {
+        if (LocalProcesses.awaitExit(p, stopTimeout)) {
             return;
         }
         p.destroy();
-        if (GhostProcesses.awaitExit(p, stopTimeout)) {
+        if (LocalProcesses.awaitExit(p, stopTimeout)) {
             return;
         }
         p.destroyForcibly();
-        if (!GhostProcesses.awaitExit(p, Duration.ofSeconds(5))) {
+        if (!LocalProcesses.awaitExit(p, Duration.ofSeconds(5))) {
             throw new EngineException(
                     FailureReason.ENGINE_FAILED,
                     true,
@@ -705,19 +708,19 @@ public final class GhostEngine implements ExecutionEngine {
     }
 
     private static void deleteRunFiles(RunDirectory run, List<String> dropped) {
-        if (RunDirectory.delete(run.socket())) {
+        if (RunFiles.delete(run.socket())) {
             dropped.add("socket " + run.socket());
         }
-        RunDirectory.delete(run.conf());
-        RunDirectory.delete(run.postponeFlag());
-        RunDirectory.delete(run.panicFlag());
-        RunDirectory.delete(run.throttleFlag());
+        RunFiles.delete(run.conf());
+        RunFiles.delete(run.postponeFlag());
+        RunFiles.delete(run.panicFlag());
+        RunFiles.delete(run.throttleFlag());
         if (Files.isDirectory(run.hooks())) {
             try (Stream<Path> files = Files.list(run.hooks())) {
                 for (Path f : (Iterable<Path>) files::iterator) {
-                    RunDirectory.delete(f);
+                    RunFiles.delete(f);
                 }
-                RunDirectory.delete(run.hooks());
+                RunFiles.delete(run.hooks());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot delete hooks of " + run, e);
             }

@@ -1,6 +1,6 @@
 package dev.osc4j.engine.ghost;
 
-import java.io.File;
+import dev.osc4j.process.DetachedLaunch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,6 +35,7 @@ final class GhostProcesses {
             echo "$code" >exit.tmp && mv -f exit.tmp exit
             """;
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final Path SH = Path.of("/bin/sh");
 
     private GhostProcesses() {}
 
@@ -45,31 +46,20 @@ final class GhostProcesses {
     static @Nullable Long launch(
             RunDirectory run, List<String> command, Map<String, String> environment, Duration pidTimeout)
             throws IOException {
-        List<String> argv = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) {
-            argv.add(SETSID.toString());
-        }
-        argv.add("/bin/sh");
-        argv.add("-c");
-        argv.add(WRAPPER);
-        argv.add(WRAPPER_NAME);
-        argv.add(run.path().toString());
-        argv.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .directory(run.path().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(
-                        ProcessBuilder.Redirect.appendTo(run.wrapperLog().toFile()))
-                .redirectErrorStream(true);
-        pb.environment().putAll(environment);
-        pb.start();
+        new DetachedLaunch(SH, Files.isExecutable(SETSID) ? SETSID : null, WRAPPER, WRAPPER_NAME)
+                .start(run.path(), command, run.wrapperLog(), Set.of(), environment);
         long deadline = System.nanoTime() + pidTimeout.toNanos();
         while (System.nanoTime() - deadline < 0) {
             Long pid = run.pid();
             if (pid != null) {
                 return pid;
             }
-            sleep(Duration.ofMillis(20));
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for gh-ost", e);
+            }
         }
         return run.pid();
     }
@@ -146,34 +136,5 @@ final class GhostProcesses {
             }
         }
         return false;
-    }
-
-    /**
-     * Waits until {@code process} has exited; whether it did within {@code timeout}.
-     */
-    static boolean awaitExit(ProcessHandle process, Duration timeout) {
-        return waitUntil(timeout, () -> !process.isAlive());
-    }
-
-    static boolean waitUntil(Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            sleep(Duration.ofMillis(50));
-        }
-    }
-
-    static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for gh-ost", e);
-        }
     }
 }

@@ -1,25 +1,18 @@
 package dev.osc4j.engine.ptosc;
 
-import java.io.File;
+import dev.osc4j.process.DetachedLaunch;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Launching pt-online-schema-change so that it outlives the controller, and finding it again.
- *
- * <p>The command runs under {@code setsid} (its own session and process group, no controlling terminal: a Ctrl-C or
- * hang-up aimed at the controller does not reach it) inside a small {@code sh} wrapper that sends its output to a
- * file (never a pipe to the JVM, which would block or break when the JVM dies) and writes the exit status to a file
- * when it ends, so any later process can read how it ended. A process is identified by its pid and its start time, so
- * a pid the kernel reused is not mistaken for the run.
+ * Launching pt-online-schema-change so that it outlives the controller ({@link DetachedLaunch}): pt-osc's wrapper
+ * script, which sends its output to {@code output.log} and writes the exit status to {@code exit} when it ends. The
+ * engine records the wrapper's pid and start time in {@code launch.json}, so a pid the kernel reused is not mistaken
+ * for the run ({@link dev.osc4j.process.LocalProcesses#live}).
  */
 final class Processes {
     /** {@code $1} the run directory, the rest the command. */
@@ -32,34 +25,8 @@ final class Processes {
 
     static final String WRAPPER_NAME = "osc4j-pt-osc";
 
-    /** How far apart two reads of one process's start time may be (they come from the same clock-tick count). */
-    private static final Duration START_TOLERANCE = Duration.ofSeconds(2);
-
     private Processes() {}
 
-    /** The first executable named {@code name} on {@code PATH}, or empty. */
-    static Optional<Path> onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(dir, name);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * Starts {@code command} detached, in {@code dir}, through the wrapper.
-     *
-     * @param setsid the {@code setsid} executable, or null to run in the controller's process group
-     */
     /**
      * Why no process can ever be started with {@code command}, or null when it can: an argument holding a NUL, which
      * the operating system cannot pass. Names the argument by position, never its content.
@@ -74,75 +41,20 @@ final class Processes {
         return null;
     }
 
+    /**
+     * Starts {@code command} detached, in {@code dir}, through the wrapper.
+     *
+     * @param setsid the {@code setsid} executable, or null to run in the controller's process group
+     */
     static Process launch(List<String> command, RunDirectory dir, Path shell, @Nullable Path setsid)
             throws IOException {
-        List<String> argv = new ArrayList<>();
-        if (setsid != null) {
-            argv.add(setsid.toString());
-        }
-        argv.add(shell.toString());
-        argv.add("-c");
-        argv.add(WRAPPER);
-        argv.add(WRAPPER_NAME);
-        argv.add(dir.dir().toString());
-        argv.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.directory(dir.dir().toFile());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.wrapperOutput().toFile()));
-        Map<String, String> env = pb.environment();
         // PTDEBUG makes the tool print connection details; MYSQL_PWD would be a second, unmanaged password source.
-        env.remove("PTDEBUG");
-        env.remove("MYSQL_PWD");
-        env.remove("PERCONA_TOOLKIT_TEST_USE_DSN_NAMES");
-        env.put("LC_ALL", "C");
-        return pb.start();
-    }
-
-    /** The start time of {@code p} in epoch milliseconds, or -1 when the OS does not say. */
-    static long startMillis(ProcessHandle p) {
-        return p.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
-    }
-
-    /** The live process with {@code pid} if it is the one that started at {@code startedAtMillis}. */
-    static Optional<ProcessHandle> live(long pid, long startedAtMillis) {
-        if (pid <= 0) {
-            return Optional.empty();
-        }
-        Optional<ProcessHandle> p = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        if (p.isEmpty() || startedAtMillis < 0) {
-            return p;
-        }
-        long actual = startMillis(p.get());
-        if (actual >= 0 && Math.abs(actual - startedAtMillis) > START_TOLERANCE.toMillis()) {
-            return Optional.empty(); // the pid was reused by another process
-        }
-        return p;
-    }
-
-    /** A live process whose command line contains {@code needle} (the run directory), if any. */
-    static Optional<ProcessHandle> findByCommandLine(String needle) {
-        return ProcessHandle.allProcesses()
-                .filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().commandLine().map(c -> c.contains(needle)).orElse(false))
-                .findFirst();
-    }
-
-    /** Waits until {@code p} has exited, at most {@code timeout}; true if it did. */
-    static boolean awaitExit(ProcessHandle p, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (p.isAlive()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return !p.isAlive();
-            }
-        }
-        return true;
+        return new DetachedLaunch(shell, setsid, WRAPPER, WRAPPER_NAME)
+                .start(
+                        dir.dir(),
+                        command,
+                        dir.wrapperOutput(),
+                        Set.of("PTDEBUG", "MYSQL_PWD", "PERCONA_TOOLKIT_TEST_USE_DSN_NAMES"),
+                        Map.of("LC_ALL", "C"));
     }
 }

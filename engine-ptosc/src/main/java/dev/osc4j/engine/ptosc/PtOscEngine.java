@@ -8,6 +8,8 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.LaunchRecord;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
+import dev.osc4j.process.LocalProcesses;
+import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.DatabaseCredentials;
@@ -333,10 +335,10 @@ public final class PtOscEngine implements ExecutionEngine {
                 before.tables(),
                 before.triggers().stream().map(Artifacts.Trigger::name).toList(),
                 command);
-        RunDirectory.write(run.runRecord(), record.toJson());
-        RunDirectory.writePrivate(run.optionFile(), optionFile(credentials));
-        RunDirectory.write(run.plugin(), pluginSource());
-        RunDirectory.write(run.pluginConfiguration(), PtOscOptions.pluginConfiguration(options, run));
+        RunFiles.write(run.runRecord(), record.toJson());
+        RunFiles.writePrivate(run.optionFile(), optionFile(credentials));
+        RunFiles.write(run.plugin(), pluginSource());
+        RunFiles.write(run.pluginConfiguration(), PtOscOptions.pluginConfiguration(options, run));
         Process process;
         try {
             process = Processes.launch(command, run, shell, setsid);
@@ -351,9 +353,9 @@ public final class PtOscEngine implements ExecutionEngine {
                     target.shard(),
                     e);
         }
-        LaunchRecord launch =
-                new LaunchRecord(process.pid(), Processes.startMillis(process.toHandle()), hostName, clock.instant());
-        RunDirectory.write(run.launchRecord(), launch.toJson());
+        LaunchRecord launch = new LaunchRecord(
+                process.pid(), LocalProcesses.startMillis(process.toHandle()), hostName, clock.instant());
+        RunFiles.write(run.launchRecord(), launch.toJson());
         LOG.info(
                 "started pt-online-schema-change for {} on {} {}.{} (wrapper pid {}, run directory {})",
                 key,
@@ -381,14 +383,15 @@ public final class PtOscEngine implements ExecutionEngine {
         Optional<LaunchRecord> launch = run.launchRecordContent();
         if (launch.isEmpty()) {
             // Crashed between launching and recording the launch: the wrapper's command line names the directory.
-            Optional<ProcessHandle> p = Processes.findByCommandLine(run.dir().toString());
+            Optional<ProcessHandle> p =
+                    LocalProcesses.findByCommandLine(run.dir().toString());
             if (p.isPresent() || Files.exists(run.exitFile()) || Files.exists(run.output())) {
                 LaunchRecord adopted = new LaunchRecord(
                         p.map(ProcessHandle::pid).orElse(-1L),
-                        p.map(Processes::startMillis).orElse(-1L),
+                        p.map(LocalProcesses::startMillis).orElse(-1L),
                         hostName,
                         clock.instant());
-                RunDirectory.write(run.launchRecord(), adopted.toJson());
+                RunFiles.write(run.launchRecord(), adopted.toJson());
                 LOG.warn(
                         "adopted pt-osc run {} whose launch was not recorded ({})",
                         key,
@@ -448,7 +451,7 @@ public final class PtOscEngine implements ExecutionEngine {
                 w.refreshFinal();
                 EngineObservation obs = RunWatch.map(w.output, w.events, status);
                 w.ended = obs;
-                RunDirectory.deleteIfExists(run.optionFile()); // the credentials are not needed any more
+                RunFiles.delete(run.optionFile()); // the credentials are not needed any more
                 LOG.info("pt-osc run {} ended: {} {}", handle.key(), obs.phase(), obs.message());
                 return obs;
             }
@@ -496,7 +499,7 @@ public final class PtOscEngine implements ExecutionEngine {
     @Override
     public void releaseCutover(EngineHandle handle) {
         RunDirectory run = existingRun(handle);
-        RunDirectory.touch(run.releaseFile());
+        RunFiles.touch(run.releaseFile());
         forgetRecent(run);
         LOG.info("released the cut-over of pt-osc run {}", handle.key());
     }
@@ -510,9 +513,9 @@ public final class PtOscEngine implements ExecutionEngine {
         }
         RunDirectory run = existingRun(handle);
         if (ratio > 0) {
-            RunDirectory.touch(run.pauseFile());
+            RunFiles.touch(run.pauseFile());
         } else {
-            RunDirectory.deleteIfExists(run.pauseFile());
+            RunFiles.delete(run.pauseFile());
         }
         forgetRecent(run);
         LOG.info("pt-osc run {}: {}", handle.key(), ratio > 0 ? "paused (ratio " + ratio + ")" : "resumed");
@@ -534,7 +537,7 @@ public final class PtOscEngine implements ExecutionEngine {
         if (run.exitStatus().isPresent()) {
             return;
         }
-        RunDirectory.touch(run.cancelMarker());
+        RunFiles.touch(run.cancelMarker());
         forgetRecent(run);
         Optional<ProcessHandle> wrapper = wrapper(handle);
         if (wrapper.isEmpty()) {
@@ -546,12 +549,12 @@ public final class PtOscEngine implements ExecutionEngine {
                 handle.key(),
                 tools.stream().map(ProcessHandle::pid).toList());
         tools.forEach(ProcessHandle::destroy);
-        if (!Processes.awaitExit(wrapper.get(), cancelTimeout)) {
+        if (!LocalProcesses.awaitExit(wrapper.get(), cancelTimeout)) {
             LOG.warn("pt-osc run {} did not stop within {}; SIGKILL", handle.key(), cancelTimeout);
             wrapper.get().children().forEach(ProcessHandle::destroyForcibly);
-            if (!Processes.awaitExit(wrapper.get(), Duration.ofSeconds(10))) {
+            if (!LocalProcesses.awaitExit(wrapper.get(), Duration.ofSeconds(10))) {
                 wrapper.get().destroyForcibly();
-                Processes.awaitExit(wrapper.get(), Duration.ofSeconds(10));
+                LocalProcesses.awaitExit(wrapper.get(), Duration.ofSeconds(10));
             }
         }
     }
@@ -589,8 +592,8 @@ public final class PtOscEngine implements ExecutionEngine {
                             e);
                 }
             }
-            RunDirectory.deleteIfExists(run.optionFile());
-            RunDirectory.touch(run.cleanedMarker());
+            RunFiles.delete(run.optionFile());
+            RunFiles.touch(run.cleanedMarker());
             List<String> notes = new ArrayList<>(plan.leftAlone());
             notes.add("run directory kept for inspection: " + run);
             LOG.info("cleaned up pt-osc run {}: dropped {}; {}", key, dropped, notes);
@@ -663,7 +666,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private Optional<ProcessHandle> wrapper(EngineHandle handle) {
         long pid = parseLong(handle.attribute(ATTR_PID, "-1"));
         long started = parseLong(handle.attribute(ATTR_PID_STARTED, "-1"));
-        return Processes.live(pid, started);
+        return LocalProcesses.live(pid, started);
     }
 
     private static long parseLong(String s) {
@@ -895,8 +898,9 @@ public final class PtOscEngine implements ExecutionEngine {
             }
             PtOscOptions.effective(defaultOptions, Map.of());
             Path tool = resolve(binary);
-            Path sh = Processes.onPath("sh").orElseThrow(() -> new InvalidRequestException("no 'sh' on PATH", null));
-            Path setsid = Processes.onPath("setsid").orElse(null);
+            Path sh =
+                    LocalProcesses.onPath("sh").orElseThrow(() -> new InvalidRequestException("no 'sh' on PATH", null));
+            Path setsid = LocalProcesses.onPath("setsid").orElse(null);
             if (setsid == null) {
                 LOG.warn("no setsid on PATH (util-linux): pt-osc runs in the controller's process group and a signal"
                         + " to that group (Ctrl-C) stops it too");
@@ -912,7 +916,7 @@ public final class PtOscEngine implements ExecutionEngine {
                 }
                 return p;
             }
-            return Processes.onPath(binary)
+            return LocalProcesses.onPath(binary)
                     .orElseThrow(() -> new InvalidRequestException(
                             binary + " is not on PATH; install the Debian package " + DEBIAN_PACKAGE
                                     + " (with libdbd-mysql-perl), or set binary(...) to its path",

@@ -5,21 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.osc4j.process.RunDirectoryName;
+import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.EngineKey;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -51,21 +43,7 @@ final class RunDirectory {
 
     /** The directory of {@code key}'s run under {@code root}: readable, and unique through a digest of the key. */
     static RunDirectory of(Path root, EngineKey key) {
-        String value = key.value();
-        String readable = value.replace(':', '_');
-        if (readable.length() > 120) {
-            readable = readable.substring(0, 120);
-        }
-        return new RunDirectory(root.resolve(readable + "-" + digest(value)));
-    }
-
-    private static String digest(String value) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 5);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
+        return new RunDirectory(root.resolve(RunDirectoryName.readable(key)));
     }
 
     Path dir() {
@@ -134,100 +112,23 @@ final class RunDirectory {
 
     /** Creates the directory (and the root) readable by the owner only. */
     void create() {
-        try {
-            Path root = dir.getParent();
-            if (root != null && !Files.isDirectory(root)) {
-                createPrivateDirectory(root);
-            }
-            if (!Files.isDirectory(dir)) {
-                createPrivateDirectory(dir);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the run directory " + dir, e);
-        }
-    }
-
-    private static void createPrivateDirectory(Path d) throws IOException {
-        try {
-            Files.createDirectories(
-                    d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (FileAlreadyExistsException e) {
-            // created concurrently
-        }
+        RunFiles.createPrivateDirectory(dir);
     }
 
     /** The exit status, once the wrapper wrote it. */
     Optional<Integer> exitStatus() {
-        return read(exitFile())
+        return RunFiles.read(exitFile())
                 .map(String::strip)
                 .filter(s -> s.matches("\\d{1,3}"))
                 .map(Integer::valueOf);
     }
 
-    /** Writes a file only the owner can read (mode 0600 before any byte is written), replacing it atomically. */
-    static void writePrivate(Path file, String content) {
-        write(file, content, true);
-    }
-
-    /** Writes a file atomically (write then rename), so a reader never sees half of it. */
-    static void write(Path file, String content) {
-        write(file, content, false);
-    }
-
-    private static void write(Path file, String content, boolean ownerOnly) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.deleteIfExists(tmp);
-            if (ownerOnly) {
-                Files.createFile(
-                        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
-
-    /** Creates an empty file if it is missing. */
-    static void touch(Path file) {
-        try {
-            Files.createFile(file);
-        } catch (FileAlreadyExistsException e) {
-            // already there: the effect is idempotent
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + file, e);
-        }
-    }
-
-    static void deleteIfExists(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + file, e);
-        }
-    }
-
-    static Optional<String> read(Path file) {
-        try {
-            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (java.nio.file.NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
-
     Optional<RunRecord> runRecordContent() {
-        return read(runRecord()).map(RunRecord::fromJson);
+        return RunFiles.read(runRecord()).map(RunRecord::fromJson);
     }
 
     Optional<LaunchRecord> launchRecordContent() {
-        return read(launchRecord()).map(LaunchRecord::fromJson);
+        return RunFiles.read(launchRecord()).map(LaunchRecord::fromJson);
     }
 
     /**

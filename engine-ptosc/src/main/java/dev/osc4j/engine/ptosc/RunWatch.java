@@ -4,6 +4,7 @@ import dev.osc4j.FailureReason;
 import dev.osc4j.engine.ptosc.OutputParser.Stage;
 import dev.osc4j.engine.ptosc.OutputParser.Wait;
 import dev.osc4j.engine.ptosc.OutputParser.WaitKind;
+import dev.osc4j.process.FileTail;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import java.time.Duration;

@@ -10,6 +10,7 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineHandle;
@@ -202,16 +203,16 @@ class PtOscEngineTest {
                 List.of("_orders_new"),
                 List.of(),
                 List.of("pt-online-schema-change", "--execute"));
-        RunDirectory.write(run.runRecord(), record.toJson());
+        RunFiles.write(run.runRecord(), record.toJson());
         assertThat(run.runRecordContent()).contains(record);
         RunDirectory.LaunchRecord launch =
                 new RunDirectory.LaunchRecord(123, 456, "host-a", Instant.parse("2026-01-02T03:04:06Z"));
-        RunDirectory.write(run.launchRecord(), launch.toJson());
+        RunFiles.write(run.launchRecord(), launch.toJson());
         assertThat(run.launchRecordContent()).contains(launch);
-        RunDirectory.writePrivate(run.optionFile(), "[client]\n");
+        RunFiles.writePrivate(run.optionFile(), "[client]\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(run.optionFile())))
                 .isEqualTo("rw-------");
-        RunDirectory.write(run.exitFile(), "137\n");
+        RunFiles.write(run.exitFile(), "137\n");
         assertThat(run.exitStatus()).contains(137);
     }
 
@@ -228,20 +229,6 @@ class PtOscEngineTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out).contains("syntax OK");
-    }
-
-    @Test
-    @DisplayName("FileTail hands out complete lines once, and the unterminated last line on request")
-    void fileTail() throws IOException {
-        Path f = work.resolve("out.log");
-        FileTail tail = new FileTail(f);
-        assertThat(tail.newLines()).isEmpty();
-        Files.writeString(f, "one\ntw");
-        assertThat(tail.newLines()).containsExactly("one");
-        assertThat(tail.pending()).isEqualTo("tw");
-        Files.writeString(f, "o\nthree\n", java.nio.file.StandardOpenOption.APPEND);
-        assertThat(tail.newLines()).containsExactly("two", "three");
-        assertThat(tail.newLines()).isEmpty();
     }
 
     private static int freePort() throws IOException {
