@@ -1,5 +1,6 @@
 package dev.osc4j.engine.ghost;
 
+import dev.osc4j.mysql.MySqlNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,16 +42,16 @@ final class ArtifactCleaner {
             }
             boolean holdsData = artifact.equals(names.ghost()) || artifact.equals(names.old());
             if (!originalPresent && holdsData) {
-                notes.add("kept " + qualified(schema, artifact) + ": " + qualified(schema, table)
+                notes.add("kept " + MySqlNames.qualified(schema, artifact) + ": " + MySqlNames.qualified(schema, table)
                         + " is missing (a cut-over stopped between its renames?); rename "
-                        + qualified(schema, names.old()) + " back to " + qualified(schema, table)
-                        + " or " + qualified(schema, names.ghost()) + " forward, then clean up again");
+                        + MySqlNames.qualified(schema, names.old()) + " back to " + MySqlNames.qualified(schema, table)
+                        + " or " + MySqlNames.qualified(schema, names.ghost()) + " forward, then clean up again");
                 continue;
             }
             try (Statement s = connection.createStatement()) {
-                s.execute("DROP TABLE IF EXISTS " + qualified(schema, artifact));
+                s.execute("DROP TABLE IF EXISTS " + MySqlNames.qualified(schema, artifact));
             }
-            dropped.add(qualified(schema, artifact));
+            dropped.add(MySqlNames.qualified(schema, artifact));
         }
         return new Result(List.copyOf(dropped), List.copyOf(notes));
     }
@@ -73,9 +74,5 @@ final class ArtifactCleaner {
             }
         }
         return found;
-    }
-
-    static String qualified(String schema, String table) {
-        return "`" + schema.replace("`", "``") + "`.`" + table.replace("`", "``") + "`";
     }
 }

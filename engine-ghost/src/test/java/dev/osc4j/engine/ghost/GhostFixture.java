@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.mysql.MySqlShard;
+import dev.osc4j.mysql.MySqlTopology;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineHandle;
@@ -11,8 +13,6 @@ import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.testkit.ghost.FakeGhost;
 import dev.osc4j.testkit.ghost.FakeGhostBehavior;
 import dev.osc4j.testkit.servers.LocalMariaDb;
-import dev.osc4j.topology.mysql.MySqlShard;
-import dev.osc4j.topology.mysql.MySqlTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

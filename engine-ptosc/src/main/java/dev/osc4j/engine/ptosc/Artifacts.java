@@ -1,5 +1,6 @@
 package dev.osc4j.engine.ptosc;
 
+import dev.osc4j.mysql.MySqlNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -275,7 +276,7 @@ final class Artifacts {
         if (!IDENTIFIER.matcher(identifier).matches()) {
             throw new IllegalArgumentException("not a plain identifier: " + identifier);
         }
-        return "`" + identifier + "`";
+        return MySqlNames.quote(identifier);
     }
 
     private static String placeholders(int n) {

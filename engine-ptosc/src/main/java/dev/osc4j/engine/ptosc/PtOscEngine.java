@@ -8,6 +8,7 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.LaunchRecord;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
+import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CleanupReport;
@@ -19,7 +20,6 @@ import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
-import dev.osc4j.topology.mysql.MySqlConnections;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -720,7 +720,7 @@ public final class PtOscEngine implements ExecutionEngine {
             throw EngineException.permanent(
                     FailureReason.ENGINE_CONFIGURATION,
                     "shard " + target.shard() + " has no primary endpoint; the pt-osc engine connects to the primary"
-                            + " directly (use a topology probe that names it, such as osc4j-topology-mysql's MySqlTopology)");
+                            + " directly (use a topology probe that names it, such as osc4j-mysql's MySqlTopology)");
         }
         try {
             PtOscOptions.requireHost("primary host", primary.host());

@@ -1,4 +1,4 @@
-package dev.osc4j.topology.mysql;
+package dev.osc4j.mysql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
