@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the osc4j tests run against, on Debian or Ubuntu: MariaDB (server and client), etcd (server and
-# client) and pt-online-schema-change with its MySQL driver. Safe to run again: it installs only what is missing,
+# client), pt-online-schema-change with its MySQL driver, headless Chromium with its WebDriver (the dashboard's browser
+# tests) and tmux (the command line's pseudo-terminal test). Safe to run again: it installs only what is missing,
 # and runs `apt-get update` only when something is.
 #
 # The tests start their own servers from these binaries, in temporary directories on free loopback ports with
@@ -8,9 +9,9 @@
 # start one either, a temporary /usr/sbin/policy-rc.d keeps the packages from starting services.
 set -euo pipefail
 
-PACKAGES=(mariadb-server mariadb-client etcd-server etcd-client percona-toolkit libdbd-mysql-perl)
+PACKAGES=(mariadb-server mariadb-client etcd-server etcd-client percona-toolkit libdbd-mysql-perl chromium chromium-driver tmux)
 # The binaries the testkit looks for, on PATH and in the sbin directories.
-BINARIES=(mariadbd mariadb-install-db mariadb etcd etcdctl pt-online-schema-change)
+BINARIES=(mariadbd mariadb-install-db mariadb etcd etcdctl pt-online-schema-change chromium chromedriver tmux)
 POLICY=/usr/sbin/policy-rc.d
 
 die() {
