@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Runs online schema changes as durable, gated, observable processes.
  *
- * <p>Every instance is a controller: {@link #submit} and the directives work on any instance (they only write the
- * store), and after {@link #start()} the instance also takes ownership of migrations through leases and drives them.
+ * <p>Every instance is a controller: {@link #submit} and the directives of {@link MigrationClient} work on any instance
+ * (they only write the store), and after {@link #start()} the instance also takes ownership of migrations through leases and drives them.
  * Several controllers can share one store; each migration is driven by exactly one of them at a time, and another
  * takes over when its owner dies.
  *
@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 @API(status = MAINTAINED, since = "0.1")
-public interface MigrationOrchestrator extends AutoCloseable {
+public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
 
     /** Starts configuring an orchestrator. */
     static Builder builder() {
@@ -51,40 +51,6 @@ public interface MigrationOrchestrator extends AutoCloseable {
      * @throws IdempotencyConflictException when the key was used for a different request
      */
     MigrationId submit(MigrationRequest request);
-
-    /**
-     * The migration's record.
-     *
-     * @throws MigrationNotFoundException when there is none
-     */
-    MigrationRecord get(MigrationId id);
-
-    /** Summaries for dashboards, ordered by id. */
-    List<MigrationSummary> list(MigrationFilter filter);
-
-    /** The whole audit trail of a migration, in order. */
-    List<AuditEntry> audit(MigrationId id);
-
-    /** Records an approval of {@code stage}. */
-    DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor);
-
-    /** Releases the cut-over of a migration whose policy has {@link CutoverMode#MANUAL}. */
-    DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor);
-
-    /** Retries a failed migration: its failed shards start again, after their artifacts are cleaned up. */
-    DirectiveResult retry(MigrationId id, String directiveId, String actor);
-
-    /** Aborts a migration: runs are cancelled, artifacts dropped, and it ends {@link MigrationState#ABORTED}. */
-    DirectiveResult abort(MigrationId id, String directiveId, String actor);
-
-    /** Pauses a migration: nothing new starts and copies are fully throttled. */
-    DirectiveResult pause(MigrationId id, String directiveId, String actor);
-
-    /** Resumes a paused migration. */
-    DirectiveResult resume(MigrationId id, String directiveId, String actor);
-
-    /** Sets the throttle ratio of the running copies: 0 runs freely, 1 pauses them. */
-    DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor);
 
     /** Starts the reconcile loop on a thread of its own. Idempotent. */
     void start();
@@ -105,8 +71,13 @@ public interface MigrationOrchestrator extends AutoCloseable {
         public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(15);
         /** Default time between reconcile passes: 1 second. */
         public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
-        /** Default interval for writing progress when nothing else changes: 10 seconds. */
-        public static final Duration DEFAULT_PROGRESS_WRITE_INTERVAL = Duration.ofSeconds(10);
+        /**
+         * Default interval for writing progress when nothing else changes: 1 second, so that a {@link MigrationClient}
+         * in another process (a command line, a dashboard) reads figures at most about a second old. Progress is
+         * written only while a figure changes; raise it for very large fleets (see docs/architecture.md, "Progress
+         * freshness", for the store load it adds).
+         */
+        public static final Duration DEFAULT_PROGRESS_WRITE_INTERVAL = Duration.ofSeconds(1);
         /** Default time {@link #close()} waits for the loop to stop: 10 seconds. */
         public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
         /** Default number of migrations one controller drives at most. */
@@ -198,7 +169,10 @@ public interface MigrationOrchestrator extends AutoCloseable {
             return this;
         }
 
-        /** How often progress is written to the store when nothing else changes. */
+        /**
+         * How often progress is written to the store when nothing else changes (and a figure did): the age bound of
+         * what readers in other processes see.
+         */
         public Builder progressWriteInterval(Duration value) {
             this.progressWriteInterval = value;
             return this;

@@ -57,6 +57,7 @@ class ApiStatusTest {
                         "LoggingProgressSink", // ProgressSinks
                         "MicrometerProgressSink", // ProgressSinks
                         "ProgressMath", // MigrationSummary
+                        "StoreClient", // MigrationClient.of
                         "GateOnEdge"); // MigrationOrchestrator.Builder collects the user's gates
     }
 

@@ -5,13 +5,11 @@ import static org.apiguardian.api.API.Status.INTERNAL;
 import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.Controls;
-import dev.osc4j.DirectiveKind;
 import dev.osc4j.DirectiveResult;
 import dev.osc4j.IdempotencyConflictException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
-import dev.osc4j.MigrationNotFoundException;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
@@ -22,8 +20,6 @@ import dev.osc4j.MigrationSummary;
 import dev.osc4j.ProgressSink;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
-import dev.osc4j.StoreException;
-import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.KeyspaceTopology;
@@ -39,7 +35,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
@@ -54,7 +49,6 @@ import org.slf4j.LoggerFactory;
 @API(status = INTERNAL, since = "0.1")
 public final class DefaultMigrationOrchestrator implements MigrationOrchestrator, Reconcilable {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultMigrationOrchestrator.class);
-    private static final int DIRECTIVE_CAS_ATTEMPTS = 20;
 
     /**
      * Everything the builder collected, validated.
@@ -93,6 +87,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     private final Settings settings;
     private final String controllerId;
     private final Reconciler reconciler;
+    private final StoreClient client;
     private final Object wakeLock = new Object();
     private final ReentrantLock passLock = new ReentrantLock();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -112,6 +107,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             gates = gates.with(g.from(), g.to(), g.gate());
         }
         this.reconciler = new Reconciler(settings, controllerId, new Decider(gates, settings.progressWriteInterval()));
+        this.client = new StoreClient(settings.store(), settings.clock(), this::requireOpen, this::wake);
     }
 
     private static String randomSuffix() {
@@ -240,96 +236,52 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
 
     @Override
     public MigrationRecord get(MigrationId id) {
-        return settings.store().read(id).orElseThrow(() -> new MigrationNotFoundException("no migration " + id, id));
+        return client.get(id);
     }
 
     @Override
     public List<MigrationSummary> list(MigrationFilter filter) {
-        return settings.store().list(filter);
+        return client.list(filter);
     }
 
     @Override
     public List<AuditEntry> audit(MigrationId id) {
-        List<AuditEntry> out = new ArrayList<>();
-        long after = 0;
-        while (true) {
-            List<AuditEntry> page = settings.store().audit(id, after, 1000);
-            out.addAll(page);
-            if (page.size() < 1000) {
-                return out;
-            }
-            after = page.get(page.size() - 1).seq();
-        }
+        return client.audit(id);
     }
 
     @Override
     public DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor) {
-        return directive(id, new Directives.Directive(directiveId, DirectiveKind.APPROVE, stage.name(), actor));
+        return client.approve(id, directiveId, stage, actor);
     }
 
     @Override
     public DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor) {
-        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RELEASE_CUTOVER, "", actor));
+        return client.releaseCutover(id, directiveId, actor);
     }
 
     @Override
     public DirectiveResult retry(MigrationId id, String directiveId, String actor) {
-        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RETRY, "", actor));
+        return client.retry(id, directiveId, actor);
     }
 
     @Override
     public DirectiveResult abort(MigrationId id, String directiveId, String actor) {
-        return directive(id, new Directives.Directive(directiveId, DirectiveKind.ABORT, "", actor));
+        return client.abort(id, directiveId, actor);
     }
 
     @Override
     public DirectiveResult pause(MigrationId id, String directiveId, String actor) {
-        return directive(id, new Directives.Directive(directiveId, DirectiveKind.PAUSE, "", actor));
+        return client.pause(id, directiveId, actor);
     }
 
     @Override
     public DirectiveResult resume(MigrationId id, String directiveId, String actor) {
-        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RESUME, "", actor));
+        return client.resume(id, directiveId, actor);
     }
 
     @Override
     public DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor) {
-        String argument = Double.toString(ratio);
-        Directives.parseRatio(argument);
-        return directive(id, new Directives.Directive(directiveId, DirectiveKind.THROTTLE, argument, actor));
-    }
-
-    /** Applies a directive with a compare-and-set, re-reading on conflicts. Directives carry no fencing token. */
-    private DirectiveResult directive(MigrationId id, Directives.Directive d) {
-        requireOpen();
-        for (int attempt = 0; attempt < DIRECTIVE_CAS_ATTEMPTS; attempt++) {
-            MigrationRecord rec = get(id);
-            Directives.Applied applied =
-                    Directives.apply(rec, d, settings.clock().instant());
-            Outcomes.Result change = applied.change();
-            if (change == null) {
-                return applied.outcome();
-            }
-            try {
-                settings.store().compareAndSet(change.record(), rec.version(), null, change.audit());
-                LOG.info(
-                        "migration {}: {} {} by {} (directive {})",
-                        id,
-                        d.kind().name().toLowerCase(Locale.ROOT),
-                        d.argument(),
-                        d.actor(),
-                        d.id());
-                wake();
-                return applied.outcome();
-            } catch (VersionConflictException e) {
-                // The owner or another caller wrote in between: read again and decide again.
-            }
-        }
-        throw StoreException.unavailable(
-                "directive " + d.id() + " on " + id + " lost " + DIRECTIVE_CAS_ATTEMPTS
-                        + " compare-and-set races in a row",
-                id,
-                null);
+        return client.throttle(id, directiveId, ratio, actor);
     }
 
     @Override

@@ -1,0 +1,77 @@
+package dev.osc4j;
+
+import static org.apiguardian.api.API.Status.MAINTAINED;
+
+import dev.osc4j.internal.StoreClient;
+import dev.osc4j.spi.StateStore;
+import java.time.Clock;
+import java.util.List;
+import org.apiguardian.api.API;
+
+/**
+ * Reads migrations and sends operators' directives through the store alone: what a command line, a dashboard host or
+ * an admin endpoint needs, without a topology probe or an engine. Every {@link MigrationOrchestrator} is one too.
+ *
+ * <p>A directive is a compare-and-set on the record; the controller that owns the migration acts on it at its next
+ * pass (at once when the store can watch, otherwise within its poll interval). Directive ids make every directive
+ * idempotent: the same id again returns the first outcome and changes nothing.
+ *
+ * <p><b>Freshness.</b> What a client reads is what the owning controller last wrote. The controller writes a
+ * migration's progress at most every {@link MigrationOrchestrator.Builder#progressWriteInterval progress write
+ * interval} (default 1 s) while a figure changes, and at once on every transition, so a reader in another process sees
+ * figures at most that interval plus one pass old; {@link MigrationRecord#progressPersistedAt()} says how old they
+ * are.
+ *
+ * <pre>{@code
+ * MigrationClient client = MigrationClient.of(store);
+ * for (MigrationSummary s : client.list(MigrationFilter.active())) { ... }
+ * client.pause(id, "pause-" + ticket, "alice");
+ * }</pre>
+ */
+@API(status = MAINTAINED, since = "0.2")
+public interface MigrationClient {
+
+    /** A client on {@code store}, with the system clock for directive timestamps. The caller keeps closing the store. */
+    static MigrationClient of(StateStore store) {
+        return of(store, Clock.systemUTC());
+    }
+
+    /** A client on {@code store}, stamping directives with {@code clock}. The caller keeps closing the store. */
+    static MigrationClient of(StateStore store, Clock clock) {
+        return new StoreClient(store, clock, () -> {}, () -> {});
+    }
+
+    /**
+     * The migration's record.
+     *
+     * @throws MigrationNotFoundException when there is none
+     */
+    MigrationRecord get(MigrationId id);
+
+    /** Summaries for dashboards, ordered by id. */
+    List<MigrationSummary> list(MigrationFilter filter);
+
+    /** The whole audit trail of a migration, in order. */
+    List<AuditEntry> audit(MigrationId id);
+
+    /** Records an approval of {@code stage}. */
+    DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor);
+
+    /** Releases the cut-over of a migration whose policy has {@link CutoverMode#MANUAL}. */
+    DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor);
+
+    /** Retries a failed migration: its failed shards start again, after their artifacts are cleaned up. */
+    DirectiveResult retry(MigrationId id, String directiveId, String actor);
+
+    /** Aborts a migration: runs are cancelled, artifacts dropped, and it ends {@link MigrationState#ABORTED}. */
+    DirectiveResult abort(MigrationId id, String directiveId, String actor);
+
+    /** Pauses a migration: nothing new starts and copies are fully throttled. */
+    DirectiveResult pause(MigrationId id, String directiveId, String actor);
+
+    /** Resumes a paused migration. */
+    DirectiveResult resume(MigrationId id, String directiveId, String actor);
+
+    /** Sets the throttle ratio of the running copies: 0 runs freely, 1 pauses them. */
+    DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor);
+}

@@ -1,0 +1,151 @@
+package dev.osc4j.internal;
+
+import static org.apiguardian.api.API.Status.INTERNAL;
+
+import dev.osc4j.ApprovalStage;
+import dev.osc4j.AuditEntry;
+import dev.osc4j.DirectiveKind;
+import dev.osc4j.DirectiveResult;
+import dev.osc4j.MigrationClient;
+import dev.osc4j.MigrationFilter;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationNotFoundException;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSummary;
+import dev.osc4j.StoreException;
+import dev.osc4j.VersionConflictException;
+import dev.osc4j.spi.StateStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apiguardian.api.API;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store-only {@link MigrationClient}: reads, and directives as compare-and-sets re-read on conflicts. The
+ * orchestrator uses one too, with a check that it is open before each call and a wake-up of its loop after each
+ * directive written.
+ */
+@API(status = INTERNAL, since = "0.2")
+public final class StoreClient implements MigrationClient {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreClient.class);
+    private static final int DIRECTIVE_CAS_ATTEMPTS = 20;
+    private static final int AUDIT_PAGE = 1000;
+
+    private final StateStore store;
+    private final Clock clock;
+    private final Runnable beforeCall;
+    private final Runnable afterDirective;
+
+    /**
+     * Creates the client.
+     *
+     * @param store the store
+     * @param clock stamps directives
+     * @param beforeCall runs before every call (it may throw to refuse it)
+     * @param afterDirective runs after a directive was written
+     */
+    public StoreClient(StateStore store, Clock clock, Runnable beforeCall, Runnable afterDirective) {
+        this.store = store;
+        this.clock = clock;
+        this.beforeCall = beforeCall;
+        this.afterDirective = afterDirective;
+    }
+
+    @Override
+    public MigrationRecord get(MigrationId id) {
+        beforeCall.run();
+        return store.read(id).orElseThrow(() -> new MigrationNotFoundException("no migration " + id, id));
+    }
+
+    @Override
+    public List<MigrationSummary> list(MigrationFilter filter) {
+        beforeCall.run();
+        return store.list(filter);
+    }
+
+    @Override
+    public List<AuditEntry> audit(MigrationId id) {
+        beforeCall.run();
+        List<AuditEntry> out = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            List<AuditEntry> page = store.audit(id, after, AUDIT_PAGE);
+            out.addAll(page);
+            if (page.size() < AUDIT_PAGE) {
+                return out;
+            }
+            after = page.get(page.size() - 1).seq();
+        }
+    }
+
+    @Override
+    public DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.APPROVE, stage.name(), actor));
+    }
+
+    @Override
+    public DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RELEASE_CUTOVER, "", actor));
+    }
+
+    @Override
+    public DirectiveResult retry(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RETRY, "", actor));
+    }
+
+    @Override
+    public DirectiveResult abort(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.ABORT, "", actor));
+    }
+
+    @Override
+    public DirectiveResult pause(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.PAUSE, "", actor));
+    }
+
+    @Override
+    public DirectiveResult resume(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.RESUME, "", actor));
+    }
+
+    @Override
+    public DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor) {
+        String argument = Double.toString(ratio);
+        Directives.parseRatio(argument);
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.THROTTLE, argument, actor));
+    }
+
+    /** Applies a directive with a compare-and-set, re-reading on conflicts. Directives carry no fencing token. */
+    private DirectiveResult directive(MigrationId id, Directives.Directive d) {
+        for (int attempt = 0; attempt < DIRECTIVE_CAS_ATTEMPTS; attempt++) {
+            MigrationRecord rec = get(id);
+            Directives.Applied applied = Directives.apply(rec, d, clock.instant());
+            Outcomes.Result change = applied.change();
+            if (change == null) {
+                return applied.outcome();
+            }
+            try {
+                store.compareAndSet(change.record(), rec.version(), null, change.audit());
+                LOG.info(
+                        "migration {}: {} {} by {} (directive {})",
+                        id,
+                        d.kind().name().toLowerCase(Locale.ROOT),
+                        d.argument(),
+                        d.actor(),
+                        d.id());
+                afterDirective.run();
+                return applied.outcome();
+            } catch (VersionConflictException e) {
+                // The owner or another caller wrote in between: read again and decide again.
+            }
+        }
+        throw StoreException.unavailable(
+                "directive " + d.id() + " on " + id + " lost " + DIRECTIVE_CAS_ATTEMPTS
+                        + " compare-and-set races in a row",
+                id,
+                null);
+    }
+}
