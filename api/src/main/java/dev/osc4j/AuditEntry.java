@@ -50,7 +50,12 @@ public record AuditEntry(
         /** A directive was accepted. */
         DIRECTIVE,
         /** Something worth knowing that is not a transition (a reparent seen, a stall). */
-        NOTE
+        NOTE,
+        /**
+         * A change of owner: a controller took the migration (first, after a clean hand-over, or after the previous
+         * owner's lease expired) or gave it up cleanly; the detail names both controllers and the lease epochs.
+         */
+        OWNER
     }
 
     /** Validates. */

@@ -33,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  * @param progressPersistedAt when shard progress was last written
  * @param createdAt when submitted
  * @param updatedAt when last written
+ * @param owner the controller that drives it and since when, or null before any controller took it
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationRecord(
@@ -52,7 +53,8 @@ public record MigrationRecord(
         long auditSeq,
         @Nullable Instant progressPersistedAt,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        @Nullable Owner owner) {
 
     /** The record format this code writes and the newest it reads. */
     public static final int SCHEMA_VERSION = 1;
@@ -101,7 +103,31 @@ public record MigrationRecord(
                 auditSeq,
                 progressPersistedAt,
                 createdAt,
-                updatedAt);
+                updatedAt,
+                owner);
+    }
+
+    /** A copy with another owner, written at {@code now}. */
+    public MigrationRecord withOwner(@Nullable Owner value, Instant now) {
+        return new MigrationRecord(
+                schemaVersion,
+                id,
+                version,
+                idempotencyKey,
+                fingerprint,
+                spec,
+                policy,
+                requestedBy,
+                state,
+                attempt,
+                shards,
+                controls,
+                directives,
+                auditSeq,
+                progressPersistedAt,
+                createdAt,
+                now,
+                value);
     }
 
     /** A copy with another state, attempt, shards, controls and bookkeeping. */
@@ -131,7 +157,8 @@ public record MigrationRecord(
                 newAuditSeq,
                 newProgressPersistedAt,
                 createdAt,
-                now);
+                now,
+                owner);
     }
 
     /** A copy with one shard replaced. */

@@ -22,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  * @param eta aggregate ETA (the slowest shard's), as last persisted
  * @param paused whether paused
  * @param updatedAt when last written
+ * @param owner the controller that drives it, its lease epoch and since when; null when no controller holds it
+ *     (never taken, given up cleanly, or terminal). A controller that died keeps its name here until another takes
+ *     over: its lease, not this field, decides who may act.
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationSummary(
@@ -35,7 +38,8 @@ public record MigrationSummary(
         double percent,
         @Nullable Duration eta,
         boolean paused,
-        Instant updatedAt) {
+        Instant updatedAt,
+        @Nullable Owner owner) {
 
     /** The summary of a record. */
     public static MigrationSummary of(MigrationRecord r) {
@@ -51,6 +55,13 @@ public record MigrationSummary(
                 aggregate.percent(),
                 aggregate.eta(),
                 r.controls().paused(),
-                r.updatedAt());
+                r.updatedAt(),
+                holding(r));
+    }
+
+    private static @Nullable Owner holding(MigrationRecord r) {
+        Owner owner = r.owner();
+        boolean finished = r.state().isTerminal() && !r.hasPendingIntents();
+        return owner == null || owner.releasedAt() != null || finished ? null : owner;
     }
 }

@@ -263,7 +263,8 @@ public final class TestRecords {
                     auditSeq,
                     progressPersistedAt,
                     T0,
-                    T0);
+                    T0,
+                    null);
         }
 
         private ShardRecord requireShard(String name) {

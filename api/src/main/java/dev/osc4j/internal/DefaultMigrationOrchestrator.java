@@ -170,7 +170,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 1,
                 null,
                 now,
-                now);
+                now,
+                null);
         AuditEntry submitted = new AuditEntry(
                 id,
                 1,

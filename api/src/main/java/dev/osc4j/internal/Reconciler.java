@@ -105,7 +105,23 @@ final class Reconciler {
         }
     }
 
+    /** Gives every owned migration up: records the clean release where it can (best effort), then drops the lease. */
     void releaseAll() {
+        for (MigrationId id : leases.owned()) {
+            OwnedMigration o = leases.get(id);
+            MigrationRecord rec = o == null ? null : o.record;
+            if (o == null || rec == null) {
+                continue;
+            }
+            Outcomes.Result released = Ownership.release(rec, o.lease, now());
+            if (released != null) {
+                try {
+                    store.compareAndSet(released.record(), rec.version(), o.lease, released.audit());
+                } catch (RuntimeException e) {
+                    LOG.debug("migration {}: could not record the release; the next owner will see an expiry", id, e);
+                }
+            }
+        }
         leases.releaseAll();
     }
 
@@ -171,6 +187,15 @@ final class Reconciler {
                     "engine '" + rec.spec().engine() + "' is not registered on this controller; available: "
                             + settings.engines().keySet());
             return;
+        }
+        if (!(rec.state().isTerminal() && !rec.hasPendingIntents())) {
+            Outcomes.Result taken = Ownership.take(rec, o.lease, now());
+            if (taken != null) {
+                rec = write(id, o, rec, taken.record(), taken.audit());
+                if (rec == null) {
+                    return;
+                }
+            }
         }
         if (!o.reattached) {
             rec = reattach(id, o, rec, engine);

@@ -180,7 +180,8 @@ class RecordCodecTest {
                 99,
                 T0.minusSeconds(5),
                 T0.minusSeconds(3600),
-                T0);
+                T0,
+                null);
     }
 
     private static void assertCorrupt(ThrowingCallable call, String messagePart) {

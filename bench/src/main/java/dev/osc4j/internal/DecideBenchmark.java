@@ -130,7 +130,8 @@ public class DecideBenchmark {
                 100,
                 now,
                 now,
-                now);
+                now,
+                null);
     }
 
     @Benchmark

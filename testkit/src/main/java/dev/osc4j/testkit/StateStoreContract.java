@@ -122,7 +122,8 @@ public abstract class StateStoreContract {
                 1,
                 null,
                 now,
-                now);
+                now,
+                null);
     }
 
     /** The audit entry a sample record is created with. */

@@ -3,10 +3,12 @@ package dev.osc4j.orchestrator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.AuditEntry;
+import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.Owner;
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.Simulation;
@@ -114,6 +116,21 @@ class ControllersTest {
         Simulation.pass(b);
         assertThat(((DefaultMigrationOrchestrator) b).owned()).containsExactly(id);
         long versionAfterTakeover = w.osc.get(id).version();
+        // The change of owner is visible: in the record, the summary, and the audit trail, naming both controllers.
+        Owner owner = java.util.Objects.requireNonNull(w.osc.get(id).owner());
+        assertThat(owner.controllerId()).isEqualTo(b.controllerId());
+        assertThat(owner.since()).isEqualTo(w.clock.instant());
+        assertThat(w.osc.list(MigrationFilter.all()).get(0).owner()).isEqualTo(owner);
+        List<String> ownerChanges = w.osc.audit(id).stream()
+                .filter(e -> e.kind() == AuditEntry.Kind.OWNER)
+                .map(AuditEntry::detail)
+                .toList();
+        assertThat(ownerChanges)
+                .containsExactly(
+                        "taken by " + a.controllerId() + " (epoch 1)",
+                        "taken over from " + a.controllerId() + " (epoch 1), whose lease expired, by "
+                                + b.controllerId() + " (epoch " + owner.epoch() + ")");
+        assertThat(owner.epoch()).isGreaterThan(1);
 
         // a wakes up: its lease is gone, so it writes nothing and lets go.
         Simulation.pass(a);
@@ -133,6 +150,34 @@ class ControllersTest {
         assertThat(w.engine.runsStarted()).isEqualTo(4);
         Set<String> owners = new LinkedHashSet<>(ownersInOrder(w.osc.audit(id)));
         assertThat(owners).containsExactly(a.controllerId(), b.controllerId());
+        AuditTrails.assertSound(w.osc.audit(id));
+    }
+
+    @Test
+    @DisplayName("a controller that closes hands its migrations over: the next owner's audit entry says so")
+    void cleanHandOver() {
+        World w = new World();
+        MigrationOrchestrator a = w.controller(b -> b.controllerName("a"));
+        MigrationOrchestrator b = w.controller(bb -> bb.controllerName("b"));
+        MigrationId id = w.osc.submit(World.request("hand-over").build());
+        Simulation.pass(a);
+        assertThat(w.osc.list(MigrationFilter.all()).get(0).owner()).isNotNull();
+        a.close();
+        Owner released = java.util.Objects.requireNonNull(w.osc.get(id).owner());
+        assertThat(released.releasedAt()).isEqualTo(w.clock.instant());
+        assertThat(w.osc.list(MigrationFilter.all()).get(0).owner()).isNull();
+        w.clock.advance(Duration.ofSeconds(1));
+        Simulation.pass(b);
+        List<AuditEntry> owners = w.osc.audit(id).stream()
+                .filter(e -> e.kind() == AuditEntry.Kind.OWNER)
+                .toList();
+        assertThat(owners)
+                .extracting(AuditEntry::actor)
+                .containsExactly(a.controllerId(), a.controllerId(), b.controllerId());
+        assertThat(owners.get(1).detail()).isEqualTo("released by " + a.controllerId() + " (epoch 1)");
+        assertThat(owners.get(2).detail())
+                .startsWith("handed over from " + a.controllerId() + " (epoch 1), which released it at ")
+                .endsWith(", to " + b.controllerId() + " (epoch 2)");
         AuditTrails.assertSound(w.osc.audit(id));
     }
 

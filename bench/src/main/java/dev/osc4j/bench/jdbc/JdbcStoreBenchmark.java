@@ -278,7 +278,8 @@ public final class JdbcStoreBenchmark {
                 1,
                 null,
                 now,
-                now);
+                now,
+                null);
     }
 
     private static AuditEntry submitted(MigrationRecord r) {

@@ -45,7 +45,8 @@ final class Samples {
                 1,
                 null,
                 now,
-                now);
+                now,
+                null);
         AuditEntry submitted = new AuditEntry(
                 id, 1, now, "test", AuditEntry.Kind.SUBMITTED, null, null, r.state(), null, "submit", "created");
         return new Change(r, List.of(submitted));

@@ -131,9 +131,9 @@ final class Migrations {
                 update.setString(5, json);
                 update.setString(6, Sql.time(next.updatedAt()));
                 Rows.bindSummary(update, 7, summary);
-                update.setString(11, id.value());
-                update.setLong(12, expectedVersion);
-                update.setLong(13, previousSeq);
+                update.setString(13, id.value());
+                update.setLong(14, expectedVersion);
+                update.setLong(15, previousSeq);
                 updated = update.executeUpdate();
             }
             if (updated == 0) {

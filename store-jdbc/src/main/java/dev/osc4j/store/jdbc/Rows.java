@@ -3,6 +3,7 @@ package dev.osc4j.store.jdbc;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
+import dev.osc4j.Owner;
 import dev.osc4j.StoreException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Maps values to and from JDBC rows: the summary columns of a migration row ({@link MigrationSummary}) and UTC
@@ -20,7 +22,7 @@ import java.time.ZoneOffset;
 final class Rows {
     private Rows() {}
 
-    /** Binds shard count, percent, ETA and paused to the four parameters from {@code first} on. */
+    /** Binds shard count, percent, ETA, paused, owner and owner since to the six parameters from {@code first} on. */
     static void bindSummary(PreparedStatement statement, int first, MigrationSummary summary) throws SQLException {
         statement.setInt(first, summary.shards());
         statement.setDouble(first + 1, summary.percent());
@@ -31,6 +33,14 @@ final class Rows {
             statement.setLong(first + 2, eta.toMillis());
         }
         statement.setBoolean(first + 3, summary.paused());
+        Owner owner = summary.owner();
+        if (owner == null) {
+            statement.setNull(first + 4, Types.VARCHAR);
+            statement.setNull(first + 5, Types.VARCHAR);
+        } else {
+            statement.setString(first + 4, owner.controllerId() + "@" + owner.epoch());
+            statement.setString(first + 5, owner.since().toString());
+        }
     }
 
     /** A row of {@link Sql#listSummaries}. */
@@ -59,7 +69,17 @@ final class Rows {
                 row.getDouble(8),
                 eta,
                 row.getBoolean(10),
-                instant(row, 11));
+                instant(row, 11),
+                owner(row.getString(12), row.getString(13)));
+    }
+
+    /** The owner columns: {@code controller@epoch} and an ISO instant, both null when nobody holds it. */
+    private static @Nullable Owner owner(@Nullable String holder, @Nullable String since) {
+        if (holder == null || since == null) {
+            return null;
+        }
+        int at = holder.lastIndexOf('@');
+        return new Owner(holder.substring(0, at), Long.parseLong(holder.substring(at + 1)), Instant.parse(since), null);
     }
 
     /** A non-null timestamp column, stored in UTC. */

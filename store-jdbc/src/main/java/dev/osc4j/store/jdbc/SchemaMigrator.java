@@ -29,7 +29,7 @@ final class SchemaMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
 
     /** The schema version this code reads and writes. */
-    static final int CURRENT = 2;
+    static final int CURRENT = 3;
 
     /** How long to wait for another process that is upgrading the schema. */
     private static final int LOCK_WAIT_SECONDS = 60;
@@ -136,9 +136,14 @@ final class SchemaMigrator {
                 description = "migrations, audit, leases";
             }
             case 2 -> {
+                // Filled by step 3's backfill, which also fills the owner columns: this code never stops at 2.
                 execute(connection, sql.schemaV2());
-                backfillSummaries(connection);
                 description = "summary columns for listing";
+            }
+            case 3 -> {
+                execute(connection, sql.schemaV3());
+                backfillSummaries(connection);
+                description = "owner columns for listing";
             }
             default -> throw new IllegalStateException("no schema step " + step);
         }
@@ -168,7 +173,7 @@ final class SchemaMigrator {
         }
     }
 
-    /** Fills the version 2 summary columns from each record's JSON. Unreadable records keep the defaults. */
+    /** Fills the summary columns (version 2, and the owner's of version 3) from each record's JSON. Unreadable records keep the defaults. */
     private void backfillSummaries(Connection connection) throws SQLException {
         String after = "";
         int filled = 0;
@@ -190,8 +195,8 @@ final class SchemaMigrator {
                     MigrationSummary summary = summaryOrNull(row);
                     if (summary != null) {
                         Rows.bindSummary(update, 1, summary);
-                        update.setString(5, row.id());
-                        update.setLong(6, row.version());
+                        update.setString(7, row.id());
+                        update.setLong(8, row.version());
                         filled += update.executeUpdate();
                     }
                 }

@@ -231,6 +231,13 @@ final class Sql {
                 addColumn(migrations, "paused BOOLEAN DEFAULT FALSE NOT NULL"));
     }
 
+    /** Version 3: which controller owns a migration and since when, for listing. */
+    List<String> schemaV3() {
+        return List.of(
+                addColumn(migrations, "owner_id VARCHAR(200) NULL"),
+                addColumn(migrations, "owner_since VARCHAR(40) NULL"));
+    }
+
     String selectSchemaVersion() {
         return "SELECT MAX(version) FROM " + schemaVersion;
     }
@@ -259,8 +266,8 @@ final class Sql {
     }
 
     String backfillSummary() {
-        return "UPDATE " + migrations + " SET shard_count = ?, progress_percent = ?, eta_ms = ?, paused = ? "
-                + "WHERE id = ? AND version = ?";
+        return "UPDATE " + migrations + " SET shard_count = ?, progress_percent = ?, eta_ms = ?, paused = ?, "
+                + "owner_id = ?, owner_since = ? WHERE id = ? AND version = ?";
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -277,20 +284,21 @@ final class Sql {
 
     String insertRecord() {
         return "INSERT INTO " + migrations + " (id, version, keyspace_name, table_name, engine, state, attempt, "
-                + "audit_seq, record_json, created_at, updated_at, shard_count, progress_percent, eta_ms, paused) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                + "audit_seq, record_json, created_at, updated_at, shard_count, progress_percent, eta_ms, paused, "
+                + "owner_id, owner_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     }
 
     /** The compare-and-set: version and audit position must both be what the writer read. */
     String updateRecord() {
         return "UPDATE " + migrations + " SET version = ?, state = ?, attempt = ?, audit_seq = ?, record_json = ?, "
-                + "updated_at = ?, shard_count = ?, progress_percent = ?, eta_ms = ?, paused = ? "
-                + "WHERE id = ? AND version = ? AND audit_seq = ?";
+                + "updated_at = ?, shard_count = ?, progress_percent = ?, eta_ms = ?, paused = ?, owner_id = ?, "
+                + "owner_since = ? WHERE id = ? AND version = ? AND audit_seq = ?";
     }
 
     String listSummaries(int states, boolean keyspace, boolean after) {
         StringBuilder sql = new StringBuilder("SELECT id, keyspace_name, table_name, engine, state, attempt, "
-                + "shard_count, progress_percent, eta_ms, paused, updated_at FROM " + migrations + " WHERE 1 = 1");
+                + "shard_count, progress_percent, eta_ms, paused, updated_at, owner_id, owner_since FROM " + migrations
+                + " WHERE 1 = 1");
         if (states > 0) {
             sql.append(" AND state IN (").append("?, ".repeat(states - 1)).append("?)");
         }

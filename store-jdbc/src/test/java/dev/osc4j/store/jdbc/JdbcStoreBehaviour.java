@@ -113,12 +113,12 @@ abstract class JdbcStoreBehaviour {
         try (JdbcStateStore store = store()) {
             assertThat(store.list(MigrationFilter.all())).isEmpty();
         }
-        assertThat(schemaVersions()).containsExactly(1, 2);
-        assertThat(JdbcStateStore.SCHEMA_VERSION).isEqualTo(2);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3);
+        assertThat(JdbcStateStore.SCHEMA_VERSION).isEqualTo(3);
         try (JdbcStateStore again = store()) {
             assertThat(again.list(MigrationFilter.all())).isEmpty();
         }
-        assertThat(schemaVersions()).as("building again changes nothing").containsExactly(1, 2);
+        assertThat(schemaVersions()).as("building again changes nothing").containsExactly(1, 2, 3);
     }
 
     @Test
@@ -143,7 +143,7 @@ abstract class JdbcStoreBehaviour {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(schemaVersions()).containsExactly(1, 2);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3);
     }
 
     @Test
@@ -154,16 +154,16 @@ abstract class JdbcStoreBehaviour {
         }
         execute(
                 "INSERT INTO " + prefix + "schema_version (version, description, installed_at) VALUES (?, ?, ?)",
-                3,
+                4,
                 "from a future osc4j",
                 LocalDateTime.now(ZoneOffset.UTC));
         assertThatThrownBy(this::store)
                 .isInstanceOfSatisfying(
                         StoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_SCHEMA))
-                .hasMessageContaining("schema version 3")
-                .hasMessageContaining("newer than this osc4j understands (2)")
+                .hasMessageContaining("schema version 4")
+                .hasMessageContaining("newer than this osc4j understands (3)")
                 .hasMessageContaining("upgrade this controller");
-        assertThat(schemaVersions()).containsExactly(1, 2, 3);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3, 4);
     }
 
     @Test
@@ -240,10 +240,10 @@ abstract class JdbcStoreBehaviour {
         assertThatThrownBy(() -> builder(dataSource()).createSchema(false).build())
                 .isInstanceOfSatisfying(
                         StoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_SCHEMA))
-                .hasMessageContaining("schema version 1, older than this osc4j needs (2)");
+                .hasMessageContaining("schema version 1, older than this osc4j needs (3)");
 
         try (JdbcStateStore store = store()) {
-            assertThat(schemaVersions()).containsExactly(1, 2);
+            assertThat(schemaVersions()).containsExactly(1, 2, 3);
             assertThat(store.list(MigrationFilter.all())).containsExactly(expected);
             MigrationRecord read = store.read(r.id()).orElseThrow();
             assertThat(read).isEqualTo(r.withVersion(7));
@@ -267,7 +267,7 @@ abstract class JdbcStoreBehaviour {
             created(store, "interrupted");
             assertThat(store.list(MigrationFilter.all())).hasSize(1);
         }
-        assertThat(schemaVersions()).containsExactly(1, 2);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3);
     }
 
     // ------------------------------------------------------------------------------------------ unknown outcomes

@@ -47,7 +47,8 @@ final class Records {
                 1,
                 null,
                 now,
-                now);
+                now,
+                null);
     }
 
     static AuditEntry submitted(MigrationRecord r) {
