@@ -4,6 +4,7 @@ import static org.apiguardian.api.API.Status.INTERNAL;
 
 import dev.osc4j.KeyspaceProgress;
 import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationState;
 import dev.osc4j.ProgressSink;
 import dev.osc4j.ProgressSnapshot;
 import dev.osc4j.ShardProgress;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,23 +23,44 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
-/** Publishes progress as Micrometer gauges and transitions as a counter. */
+/**
+ * Publishes progress as Micrometer gauges and transitions as a counter; the names, units and tags are in
+ * {@link MetricNames}. Values a shard does not know yet (ETA, estimate, lag) are NaN, which Prometheus and Grafana
+ * show as "no value" rather than as a misleading number.
+ */
 @API(status = INTERNAL, since = "0.1")
 public final class MicrometerProgressSink implements ProgressSink {
     private final MeterRegistry registry;
     private final Map<MigrationId, Map<String, Values>> byMigration = new ConcurrentHashMap<>();
+    private final Map<MigrationId, MigrationState> states = new ConcurrentHashMap<>();
 
     /** Publishes to {@code registry}. */
     public MicrometerProgressSink(MeterRegistry registry) {
         this.registry = registry;
+        for (MigrationState state : MigrationState.values()) {
+            if (!state.isTerminal()) {
+                Gauge.builder(MetricNames.ACTIVE, states, m -> count(m, state))
+                        .description("migrations this controller drives, by state")
+                        .tag("state", state.name())
+                        .strongReference(true)
+                        .register(registry);
+            }
+        }
     }
 
-    /** The current values of one shard or aggregate; gauges read them. */
+    private static double count(Map<MigrationId, MigrationState> states, MigrationState state) {
+        return states.values().stream().filter(state::equals).count();
+    }
+
+    /** The current values of one shard or of the migration as a whole; gauges read them. */
     private static final class Values {
-        volatile double percent;
-        volatile double etaSeconds = -1;
-        volatile double rowsCopied;
+        volatile double progress;
+        volatile double etaSeconds = Double.NaN;
+        volatile double copied;
+        volatile double estimated = Double.NaN;
+        volatile double lagSeconds = Double.NaN;
         volatile double throttled;
         volatile double stalled;
         volatile double state;
@@ -52,47 +75,63 @@ public final class MicrometerProgressSink implements ProgressSink {
                 v.meters.forEach(registry::remove);
             }
             byMigration.remove(s.migrationId());
+            states.remove(s.migrationId());
             return;
         }
+        states.put(s.migrationId(), s.state());
+        double maxLag = Double.NaN;
         for (ShardSnapshot shard : s.shards()) {
             Values v = shards.computeIfAbsent(shard.shard(), k -> register(s, k));
             ShardProgress p = shard.progress();
-            v.percent = p.percent();
+            v.progress = p.percent() / 100.0;
             v.etaSeconds = seconds(p.eta());
-            v.rowsCopied = p.rowsCopied();
+            v.copied = p.rowsCopied();
+            v.estimated = p.rowsTotal() < 0 ? Double.NaN : p.rowsTotal();
+            v.lagSeconds = seconds(p.replicaLag());
             v.throttled = p.throttled() ? 1 : 0;
             v.stalled = p.stalled() ? 1 : 0;
             v.state = shard.state().pathIndex();
+            if (!Double.isNaN(v.lagSeconds) && !(v.lagSeconds <= maxLag)) {
+                maxLag = v.lagSeconds;
+            }
         }
         Values all = shards.computeIfAbsent(MetricNames.ALL_SHARDS, k -> register(s, k));
         KeyspaceProgress a = s.aggregate();
-        all.percent = a.percent();
+        all.progress = a.percent() / 100.0;
         all.etaSeconds = seconds(a.eta());
-        all.rowsCopied = a.rowsCopied();
+        all.copied = a.rowsCopied();
+        all.estimated = a.rowsTotal() < 0 ? Double.NaN : a.rowsTotal();
+        all.lagSeconds = maxLag;
         all.throttled = a.throttledShards();
         all.stalled = a.stalledShards();
         all.state = s.state().pathIndex();
     }
 
-    private static double seconds(java.time.@org.jspecify.annotations.Nullable Duration d) {
-        return d == null ? -1 : d.toMillis() / 1000.0;
+    private static double seconds(@Nullable Duration d) {
+        return d == null ? Double.NaN : d.toMillis() / 1000.0;
     }
 
     private Values register(ProgressSnapshot s, String shard) {
         Values v = new Values();
         Tags tags = Tags.of(
                 "migration", s.migrationId().value(), "keyspace", s.keyspace(), "table", s.table(), "shard", shard);
-        gauge(v, MetricNames.PROGRESS_PERCENT, tags, x -> x.percent);
-        gauge(v, MetricNames.ETA_SECONDS, tags, x -> x.etaSeconds);
-        gauge(v, MetricNames.ROWS_COPIED, tags, x -> x.rowsCopied);
-        gauge(v, MetricNames.THROTTLED, tags, x -> x.throttled);
-        gauge(v, MetricNames.STALLED, tags, x -> x.stalled);
-        gauge(v, MetricNames.STATE, tags, x -> x.state);
+        gauge(v, MetricNames.PROGRESS, MetricNames.RATIO, tags, x -> x.progress);
+        gauge(v, MetricNames.ETA, MetricNames.SECONDS, tags, x -> x.etaSeconds);
+        gauge(v, MetricNames.COPIED, MetricNames.ROWS, tags, x -> x.copied);
+        gauge(v, MetricNames.ESTIMATED, MetricNames.ROWS, tags, x -> x.estimated);
+        gauge(v, MetricNames.REPLICA_LAG, MetricNames.SECONDS, tags, x -> x.lagSeconds);
+        gauge(v, MetricNames.THROTTLED, null, tags, x -> x.throttled);
+        gauge(v, MetricNames.STALLED, null, tags, x -> x.stalled);
+        gauge(v, MetricNames.STATE, null, tags, x -> x.state);
         return v;
     }
 
-    private void gauge(Values v, String name, Tags tags, ToDoubleFunction<Values> f) {
-        v.meters.add(Gauge.builder(name, v, f).tags(tags).strongReference(true).register(registry));
+    private void gauge(Values v, String name, @Nullable String baseUnit, Tags tags, ToDoubleFunction<Values> f) {
+        v.meters.add(Gauge.builder(name, v, f)
+                .baseUnit(baseUnit)
+                .tags(tags)
+                .strongReference(true)
+                .register(registry));
     }
 
     @Override

@@ -66,20 +66,31 @@ class ProgressSinksTest {
         MigrationId id = w.submit("metrics", null);
         w.runUntil(id, MigrationState.COPYING_ROWS);
         w.run(java.time.Duration.ofSeconds(2));
-        assertThat(registry.get("osc4j.migration.progress.percent")
+        assertThat(registry.get("osc4j.migration.progress")
                         .tag("shard", "-40")
                         .gauge()
                         .value())
                 .isGreaterThan(0);
-        assertThat(registry.get("osc4j.migration.progress.percent")
+        assertThat(registry.get("osc4j.migration.progress")
                         .tag("shard", "_all")
                         .gauge()
                         .value())
                 .isGreaterThan(0);
-        assertThat(registry.get("osc4j.migration.rows.copied")
+        assertThat(registry.get("osc4j.migration.copied")
                         .tag("migration", id.value())
                         .gauges())
                 .hasSize(5);
+        assertThat(registry.get("osc4j.migration.progress")
+                        .tag("shard", "_all")
+                        .gauge()
+                        .value())
+                .as("a ratio, not a percentage")
+                .isLessThanOrEqualTo(1.0);
+        assertThat(registry.get("osc4j.migrations.active")
+                        .tag("state", "COPYING_ROWS")
+                        .gauge()
+                        .value())
+                .isEqualTo(1);
         assertThat(registry.get("osc4j.transitions")
                         .tag("to", "COPYING_ROWS")
                         .tag("level", "shard")
@@ -88,7 +99,12 @@ class ProgressSinksTest {
                 .isEqualTo(4);
         w.runUntil(id, MigrationState.COMPLETED);
         w.run(java.time.Duration.ofSeconds(1));
-        assertThat(registry.find("osc4j.migration.progress.percent").gauges()).isEmpty();
+        assertThat(registry.find("osc4j.migration.progress").gauges()).isEmpty();
+        assertThat(registry.get("osc4j.migrations.active")
+                        .tag("state", "COPYING_ROWS")
+                        .gauge()
+                        .value())
+                .isZero();
         assertThat(registry.get("osc4j.transitions")
                         .tag("to", "COMPLETED")
                         .tag("level", "migration")
