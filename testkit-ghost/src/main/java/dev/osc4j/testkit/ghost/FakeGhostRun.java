@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -107,6 +108,8 @@ final class FakeGhostRun {
     private int applierPort;
     private @Nullable FakeGhostSocket socket;
     private final List<Thread> threads = new ArrayList<>();
+    /** Counted down after the collector's first evaluation; the copy waits for it (see {@link #startCollector}). */
+    private final CountDownLatch firstThrottlingCollected = new CountDownLatch(1);
 
     /** A fatal error: the run ends with the failure hook and exit code 1. */
     static final class Fatal extends Exception {
@@ -278,6 +281,7 @@ final class FakeGhostRun {
             hooks("validated");
             serve();
             startCollector();
+            awaitFirstThrottlingCollected();
             countRows(applier);
             hooks("before-row-copy");
             copyStartNanos = System.nanoTime();
@@ -706,6 +710,26 @@ final class FakeGhostRun {
         });
     }
 
+    /**
+     * As gh-ost's {@code Migrator.initiateThrottler} ({@code go/logic/migrator.go}) blocks on
+     * {@code firstThrottlingCollected} before the row copy starts, the copy never begins before the first throttle
+     * decision: a run that starts throttled copies no row.
+     */
+    private void awaitFirstThrottlingCollected() {
+        log("INFO", "Waiting for first throttle metrics to be collected");
+        while (!finished) {
+            try {
+                if (firstThrottlingCollected.await(100, TimeUnit.MILLISECONDS)) {
+                    log("INFO", "First throttle metrics collected");
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Every 100 ms: the panic flag file, replication lag, the binlog position, whether to throttle. */
     private void startCollector() {
         background("collector", () -> {
@@ -736,6 +760,7 @@ final class FakeGhostRun {
                         lastCountAt = System.nanoTime();
                     }
                     throttleReason = shouldThrottle(inspector, replicas);
+                    firstThrottlingCollected.countDown();
                     sleep(Duration.ofMillis(100));
                 }
             } catch (SQLException e) {
@@ -743,6 +768,7 @@ final class FakeGhostRun {
                     log("ERROR", goError(e, inspectorKey));
                 }
             } finally {
+                firstThrottlingCollected.countDown(); // a collector that failed must not hold the copy forever
                 replicas.values().forEach(FakeGhostRun::closeQuietly);
             }
         });
