@@ -6,6 +6,7 @@ import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.Controls;
 import dev.osc4j.DirectiveResult;
+import dev.osc4j.GateId;
 import dev.osc4j.IdempotencyConflictException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
@@ -84,6 +85,17 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             int maxOwnedMigrations,
             @Nullable ThreadFactory threadFactory) {}
 
+    /**
+     * Deliberate bugs, for the fault simulator's mutation check only ({@code dev.osc4j.testkit.sim}): it must catch
+     * each of them. Never set in production; the builder cannot set them.
+     */
+    public enum Mutation {
+        /** The barrier ignores the migration's last shard: a release may reach a shard while that one still copies. */
+        RELEASE_SKIPS_BARRIER_FOR_ONE_SHARD,
+        /** A start is performed before its intent is written, so a crash between the two loses track of the run. */
+        START_WITHOUT_INTENT
+    }
+
     private final Settings settings;
     private final String controllerId;
     private final Reconciler reconciler;
@@ -99,15 +111,37 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
 
     /** Creates the orchestrator; starts no thread. */
     public DefaultMigrationOrchestrator(Settings settings) {
+        this(settings, Set.of());
+    }
+
+    private DefaultMigrationOrchestrator(Settings settings, Set<Mutation> mutations) {
         this.settings = settings;
         this.controllerId =
                 settings.controllerName() + "-" + ProcessHandle.current().pid() + "-" + randomSuffix();
         GateSet gates = GateSet.defaults();
+        if (mutations.contains(Mutation.RELEASE_SKIPS_BARRIER_FOR_ONE_SHARD)) {
+            gates = gates.replacing(GateId.BARRIER, BarrierGate.ignoringLastShard());
+        }
         for (GateOnEdge g : settings.gates()) {
             gates = gates.with(g.from(), g.to(), g.gate());
         }
-        this.reconciler = new Reconciler(settings, controllerId, new Decider(gates, settings.progressWriteInterval()));
+        this.reconciler = new Reconciler(
+                settings,
+                controllerId,
+                new Decider(gates, settings.progressWriteInterval()),
+                mutations.contains(Mutation.START_WITHOUT_INTENT));
         this.client = new StoreClient(settings.store(), settings.clock(), this::requireOpen, this::wake);
+    }
+
+    /**
+     * A controller like {@code built} (same settings, a new id) with deliberate bugs, for the fault simulator's
+     * mutation check. {@code built} must come from {@link MigrationOrchestrator#builder()} and is left untouched.
+     */
+    public static MigrationOrchestrator mutated(MigrationOrchestrator built, Set<Mutation> mutations) {
+        if (!(built instanceof DefaultMigrationOrchestrator d)) {
+            throw new IllegalArgumentException(built + " was not built by MigrationOrchestrator.builder()");
+        }
+        return new DefaultMigrationOrchestrator(d.settings, Set.copyOf(mutations));
     }
 
     private static String randomSuffix() {

@@ -42,6 +42,13 @@ final class GateSet {
         return new GateSet(b, Map.of());
     }
 
+    /** This set with {@code gate} in place of the built-in gate {@code id}. */
+    GateSet replacing(GateId id, Gate gate) {
+        Map<GateId, Gate> b = new EnumMap<>(builtIns);
+        b.put(id, gate);
+        return new GateSet(b, custom);
+    }
+
     /** This set plus {@code gate} on the edge {@code from → to}. */
     public GateSet with(MigrationState from, MigrationState to, Gate gate) {
         Map<String, List<Gate>> next = new HashMap<>(custom);

@@ -66,8 +66,16 @@ final class Reconciler {
     /** A shard as a map key; its strings come from records, so their hashes are already computed. */
     private record ShardRef(String keyspace, String shard) {}
 
-    Reconciler(DefaultMigrationOrchestrator.Settings settings, String controllerId, Decider decider) {
+    /** The simulator's mutation: perform starts before their intent is written (see DefaultMigrationOrchestrator). */
+    private final boolean startWithoutIntent;
+
+    Reconciler(
+            DefaultMigrationOrchestrator.Settings settings,
+            String controllerId,
+            Decider decider,
+            boolean startWithoutIntent) {
         this.settings = settings;
+        this.startWithoutIntent = startWithoutIntent;
         this.store = settings.store();
         this.controllerId = controllerId;
         this.decider = decider;
@@ -85,7 +93,11 @@ final class Reconciler {
         healthThisPass.clear();
         leases.renewIfDue();
         leases.discoverIfDue();
-        for (MigrationId id : leases.owned()) {
+        // In id order: a pass is then the same sequence of store writes and engine calls in every JVM, which the
+        // fault simulator relies on to replay a seed (the lease keeper's set has no stable order).
+        List<MigrationId> ids = new ArrayList<>(leases.owned());
+        ids.sort(null);
+        for (MigrationId id : ids) {
             OwnedMigration o = leases.get(id);
             if (o == null) {
                 continue;
@@ -218,6 +230,9 @@ final class Reconciler {
             }
             o.live = live;
             boolean wrote = false;
+            if (startWithoutIntent && d.write()) {
+                effects.run(d.record(), o, engine); // the mutation: the start runs before its intent is durable
+            }
             if (d.write()) {
                 rec = write(id, o, rec, d.record(), d.audit());
                 if (rec == null) {

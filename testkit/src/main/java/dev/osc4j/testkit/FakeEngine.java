@@ -50,6 +50,7 @@ public final class FakeEngine implements ExecutionEngine {
     private final @Nullable Duration throttleOnLag;
     private final Map<EngineKey, Run> runs = new LinkedHashMap<>();
     private int startCalls;
+    private int created;
     private boolean unavailable;
 
     private static final class Run {
@@ -64,6 +65,9 @@ public final class FakeEngine implements ExecutionEngine {
         double copied;
         double ratio;
         boolean released;
+        /** The process is gone (a host rebuilt, a run killed): the engine no longer knows it; its tables remain. */
+        boolean lost;
+
         final Set<String> artifacts = new LinkedHashSet<>();
 
         @Nullable
@@ -135,7 +139,8 @@ public final class FakeEngine implements ExecutionEngine {
         checkAvailable();
         startCalls++;
         Run run = runs.get(key);
-        if (run == null) {
+        if (run == null || run.lost) {
+            Run lostRun = run;
             String reject = topology.rejectStart(target.keyspace(), target.shard());
             if (reject != null) {
                 throw EngineException.permanent(FailureReason.ENGINE_FAILED, reject);
@@ -144,7 +149,11 @@ public final class FakeEngine implements ExecutionEngine {
             run = new Run(key, target, spec, topology.rows(target.keyspace(), target.shard()), rate, clock.instant());
             run.artifacts.add("_" + spec.table() + "_new");
             run.artifacts.add("_" + spec.table() + "_triggers");
+            if (lostRun != null) {
+                run.artifacts.addAll(lostRun.artifacts); // what the lost run created is still on the server
+            }
             runs.put(key, run);
+            created++;
         }
         return handle(run);
     }
@@ -155,7 +164,7 @@ public final class FakeEngine implements ExecutionEngine {
 
     private Run run(EngineHandle handle) {
         Run run = runs.get(handle.key());
-        if (run == null) {
+        if (run == null || run.lost) {
             throw EngineException.permanent(FailureReason.RUN_LOST, "no run " + handle.key());
         }
         return run;
@@ -165,7 +174,7 @@ public final class FakeEngine implements ExecutionEngine {
     public synchronized EngineObservation observe(EngineHandle handle) {
         checkAvailable();
         Run run = runs.get(handle.key());
-        if (run == null) {
+        if (run == null || run.lost) {
             return EngineObservation.of(EnginePhase.NOT_FOUND).withMessage("no run " + handle.key());
         }
         Instant now = clock.instant();
@@ -208,7 +217,7 @@ public final class FakeEngine implements ExecutionEngine {
     public synchronized void cancel(EngineHandle handle) {
         checkAvailable();
         Run run = runs.get(handle.key());
-        if (run == null) {
+        if (run == null || run.lost) {
             return; // nothing to stop: cancel is idempotent
         }
         advance(run, clock.instant());
@@ -239,7 +248,7 @@ public final class FakeEngine implements ExecutionEngine {
             ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
         checkAvailable();
         Run run = runs.get(key);
-        return run == null ? Optional.empty() : Optional.of(handle(run));
+        return run == null || run.lost ? Optional.empty() : Optional.of(handle(run));
     }
 
     private void checkAvailable() {
@@ -363,6 +372,36 @@ public final class FakeEngine implements ExecutionEngine {
     /** How many runs were started (a repeated start of the same key does not count). */
     public synchronized int runsStarted() {
         return runs.size();
+    }
+
+    /**
+     * Loses the run of {@code key}, as when its process is killed or its host rebuilt: observing it answers
+     * {@link EnginePhase#NOT_FOUND}, it cannot be reattached or released, and the tables it created stay until a
+     * cleanup of the key. Returns whether there was a run to lose.
+     */
+    public synchronized boolean lose(EngineKey key) {
+        Run run = runs.get(key);
+        if (run == null || run.lost || isTerminal(run.phase)) {
+            return false;
+        }
+        run.lost = true;
+        return true;
+    }
+
+    /** How many runs were created, a run started again after it was {@linkplain #lose lost} included. */
+    public synchronized int runsCreated() {
+        return created;
+    }
+
+    /** The artifacts each run left (shadow tables, triggers), by run key; runs that left none are omitted. */
+    public synchronized Map<EngineKey, Set<String>> artifactsByRun() {
+        Map<EngineKey, Set<String>> out = new LinkedHashMap<>();
+        runs.forEach((k, r) -> {
+            if (!r.artifacts.isEmpty()) {
+                out.put(k, Set.copyOf(r.artifacts));
+            }
+        });
+        return out;
     }
 
     /** How many times {@link #start} was called, repeats included. */

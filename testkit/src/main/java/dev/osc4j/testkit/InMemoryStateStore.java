@@ -227,6 +227,12 @@ public final class InMemoryStateStore implements StateStore {
         }
     }
 
+    /** The lease of a migration as stored now (possibly expired), for checks of who may act; empty when none. */
+    public synchronized Optional<Lease> lease(MigrationId id) {
+        LeaseRow row = leases.get(id);
+        return row == null ? Optional.empty() : Optional.of(new Lease(id, row.owner(), row.token(), row.expiresAt()));
+    }
+
     /** Replaces the stored JSON of a record as is, for tests of corrupt data. */
     public synchronized void putRaw(MigrationId id, String json) {
         Stored current = records.get(id);

@@ -1,0 +1,298 @@
+package dev.osc4j.testkit.sim;
+
+import dev.osc4j.AuditEntry;
+import dev.osc4j.Intent;
+import dev.osc4j.Intent.IntentKind;
+import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSpec;
+import dev.osc4j.MigrationState;
+import dev.osc4j.ShardRecord;
+import dev.osc4j.ShardTarget;
+import dev.osc4j.Transitions;
+import dev.osc4j.spi.CleanupReport;
+import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
+import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.Lease;
+import dev.osc4j.spi.StateStore;
+import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.FakeEngine;
+import dev.osc4j.testkit.ForwardingExecutionEngine;
+import dev.osc4j.testkit.ForwardingStateStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The invariants of {@link FaultSimulator}, checked where things happen: a store that sees every committed write
+ * (below the faults, so it sees what really committed), an engine wrapper per controller that sees every side effect,
+ * and the checks run at the end of a step or of the run. Records the first violation.
+ */
+final class Checks {
+    private final FaultSimulator.SimRun run;
+    private final StateStore store;
+    private final Map<String, String> ownerOfEpoch = new HashMap<>();
+    private final Map<MigrationId, Long> latestEpoch = new HashMap<>();
+    private final Set<EngineKey> created = new HashSet<>();
+    private final Set<EngineKey> cleaned = new HashSet<>();
+    FaultSimulator.@Nullable Violation violation;
+    long engineCalls;
+
+    Checks(FaultSimulator.SimRun run) {
+        this.run = run;
+        this.store = new CheckingStore(run.base);
+    }
+
+    StateStore store() {
+        return store;
+    }
+
+    ExecutionEngine engine(FakeEngine fake, FaultSimulator.Slot slot) {
+        return new CheckingEngine(fake, slot);
+    }
+
+    void violate(String invariant, String detail) {
+        if (violation == null) {
+            violation = new FaultSimulator.Violation(run.step, invariant, detail);
+        }
+    }
+
+    /** Every run that left tables is named by its migration's record (handle, intent or leftovers). */
+    void recorded() {
+        for (Map.Entry<EngineKey, Set<String>> e : run.engine.artifactsByRun().entrySet()) {
+            EngineKey key = e.getKey();
+            MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+            ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
+            if (s == null || !names(s, key)) {
+                violate(
+                        "recorded",
+                        "run " + key + " left " + e.getValue() + " but its record does not name it"
+                                + (s == null
+                                        ? ""
+                                        : " (shard " + s.state() + ", handle " + handleKey(s) + ", intent "
+                                                + (s.intent() == null
+                                                        ? null
+                                                        : s.intent().kind() + " "
+                                                                + s.intent().key())
+                                                + ", leftovers " + s.leftovers() + ")"));
+                return;
+            }
+        }
+    }
+
+    private static boolean names(ShardRecord s, EngineKey key) {
+        Intent i = s.intent();
+        return key.equals(handleKey(s))
+                || (i != null && key.equals(i.key()))
+                || s.leftovers().contains(key);
+    }
+
+    private static @Nullable EngineKey handleKey(ShardRecord s) {
+        EngineHandle h = s.handle();
+        return h == null ? null : h.key();
+    }
+
+    /** Every trail is gap-free and takes only table edges. */
+    void audits() {
+        for (MigrationId id : run.submitted.values()) {
+            List<AuditEntry> trail = run.base.audit(id, 0, Integer.MAX_VALUE);
+            List<String> problems = AuditTrails.problems(trail);
+            if (!problems.isEmpty()) {
+                violate("audit", "trail of " + id.value() + ": " + problems);
+                return;
+            }
+        }
+    }
+
+    /** At the end: no run left a table behind. */
+    void noArtifactsLeft() {
+        Map<EngineKey, Set<String>> left = run.engine.artifactsByRun();
+        if (!left.isEmpty()) {
+            violate("cleanup", "tables left after every migration ended: " + left);
+        }
+    }
+
+    /** Sees every committed write, with the record it replaced. */
+    private final class CheckingStore extends ForwardingStateStore {
+        CheckingStore(StateStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public MigrationRecord compareAndSet(
+                MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
+            MigrationRecord prev = run.base.read(next.id()).orElse(null);
+            MigrationRecord stored = super.compareAndSet(next, expectedVersion, fence, audit);
+            if (prev != null) {
+                written(prev, stored, fence);
+            }
+            return stored;
+        }
+    }
+
+    private void written(MigrationRecord prev, MigrationRecord next, @Nullable Lease fence) {
+        MigrationId id = next.id();
+        if (fence != null) {
+            String epoch = id.value() + "#" + fence.fencingToken();
+            String first = ownerOfEpoch.putIfAbsent(epoch, fence.owner());
+            if (first != null && !first.equals(fence.owner())) {
+                violate(
+                        "fencing",
+                        "epoch " + fence.fencingToken() + " of " + id.value() + " wrote as " + first + " and as "
+                                + fence.owner());
+            }
+            Long latest = latestEpoch.merge(id, fence.fencingToken(), Math::max);
+            if (latest > fence.fencingToken()) {
+                violate(
+                        "fencing",
+                        "epoch " + fence.fencingToken() + " of " + id.value() + " (" + fence.owner()
+                                + ") wrote after epoch " + latest);
+            }
+        }
+        if (prev.state() != next.state() && !Transitions.allowed(prev.state(), next.state())) {
+            violate("edges", id.value() + " went " + prev.state() + " -> " + next.state());
+        }
+        if (prev.shards().size() != next.shards().size()) {
+            violate(
+                    "edges",
+                    id.value() + " changed its shards from " + prev.shards().size() + " to "
+                            + next.shards().size());
+            return;
+        }
+        for (ShardRecord s : next.shards()) {
+            ShardRecord before = prev.shard(s.shard()).orElse(null);
+            if (before == null) {
+                violate("edges", id.value() + " gained shard " + s.shard());
+                return;
+            }
+            if (before.state() != s.state() && !Transitions.allowed(before.state(), s.state())) {
+                violate("edges", id.value() + "/" + s.shard() + " went " + before.state() + " -> " + s.state());
+            }
+            boolean switching =
+                    s.state() == MigrationState.SWITCHING_TRAFFIC && before.state() != MigrationState.SWITCHING_TRAFFIC;
+            boolean released = isRelease(s.intent()) && !isRelease(before.intent());
+            if (switching || released) {
+                List<String> notReady = notReady(next);
+                if (!notReady.isEmpty()) {
+                    violate(
+                            "barrier",
+                            id.value() + "/" + s.shard() + (switching ? " switches" : " is released") + " while "
+                                    + notReady + " are not ready");
+                }
+            }
+        }
+    }
+
+    private static boolean isRelease(@Nullable Intent i) {
+        return i != null && i.kind() == IntentKind.RELEASE_CUTOVER;
+    }
+
+    private static List<String> notReady(MigrationRecord r) {
+        List<String> out = new ArrayList<>();
+        for (ShardRecord s : r.shards()) {
+            if (s.state().pathIndex() < MigrationState.CUTOVER_PENDING.pathIndex()) {
+                out.add(s.shard() + " " + s.state());
+            }
+        }
+        return out;
+    }
+
+    /** Sees every side effect one controller performs on the engine. */
+    private final class CheckingEngine extends ForwardingExecutionEngine {
+        private final FakeEngine fake;
+        private final FaultSimulator.Slot slot;
+
+        CheckingEngine(FakeEngine fake, FaultSimulator.Slot slot) {
+            super(fake);
+            this.fake = fake;
+            this.slot = slot;
+        }
+
+        private void effect(EngineKey key, IntentKind kind) {
+            MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+            ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
+            Intent i = s == null ? null : s.intent();
+            if (i == null || i.kind() != kind || !i.key().equals(key)) {
+                violate(
+                        "write-ahead",
+                        kind + " of " + key + " by c" + slot.index + " without that intent durable"
+                                + " (the store holds " + (i == null ? "no intent" : i.kind() + " of " + i.key()) + ")");
+            }
+            Optional<Lease> lease = run.base.lease(key.migrationId());
+            String me = slot.osc().controllerId();
+            if (lease.isEmpty()
+                    || !lease.get().owner().equals(me)
+                    || !lease.get().expiresAt().isAfter(run.clock.instant())) {
+                violate(
+                        "lease",
+                        kind + " of " + key + " by c" + slot.index + " (" + me + ") while the lease is "
+                                + lease.map(l -> "held by " + l.owner() + " until " + l.expiresAt())
+                                        .orElse("free"));
+            }
+            if (kind == IntentKind.RELEASE_CUTOVER && r != null) {
+                List<String> notReady = notReady(r);
+                if (!notReady.isEmpty()) {
+                    violate(
+                            "barrier",
+                            "release of " + key + " reached the engine while " + notReady + " are not ready");
+                }
+            }
+        }
+
+        private void performed() {
+            engineCalls++;
+            slot.acted();
+        }
+
+        @Override
+        public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            effect(key, IntentKind.START);
+            if (cleaned.contains(key)) {
+                violate("write-ahead", "run " + key + " started again after its cleanup");
+            }
+            int before = fake.runsCreated();
+            EngineHandle h = super.start(target, spec, key);
+            if (fake.runsCreated() > before && !created.add(key)) {
+                violate("write-ahead", "a second run was created for " + key);
+            }
+            performed();
+            return h;
+        }
+
+        @Override
+        public void releaseCutover(EngineHandle handle) {
+            effect(handle.key(), IntentKind.RELEASE_CUTOVER);
+            super.releaseCutover(handle);
+            performed();
+        }
+
+        @Override
+        public void throttle(EngineHandle handle, double ratio) {
+            effect(handle.key(), IntentKind.THROTTLE);
+            super.throttle(handle, ratio);
+            performed();
+        }
+
+        @Override
+        public void cancel(EngineHandle handle) {
+            effect(handle.key(), IntentKind.CANCEL);
+            super.cancel(handle);
+            performed();
+        }
+
+        @Override
+        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            effect(key, IntentKind.CLEANUP);
+            CleanupReport report = super.cleanup(target, spec, key);
+            cleaned.add(key);
+            performed();
+            return report;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.osc4j.testkit.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osc4j.internal.DefaultMigrationOrchestrator.Mutation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fault simulator in CI: {@value #CI_SEEDS} seeds (or {@code -Dosc4j.sim.seeds=N}, or the one seed of
+ * {@code -Dosc4j.sim.seed=S}), the two mutations caught, runs that replay, and shrinking. 10,000 seeds and more run from
+ * {@code bench/} ({@code SimulationBenchmark}).
+ */
+class FaultSimulationTest {
+    static final int CI_SEEDS = 500;
+
+    private static List<Long> seeds() {
+        String one = System.getProperty("osc4j.sim.seed");
+        if (one != null && !one.isBlank()) {
+            return List.of(Long.parseLong(one.trim()));
+        }
+        int count = Integer.getInteger("osc4j.sim.seeds", CI_SEEDS);
+        List<Long> out = new ArrayList<>();
+        for (long s = 1; s <= count; s++) {
+            out.add(s);
+        }
+        return out;
+    }
+
+    @Test
+    @DisplayName("no seed breaks an invariant; a failure is shrunk and printed as a test")
+    void everySeedHolds() {
+        FaultSimulator sim = FaultSimulator.create();
+        long started = System.nanoTime();
+        long writes = 0;
+        long calls = 0;
+        int faults = 0;
+        int crashes = 0;
+        int completed = 0;
+        int aborted = 0;
+        int maxSteps = 0;
+        List<Long> seeds = seeds();
+        for (long seed : seeds) {
+            FaultSimulator.Result r = sim.run(Scenario.generate(seed));
+            if (!r.held()) {
+                FaultSimulator.Result shrunk = sim.shrink(r, 150);
+                throw new AssertionError(shrunk.report() + "\n(before shrinking: " + r.violation() + ")");
+            }
+            writes += r.writes();
+            calls += r.engineCalls();
+            faults += r.faults();
+            crashes += r.crashes();
+            completed += r.completed();
+            aborted += r.aborted();
+            maxSteps = Math.max(maxSteps, r.steps());
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "fault simulator: %d seeds in %.1f s, %d faults, %d controller crashes, %d writes, %d engine calls,"
+                        + " %d migrations completed, %d aborted, longest run %d steps: no invariant broken%n",
+                seeds.size(),
+                (System.nanoTime() - started) / 1e9,
+                faults,
+                crashes,
+                writes,
+                calls,
+                completed,
+                aborted,
+                maxSteps);
+    }
+
+    /** Runs seeds 1, 2, ... with {@code mutation} until an invariant breaks; returns that result. */
+    private static FaultSimulator.Result firstCatch(Mutation mutation) {
+        FaultSimulator sim = FaultSimulator.withMutations(Set.of(mutation));
+        for (long seed = 1; seed <= CI_SEEDS; seed++) {
+            FaultSimulator.Result r = sim.run(Scenario.generate(seed));
+            if (!r.held()) {
+                return r;
+            }
+        }
+        throw new AssertionError(mutation + " was not caught within " + CI_SEEDS + " seeds");
+    }
+
+    @Test
+    @DisplayName("a release that skips the barrier for one shard is caught, by the barrier invariant")
+    void barrierMutationCaught() {
+        FaultSimulator.Result r = firstCatch(Mutation.RELEASE_SKIPS_BARRIER_FOR_ONE_SHARD);
+        System.out.println("RELEASE_SKIPS_BARRIER_FOR_ONE_SHARD caught by seed "
+                + r.scenario().seed() + ": " + r.violation());
+        assertThat(r.brokenInvariant()).isEqualTo("barrier");
+    }
+
+    @Test
+    @DisplayName("a start performed before its intent is durable is caught, by the write-ahead invariant")
+    void startWithoutIntentCaught() {
+        FaultSimulator.Result r = firstCatch(Mutation.START_WITHOUT_INTENT);
+        System.out.println("START_WITHOUT_INTENT caught by seed " + r.scenario().seed() + ": " + r.violation());
+        assertThat(r.brokenInvariant()).isEqualTo("write-ahead");
+    }
+
+    @Test
+    @DisplayName("a failure shrinks to a shorter schedule that breaks the same invariant, printed as a test")
+    void shrinks() {
+        FaultSimulator sim = FaultSimulator.withMutations(Set.of(Mutation.RELEASE_SKIPS_BARRIER_FOR_ONE_SHARD));
+        FaultSimulator.Result failing = null;
+        for (long seed = 1; failing == null || failing.scenario().faults().size() < 5; seed++) {
+            FaultSimulator.Result r = sim.run(Scenario.generate(seed));
+            failing = r.held() ? failing : r;
+            assertThat(seed).as("a failing seed with 5 or more faults").isLessThan(CI_SEEDS * 2L);
+        }
+        FaultSimulator.Result shrunk = sim.shrink(failing, 150);
+        assertThat(shrunk.brokenInvariant()).isEqualTo("barrier");
+        assertThat(shrunk.scenario().faults().size())
+                .isLessThan(failing.scenario().faults().size());
+        assertThat(sim.run(shrunk.scenario()).violation()).isEqualTo(shrunk.violation());
+        assertThat(shrunk.report())
+                .contains("-Dosc4j.sim.seed=" + failing.scenario().seed())
+                .contains("FaultSimulator.assertHolds(Scenario.generate("
+                        + failing.scenario().seed() + "L)");
+        System.out.println(shrunk.report());
+    }
+
+    @Test
+    @DisplayName("a seed replays: the same scenario gives the same trace and figures")
+    void replays() {
+        FaultSimulator sim = FaultSimulator.create();
+        for (long seed : List.of(3L, 17L, 42L)) {
+            FaultSimulator.Result a = sim.run(Scenario.generate(seed));
+            FaultSimulator.Result b = sim.run(Scenario.generate(seed));
+            assertThat(b.trace()).isEqualTo(a.trace());
+            assertThat(b.writes()).isEqualTo(a.writes());
+            assertThat(b.engineCalls()).isEqualTo(a.engineCalls());
+            assertThat(a.trace()).isNotEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("a schedule written by hand, as the shrinker prints it, runs: an outage and a crash mid-copy")
+    void handWrittenSchedule() {
+        Scenario s = Scenario.generate(5L)
+                .withFaults(List.of(
+                        Scenario.at(10, new Fault.StoreOutage(8)),
+                        Scenario.at(25, new Fault.ControllerCrash(0, 2, 10)),
+                        Scenario.at(30, new Fault.RunLost(0, 0))));
+        FaultSimulator.assertHolds(s);
+        assertThat(s.toJava())
+                .contains("Scenario.at(10, new Fault.StoreOutage(8))")
+                .contains("Scenario.at(25, new Fault.ControllerCrash(0, 2, 10))");
+        assertThat(new Fault.Directive(1, Fault.DirectiveKind.THROTTLE, 3, 0.5).toJava())
+                .isEqualTo("new Fault.Directive(1, Fault.DirectiveKind.THROTTLE, 3, 0.50)");
+        FaultSimulator.Result r = FaultSimulator.create().run(s);
+        assertThat(r.faults()).isEqualTo(3);
+        assertThat(r.completed() + r.aborted()).isEqualTo(s.migrations().size());
+    }
+}
