@@ -10,9 +10,11 @@ import dev.osc4j.spi.ShardHealth;
 import java.time.Duration;
 
 /**
- * Passes when the engine has applied up to the primary's position (for engines that report one) and every replica
- * has caught up to it. The controller reads the topology before it observes the engine, so "applied" is compared
- * with a primary position read earlier. Without positions from the probe, replicas with zero lag count as caught up.
+ * Passes when the engine has applied up to the catch-up target (for engines that report a position) and every replica
+ * has caught up to it. The target is the health's primary position, which the controller fixes once the engine is
+ * first seen ready (read just after that observation; see {@code Reconciler#withAlignmentTarget}), so under steady
+ * writes the gate waits for a fixed point rather than for a primary that keeps moving away. Without positions from the
+ * probe, replicas with zero lag count as caught up.
  */
 final class BinlogAlignmentGate implements Gate {
     @Override

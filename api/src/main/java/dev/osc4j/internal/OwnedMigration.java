@@ -4,6 +4,7 @@ import dev.osc4j.Intent;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.ShardProgress;
 import dev.osc4j.spi.Lease;
+import dev.osc4j.spi.ReplicationPosition;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,6 +32,15 @@ final class OwnedMigration {
 
     /** Per shard, how many engine observations in a row failed. */
     final Map<String, Integer> observationFailures = new HashMap<>();
+
+    /**
+     * Per shard waiting for catch-up, the primary position the binlog-alignment gate compares with: read once, just
+     * after the engine was first seen ready, and kept (see {@link Reconciler}); re-read after a reparent.
+     */
+    final Map<String, AlignmentTarget> alignmentTargets = new HashMap<>();
+
+    /** A fixed catch-up target: the primary it was read from and its position then. */
+    record AlignmentTarget(String primary, ReplicationPosition position) {}
 
     /** Reconcile passes of this migration that threw, in a row; the migration is not tried before {@link #notBefore}. */
     int failedPasses;

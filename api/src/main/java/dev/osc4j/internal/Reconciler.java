@@ -15,7 +15,9 @@ import dev.osc4j.internal.Decider.LiveShard;
 import dev.osc4j.internal.Decider.ShardInput;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.ReplicationPosition;
 import dev.osc4j.spi.ShardHealth;
 import dev.osc4j.spi.StateStore;
 import java.time.Duration;
@@ -322,9 +324,56 @@ final class Reconciler {
             } else if (handle == null && intent == null && s.state().isRunning()) {
                 obs = EngineObservation.runLost("no engine run is recorded for this shard");
             }
+            if (s.state() == MigrationState.WAITING_FOR_CATCHUP && health != null) {
+                health = withAlignmentTarget(rec.spec().keyspace(), s.shard(), health, obs, o);
+            } else {
+                o.alignmentTargets.remove(s.shard());
+            }
             inputs.put(s.shard(), new ShardInput(obs, health, o.live.get(s.shard()), observationFailure));
         }
         return inputs;
+    }
+
+    /**
+     * The catch-up target is fixed once: the primary's position read just after the engine was first seen ready. The
+     * binlog-alignment gate compares replicas (and the engine's applied position) with it instead of with the
+     * primary's position of the moment, which under steady writes keeps moving away: a replica that trails a busy
+     * primary by a constant few milliseconds would otherwise never be seen caught up. Once fixed, the wait is bounded
+     * by the replicas' lag, which the replica-lag gate bounds. A reparent fixes a new target on the new primary; a
+     * takeover fixes one afresh (the target is kept in memory only: re-reading it later is only more conservative).
+     */
+    private ShardHealth withAlignmentTarget(
+            String keyspace, String shard, ShardHealth health, @Nullable EngineObservation obs, OwnedMigration o) {
+        if (obs == null || !ProgressMath.phaseAtLeast(obs.phase(), EnginePhase.READY_FOR_CUTOVER)) {
+            o.alignmentTargets.remove(shard);
+            return health;
+        }
+        OwnedMigration.AlignmentTarget target = o.alignmentTargets.get(shard);
+        ShardHealth current = health;
+        if (target == null || !target.primary().equals(health.primary())) {
+            ShardHealth fresh;
+            try {
+                fresh = settings.topology().health(keyspace, shard); // read after the engine was seen ready
+            } catch (RuntimeException e) {
+                LOG.debug("topology of {}/{} unavailable: {}", keyspace, shard, e.toString());
+                return health;
+            }
+            ReplicationPosition position = fresh.primaryPosition();
+            if (position == null) {
+                return fresh;
+            }
+            target = new OwnedMigration.AlignmentTarget(fresh.primary(), position);
+            o.alignmentTargets.put(shard, target);
+            current = fresh;
+        }
+        return new ShardHealth(
+                current.keyspace(),
+                current.shard(),
+                current.primary(),
+                current.topologyVersion(),
+                target.position(),
+                current.replicas(),
+                current.readAt());
     }
 
     private void observed(MigrationId id, String shard, OwnedMigration o) {
