@@ -250,8 +250,29 @@ class PtOscMigrationIT {
                     r -> r.shards().get(0).progress().rowsCopied() > 0);
             assertThat(copying.shards().get(0).progress().rowsTotal()).isGreaterThan(rows / 2);
             long writesDuringCopy = writer.operations();
+            long copyObservedAt = System.nanoTime();
             done = Fixture.awaitState(osc, id, MigrationState.COMPLETED, Duration.ofMinutes(3));
+            double writesPerSecond =
+                    (writer.operations() - writesDuringCopy) / ((System.nanoTime() - copyObservedAt) / 1e9);
             AuditTrails.assertSound(osc.audit(id));
+            // A figure, not an assertion: how long the binlog-alignment gate held the shard after the engine was ready
+            // while the writer kept the primary's position moving (the gate's target is fixed when the engine is
+            // ready).
+            java.time.Instant catchingUp = null;
+            java.time.Instant pending = null;
+            for (dev.osc4j.AuditEntry e : osc.audit(id)) {
+                if (e.kind() == dev.osc4j.AuditEntry.Kind.TRANSITION && e.shard() != null) {
+                    catchingUp = e.to() == MigrationState.WAITING_FOR_CATCHUP ? e.at() : catchingUp;
+                    pending = e.to() == MigrationState.CUTOVER_PENDING ? e.at() : pending;
+                }
+            }
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    "catch-up: WAITING_FOR_CATCHUP -> CUTOVER_PENDING took %d ms with a writer at %.0f operations/s%n",
+                    catchingUp == null || pending == null
+                            ? -1
+                            : Duration.between(catchingUp, pending).toMillis(),
+                    writesPerSecond);
             assertThat(writer.operations())
                     .as("the writer kept writing through the copy and the swap")
                     .isGreaterThan(writesDuringCopy);
