@@ -1,0 +1,132 @@
+package dev.osc4j.cli;
+
+import dev.osc4j.ApprovalStage;
+import dev.osc4j.DirectiveResult;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationClient;
+import dev.osc4j.MigrationId;
+import java.util.Locale;
+import java.util.UUID;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The directives. Each takes a directive id (default: a new one), which makes it idempotent: sending the same id again
+ * changes nothing and answers as the first time; the same id for another directive is refused (exit code 4).
+ */
+final class DirectiveCommands {
+    private DirectiveCommands() {}
+
+    /** What every directive command takes. */
+    abstract static class DirectiveCommand extends StoreCommand {
+        @Parameters(index = "0", paramLabel = "ID", description = "the migration id")
+        String id = "";
+
+        @Option(
+                names = "--directive-id",
+                paramLabel = "DIRECTIVE",
+                description = "makes the directive idempotent (a change ticket, say); default: a new UUID")
+        String directiveId = "";
+
+        @Option(names = "--actor", description = "who sends it, for the audit trail; default: $USER")
+        String actor = "";
+
+        @Override
+        final int run(MigrationClient client) {
+            String d = directiveId.isBlank() ? "cli-" + UUID.randomUUID() : directiveId;
+            String who = !actor.isBlank() ? actor : root().env.getOrDefault("USER", "osc4j-cli");
+            DirectiveResult r = send(client, id(id), d, who);
+            if (json()) {
+                root().out.println(Json.directive(r));
+            } else {
+                root().out
+                        .printf(
+                                Locale.ROOT,
+                                "%s %s%s: recorded as directive %s by %s at %s; the migration is %s%n",
+                                r.kind().name().toLowerCase(Locale.ROOT),
+                                id,
+                                r.argument().isEmpty() ? "" : " " + r.argument(),
+                                r.directiveId(),
+                                r.actor(),
+                                r.at(),
+                                r.stateAfter());
+            }
+            return ExitCodes.OK;
+        }
+
+        abstract DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor);
+    }
+
+    @Command(name = "approve", description = "Approves the start or the cut-over of a migration.")
+    static final class Approve extends DirectiveCommand {
+        @Option(names = "--stage", required = true, paramLabel = "STAGE", description = "start or cutover")
+        String stage = "";
+
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            ApprovalStage s;
+            switch (stage.toLowerCase(Locale.ROOT)) {
+                case "start" -> s = ApprovalStage.START;
+                case "cutover", "cut-over" -> s = ApprovalStage.CUTOVER;
+                default ->
+                    throw new InvalidRequestException("--stage must be start or cutover, got '" + stage + "'", id);
+            }
+            return client.approve(id, directiveId, s, actor);
+        }
+    }
+
+    @Command(name = "release", description = "Releases the cut-over of a migration whose policy holds it.")
+    static final class Release extends DirectiveCommand {
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.releaseCutover(id, directiveId, actor);
+        }
+    }
+
+    @Command(name = "pause", description = "Pauses a migration: nothing new starts, copies are fully throttled.")
+    static final class Pause extends DirectiveCommand {
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.pause(id, directiveId, actor);
+        }
+    }
+
+    @Command(name = "resume", description = "Resumes a paused migration.")
+    static final class Resume extends DirectiveCommand {
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.resume(id, directiveId, actor);
+        }
+    }
+
+    @Command(name = "throttle", description = "Sets the throttle ratio of the copies: 0 runs freely, 1 stops them.")
+    static final class Throttle extends DirectiveCommand {
+        @Parameters(index = "1", paramLabel = "RATIO", description = "0 to 1")
+        double ratio;
+
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            if (!(ratio >= 0 && ratio <= 1)) {
+                throw new InvalidRequestException("the throttle ratio must be between 0 and 1, got " + ratio, id);
+            }
+            return client.throttle(id, directiveId, ratio, actor);
+        }
+    }
+
+    @Command(name = "abort", description = "Aborts a migration: runs cancelled, artifacts dropped, ends ABORTED.")
+    static final class Abort extends DirectiveCommand {
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.abort(id, directiveId, actor);
+        }
+    }
+
+    @Command(name = "retry", description = "Retries a failed migration.")
+    static final class Retry extends DirectiveCommand {
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.retry(id, directiveId, actor);
+        }
+    }
+}
