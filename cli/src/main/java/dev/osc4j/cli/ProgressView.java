@@ -78,7 +78,7 @@ public final class ProgressView {
         if (p.rowsTotal() > 0) {
             b.append(String.format(Locale.ROOT, "  %,d/%,d rows", p.rowsCopied(), p.rowsTotal()));
         }
-        if (p.rowsPerSecond() > 0 && !sh.state().isTerminal()) {
+        if (p.rowsPerSecond() > 0 && sh.state() == MigrationState.COPYING_ROWS) {
             b.append(String.format(Locale.ROOT, "  %,.0f rows/s", p.rowsPerSecond()));
         }
         Duration lag = p.replicaLag();

@@ -5,6 +5,10 @@ import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
+import dev.osc4j.ProgressSink;
+import dev.osc4j.ProgressSnapshot;
+import dev.osc4j.TransitionEvent;
+import dev.osc4j.cli.LiveView;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.store.jdbc.JdbcStateStore;
 import dev.osc4j.testkit.FakeEngine;
@@ -18,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -82,16 +87,32 @@ public final class Quickstart {
             engine = JournaledEngine.open(fake, topology, clock, data.resolve("engine-journal.tsv"), store);
             out.println("osc4j quickstart: state in " + data.toAbsolutePath() + " (run with --fresh to start over)");
         }
-        ConsoleProgress console = new ConsoleProgress(out);
+        // In a terminal the bars are redrawn in place under the transitions; piped, a block per visible change.
+        LiveView view = LiveView.system(false, 120);
         boolean completed;
 
         // 3. The orchestrator: a store, a topology probe and an engine.
-        try (store;
+        try (view;
+                store;
                 MigrationOrchestrator osc = MigrationOrchestrator.builder()
                         .store(store)
                         .topology(topology)
                         .engine(engine)
-                        .progressSink(console)
+                        .progressSink(new ProgressSink() {
+                            @Override
+                            public void onProgress(ProgressSnapshot snapshot) {}
+
+                            @Override
+                            public void onTransition(TransitionEvent e) {
+                                view.println(String.format(
+                                        Locale.ROOT,
+                                        "  %-12s %-20s -> %-20s %s",
+                                        e.shard() == null ? "[migration]" : "[" + e.shard() + "]",
+                                        e.from(),
+                                        e.to(),
+                                        e.detail()));
+                            }
+                        })
                         .pollInterval(Duration.ofMillis(250))
                         // A killed quickstart's lease expires 3 s later by the database clock; then the next run takes
                         // over.
@@ -111,10 +132,10 @@ public final class Quickstart {
                     .build());
             MigrationRecord submitted = osc.get(id);
             if (submitted.auditSeq() > 1) {
-                out.println("osc4j quickstart: resuming migration " + id + ", " + submitted.state() + " after "
+                view.println("osc4j quickstart: resuming migration " + id + ", " + submitted.state() + " after "
                         + submitted.auditSeq() + " audit entries");
             } else {
-                out.println("osc4j quickstart: migration " + id + " submitted; 4 shards, 2,600,000 rows");
+                view.println("osc4j quickstart: migration " + id + " submitted; 4 shards, 2,600,000 rows");
             }
 
             Instant deadline = clock.instant().plus(Duration.ofMinutes(2));
@@ -129,13 +150,13 @@ public final class Quickstart {
                         && fake.phases().size() == 4
                         && topology.rows("commerce", "c0-") > 0
                         && r.shards().get(0).progress().percent() > 20) {
-                    out.println("  -- injecting 12s of replica lag on shard 40-80 (threshold 10s) --");
+                    view.println("  -- injecting 12s of replica lag on shard 40-80 (threshold 10s) --");
                     engine.lagSpike("commerce", "40-80", Duration.ofSeconds(12), Duration.ofSeconds(4));
                 }
-                console.render();
+                view.show(r);
             }
-            console.render();
-            out.println("migration " + id + " ended " + r.state() + " after "
+            view.last(r);
+            view.println("migration " + id + " ended " + r.state() + " after "
                     + osc.audit(id).size()
                     + " audit entries; DDL applied on "
                     + topology.shards("commerce").stream()
