@@ -1,0 +1,103 @@
+package dev.osc4j.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osc4j.MigrationClient;
+import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.spi.StateStore;
+import dev.osc4j.store.jdbc.JdbcStateStore;
+import dev.osc4j.testkit.FakeEngine;
+import dev.osc4j.testkit.FakeTopology;
+import dev.osc4j.testkit.InMemoryStateStore;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.SmartLifecycle;
+
+/** Which beans the starter makes, and that the application's own win (Spring Boot's ApplicationContextRunner). */
+class Osc4jAutoConfigurationTest {
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(
+                    Osc4jStoreAutoConfiguration.class, Osc4jAutoConfiguration.class, Osc4jWebAutoConfiguration.class));
+
+    private static DataSource h2() {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:starter" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1");
+        return ds;
+    }
+
+    @Test
+    @DisplayName(
+            "without a DataSource or etcd endpoints there is no store, and no osc4j bean: the context still starts")
+    void noStore() {
+        runner.run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx).doesNotHaveBean(StateStore.class);
+            assertThat(ctx).doesNotHaveBean(MigrationClient.class);
+        });
+    }
+
+    @Test
+    @DisplayName("the application's DataSource gives a JDBC store and a client, and no controller without engines")
+    void jdbcStoreAndClient() {
+        runner.withBean(DataSource.class, Osc4jAutoConfigurationTest::h2).run(ctx -> {
+            assertThat(ctx).hasSingleBean(JdbcStateStore.class);
+            assertThat(ctx).hasSingleBean(MigrationClient.class);
+            assertThat(ctx).doesNotHaveBean(MigrationOrchestrator.class);
+            assertThat(ctx.getBean(MigrationClient.class).list(dev.osc4j.MigrationFilter.all()))
+                    .isEmpty();
+        });
+    }
+
+    @Test
+    @DisplayName("the application's own store wins over the DataSource")
+    void ownStoreWins() {
+        runner.withBean(DataSource.class, Osc4jAutoConfigurationTest::h2)
+                .withBean(StateStore.class, InMemoryStateStore::new)
+                .run(ctx -> {
+                    assertThat(ctx).hasSingleBean(StateStore.class);
+                    assertThat(ctx.getBean(StateStore.class)).isInstanceOf(InMemoryStateStore.class);
+                });
+    }
+
+    @Test
+    @DisplayName(
+            "with a topology probe and an engine the controller is built, is the client, and runs with the context")
+    void controller() {
+        FakeTopology topology = new FakeTopology(Clock.systemUTC()).addUniformKeyspace("commerce", 2, 1_000);
+        runner.withBean(StateStore.class, InMemoryStateStore::new)
+                .withBean(FakeTopology.class, () -> topology)
+                .withBean(FakeEngine.class, () -> FakeEngine.on(topology))
+                .withPropertyValues("osc4j.controller-name=billing")
+                .run(ctx -> {
+                    assertThat(ctx).hasSingleBean(MigrationOrchestrator.class);
+                    MigrationOrchestrator osc = ctx.getBean(MigrationOrchestrator.class);
+                    assertThat(ctx.getBean(MigrationClient.class)).isSameAs(osc);
+                    assertThat(osc.controllerId()).startsWith("billing-");
+                    assertThat(ctx.getBean("osc4jControllerLifecycle", SmartLifecycle.class)
+                                    .isRunning())
+                            .isTrue();
+                });
+    }
+
+    @Test
+    @DisplayName("osc4j.start-controller=false builds the controller but leaves its loop to the application")
+    void controllerNotStarted() {
+        FakeTopology topology = new FakeTopology(Clock.systemUTC()).addUniformKeyspace("commerce", 1, 1_000);
+        runner.withBean(StateStore.class, InMemoryStateStore::new)
+                .withBean(FakeTopology.class, () -> topology)
+                .withBean(FakeEngine.class, () -> FakeEngine.on(topology))
+                .withPropertyValues("osc4j.start-controller=false")
+                .run(ctx -> {
+                    assertThat(ctx).hasSingleBean(MigrationOrchestrator.class);
+                    assertThat(ctx).doesNotHaveBean("osc4jControllerLifecycle");
+                });
+    }
+}
