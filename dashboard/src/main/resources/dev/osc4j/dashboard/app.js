@@ -103,6 +103,7 @@ function renderActions(id) {
     const b = document.createElement('button');
     b.textContent = label;
     b.dataset.kind = kind;
+    if (args.stage) b.dataset.stage = args.stage;
     b.disabled = state.session === null || state.session.readOnly;
     b.title = b.disabled ? state.session.why : '';
     b.addEventListener('click', () => send(id, kind, args, b));

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.store.jdbc.JdbcStateStore;
@@ -54,6 +55,7 @@ class DashboardBrowserIT {
     static String base;
     static MigrationId slow;
     static MigrationId other;
+    static MigrationId gated;
 
     @BeforeAll
     static void start() throws Exception {
@@ -75,6 +77,15 @@ class DashboardBrowserIT {
         controller.start();
         slow = controller.submit(request("browser-1", "orders"));
         other = controller.submit(request("browser-2", "payments"));
+        gated = controller.submit(MigrationRequest.builder()
+                .idempotencyKey("browser-3")
+                .keyspace("commerce")
+                .table("invoices")
+                .ddl("ALTER TABLE invoices ADD COLUMN note VARCHAR(64)")
+                .engine(FakeEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .policy(MigrationPolicy.builder().requireStartApproval(true).build())
+                .build());
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         Dashboard withAuth = Dashboard.builder(controller)
                 .authenticator(r -> Optional.ofNullable(r.header("cookie"))
@@ -191,6 +202,24 @@ class DashboardBrowserIT {
         Path shot = Path.of("target", "dashboard.png");
         Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
         assertThat(Files.size(shot)).isGreaterThan(10_000);
+    }
+
+    @Test
+    @DisplayName("a migration waiting for its start approval starts when approve is clicked")
+    void approveStartsIt() {
+        browser.get(base + "/osc4j/");
+        waiting(10).until(d -> String.valueOf(d.getPageSource()).contains(gated.value()));
+        clickRow(gated);
+        waiting(5)
+                .until(d ->
+                        d.findElement(By.cssSelector("#shards tbody")).getText().contains("approval"));
+        assertThat(store.read(gated).orElseThrow().state()).isEqualTo(MigrationState.QUEUED);
+        browser.findElement(By.cssSelector("#actions button[data-kind='approve'][data-stage='start']"))
+                .click();
+        waiting(10).until(d -> store.read(gated).orElseThrow().state() != MigrationState.QUEUED);
+        waiting(5)
+                .until(d -> text("tr[data-id='" + gated.value() + "'] .state").contains("COPYING_ROWS")
+                        || text("tr[data-id='" + gated.value() + "'] .state").contains("INITIALIZING"));
     }
 
     @Test
