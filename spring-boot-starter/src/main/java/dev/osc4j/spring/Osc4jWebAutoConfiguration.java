@@ -8,6 +8,7 @@ import dev.osc4j.dashboard.Dashboard;
 import dev.osc4j.dashboard.DashboardServlet;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -23,7 +24,7 @@ import org.springframework.context.annotation.Import;
 
 /**
  * The parts that need Actuator or a servlet container: the {@code osc4j} health indicator (the store answers; failed
- * migrations are listed) and the dashboard at {@code osc4j.dashboard.path} (default {@code /osc4j/}), whose directives
+ * migrations are listed), the {@code osc4j} endpoint (the active migrations) and the dashboard at {@code osc4j.dashboard.path} (default {@code /osc4j/}), whose directives
  * need a {@link Dashboard.Authenticator} bean (without one the page is read-only).
  */
 @AutoConfiguration(after = Osc4jAutoConfiguration.class)
@@ -49,6 +50,13 @@ public class Osc4jWebAutoConfiguration {
                         .withDetail("failedMigrations", failed)
                         .build();
             };
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnAvailableEndpoint(endpoint = Osc4jEndpoint.class)
+        Osc4jEndpoint osc4jEndpoint(MigrationClient client) {
+            return new Osc4jEndpoint(client);
         }
     }
 

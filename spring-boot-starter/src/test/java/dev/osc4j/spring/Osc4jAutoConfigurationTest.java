@@ -100,4 +100,21 @@ class Osc4jAutoConfigurationTest {
                     assertThat(ctx).doesNotHaveBean("osc4jControllerLifecycle");
                 });
     }
+
+    @Test
+    @DisplayName("configuration metadata for IDE completion is in the jar, with every property and its description")
+    void metadata() throws Exception {
+        try (java.io.InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).as("spring-configuration-metadata.json").isNotNull();
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(json)
+                    .contains(
+                            "\"osc4j.poll-interval\"",
+                            "\"osc4j.lease-ttl\"",
+                            "\"osc4j.etcd.endpoints\"",
+                            "\"osc4j.jdbc.table-prefix\"",
+                            "\"osc4j.dashboard.path\"",
+                            "Time between two reconcile passes.");
+        }
+    }
 }

@@ -41,7 +41,7 @@ import org.springframework.context.annotation.Bean;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.datasource.url=jdbc:h2:mem:starter-it;DB_CLOSE_DELAY=-1",
-            "management.endpoints.web.exposure.include=health",
+            "management.endpoints.web.exposure.include=health,osc4j",
             "management.endpoint.health.show-details=always",
             "osc4j.poll-interval=200ms"
         })
@@ -120,6 +120,11 @@ class Osc4jStarterIT {
         Counter transitions = registry.find("osc4j.transitions").counter();
         assertThat(transitions).as("the transition counter is published").isNotNull();
         assertThat(Objects.requireNonNull(transitions).count()).isPositive();
+
+        MigrationId running = osc.submit(request("boot-3", "invoices"));
+        HttpResponse<String> endpoint = get("/actuator/osc4j");
+        assertThat(endpoint.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(endpoint.body()).findValuesAsText("id")).contains(running.value());
 
         HttpResponse<String> page = get("/osc4j/");
         assertThat(page.statusCode()).isEqualTo(200);
