@@ -6,6 +6,7 @@ import dev.osc4j.spi.UserInput;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -164,15 +165,35 @@ public record MigrationWindow(Set<DayOfWeek> days, LocalTime start, LocalTime en
         return d.name().charAt(0) + d.name().substring(1, 3).toLowerCase(Locale.ROOT);
     }
 
-    /** Whether the window is open at {@code instant}. */
+    /**
+     * Whether the window is open at {@code instant}. Each day the window opens on is one occurrence, from
+     * {@code ZonedDateTime.of(day, start, zone)} to {@code ZonedDateTime.of(day or the next day, end, zone)}, so the
+     * daylight-saving changes are handled as {@link ZonedDateTime#of} resolves local times: a time in a spring-forward
+     * gap moves later by the gap's length (a 02:30 start in Europe/Berlin on the last Sunday of March opens at 03:30
+     * CEST), and a time repeated at fall-back means its first occurrence (a 02:15-02:45 window on the last Sunday of
+     * October is open once, 02:15-02:45 CEST, not again an hour later).
+     */
     public boolean isOpen(Instant instant) {
-        ZonedDateTime local = instant.atZone(zone);
-        LocalTime time = local.toLocalTime();
-        if (start.isBefore(end)) {
-            return days.contains(local.getDayOfWeek()) && !time.isBefore(start) && time.isBefore(end);
+        LocalDate day = instant.atZone(zone).toLocalDate();
+        for (LocalDate d = day.minusDays(1); !d.isAfter(day.plusDays(1)); d = d.plusDays(1)) {
+            if (days.contains(d.getDayOfWeek())) {
+                Instant open = opensOn(d);
+                if (!instant.isBefore(open) && instant.isBefore(closesOn(d))) {
+                    return true;
+                }
+            }
         }
-        // Spans midnight: open from start on an allowed day, or before end on the day after an allowed day.
-        return (days.contains(local.getDayOfWeek()) && !time.isBefore(start))
-                || (days.contains(local.getDayOfWeek().minus(1)) && time.isBefore(end));
+        return false;
+    }
+
+    /** When the occurrence of {@code day} opens (whether or not the window opens on that day of the week). */
+    Instant opensOn(LocalDate day) {
+        return ZonedDateTime.of(day, start, zone).toInstant();
+    }
+
+    /** When the occurrence of {@code day} closes: on the same day, or the next when the window spans midnight. */
+    Instant closesOn(LocalDate day) {
+        return ZonedDateTime.of(start.isBefore(end) ? day : day.plusDays(1), end, zone)
+                .toInstant();
     }
 }
