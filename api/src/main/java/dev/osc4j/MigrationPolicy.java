@@ -19,6 +19,11 @@ import org.jspecify.annotations.Nullable;
  * @param maxTopologyAge the topology must have been read at most this long ago for a cut-over
  * @param stallTimeout no progress for this long marks a shard stalled
  * @param failOnStall whether a stalled shard fails (otherwise it is only marked)
+ * @param copySchedule when copies may start (a shard waits in QUEUED outside it); null for any time
+ * @param cutoverSchedule when cut-overs may happen, in addition to {@code cutoverWindow}; a cut-over begins only if the
+ *     schedule stays open for the expected cut-over time; null for any time
+ * @param expectedCutoverTime how long the swap is expected to take (checksums, ANALYZE and warming before it are not
+ *     counted); null for {@link #DEFAULT_EXPECTED_CUTOVER_TIME}
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -30,12 +35,21 @@ public record MigrationPolicy(
         @Nullable MigrationWindow cutoverWindow,
         Duration maxTopologyAge,
         Duration stallTimeout,
-        boolean failOnStall) {
+        boolean failOnStall,
+        @Nullable WindowSchedule copySchedule,
+        @Nullable WindowSchedule cutoverSchedule,
+        @Nullable Duration expectedCutoverTime) {
 
     /** Default for {@link #maxReplicaLag()}: 10 seconds (Vitess's default cut-over threshold). */
     public static final Duration DEFAULT_MAX_REPLICA_LAG = Duration.ofSeconds(10);
     /** Default for {@link #maxTopologyAge()}: 30 seconds. */
     public static final Duration DEFAULT_MAX_TOPOLOGY_AGE = Duration.ofSeconds(30);
+    /** Default for {@link #expectedCutoverTime()}: 5 minutes. */
+    public static final Duration DEFAULT_EXPECTED_CUTOVER_TIME = Duration.ofMinutes(5);
+
+    /** How far ahead a schedule must open (for at least the expected cut-over time) for a migration to be accepted. */
+    public static final Duration SCHEDULE_HORIZON = Duration.ofDays(30);
+
     /** Default for {@link #stallTimeout()}: 5 minutes. */
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(5);
 
@@ -46,6 +60,14 @@ public record MigrationPolicy(
         requirePositive("maxReplicaLag", maxReplicaLag);
         requirePositive("maxTopologyAge", maxTopologyAge);
         requirePositive("stallTimeout", stallTimeout);
+        if (expectedCutoverTime != null) {
+            requirePositive("expectedCutoverTime", expectedCutoverTime);
+        }
+    }
+
+    /** The expected cut-over time, or its default when none is set. */
+    public Duration expectedCutoverTimeOrDefault() {
+        return expectedCutoverTime == null ? DEFAULT_EXPECTED_CUTOVER_TIME : expectedCutoverTime;
     }
 
     private static void requirePositive(String name, Duration value) {
@@ -76,6 +98,9 @@ public record MigrationPolicy(
         b.maxTopologyAge = maxTopologyAge;
         b.stallTimeout = stallTimeout;
         b.failOnStall = failOnStall;
+        b.copySchedule = copySchedule;
+        b.cutoverSchedule = cutoverSchedule;
+        b.expectedCutoverTime = expectedCutoverTime;
         return b;
     }
 
@@ -98,8 +123,29 @@ public record MigrationPolicy(
         private Duration maxTopologyAge = DEFAULT_MAX_TOPOLOGY_AGE;
         private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
         private boolean failOnStall;
+        private @Nullable WindowSchedule copySchedule;
+        private @Nullable WindowSchedule cutoverSchedule;
+        private @Nullable Duration expectedCutoverTime;
 
         private Builder() {}
+
+        /** See {@link MigrationPolicy#copySchedule()}. */
+        public Builder copySchedule(@Nullable WindowSchedule value) {
+            this.copySchedule = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#cutoverSchedule()}. */
+        public Builder cutoverSchedule(@Nullable WindowSchedule value) {
+            this.cutoverSchedule = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#expectedCutoverTime()}. */
+        public Builder expectedCutoverTime(@Nullable Duration value) {
+            this.expectedCutoverTime = value;
+            return this;
+        }
 
         /** See {@link MigrationPolicy#maxReplicaLag()}. */
         public Builder maxReplicaLag(Duration value) {
@@ -166,7 +212,10 @@ public record MigrationPolicy(
                     cutoverWindow,
                     maxTopologyAge,
                     stallTimeout,
-                    failOnStall);
+                    failOnStall,
+                    copySchedule,
+                    cutoverSchedule,
+                    expectedCutoverTime);
         }
     }
 }

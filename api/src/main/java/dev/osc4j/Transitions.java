@@ -28,7 +28,11 @@ public final class Transitions {
 
     static {
         List<Transition> t = new ArrayList<>();
-        t.add(new Transition(QUEUED, INITIALIZING, Trigger.START, List.of(GateId.START_APPROVAL, GateId.REPLICA_LAG)));
+        t.add(new Transition(
+                QUEUED,
+                INITIALIZING,
+                Trigger.START,
+                List.of(GateId.START_APPROVAL, GateId.COPY_WINDOW, GateId.REPLICA_LAG)));
         t.add(new Transition(INITIALIZING, COPYING_ROWS, Trigger.COPY_STARTED, List.of()));
         t.add(new Transition(COPYING_ROWS, WAITING_FOR_CATCHUP, Trigger.COPY_COMPLETE, List.of()));
         t.add(new Transition(

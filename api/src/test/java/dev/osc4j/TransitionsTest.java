@@ -33,7 +33,7 @@ class TransitionsTest {
     /** The design, written out independently of the table: "FROM>TO" to trigger and gates. */
     private static Map<String, String> design() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put("QUEUED>INITIALIZING", "START [START_APPROVAL, REPLICA_LAG]");
+        d.put("QUEUED>INITIALIZING", "START [START_APPROVAL, COPY_WINDOW, REPLICA_LAG]");
         d.put("INITIALIZING>COPYING_ROWS", "COPY_STARTED []");
         d.put("COPYING_ROWS>WAITING_FOR_CATCHUP", "COPY_COMPLETE []");
         d.put("WAITING_FOR_CATCHUP>CUTOVER_PENDING", "CAUGHT_UP [BINLOG_ALIGNMENT]");
@@ -211,7 +211,7 @@ class TransitionsTest {
             assertThat(lines).contains("    " + t.from() + " --> " + t.to() + " : " + label);
         }
         assertThat(lines)
-                .contains("    QUEUED --> INITIALIZING : start [start_approval, replica_lag]")
+                .contains("    QUEUED --> INITIALIZING : start [start_approval, copy_window, replica_lag]")
                 .contains("    FAILED --> QUEUED : retry");
         assertThat(mermaid).endsWith("\n");
     }

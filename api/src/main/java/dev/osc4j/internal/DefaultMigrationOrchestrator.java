@@ -21,6 +21,7 @@ import dev.osc4j.MigrationSummary;
 import dev.osc4j.ProgressSink;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.WindowSchedule;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.KeyspaceTopology;
@@ -187,6 +188,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             shards.add(ShardRecord.queued(t, now));
         }
         MigrationPolicy policy = request.policy() == null ? settings.defaultPolicy() : request.policy();
+        requireOpens("copy", policy.copySchedule(), Duration.ZERO, now);
+        requireOpens("cut-over", policy.cutoverSchedule(), policy.expectedCutoverTimeOrDefault(), now);
         MigrationRecord record = new MigrationRecord(
                 MigrationRecord.SCHEMA_VERSION,
                 id,
@@ -231,6 +234,23 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 spec.engine());
         wake();
         return id;
+    }
+
+    /**
+     * Refuses a schedule under which the migration could never proceed: one that does not open (for at least
+     * {@code minimum}) within {@link MigrationPolicy#SCHEDULE_HORIZON}.
+     */
+    private static void requireOpens(String what, @Nullable WindowSchedule schedule, Duration minimum, Instant now) {
+        if (schedule != null
+                && schedule.nextOpening(now, minimum, MigrationPolicy.SCHEDULE_HORIZON)
+                        .isEmpty()) {
+            throw new InvalidRequestException(
+                    "the " + what + " schedule '" + schedule + "' does not open"
+                            + (minimum.isZero() ? "" : " for " + Durations.format(minimum))
+                            + " within the next " + Durations.format(MigrationPolicy.SCHEDULE_HORIZON)
+                            + ", so the migration could never proceed",
+                    null);
+        }
     }
 
     private static MigrationId sameRequestOrConflict(

@@ -33,6 +33,7 @@ final class GateSet {
         b.put(GateId.CUTOVER_APPROVAL, new ApprovalGate(ApprovalStage.CUTOVER));
         b.put(GateId.CUTOVER_RELEASE, new CutoverReleaseGate());
         b.put(GateId.WINDOW, new WindowGate());
+        b.put(GateId.COPY_WINDOW, new CopyWindowGate());
         b.put(GateId.TOPOLOGY_FRESH, new TopologyFreshGate());
         for (GateId id : GateId.values()) {
             if (!b.containsKey(id)) {

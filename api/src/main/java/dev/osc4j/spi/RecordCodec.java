@@ -145,7 +145,7 @@ public final class RecordCodec {
      * the same idempotency key.
      */
     public static String fingerprint(dev.osc4j.MigrationSpec spec, dev.osc4j.@Nullable MigrationPolicy policy) {
-        String json = write(spec) + "|" + (policy == null ? "default-policy" : write(policy));
+        String json = write(spec) + "|" + (policy == null ? "default-policy" : policyForFingerprint(policy));
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -153,6 +153,20 @@ public final class RecordCodec {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
+    }
+
+    /**
+     * The policy's JSON for its fingerprint: fields added after 0.1 are left out while they are unset, so a policy
+     * written before they existed keeps its fingerprint (and a resubmission across the upgrade stays idempotent).
+     */
+    private static String policyForFingerprint(dev.osc4j.MigrationPolicy policy) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = MAPPER.valueToTree(policy);
+        for (String added : java.util.List.of("copySchedule", "cutoverSchedule", "expectedCutoverTime")) {
+            if (tree.path(added).isNull()) {
+                tree.remove(added);
+            }
+        }
+        return write(tree);
     }
 
     private static String write(Object value) {

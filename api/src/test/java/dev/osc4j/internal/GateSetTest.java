@@ -53,7 +53,7 @@ class GateSetTest {
                             .map(g -> g.name().toLowerCase(java.util.Locale.ROOT))
                             .toList());
         }
-        assertThat(GateId.values()).hasSize(8);
+        assertThat(GateId.values()).hasSize(9);
     }
 
     @Test
@@ -66,8 +66,8 @@ class GateSetTest {
                 .with(MigrationState.QUEUED, MigrationState.INITIALIZING, gate("second", GateResult.pass(), calls));
         assertThat(custom.gatesFor(START))
                 .extracting(Gate::name)
-                .containsExactly("start_approval", "replica_lag", "first", "second");
-        assertThat(defaults.gatesFor(START)).hasSize(2);
+                .containsExactly("start_approval", "copy_window", "replica_lag", "first", "second");
+        assertThat(defaults.gatesFor(START)).hasSize(3);
         Transition copy = Transitions.find(MigrationState.INITIALIZING, MigrationState.COPYING_ROWS)
                 .orElseThrow();
         assertThat(custom.gatesFor(copy)).isEmpty();
