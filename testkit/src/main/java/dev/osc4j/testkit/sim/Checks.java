@@ -10,6 +10,7 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.Transitions;
+import dev.osc4j.WindowSchedule;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -20,6 +21,7 @@ import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.ForwardingExecutionEngine;
 import dev.osc4j.testkit.ForwardingStateStore;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -178,6 +180,14 @@ final class Checks {
                     s.state() == MigrationState.SWITCHING_TRAFFIC && before.state() != MigrationState.SWITCHING_TRAFFIC;
             boolean released = isRelease(s.intent()) && !isRelease(before.intent());
             if (switching || released) {
+                WindowSchedule schedule = next.policy().cutoverSchedule();
+                Duration expected = next.policy().expectedCutoverTimeOrDefault();
+                if (schedule != null && !schedule.isOpenFor(run.clock.instant(), expected)) {
+                    violate(
+                            "window",
+                            id.value() + "/" + s.shard() + " cuts over at " + run.clock.instant() + ", outside '"
+                                    + schedule + "' or less than " + expected + " before it closes");
+                }
                 List<String> notReady = notReady(next);
                 if (!notReady.isEmpty()) {
                     violate(

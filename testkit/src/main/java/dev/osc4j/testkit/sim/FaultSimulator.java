@@ -11,6 +11,7 @@ import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.Osc4jException;
 import dev.osc4j.ShardRecord;
+import dev.osc4j.WindowSchedule;
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
 import dev.osc4j.internal.DefaultMigrationOrchestrator.Mutation;
 import dev.osc4j.testkit.CrashInjection.SimulatedCrash;
@@ -45,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>lease</b>: an engine side effect comes from the controller that holds the migration's lease then;
  *   <li><b>edges</b>: every change of a migration's or a shard's state is an edge of the transition table;
  *   <li><b>barrier</b>: no shard is released or switches while another shard of its migration is not ready;
+ *   <li><b>window</b>: no shard is released or switches outside its migration's cut-over schedule, or less than the
+ *       expected cut-over time before the schedule closes;
  *   <li><b>write-ahead</b>: an engine run starts, and a cut-over is released, only under a matching intent that is
  *       already durable in the store; no run of one attempt of a shard is created twice, none after its cleanup;
  *   <li><b>recorded</b>: at the end of every step, every run that left tables is named by its migration's record;
@@ -65,6 +68,13 @@ public final class FaultSimulator {
     public static final int SETTLE_STEPS = 1_800;
 
     static final Duration LEASE_TTL = Duration.ofSeconds(6);
+
+    /** The copy schedule of a windowed migration: copies start from 30 s after midnight UTC (the run starts at 00:00). */
+    public static final String COPY_SCHEDULE = "daily 00:00:30-23:00 UTC";
+
+    /** The cut-over schedule of a windowed migration: any of two windows, each long enough for a 1-minute cut-over. */
+    public static final String CUTOVER_SCHEDULE = "any: daily 00:02-00:04 UTC, daily 00:06-00:40 UTC";
+
     static final long ROWS_PER_SECOND = 1_000;
 
     private final Set<Mutation> mutations;
@@ -209,6 +219,7 @@ public final class FaultSimulator {
                 "lease",
                 "edges",
                 "barrier",
+                "window",
                 "write-ahead",
                 "recorded",
                 "pass",
@@ -234,6 +245,11 @@ public final class FaultSimulator {
                 .cutoverMode(m.manualCutover() ? CutoverMode.MANUAL : CutoverMode.AUTOMATIC);
         if (m.failOnStall()) {
             b.failOnStall(true).stallTimeout(Duration.ofSeconds(30));
+        }
+        if (m.windowed()) {
+            b.copySchedule(WindowSchedule.parse(COPY_SCHEDULE))
+                    .cutoverSchedule(WindowSchedule.parse(CUTOVER_SCHEDULE))
+                    .expectedCutoverTime(Duration.ofMinutes(1));
         }
         return b.build();
     }

@@ -42,6 +42,8 @@ public record Scenario(long seed, int controllers, List<MigrationShape> migratio
      * @param manualCutover whether the cut-over waits for a release
      * @param failOnStall whether a stalled shard fails
      * @param submitStep the step at which it is submitted
+     * @param windowed whether its copy and cut-over wait for schedules ({@link FaultSimulator#COPY_SCHEDULE},
+     *     {@link FaultSimulator#CUTOVER_SCHEDULE})
      */
     public record MigrationShape(
             List<Long> rowsPerShard,
@@ -49,7 +51,8 @@ public record Scenario(long seed, int controllers, List<MigrationShape> migratio
             boolean cutoverApproval,
             boolean manualCutover,
             boolean failOnStall,
-            int submitStep) {
+            int submitStep,
+            boolean windowed) {
         /** Copies the list. */
         public MigrationShape {
             rowsPerShard = List.copyOf(rowsPerShard);
@@ -93,7 +96,13 @@ public record Scenario(long seed, int controllers, List<MigrationShape> migratio
                 rows.add(200L + r.nextInt(30_000));
             }
             migrations.add(new MigrationShape(
-                    rows, r.nextInt(5) == 0, r.nextInt(5) == 0, r.nextInt(5) == 0, r.nextInt(3) == 0, r.nextInt(20)));
+                    rows,
+                    r.nextInt(5) == 0,
+                    r.nextInt(5) == 0,
+                    r.nextInt(5) == 0,
+                    r.nextInt(3) == 0,
+                    r.nextInt(20),
+                    r.nextInt(5) == 0));
         }
         int faultCount = r.nextInt(25);
         List<Timed> faults = new ArrayList<>();
