@@ -83,6 +83,9 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         /** Default number of migrations one controller drives at most. */
         public static final int DEFAULT_MAX_OWNED = 10_000;
 
+        /** Default for {@link #releaseParallelism}: the releases of up to 16 shards reach their engines at once. */
+        public static final int DEFAULT_RELEASE_PARALLELISM = 16;
+
         private @Nullable StateStore store;
         private @Nullable TopologyProbe topology;
         private final Map<String, ExecutionEngine> engines = new LinkedHashMap<>();
@@ -96,6 +99,7 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         private Duration progressWriteInterval = DEFAULT_PROGRESS_WRITE_INTERVAL;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private int maxOwnedMigrations = DEFAULT_MAX_OWNED;
+        private int releaseParallelism = DEFAULT_RELEASE_PARALLELISM;
         private @Nullable ThreadFactory threadFactory;
 
         Builder() {}
@@ -200,6 +204,20 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         }
 
         /**
+         * How many shards' cut-over releases are sent to their engines at once (default
+         * {@value #DEFAULT_RELEASE_PARALLELISM}; 1 sends them one after the other). The barrier releases every shard of
+         * a migration in one write; sending the releases in parallel keeps the time between the first and the last
+         * shard's swap short when each release is a remote call.
+         */
+        public Builder releaseParallelism(int value) {
+            if (value < 1) {
+                throw new InvalidRequestException("releaseParallelism must be >= 1, got " + value, null);
+            }
+            this.releaseParallelism = value;
+            return this;
+        }
+
+        /**
          * Builds the orchestrator. Starts no thread.
          *
          * @throws InvalidRequestException naming the missing or invalid setting
@@ -239,6 +257,7 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
                     progressWriteInterval,
                     closeTimeout,
                     maxOwnedMigrations,
+                    releaseParallelism,
                     threadFactory));
         }
 

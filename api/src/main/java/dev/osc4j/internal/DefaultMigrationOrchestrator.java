@@ -68,6 +68,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * @param progressWriteInterval how often progress alone is written
      * @param closeTimeout how long close waits
      * @param maxOwnedMigrations the most migrations driven at once
+     * @param releaseParallelism how many shards' releases are sent at once
      * @param threadFactory makes the loop's thread; null for a daemon thread named after the controller
      */
     public record Settings(
@@ -84,6 +85,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             Duration progressWriteInterval,
             Duration closeTimeout,
             int maxOwnedMigrations,
+            int releaseParallelism,
             @Nullable ThreadFactory threadFactory) {}
 
     /**

@@ -13,8 +13,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Performs the side effects whose intents a record holds, and records their outcomes (through {@link Outcomes}) in the
@@ -30,10 +37,12 @@ final class EffectRunner {
 
     private final Clock clock;
     private final String controllerId;
+    private final int releaseParallelism;
 
-    EffectRunner(Clock clock, String controllerId) {
+    EffectRunner(Clock clock, String controllerId, int releaseParallelism) {
         this.clock = clock;
         this.controllerId = controllerId;
+        this.releaseParallelism = releaseParallelism;
     }
 
     /** The record after the outcomes, and the audit entries to write with it. */
@@ -51,10 +60,13 @@ final class EffectRunner {
         return delay.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay;
     }
 
-    /** Performs each due intent of {@code rec} and applies its outcome. */
+    /**
+     * Performs each due intent of {@code rec} and applies its outcome, in shard order. The releases of several shards
+     * (the barrier releases them in one write) are sent to the engine in parallel, up to the release parallelism, so
+     * the last shard's swap does not wait for every other shard's release call; everything else runs in order.
+     */
     Performed run(MigrationRecord rec, OwnedMigration o, ExecutionEngine engine) {
-        MigrationRecord next = rec;
-        List<AuditEntry> audit = new ArrayList<>();
+        List<ShardRecord> due = new ArrayList<>();
         for (ShardRecord s : rec.shards()) {
             Intent intent = s.intent();
             FailedIntent failed = o.failedIntents.get(s.shard());
@@ -62,14 +74,28 @@ final class EffectRunner {
                 o.failedIntents.remove(s.shard());
                 failed = null;
             }
-            if (intent == null) {
+            if (intent == null || (failed != null && clock.instant().isBefore(failed.notBefore()))) {
                 continue;
+            }
+            due.add(s);
+        }
+        Map<String, Outcomes.Outcome> outcomes = new HashMap<>();
+        List<ShardRecord> releases = due.stream()
+                .filter(s -> Objects.requireNonNull(s.intent()).kind() == Intent.IntentKind.RELEASE_CUTOVER)
+                .toList();
+        if (releases.size() > 1 && releaseParallelism > 1) {
+            outcomes.putAll(inParallel(engine, rec, releases));
+        }
+        MigrationRecord next = rec;
+        List<AuditEntry> audit = new ArrayList<>();
+        for (ShardRecord s : due) {
+            Intent intent = Objects.requireNonNull(s.intent());
+            FailedIntent failed = o.failedIntents.get(s.shard());
+            Outcomes.Outcome outcome = outcomes.get(s.shard());
+            if (outcome == null) {
+                outcome = perform(engine, rec, s, intent);
             }
             Instant now = clock.instant();
-            if (failed != null && now.isBefore(failed.notBefore())) {
-                continue;
-            }
-            Outcomes.Outcome outcome = perform(engine, rec, s, intent);
             Outcomes.Result r = Outcomes.apply(next, s.shard(), intent, outcome, controllerId, now);
             if (r != null) {
                 next = r.record();
@@ -85,6 +111,49 @@ final class EffectRunner {
             }
         }
         return new Performed(next, audit);
+    }
+
+    /** The releases, sent at once from up to {@code releaseParallelism} threads; outcomes by shard. */
+    private Map<String, Outcomes.Outcome> inParallel(
+            ExecutionEngine engine, MigrationRecord rec, List<ShardRecord> releases) {
+        int threads = Math.min(releaseParallelism, releases.size());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "osc4j-release-" + controllerId);
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, Future<Outcomes.Outcome>> futures = new LinkedHashMap<>();
+        try {
+            for (ShardRecord s : releases) {
+                Intent intent = Objects.requireNonNull(s.intent());
+                futures.put(s.shard(), pool.submit(() -> perform(engine, rec, s, intent)));
+            }
+            Map<String, Outcomes.Outcome> out = new HashMap<>();
+            Error error = null;
+            for (Map.Entry<String, Future<Outcomes.Outcome>> f : futures.entrySet()) {
+                try {
+                    out.put(f.getKey(), f.getValue().get());
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Error err) {
+                        error = error == null ? err : error; // rethrown once every release has returned
+                    } else {
+                        throw new IllegalStateException("perform never throws a RuntimeException", e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    out.put(
+                            f.getKey(),
+                            new Outcomes.Failed(EngineException.transientFailure(
+                                    "interrupted while releasing shard " + f.getKey(), null)));
+                }
+            }
+            if (error != null) {
+                throw error;
+            }
+            return out;
+        } finally {
+            pool.shutdown();
+        }
     }
 
     private static Outcomes.Outcome perform(ExecutionEngine engine, MigrationRecord rec, ShardRecord s, Intent intent) {

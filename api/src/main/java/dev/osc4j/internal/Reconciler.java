@@ -83,7 +83,7 @@ final class Reconciler {
         this.decider = decider;
         this.leases = new LeaseKeeper(
                 store, settings.clock(), controllerId, settings.leaseTtl(), settings.maxOwnedMigrations());
-        this.effects = new EffectRunner(settings.clock(), controllerId);
+        this.effects = new EffectRunner(settings.clock(), controllerId, settings.releaseParallelism());
         this.publisher = new ProgressPublisher(settings.sinks(), settings.clock());
     }
 

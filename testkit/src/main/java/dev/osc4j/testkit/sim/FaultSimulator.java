@@ -320,6 +320,8 @@ public final class FaultSimulator {
                     .engine(checks.engine(engine, slot))
                     .clock(clock)
                     .leaseTtl(LEASE_TTL)
+                    // One release after another: a crash "after k actions" then means the same actions in every run.
+                    .releaseParallelism(1)
                     .controllerName("c" + slot.index)
                     .build();
             slot.osc = mutations.isEmpty() ? built : DefaultMigrationOrchestrator.mutated(built, mutations);
