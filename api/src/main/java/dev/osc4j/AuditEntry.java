@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param stepId names the step: a directive id, or an id derived from attempt, shard and step (a step repeated, such
  *     as a throttle turned on twice, repeats its id; {@code seq} is what is unique)
  * @param detail human-readable details
+ * @param hash this entry's link in the trail's hash chain ({@link dev.osc4j.spi.AuditChain}); null until sealed, and
+ *     in entries written before 0.2
  */
 @API(status = MAINTAINED, since = "0.1")
 public record AuditEntry(
@@ -35,7 +37,8 @@ public record AuditEntry(
         @Nullable MigrationState to,
         @Nullable Trigger trigger,
         String stepId,
-        String detail) {
+        String detail,
+        @Nullable String hash) {
 
     /** What an audit entry records. */
     public enum Kind {
@@ -63,5 +66,26 @@ public record AuditEntry(
         if (seq < 1) {
             throw new IllegalArgumentException("audit seq must be >= 1, got " + seq);
         }
+    }
+
+    /** An entry not sealed into the hash chain yet (the store's write seals it). */
+    public AuditEntry(
+            MigrationId migrationId,
+            long seq,
+            Instant at,
+            String actor,
+            Kind kind,
+            @Nullable String shard,
+            @Nullable MigrationState from,
+            @Nullable MigrationState to,
+            @Nullable Trigger trigger,
+            String stepId,
+            String detail) {
+        this(migrationId, seq, at, actor, kind, shard, from, to, trigger, stepId, detail, null);
+    }
+
+    /** This entry with its link in the hash chain. */
+    public AuditEntry withHash(@Nullable String value) {
+        return new AuditEntry(migrationId, seq, at, actor, kind, shard, from, to, trigger, stepId, detail, value);
     }
 }

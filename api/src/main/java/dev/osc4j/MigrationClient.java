@@ -54,6 +54,18 @@ public interface MigrationClient {
     /** The whole audit trail of a migration, in order. */
     List<AuditEntry> audit(MigrationId id);
 
+    /**
+     * Checks the audit trail against its hash chain ({@link dev.osc4j.spi.AuditChain}): what was edited, removed or
+     * added, by entry; empty when the trail is intact. Reads the record first, then the trail up to the record's last
+     * entry, so writes during the check are not mistaken for tampering.
+     */
+    default List<String> verifyAudit(MigrationId id) {
+        MigrationRecord record = get(id);
+        List<AuditEntry> trail =
+                audit(id).stream().filter(e -> e.seq() <= record.auditSeq()).toList();
+        return dev.osc4j.spi.AuditChain.verify(record, trail);
+    }
+
     /** Records an approval of {@code stage}. */
     DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor);
 

@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * @param createdAt when submitted
  * @param updatedAt when last written
  * @param owner the controller that drives it and since when, or null before any controller took it
+ * @param auditHead the hash of the last audit entry ({@link dev.osc4j.spi.AuditChain}), which makes the trail
+ *     tamper-evident; null before the first chained entry (records written before 0.2)
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationRecord(
@@ -54,7 +56,8 @@ public record MigrationRecord(
         @Nullable Instant progressPersistedAt,
         Instant createdAt,
         Instant updatedAt,
-        @Nullable Owner owner) {
+        @Nullable Owner owner,
+        @Nullable String auditHead) {
 
     /** The record format this code writes and the newest it reads. */
     public static final int SCHEMA_VERSION = 1;
@@ -104,7 +107,8 @@ public record MigrationRecord(
                 progressPersistedAt,
                 createdAt,
                 updatedAt,
-                owner);
+                owner,
+                auditHead);
     }
 
     /** A copy with another owner, written at {@code now}. */
@@ -127,7 +131,8 @@ public record MigrationRecord(
                 progressPersistedAt,
                 createdAt,
                 now,
-                value);
+                value,
+                auditHead);
     }
 
     /** A copy with another state, attempt, shards, controls and bookkeeping. */
@@ -158,7 +163,8 @@ public record MigrationRecord(
                 newProgressPersistedAt,
                 createdAt,
                 now,
-                owner);
+                owner,
+                auditHead);
     }
 
     /** A copy with one shard replaced. */
@@ -168,5 +174,74 @@ public record MigrationRecord(
             next.add(s.shard().equals(name) ? change.apply(s) : s);
         }
         return with(state, attempt, next, controls, directives, auditSeq, progressPersistedAt, updatedAt);
+    }
+
+    /**
+     * A record without a chained audit trail yet: the components of 0.1 (its {@link #auditHead} is null until the next
+     * write chains the trail).
+     */
+    public MigrationRecord(
+            int schemaVersion,
+            MigrationId id,
+            long version,
+            String idempotencyKey,
+            String fingerprint,
+            MigrationSpec spec,
+            MigrationPolicy policy,
+            String requestedBy,
+            MigrationState state,
+            int attempt,
+            List<ShardRecord> shards,
+            Controls controls,
+            Map<String, DirectiveResult> directives,
+            long auditSeq,
+            @Nullable Instant progressPersistedAt,
+            Instant createdAt,
+            Instant updatedAt,
+            @Nullable Owner owner) {
+        this(
+                schemaVersion,
+                id,
+                version,
+                idempotencyKey,
+                fingerprint,
+                spec,
+                policy,
+                requestedBy,
+                state,
+                attempt,
+                shards,
+                controls,
+                directives,
+                auditSeq,
+                progressPersistedAt,
+                createdAt,
+                updatedAt,
+                owner,
+                null);
+    }
+
+    /** A copy whose audit trail ends with the entry of hash {@code value}. */
+    public MigrationRecord withAuditHead(@Nullable String value) {
+        return new MigrationRecord(
+                schemaVersion,
+                id,
+                version,
+                idempotencyKey,
+                fingerprint,
+                spec,
+                policy,
+                requestedBy,
+                state,
+                attempt,
+                shards,
+                controls,
+                directives,
+                auditSeq,
+                progressPersistedAt,
+                createdAt,
+                updatedAt,
+                owner,
+                value);
     }
 }

@@ -223,7 +223,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 null,
                 "submit:" + request.idempotencyKey(),
                 spec.ddl() + " on " + spec.keyspace() + " (" + shards.size() + " shard(s)) with " + spec.engine());
-        CreateResult created = settings.store().create(record, List.of(submitted));
+        CreateResult created = ChainingStore.of(settings.store()).create(record, List.of(submitted));
         if (!created.created()) {
             return sameRequestOrConflict(created.record(), fingerprint, request);
         }

@@ -78,7 +78,7 @@ final class Reconciler {
             boolean startWithoutIntent) {
         this.settings = settings;
         this.startWithoutIntent = startWithoutIntent;
-        this.store = settings.store();
+        this.store = ChainingStore.of(settings.store());
         this.controllerId = controllerId;
         this.decider = decider;
         this.leases = new LeaseKeeper(

@@ -48,7 +48,7 @@ public final class StoreClient implements MigrationClient {
      * @param afterDirective runs after a directive was written
      */
     public StoreClient(StateStore store, Clock clock, Runnable beforeCall, Runnable afterDirective) {
-        this.store = store;
+        this.store = ChainingStore.of(store);
         this.clock = clock;
         this.beforeCall = beforeCall;
         this.afterDirective = afterDirective;

@@ -24,6 +24,8 @@ public final class ExitCodes {
     public static final int STORE = 6;
     /** {@code watch} saw the migration end in a state other than COMPLETED. */
     public static final int NOT_COMPLETED = 7;
+    /** {@code audit --verify} found the trail does not match its hash chain (edited, removed or added entries). */
+    public static final int TAMPERED = 8;
     /** Interrupted (Ctrl-C), as shells report SIGINT. */
     public static final int INTERRUPTED = 130;
 

@@ -84,13 +84,32 @@ final class ReadCommands {
         }
     }
 
-    @Command(name = "audit", description = "Prints a migration's audit trail.")
+    @Command(name = "audit", description = "Prints a migration's audit trail, or checks its hash chain (--verify).")
     static final class AuditCommand extends StoreCommand {
         @Parameters(paramLabel = "ID", description = "the migration id")
         String id = "";
 
+        @Option(
+                names = "--verify",
+                description = "check the trail against its hash chain; exit code 8 when it was edited, cut or extended")
+        boolean verify;
+
         @Override
         int run(MigrationClient client) {
+            if (verify) {
+                MigrationRecord record = client.get(id(id));
+                List<String> problems = client.verifyAudit(id(id));
+                if (problems.isEmpty()) {
+                    root().out
+                            .println("audit trail of " + id + ": " + record.auditSeq()
+                                    + " entries, hash chain intact; head " + record.auditHead()
+                                    + " (keep it elsewhere to detect a rewrite of the whole trail)");
+                    return ExitCodes.OK;
+                }
+                root().out.println("audit trail of " + id + " does NOT match its hash chain:");
+                problems.forEach(p -> root().out.println("  " + p));
+                return ExitCodes.TAMPERED;
+            }
             List<AuditEntry> trail = client.audit(id(id));
             if (json()) {
                 root().out.println(Json.audit(trail));

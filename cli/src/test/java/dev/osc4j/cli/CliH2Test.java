@@ -219,4 +219,24 @@ class CliH2Test {
         assertThat(gone.code()).isEqualTo(ExitCodes.NOT_COMPLETED);
         assertThat(gone.out().lines().count()).isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("audit --verify: an intact trail exits 0 with its head; an entry edited in the database exits 8 naming"
+            + " it")
+    void verifyAudit() throws Exception {
+        Cli.Run intact = cli().run("audit", aborted.value(), "--verify");
+        assertThat(intact.code()).as(intact.toString()).isZero();
+        assertThat(intact.out()).contains("hash chain intact", "head ");
+        String url = "jdbc:h2:file:" + database.toAbsolutePath() + ";LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "sa", "");
+                java.sql.PreparedStatement update = c.prepareStatement(
+                        "UPDATE osc4j_audit SET entry_json = REPLACE(entry_json, '\"actor\":\"test\"',"
+                                + " '\"actor\":\"mallory\"') WHERE migration_id = ? AND seq = 1")) {
+            update.setString(1, aborted.value());
+            assertThat(update.executeUpdate()).isEqualTo(1);
+        }
+        Cli.Run tampered = cli().run("audit", aborted.value(), "--verify");
+        assertThat(tampered.code()).as(tampered.toString()).isEqualTo(ExitCodes.TAMPERED);
+        assertThat(tampered.out()).contains("does NOT match", "entry 1");
+    }
 }

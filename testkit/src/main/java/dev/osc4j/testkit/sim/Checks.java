@@ -11,6 +11,7 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.Transitions;
 import dev.osc4j.WindowSchedule;
+import dev.osc4j.spi.AuditChain;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -104,7 +105,13 @@ final class Checks {
     void audits() {
         for (MigrationId id : run.submitted.values()) {
             List<AuditEntry> trail = run.base.audit(id, 0, Integer.MAX_VALUE);
-            List<String> problems = AuditTrails.problems(trail);
+            List<String> problems = new ArrayList<>(AuditTrails.problems(trail));
+            MigrationRecord record = run.base.read(id).orElse(null);
+            if (record != null) {
+                problems.addAll(AuditChain.verify(
+                        record,
+                        trail.stream().filter(e -> e.seq() <= record.auditSeq()).toList()));
+            }
             if (!problems.isEmpty()) {
                 violate("audit", "trail of " + id.value() + ": " + problems);
                 return;
