@@ -180,6 +180,17 @@ public final class Dashboard {
                 }
                 default -> {}
             }
+            if (path.startsWith("/api/migrations/") && path.endsWith("/verify")) {
+                MigrationId id = MigrationId.of(path.substring("/api/migrations/".length(), path.length() - 7));
+                MigrationRecord record = client.get(id);
+                ObjectNode n = JSON.createObjectNode();
+                ArrayNode problems = n.putArray("problems");
+                client.verifyAudit(id).forEach(problems::add);
+                n.put("intact", problems.isEmpty());
+                n.put("entries", record.auditSeq());
+                n.put("head", record.auditHead());
+                return json(200, n);
+            }
             if (path.startsWith("/api/migrations/") && path.endsWith("/audit")) {
                 MigrationId id = MigrationId.of(path.substring("/api/migrations/".length(), path.length() - 6));
                 ArrayNode trail = JSON.createArrayNode();

@@ -81,6 +81,10 @@ async function detail(m) {
   }).join('');
   renderActions(m.id);
   const trail = await fetch('api/migrations/' + encodeURIComponent(m.id) + '/audit').then(x => x.json());
+  const chain = await fetch('api/migrations/' + encodeURIComponent(m.id) + '/verify').then(x => x.json());
+  document.getElementById('chain').textContent = chain.intact
+    ? `hash chain intact: ${chain.entries} entries, head ${chain.head ?? '(none yet)'}`
+    : 'hash chain BROKEN: ' + chain.problems.join('; ');
   document.querySelector('#audit tbody').innerHTML = trail.map(e =>
     `<tr class="audit-${esc(e.kind)}"><td>${e.seq}</td><td>${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.kind)}</td>`
     + `<td>${esc(e.shard ?? '')}</td><td>${e.from || e.to ? esc(e.from ?? '') + ' → ' + esc(e.to ?? '') : ''}</td>`
