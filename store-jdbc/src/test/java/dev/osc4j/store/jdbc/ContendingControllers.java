@@ -89,7 +89,23 @@ final class ContendingControllers {
             }
             go.countDown();
             for (Future<?> f : running) {
-                f.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
+                try {
+                    // Under H2's table locks a write can spend a minute in lock timeouts and retries (a known flake of
+                    // the H2 case: "Timeout trying to lock table"); wait generously, and if it still hangs, show where.
+                    f.get(duration.toSeconds() + 300, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    StringBuilder dump = new StringBuilder("a contending controller did not finish; threads:\n");
+                    Thread.getAllStackTraces().forEach((t, stack) -> {
+                        dump.append(t.getName())
+                                .append(' ')
+                                .append(t.getState())
+                                .append('\n');
+                        for (StackTraceElement frame : stack) {
+                            dump.append("    at ").append(frame).append('\n');
+                        }
+                    });
+                    throw new AssertionError(dump.toString(), e);
+                }
             }
         } finally {
             pool.shutdownNow();
