@@ -16,7 +16,11 @@ import dev.osc4j.spi.StateStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -70,6 +74,12 @@ public final class JdbcStateStore implements StateStore {
     /** Default longest wait between two attempts. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
 
+    /**
+     * One write lock per H2 file opened through {@link #h2File(Path)}, shared by every store of that file in this
+     * JVM (see {@link Database} for why H2 needs it).
+     */
+    private static final Map<String, Lock> H2_FILE_WRITE_LOCKS = new ConcurrentHashMap<>();
+
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
 
     // This class is the facade: records and their audit trail are Migrations', leases and fencing Leases', running
@@ -121,7 +131,9 @@ public final class JdbcStateStore implements StateStore {
         // WRITE_DELAY=0: a commit reaches the file before it returns, so a killed controller loses no transition.
         String url = "jdbc:h2:file:" + path + ";LOCK_TIMEOUT=10000;WRITE_DELAY=0";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
-        return new Builder(pool, pool::dispose).build();
+        Builder builder = new Builder(pool, pool::dispose);
+        builder.writeLock = H2_FILE_WRITE_LOCKS.computeIfAbsent(path, p -> new ReentrantLock(true));
+        return builder.build();
     }
 
     @Override
@@ -201,6 +213,8 @@ public final class JdbcStateStore implements StateStore {
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        /** For an H2 file this store opened: every store of that file in this JVM writes under it. */
+        private @Nullable Lock writeLock;
 
         private Builder(DataSource dataSource, @Nullable AutoCloseable ownedDataSource) {
             this.dataSource = dataSource;
@@ -302,10 +316,11 @@ public final class JdbcStateStore implements StateStore {
                                 new Sql(Sql.Dialect.H2, tablePrefix),
                                 maxAttempts,
                                 initialBackoff,
-                                maxBackoff)
+                                maxBackoff,
+                                null)
                         .read("connect", null, (c, attempt) -> Sql.dialect(c.getMetaData()));
                 Database db = new Database(
-                        dataSource, new Sql(dialect, tablePrefix), maxAttempts, initialBackoff, maxBackoff);
+                        dataSource, new Sql(dialect, tablePrefix), maxAttempts, initialBackoff, maxBackoff, writeLock);
                 new SchemaMigrator(db.sql()).prepare(db, createSchema);
                 return new JdbcStateStore(db, ownedDataSource);
             } catch (RuntimeException e) {

@@ -90,8 +90,8 @@ final class ContendingControllers {
             go.countDown();
             for (Future<?> f : running) {
                 try {
-                    // Under H2's table locks a write can spend a minute in lock timeouts and retries (a known flake of
-                    // the H2 case: "Timeout trying to lock table"); wait generously, and if it still hangs, show where.
+                    // A write can spend a minute in lock timeouts and retries (as H2 did before its writes were
+                    // serialized in the JVM, see Database); wait generously, and if one still hangs, show where.
                     f.get(duration.toSeconds() + 300, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     StringBuilder dump = new StringBuilder("a contending controller did not finish; threads:\n");
