@@ -38,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * and the checks run at the end of a step or of the run. Records the first violation.
  */
 final class Checks {
-    private final FaultSimulator.SimRun run;
+    private final SimRun run;
     private final StateStore store;
     private final Map<String, String> ownerOfEpoch = new HashMap<>();
     private final Map<MigrationId, Long> latestEpoch = new HashMap<>();
@@ -47,7 +47,7 @@ final class Checks {
     FaultSimulator.@Nullable Violation violation;
     long engineCalls;
 
-    Checks(FaultSimulator.SimRun run) {
+    Checks(SimRun run) {
         this.run = run;
         this.store = new CheckingStore(run.base);
     }
@@ -56,7 +56,7 @@ final class Checks {
         return store;
     }
 
-    ExecutionEngine engine(FakeEngine fake, FaultSimulator.Slot slot) {
+    ExecutionEngine engine(FakeEngine fake, Slot slot) {
         return new CheckingEngine(fake, slot);
     }
 
@@ -223,9 +223,9 @@ final class Checks {
     /** Sees every side effect one controller performs on the engine. */
     private final class CheckingEngine extends ForwardingExecutionEngine {
         private final FakeEngine fake;
-        private final FaultSimulator.Slot slot;
+        private final Slot slot;
 
-        CheckingEngine(FakeEngine fake, FaultSimulator.Slot slot) {
+        CheckingEngine(FakeEngine fake, Slot slot) {
             super(fake);
             this.fake = fake;
             this.slot = slot;

@@ -23,11 +23,11 @@ import org.jspecify.annotations.Nullable;
  * the controller hits its next compare-and-set; every committed write counts towards the controller's pending crash.
  */
 final class FaultyStore extends ForwardingStateStore {
-    private final FaultSimulator.SimRun run;
-    private final FaultSimulator.@Nullable Slot slot;
+    private final SimRun run;
+    private final @Nullable Slot slot;
     final Deque<Fault> armed = new ArrayDeque<>();
 
-    FaultyStore(StateStore delegate, FaultSimulator.SimRun run, FaultSimulator.@Nullable Slot slot) {
+    FaultyStore(StateStore delegate, SimRun run, @Nullable Slot slot) {
         super(delegate);
         this.run = run;
         this.slot = slot;
