@@ -21,14 +21,9 @@ import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,11 +32,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,7 +102,6 @@ public final class GhostEngine implements ExecutionEngine {
     private static final List<String> OPTIONAL_FLAGS = List.of("initially-drop-socket-file", "hooks-hint", "verbose");
 
     private static final Pattern PASSWORD_FIELD = Pattern.compile("(?i)(password\\s*[:=]\\s*)[^\\s,}\\]]+");
-    private static final String RUN_FILE = "run.properties";
 
     private final GhostExecutable executable;
     private final CredentialsProvider credentials;
@@ -123,6 +114,9 @@ public final class GhostEngine implements ExecutionEngine {
     private final Duration stopTimeout;
     private final Duration launchTimeout;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final RunPreparation preparation;
+    private final RunControl control;
+    private final RunCleanup runCleanup;
 
     private GhostEngine(Builder b, CredentialsProvider credentials) {
         this.executable = new GhostExecutable(b.executable, b.environment, b.probeTimeout);
@@ -135,6 +129,9 @@ public final class GhostEngine implements ExecutionEngine {
         this.socketTimeout = b.socketTimeout;
         this.stopTimeout = b.stopTimeout;
         this.launchTimeout = b.launchTimeout;
+        this.preparation = new RunPreparation(workDirectory, clock, throttleAllFlag());
+        this.control = new RunControl(socketTimeout, stopTimeout);
+        this.runCleanup = new RunCleanup(credentials, connections, control);
     }
 
     /** Starts configuring an engine; {@link Builder#credentials} is required. */
@@ -191,9 +188,9 @@ public final class GhostEngine implements ExecutionEngine {
                     return handle(key, run);
                 }
             }
-            Endpoint connect = connectEndpoint(options, target, primary);
+            Endpoint connect = RunPreparation.connectEndpoint(options, target, primary);
             String version = executable.version();
-            List<String> arguments = arguments(run, target, spec, key, options, connect, primary);
+            List<String> arguments = preparation.arguments(run, target, spec, key, options, connect, primary);
             List<String> unknown = executable.unsupported(arguments);
             List<String> missing = new ArrayList<>();
             for (String flag : unknown) {
@@ -209,9 +206,9 @@ public final class GhostEngine implements ExecutionEngine {
                         "gh-ost " + version + " at " + executable.path() + " does not support " + missing
                                 + "; use gh-ost 1.1.x or drop the options that need them");
             }
-            DatabaseCredentials account = credentialsFor(target, primary);
+            DatabaseCredentials account = credentialsFor(credentials, target, primary);
             String conf = GhostConf.render(account, version); // refuses what gh-ost cannot read, before any write
-            prepare(run, key, target, spec, options, version, primary, connect, conf);
+            preparation.prepare(run, key, target, spec, options, version, primary, connect, conf);
             List<String> command = new ArrayList<>();
             command.add(executable.path().toString());
             command.addAll(arguments);
@@ -241,28 +238,6 @@ public final class GhostEngine implements ExecutionEngine {
         }
     }
 
-    private static Endpoint connectEndpoint(GhostOptions options, ShardTarget target, Endpoint primary) {
-        if (options.mode() == GhostOptions.Mode.ALLOW_ON_MASTER) {
-            return primary;
-        }
-        Endpoint replica = options.inspectHost(target.shard());
-        if (replica == null) {
-            throw EngineException.permanent(
-                    FailureReason.ENGINE_CONFIGURATION,
-                    "engine option mode=" + options.mode().value + " needs inspect-host (or inspect-host."
-                            + target.shard().toLowerCase(Locale.ROOT) + ") for shard " + target.shard());
-        }
-        return replica;
-    }
-
-    /** Where gh-ost creates its tables: the primary, or the replica itself in the on-replica modes. */
-    private static Endpoint applierEndpoint(GhostOptions options, Endpoint primary, Endpoint connect) {
-        return options.mode() == GhostOptions.Mode.MIGRATE_ON_REPLICA
-                        || options.mode() == GhostOptions.Mode.TEST_ON_REPLICA
-                ? connect
-                : primary;
-    }
-
     /** gh-ost's command line for a run (without the executable); package-private for tests. */
     List<String> arguments(
             RunDirectory run,
@@ -272,32 +247,7 @@ public final class GhostEngine implements ExecutionEngine {
             GhostOptions options,
             Endpoint connect,
             Endpoint primary) {
-        List<String> a = new ArrayList<>();
-        a.add("--conf=" + run.conf());
-        a.add("--host=" + connect.host());
-        a.add("--port=" + connect.port());
-        a.add("--database=" + target.schema());
-        a.add("--table=" + spec.table());
-        a.add("--alter=" + spec.alterClause());
-        a.add("--execute");
-        switch (options.mode()) {
-            case ALLOW_ON_MASTER -> a.add("--allow-on-master");
-            case REPLICA -> a.add("--assume-master-host=" + primary.host() + ":" + primary.port());
-            case MIGRATE_ON_REPLICA -> a.add("--migrate-on-replica");
-            case TEST_ON_REPLICA -> a.add("--test-on-replica");
-        }
-        a.add("--serve-socket-file=" + run.socket());
-        a.add("--initially-drop-socket-file");
-        a.add("--postpone-cut-over-flag-file=" + run.postponeFlag());
-        a.add("--panic-flag-file=" + run.panicFlag());
-        a.add("--throttle-flag-file=" + run.throttleFlag());
-        a.add("--throttle-additional-flag-file=" + throttleAllFlag());
-        a.add("--hooks-path=" + run.hooks());
-        a.add("--hooks-hint=" + key.value());
-        a.add("--replica-server-id=" + RunDirectory.replicaServerId(key));
-        a.add("--verbose");
-        a.addAll(options.passThroughArguments());
-        return a;
+        return preparation.arguments(run, target, spec, key, options, connect, primary);
     }
 
     /**
@@ -312,84 +262,9 @@ public final class GhostEngine implements ExecutionEngine {
         return workDirectory.resolve("throttle-all.flag");
     }
 
-    private void prepare(
-            RunDirectory run,
-            EngineKey key,
-            ShardTarget target,
-            MigrationSpec spec,
-            GhostOptions options,
-            String version,
-            Endpoint primary,
-            Endpoint connect,
-            String conf) {
-        try {
-            Files.createDirectories(workDirectory);
-        } catch (IOException e) {
-            throw EngineException.permanent(
-                    FailureReason.ENGINE_CONFIGURATION, "cannot create work directory " + workDirectory + ": " + e);
-        }
-        run.create();
-        Endpoint applier = applierEndpoint(options, primary, connect);
-        Map<String, String> facts = new TreeMap<>();
-        facts.put("key", key.value());
-        facts.put("keyspace", target.keyspace());
-        facts.put("shard", target.shard());
-        facts.put("schema", target.schema());
-        facts.put("table", spec.table());
-        facts.put("host", primary.host());
-        facts.put("port", Integer.toString(primary.port()));
-        facts.put("connectTo", connect.toString());
-        facts.put("applierHost", applier.host());
-        facts.put("applierPort", Integer.toString(applier.port()));
-        facts.put("mode", options.mode().value);
-        facts.put("version", version);
-        facts.put("replicaServerId", Long.toString(RunDirectory.replicaServerId(key)));
-        facts.put("maxLagMillis", Long.toString(options.maxLagMillis()));
-        facts.put("startedAt", clock.instant().toString());
-        RunFiles.writePrivate(run.keyFile(), key.value() + "\n");
-        RunFiles.writePrivate(run.path().resolve(RUN_FILE), properties(facts));
-        RunFiles.writePrivate(run.conf(), conf);
-        // Created before gh-ost starts, so the cut-over is held from the very first moment (gh-ost would create it
-        // too, at start-up, if missing).
-        RunFiles.touch(run.postponeFlag());
-        RunFiles.delete(run.panicFlag());
-        RunFiles.delete(run.throttleFlag());
-        RunFiles.delete(run.cancelledMarker());
-        RunFiles.delete(run.socket());
-        HookEvents.install(run.hooks(), run.events());
-    }
-
-    private static String properties(Map<String, String> facts) {
-        Properties p = new Properties();
-        p.putAll(facts);
-        StringWriter w = new StringWriter();
-        try {
-            p.store(w, "osc4j gh-ost run");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return w.toString();
-    }
-
-    private static Map<String, String> readFacts(RunDirectory run) {
-        String text = RunFiles.read(run.path().resolve(RUN_FILE)).orElse(null);
-        Map<String, String> facts = new TreeMap<>();
-        if (text == null) {
-            return facts;
-        }
-        Properties p = new Properties();
-        try {
-            p.load(new StringReader(text));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        p.stringPropertyNames().forEach(n -> facts.put(n, p.getProperty(n)));
-        return facts;
-    }
-
     private EngineHandle handle(EngineKey key, RunDirectory run) {
         Map<String, String> attributes = new LinkedHashMap<>();
-        Map<String, String> facts = readFacts(run);
+        Map<String, String> facts = RunPreparation.readFacts(run);
         for (String name : List.of("version", "replicaServerId", "schema", "table", "connectTo", "mode")) {
             String v = facts.get(name);
             if (v != null) {
@@ -449,8 +324,8 @@ public final class GhostEngine implements ExecutionEngine {
         }
         String errors =
                 alive ? "" : redact(GhostOutputParser.errorSummary(FileTail.lastLines(run.stderr()), stdout), run);
-        Map<String, String> facts = readFacts(run);
-        long maxLag = parseLong(facts.get("maxLagMillis"), GhostOptions.DEFAULT_MAX_LAG_MILLIS);
+        Map<String, String> facts = RunPreparation.readFacts(run);
+        long maxLag = RunPreparation.parseLong(facts.get("maxLagMillis"), GhostOptions.DEFAULT_MAX_LAG_MILLIS);
         EngineObservation obs = new RunObservation(
                         run.launched() || alive,
                         alive,
@@ -467,14 +342,6 @@ public final class GhostEngine implements ExecutionEngine {
             RunFiles.delete(run.conf()); // the secret is not needed once gh-ost is gone
         }
         return obs;
-    }
-
-    private static long parseLong(@Nullable String s, long otherwise) {
-        try {
-            return s == null ? otherwise : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return otherwise;
-        }
     }
 
     private static List<String> lines(String text) {
@@ -502,7 +369,7 @@ public final class GhostEngine implements ExecutionEngine {
         // not reached its cut-over yet will not postpone when it does.
         RunFiles.delete(run.postponeFlag());
         if (GhostProcesses.find(run).isPresent()) {
-            command(run, "unpostpone", false);
+            control.command(run, "unpostpone", false);
         }
         LOG.info("released the cut-over of gh-ost run {}", handle.key());
     }
@@ -529,7 +396,7 @@ public final class GhostEngine implements ExecutionEngine {
             RunFiles.delete(run.throttleFlag());
         }
         if (GhostProcesses.find(run).isPresent()) {
-            command(run, on ? "throttle" : "no-throttle", false);
+            control.command(run, on ? "throttle" : "no-throttle", false);
         }
     }
 
@@ -548,7 +415,7 @@ public final class GhostEngine implements ExecutionEngine {
         }
         RunFiles.touch(run.cancelledMarker());
         RunFiles.touch(run.panicFlag());
-        stop(run, handle.key());
+        control.stop(run, handle.key());
         LOG.info("cancelled gh-ost run {}", handle.key());
     }
 
@@ -584,7 +451,7 @@ public final class GhostEngine implements ExecutionEngine {
         if (!run.exists() || GhostProcesses.find(run).isEmpty()) {
             throw EngineException.permanent(FailureReason.RUN_LOST, "gh-ost run " + handle.key() + " is not running");
         }
-        String reply = command(run, name + "=" + value, true);
+        String reply = control.command(run, name + "=" + value, true);
         if (reply == null || !reply.contains(expect)) {
             String first = reply == null ? "no reply" : reply.strip().split("\n")[0];
             throw EngineException.permanent(
@@ -592,138 +459,10 @@ public final class GhostEngine implements ExecutionEngine {
         }
     }
 
-    /** Sends a command; the reply, or null when the socket did not answer (then thrown if {@code required}). */
-    private @Nullable String command(RunDirectory run, String command, boolean required) {
-        try {
-            String reply = SocketClient.send(run.socket(), command, socketTimeout);
-            LOG.debug("gh-ost {} answered '{}': {}", run, command, reply.strip().split("\n")[0]);
-            return reply;
-        } catch (IOException e) {
-            if (required) {
-                throw EngineException.transientFailure(
-                        "gh-ost socket " + run.socket() + " did not take '" + command + "': " + e.getMessage(), e);
-            }
-            LOG.debug("gh-ost socket {} did not take '{}': {}", run.socket(), command, e.toString());
-            return null;
-        }
-    }
-
     @Override
     public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
         synchronized (lock(key)) {
-            RunDirectory run = RunDirectory.of(workDirectory, key);
-            if (!run.exists() || !run.launched()) {
-                if (run.exists()) {
-                    deleteRunFiles(run, new ArrayList<>());
-                }
-                return new CleanupReport(List.of(), List.of("gh-ost never ran for " + key + ": nothing of it to drop"));
-            }
-            stop(run, key);
-            Map<String, String> facts = readFacts(run);
-            Endpoint primary = target.primary();
-            String host = facts.getOrDefault("applierHost", primary == null ? "" : primary.host());
-            int port = (int) parseLong(facts.get("applierPort"), primary == null ? 0 : primary.port());
-            if (host.isEmpty() || port == 0) {
-                throw EngineException.permanent(
-                        FailureReason.ENGINE_CONFIGURATION, "no server known to clean up gh-ost run " + key + " on");
-            }
-            String schema = facts.getOrDefault("schema", target.schema());
-            String table = facts.getOrDefault("table", spec.table());
-            List<ProcessHandle> others = GhostProcesses.othersMigrating(run, host, port, schema, table);
-            if (!others.isEmpty()) {
-                throw new EngineException(
-                        FailureReason.ENGINE_FAILED,
-                        true,
-                        "another gh-ost (pid " + others.get(0).pid() + ") is migrating " + schema + "." + table + " on "
-                                + host + ":" + port + "; its tables share the names, so cleanup waits",
-                        key.migrationId(),
-                        key.shard(),
-                        null);
-            }
-            List<String> dropped = new ArrayList<>();
-            List<String> notes = new ArrayList<>();
-            HookEvents.Recorded events = HookEvents.read(run.events());
-            String errors = GhostOutputParser.errorSummary(FileTail.lastLines(run.stderr()), List.of());
-            if (!events.saw("validated") && errors.contains("already exists")) {
-                notes.add("kept the gh-ost tables of " + schema + "." + table + ": this run failed because they "
-                        + "already existed, so another run created them (" + errors + ")");
-            } else {
-                ArtifactCleaner.Result r = dropTables(target, host, port, schema, table, key);
-                dropped.addAll(r.dropped());
-                notes.addAll(r.notes());
-            }
-            deleteRunFiles(run, dropped);
-            LOG.info("cleaned up gh-ost run {}: dropped {} {}", key, dropped, notes);
-            return new CleanupReport(dropped, notes);
-        }
-    }
-
-    private ArtifactCleaner.Result dropTables(
-            ShardTarget target, String host, int port, String schema, String table, EngineKey key) {
-        Endpoint server = new Endpoint(host, port);
-        Endpoint primary = target.primary();
-        DatabaseCredentials account = credentialsFor(target, primary != null ? primary : server);
-        try (Connection c = connections.open(server, account)) {
-            return ArtifactCleaner.drop(c, schema, table);
-        } catch (SQLException e) {
-            throw EngineException.transientFailure(
-                    "cannot drop the gh-ost tables of " + key + " on " + host + ":" + port + ": "
-                            + String.valueOf(e.getMessage()).replace(account.password(), "****"),
-                    null);
-        }
-    }
-
-    /** Stops the run if it still runs and returns once gh-ost has exited: panic, then SIGTERM, then SIGKILL. */
-    private void stop(RunDirectory run, EngineKey key) {
-        Optional<ProcessHandle> process = GhostProcesses.find(run);
-        if (process.isEmpty()) {
-            return;
-        }
-        ProcessHandle p = process.get();
-        LOG.info("stopping gh-ost run {} (pid {})", key, p.pid());
-        RunFiles.touch(run.cancelledMarker());
-        RunFiles.touch(run.panicFlag());
-        if (command(run, "panic", false) == null) {
-            // The socket is not up yet (gh-ost binds it after validation, and checks the panic file only once it
-            // copies): a SIGTERM stops it, without cleanup, just as panic would.
-            p.destroy();
-        }
-        if (LocalProcesses.awaitExit(p, stopTimeout)) {
-            return;
-        }
-        p.destroy();
-        if (LocalProcesses.awaitExit(p, stopTimeout)) {
-            return;
-        }
-        p.destroyForcibly();
-        if (!LocalProcesses.awaitExit(p, Duration.ofSeconds(5))) {
-            throw new EngineException(
-                    FailureReason.ENGINE_FAILED,
-                    true,
-                    "gh-ost pid " + p.pid() + " of " + key + " does not stop",
-                    key.migrationId(),
-                    key.shard(),
-                    null);
-        }
-    }
-
-    private static void deleteRunFiles(RunDirectory run, List<String> dropped) {
-        if (RunFiles.delete(run.socket())) {
-            dropped.add("socket " + run.socket());
-        }
-        RunFiles.delete(run.conf());
-        RunFiles.delete(run.postponeFlag());
-        RunFiles.delete(run.panicFlag());
-        RunFiles.delete(run.throttleFlag());
-        if (Files.isDirectory(run.hooks())) {
-            try (Stream<Path> files = Files.list(run.hooks())) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    RunFiles.delete(f);
-                }
-                RunFiles.delete(run.hooks());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot delete hooks of " + run, e);
-            }
+            return runCleanup.cleanup(target, spec, key, RunDirectory.of(workDirectory, key));
         }
     }
 
@@ -735,7 +474,7 @@ public final class GhostEngine implements ExecutionEngine {
             return Optional.empty();
         }
         if (GhostProcesses.find(run).isPresent()) {
-            String reply = command(run, "sup", false);
+            String reply = control.command(run, "sup", false);
             LOG.info(
                     "reattached to gh-ost run {} ({}): {}",
                     key,
@@ -748,7 +487,7 @@ public final class GhostEngine implements ExecutionEngine {
     }
 
     /** The account for {@code server}: the shard's primary, or the server cleanup connects to when none is known. */
-    private DatabaseCredentials credentialsFor(ShardTarget target, Endpoint server) {
+    static DatabaseCredentials credentialsFor(CredentialsProvider credentials, ShardTarget target, Endpoint server) {
         try {
             return credentials.credentialsFor(server);
         } catch (RuntimeException e) {

@@ -6,27 +6,21 @@ import dev.osc4j.FailureReason;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
-import dev.osc4j.engine.ptosc.RunDirectory.LaunchRecord;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CredentialsProvider;
-import dev.osc4j.spi.DatabaseCredentials;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
-import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -34,7 +28,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -167,8 +160,6 @@ public final class PtOscEngine implements ExecutionEngine {
 
     private final String name;
     private final Path binary;
-    private final Path shell;
-    private final @Nullable Path setsid;
     private final Path workDirectory;
     private final Map<String, String> defaultOptions;
     private final Clock clock;
@@ -176,14 +167,13 @@ public final class PtOscEngine implements ExecutionEngine {
     private final Duration observationMaxAge;
     private final MySqlConnections connections;
     private final String hostName;
-    private final Map<Path, RunWatch> watches = new ConcurrentHashMap<>();
+    private final RunLauncher launcher;
+    private final RunObserver observer;
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
 
     private PtOscEngine(Builder b, Path binary, Path shell, @Nullable Path setsid, CredentialsProvider credentials) {
         this.name = b.name;
         this.binary = binary;
-        this.shell = shell;
-        this.setsid = setsid;
         this.workDirectory = b.workDirectory.toAbsolutePath().normalize();
         this.defaultOptions = Map.copyOf(b.defaultOptions);
         this.clock = b.clock;
@@ -194,6 +184,8 @@ public final class PtOscEngine implements ExecutionEngine {
         jdbc.put("socketTimeout", Long.toString(b.queryTimeout.toMillis()));
         this.connections = new MySqlConnections(credentials, jdbc);
         this.hostName = localHostName();
+        this.launcher = new RunLauncher(name, binary, shell, setsid, clock, connections, hostName);
+        this.observer = new RunObserver(clock, observationMaxAge, connections);
     }
 
     /** Configures an engine. */
@@ -257,7 +249,7 @@ public final class PtOscEngine implements ExecutionEngine {
                     // Another process (a second controller) may be starting the same key: one launch per key.
                     FileLock lock = channel.lock();
                     try {
-                        Optional<EngineHandle> existing = find(run, key);
+                        Optional<EngineHandle> existing = launcher.find(run, key);
                         if (existing.isPresent()) {
                             LOG.info("pt-osc run {} already exists ({}); not starting another", key, run);
                             return existing.get();
@@ -271,7 +263,7 @@ public final class PtOscEngine implements ExecutionEngine {
                                     target.shard(),
                                     null);
                         }
-                        return launch(run, key, target, primary, schema, spec, options);
+                        return launcher.launch(run, key, target, primary, schema, spec, options);
                     } finally {
                         lock.release();
                     }
@@ -288,134 +280,6 @@ public final class PtOscEngine implements ExecutionEngine {
         }
     }
 
-    private EngineHandle launch(
-            RunDirectory run,
-            EngineKey key,
-            ShardTarget target,
-            Endpoint primary,
-            String schema,
-            MigrationSpec spec,
-            Map<String, String> options)
-            throws IOException {
-        DatabaseCredentials credentials = connections.credentials(primary);
-        Artifacts.Found before;
-        try (Connection c = connections.open(primary)) {
-            before = Artifacts.find(c, schema, spec.table(), List.of());
-        } catch (SQLException e) {
-            throw new EngineException(
-                    FailureReason.CONNECTION,
-                    true,
-                    "cannot read the pt-osc artifacts of " + schema + "." + spec.table() + " on " + primary
-                            + " before starting: " + e.getMessage(),
-                    key.migrationId(),
-                    target.shard(),
-                    e);
-        }
-        List<String> command = PtOscOptions.command(
-                binary.toString(), options, primary, schema, spec.table(), spec.alterClause(), run);
-        String unlaunchable = Processes.unlaunchable(command);
-        if (unlaunchable != null) {
-            // Permanent: retrying would fail the same way forever, with the shard stuck in INITIALIZING.
-            throw new EngineException(
-                    FailureReason.ENGINE_CONFIGURATION,
-                    false,
-                    unlaunchable + "; the run can never start",
-                    key.migrationId(),
-                    target.shard(),
-                    null);
-        }
-        RunRecord record = new RunRecord(
-                key.value(),
-                primary.host(),
-                primary.port(),
-                schema,
-                spec.table(),
-                spec.alterClause(),
-                clock.instant(),
-                before.tables(),
-                before.triggers().stream().map(Artifacts.Trigger::name).toList(),
-                command);
-        RunFiles.write(run.runRecord(), record.toJson());
-        RunFiles.writePrivate(run.optionFile(), optionFile(credentials));
-        RunFiles.write(run.plugin(), pluginSource());
-        RunFiles.write(run.pluginConfiguration(), PtOscOptions.pluginConfiguration(options, run));
-        Process process;
-        try {
-            process = Processes.launch(command, run, shell, setsid);
-        } catch (IOException e) {
-            // Not the run directory's fault. A shell or setsid that is gone will not come back by retrying.
-            boolean installed = Files.isExecutable(shell) && (setsid == null || Files.isExecutable(setsid));
-            throw new EngineException(
-                    FailureReason.ENGINE_CONFIGURATION,
-                    installed,
-                    "cannot launch pt-online-schema-change through " + shell + ": " + e.getMessage(),
-                    key.migrationId(),
-                    target.shard(),
-                    e);
-        }
-        LaunchRecord launch = new LaunchRecord(
-                process.pid(), LocalProcesses.startMillis(process.toHandle()), hostName, clock.instant());
-        RunFiles.write(run.launchRecord(), launch.toJson());
-        LOG.info(
-                "started pt-online-schema-change for {} on {} {}.{} (wrapper pid {}, run directory {})",
-                key,
-                primary,
-                schema,
-                spec.table(),
-                process.pid(),
-                run);
-        return handle(name, key, run, record, launch);
-    }
-
-    /** The run recorded in {@code run}, adopting a process launched just before a crash. */
-    private Optional<EngineHandle> find(RunDirectory run, EngineKey key) {
-        if (!run.exists()) {
-            return Optional.empty();
-        }
-        Optional<RunRecord> record = run.runRecordContent();
-        if (record.isEmpty()) {
-            return Optional.empty();
-        }
-        if (!record.get().key().equals(key.value())) {
-            throw new IllegalStateException(
-                    "run directory " + run + " belongs to " + record.get().key() + ", not " + key);
-        }
-        Optional<LaunchRecord> launch = run.launchRecordContent();
-        if (launch.isEmpty()) {
-            // Crashed between launching and recording the launch: the wrapper's command line names the directory.
-            Optional<ProcessHandle> p =
-                    LocalProcesses.findByCommandLine(run.dir().toString());
-            if (p.isPresent() || Files.exists(run.exitFile()) || Files.exists(run.output())) {
-                LaunchRecord adopted = new LaunchRecord(
-                        p.map(ProcessHandle::pid).orElse(-1L),
-                        p.map(LocalProcesses::startMillis).orElse(-1L),
-                        hostName,
-                        clock.instant());
-                RunFiles.write(run.launchRecord(), adopted.toJson());
-                LOG.warn(
-                        "adopted pt-osc run {} whose launch was not recorded ({})",
-                        key,
-                        p.isPresent() ? "alive" : "ended");
-                launch = Optional.of(adopted);
-            } else {
-                return Optional.empty();
-            }
-        }
-        return Optional.of(handle(name, key, run, record.get(), launch.get()));
-    }
-
-    private static EngineHandle handle(
-            String engine, EngineKey key, RunDirectory run, RunRecord record, LaunchRecord launch) {
-        Map<String, String> a = new LinkedHashMap<>();
-        a.put(ATTR_RUN_DIR, run.dir().toString());
-        a.put(ATTR_PID, Long.toString(launch.pid()));
-        a.put(ATTR_PID_STARTED, Long.toString(launch.startedAtMillis()));
-        a.put(ATTR_HOST, launch.controllerHost());
-        a.put(ATTR_SERVER, record.host() + ":" + record.port());
-        a.put(ATTR_TABLE, record.schema() + "." + record.table());
-        return new EngineHandle(engine, key, a);
-    }
-
     @Override
     public EngineObservation observe(EngineHandle handle) {
         RunDirectory run = runOf(handle);
@@ -423,84 +287,14 @@ public final class PtOscEngine implements ExecutionEngine {
         if (!run.exists()) {
             return EngineObservation.runLost("the run directory " + run + " of " + handle.key() + " is gone");
         }
-        RunWatch w = watches.computeIfAbsent(run.dir(), d -> new RunWatch(run));
-        synchronized (w) {
-            EngineObservation ended = w.ended;
-            if (ended != null) {
-                return ended;
-            }
-            Instant now = clock.instant();
-            EngineObservation recent = w.recent;
-            Instant recentAt = w.recentAt;
-            if (recent != null
-                    && recentAt != null
-                    && Duration.between(recentAt, now).compareTo(observationMaxAge) < 0) {
-                return recent;
-            }
-            Optional<Integer> exit = run.exitStatus();
-            boolean alive = exit.isEmpty() && wrapper(handle).isPresent();
-            if (!alive && exit.isEmpty()) {
-                exit = run.exitStatus(); // it may have ended between the two reads
-            }
-            RunWatch.Status status = new RunWatch.Status(
-                    exit.orElse(null),
-                    Files.exists(run.pauseFile()),
-                    Files.exists(run.releaseFile()),
-                    Files.exists(run.cancelMarker()));
-            if (exit.isPresent()) {
-                w.refreshFinal();
-                EngineObservation obs = RunWatch.map(w.output, w.events, status);
-                w.ended = obs;
-                RunFiles.delete(run.optionFile()); // the credentials are not needed any more
-                LOG.info("pt-osc run {} ended: {} {}", handle.key(), obs.phase(), obs.message());
-                return obs;
-            }
-            w.refresh();
-            if (!alive) {
-                return lost(handle, run, w, status);
-            }
-            EngineObservation obs = RunWatch.map(w.output, w.events, status);
-            w.recent = obs;
-            w.recentAt = now;
-            return obs;
-        }
-    }
-
-    /** A run whose process is gone without an exit status: what it left on the server, re-checked now and then. */
-    private EngineObservation lost(EngineHandle handle, RunDirectory run, RunWatch w, RunWatch.Status status) {
-        Instant now = clock.instant();
-        EngineObservation cached = w.lost;
-        Instant at = w.lostAt;
-        if (cached != null && at != null && Duration.between(at, now).compareTo(LOST_RECHECK) < 0) {
-            return cached;
-        }
-        w.refreshFinal();
-        String left;
-        try {
-            Artifacts.Plan plan = plan(run, w);
-            left = plan.isEmpty()
-                    ? "nothing of this run is left on the server"
-                    : "left on the server: " + plan.describe();
-        } catch (SQLException | RuntimeException e) {
-            left = "could not list what it left on the server: " + e.getMessage();
-        }
-        String pid = handle.attribute(ATTR_PID, "?");
-        String message = "pt-online-schema-change (wrapper pid " + pid + ") is gone without an exit status (killed"
-                + " with its wrapper, or the host restarted); " + left;
-        EngineObservation obs = status.cancelRequested()
-                ? new EngineObservation(
-                        EnginePhase.CANCELLED, 0, -1, null, false, null, null, null, FailureReason.CANCELLED, message)
-                : EngineObservation.failed(FailureReason.RUN_LOST, message);
-        w.lost = obs;
-        w.lostAt = now;
-        return obs;
+        return observer.observe(handle, run);
     }
 
     @Override
     public void releaseCutover(EngineHandle handle) {
         RunDirectory run = existingRun(handle);
         RunFiles.touch(run.releaseFile());
-        forgetRecent(run);
+        observer.forgetRecent(run);
         LOG.info("released the cut-over of pt-osc run {}", handle.key());
     }
 
@@ -517,7 +311,7 @@ public final class PtOscEngine implements ExecutionEngine {
         } else {
             RunFiles.delete(run.pauseFile());
         }
-        forgetRecent(run);
+        observer.forgetRecent(run);
         LOG.info("pt-osc run {}: {}", handle.key(), ratio > 0 ? "paused (ratio " + ratio + ")" : "resumed");
     }
 
@@ -538,8 +332,8 @@ public final class PtOscEngine implements ExecutionEngine {
             return;
         }
         RunFiles.touch(run.cancelMarker());
-        forgetRecent(run);
-        Optional<ProcessHandle> wrapper = wrapper(handle);
+        observer.forgetRecent(run);
+        Optional<ProcessHandle> wrapper = RunLauncher.wrapper(handle);
         if (wrapper.isEmpty()) {
             return;
         }
@@ -566,12 +360,12 @@ public final class PtOscEngine implements ExecutionEngine {
             return CleanupReport.nothing();
         }
         synchronized (startLock(run)) {
-            Optional<EngineHandle> handle = find(run, key);
-            if (handle.isPresent() && wrapper(handle.get()).isPresent()) {
+            Optional<EngineHandle> handle = launcher.find(run, key);
+            if (handle.isPresent() && RunLauncher.wrapper(handle.get()).isPresent()) {
                 LOG.info("pt-osc run {} is still running; stopping it before cleaning up", key);
                 cancel(handle.get());
             }
-            RunWatch w = watches.computeIfAbsent(run.dir(), d -> new RunWatch(run));
+            RunWatch w = observer.watch(run);
             List<String> dropped;
             Artifacts.Plan plan;
             synchronized (w) {
@@ -580,7 +374,8 @@ public final class PtOscEngine implements ExecutionEngine {
                 Endpoint primary = new Endpoint(record.host(), record.port());
                 try (Connection c = connections.open(primary)) {
                     plan = Artifacts.plan(
-                            facts(record, w), Artifacts.find(c, record.schema(), record.table(), reported(w)));
+                            RunObserver.facts(record, w),
+                            Artifacts.find(c, record.schema(), record.table(), RunObserver.reported(w)));
                     dropped = Artifacts.drop(c, record.schema(), plan);
                 } catch (SQLException e) {
                     throw new EngineException(
@@ -612,69 +407,14 @@ public final class PtOscEngine implements ExecutionEngine {
             return Optional.of(recorded); // another host's run: observe says so and the shard waits
         }
         synchronized (startLock(run)) {
-            return find(run, key);
+            return launcher.find(run, key);
         }
     }
 
     /** Forgets cached observations; runs continue. Idempotent. */
     @Override
     public void close() {
-        watches.clear();
-    }
-
-    /** A directive changed the run's directory: the next observation must read it again. */
-    private void forgetRecent(RunDirectory run) {
-        RunWatch w = watches.get(run.dir());
-        if (w != null) {
-            synchronized (w) {
-                w.recent = null;
-            }
-        }
-    }
-
-    private Artifacts.Plan plan(RunDirectory run, RunWatch w) throws SQLException {
-        RunRecord record = run.runRecordContent().orElseThrow(() -> new IllegalStateException("no run.json"));
-        try (Connection c = connections.open(new Endpoint(record.host(), record.port()))) {
-            return Artifacts.plan(facts(record, w), Artifacts.find(c, record.schema(), record.table(), reported(w)));
-        }
-    }
-
-    private static List<String> reported(RunWatch w) {
-        List<String> names = new ArrayList<>();
-        for (String n : new String[] {w.events.newTable(), w.events.oldTable(), w.output.newTable()}) {
-            if (n != null && !names.contains(n)) {
-                names.add(n);
-            }
-        }
-        return names;
-    }
-
-    private static Artifacts.RunFacts facts(RunRecord record, RunWatch w) {
-        String newTable = w.events.newTable() != null ? w.events.newTable() : w.output.newTable();
-        return new Artifacts.RunFacts(
-                record.schema(),
-                record.table(),
-                newTable,
-                w.events.oldTable(),
-                w.events.saw("before_create_new_table") || newTable != null,
-                w.events.saw("before_create_triggers"),
-                w.events.saw("released") || w.output.stage().compareTo(OutputParser.Stage.SWAPPING) >= 0,
-                record.preexistingTables(),
-                record.preexistingTriggers());
-    }
-
-    private Optional<ProcessHandle> wrapper(EngineHandle handle) {
-        long pid = parseLong(handle.attribute(ATTR_PID, "-1"));
-        long started = parseLong(handle.attribute(ATTR_PID_STARTED, "-1"));
-        return LocalProcesses.live(pid, started);
-    }
-
-    private static long parseLong(String s) {
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        observer.clear();
     }
 
     private RunDirectory runOf(EngineHandle handle) {
@@ -735,26 +475,6 @@ public final class PtOscEngine implements ExecutionEngine {
             return PtOscOptions.requireIdentifier("schema", target.schema());
         } catch (InvalidRequestException e) {
             throw EngineException.permanent(FailureReason.ENGINE_CONFIGURATION, String.valueOf(e.getMessage()));
-        }
-    }
-
-    /** A {@code [client]} option file; the password quoted with the escapes the MySQL option file format knows. */
-    static String optionFile(DatabaseCredentials c) {
-        return "[client]\nuser=" + quoteOption(c.user()) + "\npassword=" + quoteOption(c.password()) + "\n";
-    }
-
-    private static String quoteOption(String value) {
-        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-    }
-
-    private static String pluginSource() {
-        try (InputStream in = PtOscEngine.class.getResourceAsStream(RunDirectory.PLUGIN_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("the plugin resource " + RunDirectory.PLUGIN_RESOURCE + " is missing");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the plugin resource", e);
         }
     }
 

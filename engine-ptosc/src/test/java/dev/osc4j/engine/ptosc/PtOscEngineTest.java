@@ -104,7 +104,7 @@ class PtOscEngineTest {
     @DisplayName("credentials: the option file quotes the password (validation is DatabaseCredentialsTest's)")
     void credentials() {
         DatabaseCredentials c = new DatabaseCredentials("osc", "p#a\"s\\s w'ord");
-        assertThat(PtOscEngine.optionFile(c)).isEqualTo("[client]\nuser=\"osc\"\npassword=\"p#a\\\"s\\\\s w'ord\"\n");
+        assertThat(RunLauncher.optionFile(c)).isEqualTo("[client]\nuser=\"osc\"\npassword=\"p#a\\\"s\\\\s w'ord\"\n");
     }
 
     @Test
