@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -111,6 +112,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     private volatile boolean running;
     private @Nullable Thread loop;
     private @Nullable AutoCloseable watch;
+    /** The engines' watches: a run's event (ready to swap, ended) wakes the loop. */
+    private final List<AutoCloseable> engineWatches = new ArrayList<>();
 
     /** Creates the orchestrator; starts no thread. */
     public DefaultMigrationOrchestrator(Settings settings) {
@@ -353,6 +356,14 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         } catch (RuntimeException e) {
             LOG.warn("store watch unavailable, relying on polling: {}", e.toString());
         }
+        for (ExecutionEngine engine : new LinkedHashSet<>(settings.engines().values())) {
+            try {
+                engineWatches.add(engine.watch(this::wakeLoop));
+            } catch (RuntimeException e) {
+                LOG.warn(
+                        "engine {} cannot be watched, its runs are seen at each poll: {}", engine.name(), e.toString());
+            }
+        }
         ThreadFactory factory = settings.threadFactory();
         Thread t = factory == null
                 ? new Thread(this::loop, "osc4j-controller-" + controllerId)
@@ -463,6 +474,13 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 w.close();
             } catch (Exception e) {
                 LOG.debug("closing the store watch failed", e);
+            }
+        }
+        for (AutoCloseable engineWatch : engineWatches) {
+            try {
+                engineWatch.close();
+            } catch (Exception e) {
+                LOG.debug("closing an engine watch failed", e);
             }
         }
         if (t == null || !t.isAlive()) {

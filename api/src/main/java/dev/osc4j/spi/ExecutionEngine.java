@@ -71,6 +71,19 @@ public interface ExecutionEngine extends AutoCloseable {
     Optional<EngineHandle> reattach(
             ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded);
 
+    /**
+     * Asks to be told when a run of this engine shows something new (a hook fired, the run holds before the swap, the
+     * run ended), so that the controller looks at once instead of at its next poll. The listener returns quickly and
+     * may be called from any thread, and spuriously; the controller observes the runs to find out what changed. The
+     * default never calls it, and the controller then sees changes at its next poll.
+     *
+     * @param listener called on a change
+     * @return closing it stops the calls
+     */
+    default AutoCloseable watch(Runnable listener) {
+        return () -> {};
+    }
+
     /** Releases the engine's threads and connections; runs in progress continue. Idempotent. */
     @Override
     default void close() {}

@@ -93,6 +93,11 @@ public abstract class ForwardingExecutionEngine implements ExecutionEngine {
     }
 
     @Override
+    public AutoCloseable watch(Runnable listener) {
+        return delegate.watch(listener);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -10,6 +10,7 @@ import dev.osc4j.engine.ghost.GhostOutputParser.Status;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.process.FileTail;
 import dev.osc4j.process.LocalProcesses;
+import dev.osc4j.process.RunEventWatcher;
 import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CredentialsProvider;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -117,6 +119,8 @@ public final class GhostEngine implements ExecutionEngine {
     private final RunPreparation preparation;
     private final RunControl control;
     private final RunCleanup runCleanup;
+    private final RunEventWatcher runEvents =
+            new RunEventWatcher("osc4j-gh-ost-events", Set.of(RunDirectory.EVENTS, RunDirectory.EXIT), dir -> {});
 
     private GhostEngine(Builder b, CredentialsProvider credentials) {
         this.executable = new GhostExecutable(b.executable, b.environment, b.probeTimeout);
@@ -185,6 +189,7 @@ public final class GhostEngine implements ExecutionEngine {
                 }
                 if (run.launched() || GhostProcesses.find(run).isPresent()) {
                     LOG.info("gh-ost run {} already exists in {}: adopting it", key, run);
+                    runEvents.watch(run.path());
                     return handle(key, run);
                 }
             }
@@ -226,6 +231,7 @@ public final class GhostEngine implements ExecutionEngine {
             } catch (IOException e) {
                 throw EngineException.transientFailure("cannot start gh-ost for " + key + ": " + e.getMessage(), e);
             }
+            runEvents.watch(run.path());
             return handle(key, run);
         }
     }
@@ -294,7 +300,9 @@ public final class GhostEngine implements ExecutionEngine {
     @Override
     public EngineObservation observe(EngineHandle handle) {
         RunDirectory run = runOf(handle);
-        if (!run.exists()) {
+        if (run.exists()) {
+            runEvents.watch(run.path());
+        } else {
             return EngineObservation.of(EnginePhase.NOT_FOUND)
                     .withMessage("no gh-ost run directory for " + handle.key() + " under " + workDirectory);
         }
@@ -462,7 +470,9 @@ public final class GhostEngine implements ExecutionEngine {
     @Override
     public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
         synchronized (lock(key)) {
-            return runCleanup.cleanup(target, spec, key, RunDirectory.of(workDirectory, key));
+            RunDirectory run = RunDirectory.of(workDirectory, key);
+            runEvents.forget(run.path());
+            return runCleanup.cleanup(target, spec, key, run);
         }
     }
 
@@ -502,9 +512,21 @@ public final class GhostEngine implements ExecutionEngine {
         return locks.computeIfAbsent(key.value(), k -> new Object());
     }
 
-    /** Nothing to release: the engine holds no threads or connections, and runs continue without it. */
+    /**
+     * Calls {@code listener} when a hook of gh-ost fires (the hooks append to the run's event log: validated, row copy
+     * complete, postponed cut-over, success, failure) or the run's exit status appears, in any run this engine started
+     * or observed: through inotify on the run directories, at once.
+     */
     @Override
-    public void close() {}
+    public AutoCloseable watch(Runnable listener) {
+        return runEvents.subscribe(listener);
+    }
+
+    /** Stops watching run directories; runs continue without the engine. Idempotent. */
+    @Override
+    public void close() {
+        runEvents.close();
+    }
 
     @Override
     public String toString() {

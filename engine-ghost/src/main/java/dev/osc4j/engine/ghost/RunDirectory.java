@@ -14,6 +14,11 @@ import org.jspecify.annotations.Nullable;
  * write, gh-ost's output, and the pid and exit code recorded by the wrapper that started it.
  */
 final class RunDirectory {
+    /** The run's event log (hooks as JSON lines); its changes wake the controller. */
+    static final String EVENTS = "events.jsonl";
+    /** The run's exit status, written by the wrapper when the tool exits; its creation wakes the controller. */
+    static final String EXIT = "exit";
+
     /** Unix socket paths longer than this do not bind on Linux (108 bytes with the terminating NUL). */
     static final int MAX_SOCKET_PATH_BYTES = 107;
 
@@ -89,7 +94,7 @@ final class RunDirectory {
     }
 
     Path events() {
-        return dir.resolve("events.jsonl");
+        return dir.resolve(EVENTS);
     }
 
     Path stdout() {
@@ -109,7 +114,7 @@ final class RunDirectory {
     }
 
     Path exitFile() {
-        return dir.resolve("exit");
+        return dir.resolve(EXIT);
     }
 
     boolean exists() {

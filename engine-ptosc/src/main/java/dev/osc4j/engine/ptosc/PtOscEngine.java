@@ -9,6 +9,7 @@ import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.process.LocalProcesses;
+import dev.osc4j.process.RunEventWatcher;
 import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CredentialsProvider;
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -169,6 +171,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final String hostName;
     private final RunLauncher launcher;
     private final RunObserver observer;
+    private final RunEventWatcher runEvents;
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
 
     private PtOscEngine(Builder b, Path binary, Path shell, @Nullable Path setsid, CredentialsProvider credentials) {
@@ -186,6 +189,10 @@ public final class PtOscEngine implements ExecutionEngine {
         this.hostName = localHostName();
         this.launcher = new RunLauncher(name, binary, shell, setsid, clock, connections, hostName);
         this.observer = new RunObserver(clock, observationMaxAge, connections);
+        this.runEvents = new RunEventWatcher(
+                "osc4j-pt-osc-events",
+                Set.of(RunDirectory.EVENTS, RunDirectory.EXIT),
+                dir -> observer.forgetRecent(new RunDirectory(dir)));
     }
 
     /** Configures an engine. */
@@ -252,6 +259,7 @@ public final class PtOscEngine implements ExecutionEngine {
                         Optional<EngineHandle> existing = launcher.find(run, key);
                         if (existing.isPresent()) {
                             LOG.info("pt-osc run {} already exists ({}); not starting another", key, run);
+                            runEvents.watch(run.dir());
                             return existing.get();
                         }
                         if (Files.exists(run.cleanedMarker())) {
@@ -263,6 +271,7 @@ public final class PtOscEngine implements ExecutionEngine {
                                     target.shard(),
                                     null);
                         }
+                        runEvents.watch(run.dir());
                         return launcher.launch(run, key, target, primary, schema, spec, options);
                     } finally {
                         lock.release();
@@ -287,6 +296,7 @@ public final class PtOscEngine implements ExecutionEngine {
         if (!run.exists()) {
             return EngineObservation.runLost("the run directory " + run + " of " + handle.key() + " is gone");
         }
+        runEvents.watch(run.dir());
         return observer.observe(handle, run);
     }
 
@@ -389,6 +399,7 @@ public final class PtOscEngine implements ExecutionEngine {
             }
             RunFiles.delete(run.optionFile());
             RunFiles.touch(run.cleanedMarker());
+            runEvents.forget(run.dir());
             List<String> notes = new ArrayList<>(plan.leftAlone());
             notes.add("run directory kept for inspection: " + run);
             LOG.info("cleaned up pt-osc run {}: dropped {}; {}", key, dropped, notes);
@@ -411,9 +422,20 @@ public final class PtOscEngine implements ExecutionEngine {
         }
     }
 
-    /** Forgets cached observations; runs continue. Idempotent. */
+    /**
+     * Calls {@code listener} when the plugin writes an event (a hook fired, the run holds before the swap, it was
+     * released) or the run's exit status appears, in any run this engine started, found or observed: through inotify
+     * on the run directories, at once.
+     */
+    @Override
+    public AutoCloseable watch(Runnable listener) {
+        return runEvents.subscribe(listener);
+    }
+
+    /** Stops watching run directories and forgets cached observations; runs continue. Idempotent. */
     @Override
     public void close() {
+        runEvents.close();
         observer.clear();
     }
 

@@ -32,6 +32,11 @@ import java.util.Optional;
  * </ul>
  */
 final class RunDirectory {
+    /** The run's event log (hooks as JSON lines); its changes wake the controller. */
+    static final String EVENTS = "events.jsonl";
+    /** The run's exit status, written by the wrapper when the tool exits; its creation wakes the controller. */
+    static final String EXIT = "exit";
+
     static final String PLUGIN_RESOURCE = "osc4j_plugin.pm";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -79,11 +84,11 @@ final class RunDirectory {
     }
 
     Path events() {
-        return dir.resolve("events.jsonl");
+        return dir.resolve(EVENTS);
     }
 
     Path exitFile() {
-        return dir.resolve("exit");
+        return dir.resolve(EXIT);
     }
 
     Path pauseFile() {

@@ -122,7 +122,7 @@ sub before_swap_tables {
     my $keepalive = $CONF{keepalive} || 60;
     my $last_ping = $started;
     until (-e $release) {
-        Time::HiRes::sleep(0.2);
+        Time::HiRes::sleep(0.05);
         if (Time::HiRes::time() - $last_ping >= $keepalive) {
             # pt-osc's sessions have a wait_timeout; an idle hold must not outlive it.
             foreach my $cxn (grep { defined } ($self->{cxn}, $self->{aux_cxn})) {
