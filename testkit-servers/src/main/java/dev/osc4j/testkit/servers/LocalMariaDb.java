@@ -1,12 +1,10 @@
 package dev.osc4j.testkit.servers;
 
 import dev.osc4j.testkit.servers.internal.Binaries;
-import dev.osc4j.testkit.servers.internal.FreePorts;
 import dev.osc4j.testkit.servers.internal.Identifiers;
 import dev.osc4j.testkit.servers.internal.LogFiles;
 import dev.osc4j.testkit.servers.internal.ManagedProcess;
 import dev.osc4j.testkit.servers.internal.MySqlClient;
-import dev.osc4j.testkit.servers.internal.Poll;
 import dev.osc4j.testkit.servers.internal.ProcessReaper;
 import dev.osc4j.testkit.servers.internal.TempDirectories;
 import java.io.IOException;
@@ -15,24 +13,16 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -82,7 +72,7 @@ public final class LocalMariaDb implements MySqlServer {
     public static final List<String> INSTALLER_BINARIES = List.of("mariadb-install-db", "mysql_install_db");
 
     private static final System.Logger LOG = System.getLogger(LocalMariaDb.class.getName());
-    private static final String HOST = "127.0.0.1";
+    static final String HOST = "127.0.0.1";
     private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_]{1,32}");
     private static final Pattern OPTION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Set<String> MANAGED_OPTIONS = Set.of(
@@ -103,41 +93,33 @@ public final class LocalMariaDb implements MySqlServer {
             "no_defaults",
             "defaults_file",
             "defaults_extra_file");
-    private static final int PORT_ATTEMPTS = 3;
-    private static final Duration READY_GRACE = Duration.ofSeconds(10);
-    private static final int LOG_TAIL_LINES = 40;
+    static final int LOG_TAIL_LINES = 40;
     private static final int UNIX_SOCKET_PATH_LIMIT = 100;
     private static final AtomicLong NEXT_SERVER_ID =
             new AtomicLong(1000L * ThreadLocalRandom.current().nextInt(1, 1_000_000));
 
-    /**
-     * Given to the installer. The bootstrap runs with the grant tables off, so it loads them first; it leaves root
-     * reachable only through the unix socket in the server's private directory.
-     */
-    private static final String LOCKDOWN_SCRIPT = """
-            FLUSH PRIVILEGES;
-            DELETE FROM mysql.global_priv WHERE User = 'root' AND Host <> 'localhost';
-            DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost';
-            FLUSH PRIVILEGES;
-            """;
+    // Package-private for the classes that do this server's jobs (config, data directory, launch, replication).
+    final Settings settings;
+    final @Nullable LocalMariaDb primary;
+    final String user;
+    final String password;
+    final long serverId;
+    final Path baseDirectory;
+    final Path dataDirectory;
+    final Path errorLog;
+    final Path optionFile;
+    final Path socket;
+    final Path userScript;
+    volatile int port;
+    /** Guarded by this server's monitor. */
+    @Nullable
+    ManagedProcess process;
 
-    /** Data directories initialised once per JVM and settings, never started, copied for every new server. */
-    private static final Map<List<String>, Path> TEMPLATES = new HashMap<>();
-
-    private final Settings settings;
-    private final @Nullable LocalMariaDb primary;
-    private final String user;
-    private final String password;
-    private final long serverId;
-    private final Path baseDirectory;
-    private final Path dataDirectory;
-    private final Path errorLog;
-    private final Path optionFile;
-    private final Path socket;
-    private final Path userScript;
-    private volatile int port;
-    private @Nullable ManagedProcess process;
     private boolean closed;
+
+    final MariaDbConfig config;
+    private final MariaDbLauncher launcher;
+    private final MariaDbReplication replication;
 
     private LocalMariaDb(Settings settings, @Nullable LocalMariaDb primary, String user, String password) {
         this.settings = settings;
@@ -156,6 +138,9 @@ public final class LocalMariaDb implements MySqlServer {
             socketPath = shortSocketPath();
         }
         this.socket = socketPath;
+        this.config = new MariaDbConfig(this);
+        this.launcher = new MariaDbLauncher(this);
+        this.replication = new MariaDbReplication(this);
     }
 
     /**
@@ -401,15 +386,7 @@ public final class LocalMariaDb implements MySqlServer {
     @Override
     public @Nullable Long replicaLagSeconds() throws SQLException {
         requireReplica();
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery("SHOW SLAVE STATUS")) {
-            if (!row.next()) {
-                return null;
-            }
-            long seconds = row.getLong("Seconds_Behind_Master");
-            return row.wasNull() ? null : seconds;
-        }
+        return replication.replicaLagSeconds();
     }
 
     /**
@@ -425,30 +402,7 @@ public final class LocalMariaDb implements MySqlServer {
     @Override
     public void waitForCatchUp(Duration timeout) throws SQLException {
         LocalMariaDb source = requireReplica();
-        String target = Objects.requireNonNullElse(source.queryForString("SELECT @@gtid_binlog_pos"), "");
-        if (target.isEmpty()) {
-            return;
-        }
-        Integer result;
-        try (Connection connection = connect("");
-                PreparedStatement statement = connection.prepareStatement("SELECT MASTER_GTID_WAIT(?, ?)")) {
-            statement.setString(1, target);
-            statement.setDouble(2, Math.max(0.001, timeout.toMillis() / 1000.0));
-            try (ResultSet row = statement.executeQuery()) {
-                row.next();
-                int value = row.getInt(1);
-                result = row.wasNull() ? null : value;
-            }
-        }
-        if (result == null || result != 0) {
-            Map<String, String> status = replicaStatus();
-            throw new IllegalStateException("Replica " + HOST + ":" + port + " did not catch up with primary " + HOST
-                    + ":" + source.port + " within " + timeout + ": primary gtid_binlog_pos=" + target
-                    + ", replica gtid_slave_pos=" + queryForString("SELECT @@gtid_slave_pos")
-                    + ", Slave_IO_Running=" + status.get("Slave_IO_Running")
-                    + ", Slave_SQL_Running=" + status.get("Slave_SQL_Running")
-                    + ", Last_Error=" + status.get("Last_Error"));
-        }
+        replication.waitForCatchUp(source, timeout);
     }
 
     /**
@@ -481,8 +435,7 @@ public final class LocalMariaDb implements MySqlServer {
 
     /** Both replication threads of this replica run. */
     boolean isReplicating() throws SQLException {
-        Map<String, String> status = replicaStatus();
-        return "Yes".equals(status.get("Slave_IO_Running")) && "Yes".equals(status.get("Slave_SQL_Running"));
+        return replication.isReplicating();
     }
 
     /** Runs a query and returns the first column of the first row, or null if there is no row. */
@@ -495,9 +448,7 @@ public final class LocalMariaDb implements MySqlServer {
 
     /** The row of SHOW SLAVE STATUS by column name (NULL as "NULL"); empty if replication is not configured. */
     Map<String, String> replicaStatus() throws SQLException {
-        try (Connection connection = connect("")) {
-            return MySqlClient.firstRow(connection, "SHOW SLAVE STATUS");
-        }
+        return replication.replicaStatus();
     }
 
     private LocalMariaDb requireReplica() {
@@ -508,344 +459,21 @@ public final class LocalMariaDb implements MySqlServer {
         return source;
     }
 
-    private Connection connect(String database, int connectTimeoutMillis) throws SQLException {
+    Connection connect(String database, int connectTimeoutMillis) throws SQLException {
         return MySqlClient.connect(jdbcUrl(database), user, password, connectTimeoutMillis);
-    }
-
-    /**
-     * Copies a template data directory: running the installer costs from under one to several seconds on a busy
-     * machine (it syncs its DDL log however InnoDB is configured); a copy costs milliseconds.
-     */
-    private void createDataDirectory() {
-        Path template = template(settings, runningAsRoot());
-        try (Stream<Path> files = Files.walk(template)) {
-            for (Path source : (Iterable<Path>) files::iterator) {
-                Path target = dataDirectory.resolve(template.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        } catch (IOException e) {
-            throw new ServerLaunchException(
-                    "Cannot copy the MariaDB template data directory " + template + ": " + e, DEBIAN_PACKAGE, e);
-        }
-        TempDirectories.writePrivateFile(userScript, userScript());
-    }
-
-    /** Returns an initialised, never started data directory for these settings, creating it on first use. */
-    private static synchronized Path template(Settings settings, boolean asRoot) {
-        List<String> key = new ArrayList<>(List.of(settings.installer.toString(), settings.server.toString()));
-        settings.serverOptions.forEach((name, value) -> key.add(name + "=" + value));
-        Path existing = TEMPLATES.get(key);
-        if (existing != null && Files.isDirectory(existing)) {
-            return existing;
-        }
-        Path directory = TempDirectories.create("osc4j-mariadb-template-");
-        Path data = directory.resolve("data");
-        Path installLog = directory.resolve("install.log");
-        Path lockdown = directory.resolve("lockdown.sql");
-        TempDirectories.writePrivateFile(lockdown, LOCKDOWN_SCRIPT);
-        List<String> command = new ArrayList<>();
-        command.add(settings.installer.toString());
-        command.add("--no-defaults");
-        Path binDirectory = settings.server.getParent();
-        Path basedir = binDirectory == null ? null : binDirectory.getParent();
-        if (basedir != null) {
-            // Makes the installer bootstrap the same server binary that will run.
-            command.add("--basedir=" + basedir);
-        }
-        command.add("--datadir=" + data);
-        command.add("--auth-root-authentication-method=normal");
-        command.add("--skip-test-db");
-        command.add("--skip-name-resolve");
-        command.add("--extra-file=" + lockdown);
-        if (asRoot) {
-            command.add("--user=root");
-        }
-        command.addAll(speedOptions());
-        settings.serverOptions.forEach((name, value) -> command.add("--" + name + "=" + value));
-        long started = System.nanoTime();
-        boolean created = false;
-        try {
-            ManagedProcess installer = ManagedProcess.start(
-                    "mariadb-install-db", command, directory, installLog, LocalMariaDb::isClientVariable);
-            if (!installer.waitForExit(settings.startTimeout)) {
-                installer.kill();
-                throw new ServerLaunchException(
-                        "Initialising a MariaDB data directory took longer than " + settings.startTimeout
-                                + "; installer output:\n" + LogFiles.tail(installLog, LOG_TAIL_LINES),
-                        DEBIAN_PACKAGE,
-                        null);
-            }
-            int exitCode = installer.exitCode().orElse(-1);
-            if (exitCode != 0) {
-                throw new ServerLaunchException(
-                        "Initialising a MariaDB data directory with " + settings.installer + " failed (exit code "
-                                + exitCode + "). Is the Debian package " + DEBIAN_PACKAGE
-                                + " installed completely? Installer output:\n"
-                                + LogFiles.tail(installLog, LOG_TAIL_LINES),
-                        DEBIAN_PACKAGE,
-                        null);
-            }
-            created = true;
-        } catch (UncheckedIOException e) {
-            throw new ServerLaunchException(
-                    "Cannot run " + settings.installer + ": " + e.getMessage() + ". Is the Debian package "
-                            + DEBIAN_PACKAGE + " installed completely?",
-                    DEBIAN_PACKAGE,
-                    e);
-        } finally {
-            if (!created) {
-                // The message carries the installer's output; the half-made directory is of no further use.
-                TempDirectories.delete(directory);
-            }
-        }
-        LOG.log(Level.DEBUG, "Initialised template {0} in {1} ms", data, (System.nanoTime() - started) / 1_000_000);
-        TEMPLATES.put(List.copyOf(key), data);
-        return data;
-    }
-
-    /**
-     * Run once, through {@code --init-file} on the first start, so the password is in no installer and on no
-     * command line. Kept out of the binary log, or a replica replaying it would fail on an existing user.
-     */
-    private String userScript() {
-        StringBuilder sql = new StringBuilder();
-        sql.append("SET sql_log_bin = 0;\n");
-        for (String host : List.of(HOST, "localhost")) {
-            String account = "'" + user + "'@'" + host + "'";
-            sql.append("CREATE USER ")
-                    .append(account)
-                    .append(" IDENTIFIED BY '")
-                    .append(password)
-                    .append("';\n");
-            sql.append("GRANT ALL PRIVILEGES ON *.* TO ").append(account).append(" WITH GRANT OPTION;\n");
-        }
-        return sql.toString();
     }
 
     /** Starts the process and waits until it accepts connections; on the first start a taken port is replaced. */
     private synchronized void launch(boolean mayChangePort) {
-        for (int attempt = 1; ; attempt++) {
-            if (port == 0) {
-                port = FreePorts.allocate();
-            }
-            TempDirectories.writePrivateFile(optionFile, clientOptions());
-            long logOffset = LogFiles.size(errorLog);
-            long started = System.nanoTime();
-            ManagedProcess current;
-            try {
-                current = ManagedProcess.start(
-                        "MariaDB server on port " + port,
-                        serverCommand(),
-                        baseDirectory,
-                        baseDirectory.resolve("mariadbd.out"),
-                        LocalMariaDb::isClientVariable);
-            } catch (UncheckedIOException e) {
-                throw new ServerLaunchException(
-                        "Cannot run " + settings.server + ": " + e.getMessage(), DEBIAN_PACKAGE, e);
-            }
-            process = current;
-            Startup startup = new Startup(current, logOffset);
-            Poll.until(settings.startTimeout, startup::settled);
-            if (startup.connected) {
-                // The user exists now; later starts must not run the script again.
-                deleteQuietly(userScript);
-                LOG.log(
-                        Level.INFO,
-                        "Started {0} in {1} ms",
-                        this,
-                        Long.toString((System.nanoTime() - started) / 1_000_000));
-                return;
-            }
-            current.kill();
-            process = null;
-            String log = LogFiles.readFrom(errorLog, logOffset);
-            if (mayChangePort && attempt < PORT_ATTEMPTS && log.contains("Address already in use")) {
-                LOG.log(Level.DEBUG, "Port {0} was taken before MariaDB could bind it; trying another", port);
-                port = 0;
-                continue;
-            }
-            String problem = !current.isAlive()
-                    ? "The MariaDB server exited during start-up"
-                    : startup.readySince != 0
-                            ? "The MariaDB server says it is ready but refused " + user + " for " + READY_GRACE + ": "
-                                    + startup.lastError
-                            : "The MariaDB server did not accept connections within " + settings.startTimeout
-                                    + "; last connection error: " + startup.lastError;
-            throw launchFailure(problem + " (" + settings.server + ", port " + port + "). Error log:\n"
-                    + errorLogTail()
-                    + "\nServer output:\n" + LogFiles.tail(baseDirectory.resolve("mariadbd.out"), LOG_TAIL_LINES));
-        }
+        launcher.launch(mayChangePort);
     }
 
-    /** Watches one start: settled once the server accepts the application user, exits, or is stuck. */
-    private final class Startup {
-        private final ManagedProcess process;
-        private final long logOffset;
-        boolean connected;
-        long readySince;
-
-        @Nullable
-        String lastError;
-
-        Startup(ManagedProcess process, long logOffset) {
-            this.process = process;
-            this.logOffset = logOffset;
-        }
-
-        boolean settled() {
-            if (!process.isAlive()) {
-                return true;
-            }
-            try (Connection connection = connect("", 1000)) {
-                connected = connection.isValid(1);
-                if (connected) {
-                    return true;
-                }
-            } catch (SQLException e) {
-                lastError = redact(String.valueOf(e.getMessage()));
-            }
-            // A server that is up but refuses us (say, the user script failed) will not get better: fail early.
-            if (readySince == 0 && LogFiles.readFrom(errorLog, logOffset).contains("ready for connections")) {
-                readySince = System.nanoTime();
-            }
-            return readySince != 0 && System.nanoTime() - readySince > READY_GRACE.toNanos();
-        }
-    }
-
-    private List<String> serverCommand() {
-        List<String> command = new ArrayList<>();
-        command.add(settings.server.toString());
-        command.add("--no-defaults");
-        if (runningAsRoot()) {
-            command.add("--user=root");
-        }
-        command.add("--datadir=" + dataDirectory);
-        if (Files.exists(userScript)) {
-            command.add("--init-file=" + userScript);
-        }
-        command.add("--tmpdir=" + baseDirectory);
-        command.add("--socket=" + socket);
-        command.add("--pid-file=" + baseDirectory.resolve("mariadbd.pid"));
-        command.add("--log-error=" + errorLog);
-        command.add("--bind-address=" + HOST);
-        command.add("--port=" + port);
-        command.add("--skip-name-resolve");
-        command.add("--server-id=" + serverId);
-        command.add("--log-bin=mysql-bin");
-        command.add("--binlog-format=ROW");
-        command.add("--log-slave-updates=ON");
-        command.add("--relay-log=relay-bin");
-        command.add("--report-host=" + HOST);
-        command.add("--report-port=" + port);
-        command.add("--character-set-server=utf8mb4");
-        command.add("--collation-server=utf8mb4_general_ci");
-        command.add("--performance-schema=OFF");
-        command.add("--innodb-flush-log-at-trx-commit=2");
-        command.add("--sync-binlog=0");
-        command.add("--key-buffer-size=1M");
-        command.add("--aria-pagecache-buffer-size=8M");
-        command.add("--query-cache-size=0");
-        command.add("--table-open-cache=200");
-        command.addAll(speedOptions());
-        if (primary != null) {
-            command.add("--read-only=ON");
-        }
-        command.addAll(extraOptions());
-        return command;
-    }
-
-    /**
-     * Small and without fsync: on a busy machine fsync made initialisation take seconds instead of under one. A
-     * killed server still recovers everything committed (the page cache survives it); a crashed machine would not.
-     * {@code loose-} keeps a MariaDB that dropped {@code nosync} starting.
-     */
-    private static List<String> speedOptions() {
-        return List.of(
-                "--innodb-buffer-pool-size=32M",
-                "--innodb-log-file-size=8M",
-                "--innodb-doublewrite=0",
-                "--loose-innodb-flush-method=nosync");
-    }
-
-    private List<String> extraOptions() {
-        List<String> options = new ArrayList<>();
-        settings.serverOptions.forEach((name, value) -> options.add("--" + name + "=" + value));
-        return options;
-    }
-
-    private String clientOptions() {
-        return "[client]\n" + "user=" + user + "\n" + "password=" + password + "\n" + "host=" + HOST + "\n" + "port="
-                + port + "\n" + "protocol=TCP\n";
-    }
-
-    private void startReplication(LocalMariaDb source) {
-        try {
-            execute("CHANGE MASTER TO MASTER_HOST='" + HOST + "', MASTER_PORT=" + source.port + ", MASTER_USER='"
-                    + user + "', MASTER_PASSWORD='" + password + "', MASTER_USE_GTID=slave_pos,"
-                    + " MASTER_CONNECT_RETRY=1");
-            execute("START SLAVE");
-            boolean running = Poll.until(settings.startTimeout, () -> {
-                try {
-                    return isReplicating();
-                } catch (SQLException e) {
-                    return false;
-                }
-            });
-            if (!running) {
-                Map<String, String> status = replicaStatus();
-                throw launchFailure("Replication from " + HOST + ":" + source.port + " did not start within "
-                        + settings.startTimeout + ": Slave_IO_Running=" + status.get("Slave_IO_Running")
-                        + ", Slave_SQL_Running=" + status.get("Slave_SQL_Running") + ", Last_IO_Error="
-                        + status.get("Last_IO_Error") + ", Last_SQL_Error=" + status.get("Last_SQL_Error")
-                        + "\nReplica error log:\n" + errorLogTail());
-            }
-            boolean listed = Poll.until(settings.startTimeout, () -> source.listsReplica(serverId));
-            if (!listed) {
-                throw launchFailure("The primary " + HOST + ":" + source.port + " does not list replica server_id "
-                        + serverId + " in SHOW SLAVE HOSTS");
-            }
-            waitForCatchUp(settings.startTimeout);
-        } catch (SQLException e) {
-            // Server messages may quote the statement, and CHANGE MASTER carries the password.
-            throw launchFailure("Cannot set up replication from " + HOST + ":" + source.port + ": "
-                    + redact(String.valueOf(e.getMessage())) + " (SQLState " + e.getSQLState() + ", error "
-                    + e.getErrorCode() + ")");
-        }
-    }
-
-    private boolean listsReplica(long replicaServerId) {
-        try (Connection connection = connect("");
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SHOW SLAVE HOSTS")) {
-            while (rows.next()) {
-                if (rows.getLong("Server_id") == replicaServerId) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
-    private String redact(String text) {
+    String redact(String text) {
         return text.replace(password, "****");
     }
 
-    private ServerLaunchException launchFailure(String message) {
+    ServerLaunchException launchFailure(String message) {
         return new ServerLaunchException(redact(message), DEBIAN_PACKAGE, null);
-    }
-
-    private boolean runningAsRoot() {
-        try {
-            return Integer.valueOf(0).equals(Files.getAttribute(baseDirectory, "unix:uid"));
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
     }
 
     private static Path shortSocketPath() {
@@ -858,28 +486,15 @@ public final class LocalMariaDb implements MySqlServer {
         }
     }
 
-    /** MySQL clients and servers read these; a test environment must not change the servers it starts. */
-    private static boolean isClientVariable(String name) {
-        return name.startsWith("MYSQL_") || name.startsWith("MARIADB_");
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            // The whole directory is deleted on close; a leftover here is only a delay.
-        }
-    }
-
     private static LocalMariaDb create(Settings settings, @Nullable LocalMariaDb primary) {
         String user = primary != null ? primary.user : settings.user;
         String password = primary != null ? primary.password : MySqlClient.randomPassword();
         LocalMariaDb server = new LocalMariaDb(settings, primary, user, password);
         try {
-            server.createDataDirectory();
+            new MariaDbDataDirectory(server).create();
             server.launch(true);
             if (primary != null) {
-                server.startReplication(primary);
+                server.replication.startReplication(primary);
             }
             return server;
         } catch (RuntimeException e) {
@@ -889,7 +504,7 @@ public final class LocalMariaDb implements MySqlServer {
     }
 
     /** Immutable settings a server was started with, shared with replicas it starts. */
-    private static final class Settings {
+    static final class Settings {
         final Path server;
         final Path installer;
         final List<Path> searchPath;
