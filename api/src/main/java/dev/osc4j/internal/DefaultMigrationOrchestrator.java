@@ -390,7 +390,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             synchronized (wakeLock) {
                 if (!wakeRequested && running) {
                     try {
-                        wakeLock.wait(settings.pollInterval().toMillis());
+                        wakeLock.wait(Math.max(1, reconciler.nextPassWithin().toMillis()));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;

@@ -111,12 +111,46 @@ class LoopTest {
         assertThat(engine.listener.get()).as("unsubscribed by close()").isNull();
     }
 
+    @Test
+    @DisplayName("a shard waiting for its replica to catch up is checked again within moments, not at the next poll:"
+            + " the replica's catch-up, which no event announces, is seen at once")
+    void catchUpIsRecheckedSoon() throws Exception {
+        World w = new World();
+        Watched engine = new Watched(w.engine);
+        try (MigrationOrchestrator osc = MigrationOrchestrator.builder()
+                .store(w.store)
+                .topology(w.topology)
+                .engine(engine)
+                .clock(w.clock)
+                .pollInterval(Duration.ofHours(1))
+                .leaseTtl(Duration.ofHours(3))
+                .build()) {
+            MigrationId id = osc.submit(World.request("catch-up").build());
+            osc.start();
+            awaitState(osc, id, MigrationState.INITIALIZING);
+            w.topology.setReplicaLag(World.KS, "-40", Duration.ofSeconds(30));
+            Thread.sleep(300);
+            w.clock.advance(Duration.ofHours(1));
+            Objects.requireNonNull(engine.listener.get()).run();
+            awaitState(osc, id, MigrationState.WAITING_FOR_CATCHUP);
+            Thread.sleep(500); // re-checked a few times while the replica lags: still waiting
+            assertThat(osc.get(id).state()).isEqualTo(MigrationState.WAITING_FOR_CATCHUP);
+            // The replica catches up, and the engine's backlog with it: no event, no store write announces this.
+            w.topology.setReplicaLag(World.KS, "-40", Duration.ZERO);
+            w.clock.advance(Duration.ofMinutes(1));
+            awaitState(osc, id, MigrationState.SWITCHING_TRAFFIC);
+        }
+    }
+
     private static void awaitState(MigrationOrchestrator osc, MigrationId id, MigrationState state)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (osc.get(id).state() != state) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("still " + osc.get(id).state() + ", not " + state);
+                throw new AssertionError("still " + osc.get(id).state() + ", not " + state + ": "
+                        + osc.get(id).shards().stream()
+                                .map(s -> s.shard() + " " + s.state() + " " + s.waitReason())
+                                .toList());
             }
             Thread.sleep(10);
         }
