@@ -31,6 +31,8 @@ public enum FailureReason {
     GATE_FAILED,
     /** No progress for longer than the policy's stall timeout, with fail-on-stall set. */
     STALLED,
+    /** The copy still differed from the original after the copies again allowed: it was not swapped in. */
+    CHECKSUM_MISMATCH,
     /** Anything else; the message has the details. */
     UNKNOWN
 }

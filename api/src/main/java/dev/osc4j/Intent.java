@@ -29,6 +29,8 @@ public record Intent(
     public enum IntentKind {
         /** Start (or adopt) the engine run for the key. */
         START,
+        /** Let the engine compare the original table with its copy before the swap. */
+        VERIFY,
         /** Let the engine swap the tables. */
         RELEASE_CUTOVER,
         /** Set the engine's throttle ratio. */

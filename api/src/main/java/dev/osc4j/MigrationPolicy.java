@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  *     schedule stays open for the expected cut-over time; null for any time
  * @param expectedCutoverTime how long the swap is expected to take (checksums, ANALYZE and warming before it are not
  *     counted); null for {@link #DEFAULT_EXPECTED_CUTOVER_TIME}
+ * @param skipChecksum whether to swap without first comparing the original table with its copy; by default (false)
+ *     an engine that can compare ({@link dev.osc4j.spi.EngineCapabilities#checksum()}) does so before every swap, and
+ *     a copy that still differs after its copies again fails the shard ({@link FailureReason#CHECKSUM_MISMATCH})
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -38,7 +41,8 @@ public record MigrationPolicy(
         boolean failOnStall,
         @Nullable WindowSchedule copySchedule,
         @Nullable WindowSchedule cutoverSchedule,
-        @Nullable Duration expectedCutoverTime) {
+        @Nullable Duration expectedCutoverTime,
+        boolean skipChecksum) {
 
     /** Default for {@link #maxReplicaLag()}: 10 seconds (Vitess's default cut-over threshold). */
     public static final Duration DEFAULT_MAX_REPLICA_LAG = Duration.ofSeconds(10);
@@ -101,6 +105,7 @@ public record MigrationPolicy(
         b.copySchedule = copySchedule;
         b.cutoverSchedule = cutoverSchedule;
         b.expectedCutoverTime = expectedCutoverTime;
+        b.skipChecksum = skipChecksum;
         return b;
     }
 
@@ -123,6 +128,7 @@ public record MigrationPolicy(
         private Duration maxTopologyAge = DEFAULT_MAX_TOPOLOGY_AGE;
         private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
         private boolean failOnStall;
+        private boolean skipChecksum;
         private @Nullable WindowSchedule copySchedule;
         private @Nullable WindowSchedule cutoverSchedule;
         private @Nullable Duration expectedCutoverTime;
@@ -201,6 +207,12 @@ public record MigrationPolicy(
             return this;
         }
 
+        /** See {@link MigrationPolicy#skipChecksum()}. */
+        public Builder skipChecksum(boolean value) {
+            this.skipChecksum = value;
+            return this;
+        }
+
         /** Builds and validates the policy. */
         public MigrationPolicy build() {
             return new MigrationPolicy(
@@ -215,7 +227,8 @@ public record MigrationPolicy(
                     failOnStall,
                     copySchedule,
                     cutoverSchedule,
-                    expectedCutoverTime);
+                    expectedCutoverTime,
+                    skipChecksum);
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.Transition;
 import dev.osc4j.Transitions;
 import dev.osc4j.Trigger;
+import dev.osc4j.spi.ChecksumStatus;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -124,7 +125,7 @@ final class Decider {
             } else if (s.state() == MigrationState.QUEUED) {
                 queuedStep(change, i, in[i], caps);
             } else if (s.state().isRunning()) {
-                runningStep(change, i, in[i], keyspaceThrottle);
+                runningStep(change, i, in[i], keyspaceThrottle, caps);
             } else if (s.state() == MigrationState.FAILED) {
                 change.soft(i, change.progress(i), "failed: waiting for retry or abort");
             }
@@ -175,7 +176,12 @@ final class Decider {
         }
     }
 
-    private void runningStep(RecordChange change, int i, ShardInput in, @Nullable KeyspaceThrottle keyspaceThrottle) {
+    private void runningStep(
+            RecordChange change,
+            int i,
+            ShardInput in,
+            @Nullable KeyspaceThrottle keyspaceThrottle,
+            EngineCapabilities caps) {
         ShardRecord s = change.shard(i);
         EngineObservation obs = in.observation();
         if (obs == null) {
@@ -257,6 +263,9 @@ final class Decider {
             }
             case WAITING_FOR_CATCHUP -> {
                 if (ProgressMath.phaseAtLeast(obs.phase(), EnginePhase.READY_FOR_CUTOVER)) {
+                    if (caps.checksum() && !change.base().policy().skipChecksum() && !checksumMatched(change, i, obs)) {
+                        return;
+                    }
                     GateResult gate = gates.evaluate(context(change, i, CAUGHT_UP, in));
                     switch (gate.verdict()) {
                         case PASS ->
@@ -362,7 +371,7 @@ final class Decider {
                     change.intent(i, IntentKind.CANCEL, handle.key(), null, "aborted by operator");
                 }
             }
-            case SWITCHING_TRAFFIC -> runningStep(change, i, in, null); // a released cut-over is let finish
+            case SWITCHING_TRAFFIC -> runningStep(change, i, in, null, SWITCHING); // a released cut-over is let finish
             case FAILED -> {
                 if (handle != null) {
                     change.intent(i, IntentKind.CLEANUP, handle.key(), null, "abort");
@@ -457,6 +466,34 @@ final class Decider {
      * derived from the migration, the attempt and the shard. Never throws: a damaged record must fail one shard, not
      * the controller's pass.
      */
+    /**
+     * The checksum before the swap: asks the engine to compare the tables (an intent, written ahead) once the run
+     * holds, waits while it compares, fails the shard on a mismatch. True once the copy matched.
+     */
+    private static boolean checksumMatched(RecordChange change, int i, EngineObservation obs) {
+        ChecksumStatus checksum = obs.checksum();
+        if (checksum == null) {
+            change.intent(
+                    i,
+                    IntentKind.VERIFY,
+                    keyOf(change, change.shard(i)),
+                    null,
+                    "compare the original table with the copy before the swap");
+            return false;
+        }
+        switch (checksum.state()) {
+            case MATCHED -> {
+                return true;
+            }
+            case MISMATCHED -> change.fail(i, FailureReason.CHECKSUM_MISMATCH, checksum.describe());
+            case RUNNING -> change.soft(i, change.progress(i), checksum.describe());
+        }
+        return false;
+    }
+
+    /** What a shard that is switching needs of its engine's capabilities: nothing. */
+    private static final EngineCapabilities SWITCHING = new EngineCapabilities(false, false, false, false, false);
+
     private static EngineKey keyOf(RecordChange change, ShardRecord s) {
         EngineHandle handle = s.handle();
         return handle != null ? handle.key() : new EngineKey(change.base().id(), change.attempt(), s.shard());

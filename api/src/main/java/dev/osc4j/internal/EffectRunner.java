@@ -173,6 +173,7 @@ final class EffectRunner {
                         FailureReason.RUN_LOST, "no engine run is recorded for shard " + s.shard()));
             }
             switch (intent.kind()) {
+                case VERIFY -> engine.verify(handle);
                 case RELEASE_CUTOVER -> engine.releaseCutover(handle);
                 case THROTTLE -> engine.throttle(handle, Objects.requireNonNullElse(intent.ratio(), 0.0));
                 case CANCEL -> engine.cancel(handle);

@@ -63,6 +63,10 @@ final class Outcomes {
                     change.effectDone(i, "refused: " + message);
                     change.fail(i, e.reason(), message);
                 }
+                case VERIFY -> {
+                    change.effectDone(i, "refused: " + message);
+                    change.fail(i, e.reason(), "the checksum before the swap could not start: " + message);
+                }
                 case RELEASE_CUTOVER -> {
                     change.effectDone(i, "refused: " + message);
                     change.fail(
@@ -95,6 +99,7 @@ final class Outcomes {
                 change.setShard(i, current.withHandle(handle).withAppliedThrottleRatio(0));
                 change.effectDone(i, "run " + handle.attributes());
             }
+            case VERIFY -> change.effectDone(i, "checksum started");
             case RELEASE_CUTOVER -> change.effectDone(i, "");
             case THROTTLE -> {
                 change.setShard(i, current.withAppliedThrottleRatio(ratio(intent)));

@@ -16,6 +16,8 @@ import org.apiguardian.api.API;
  * @param keyspaceWideThrottle a throttle sent for one shard applies to every shard of the migration (Vitess keeps one
  *     throttler rule per keyspace): the orchestrator then makes one throttle decision for the keyspace, the strongest
  *     any shard needs, and sends that same ratio for every shard
+ * @param checksum the engine compares the original table with its copy before the swap when asked ({@link
+ *     ExecutionEngine#verify}), and reports it in {@link EngineObservation#checksum()}
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public record EngineCapabilities(
@@ -24,7 +26,8 @@ public record EngineCapabilities(
         boolean reattach,
         boolean retryInPlace,
         boolean reportsAppliedPosition,
-        boolean keyspaceWideThrottle) {
+        boolean keyspaceWideThrottle,
+        boolean checksum) {
 
     /** Capabilities of an engine that throttles each shard on its own. */
     public EngineCapabilities(
@@ -33,6 +36,36 @@ public record EngineCapabilities(
             boolean reattach,
             boolean retryInPlace,
             boolean reportsAppliedPosition) {
-        this(postponedCutover, throttleRatio, reattach, retryInPlace, reportsAppliedPosition, false);
+        this(postponedCutover, throttleRatio, reattach, retryInPlace, reportsAppliedPosition, false, false);
+    }
+
+    /** Capabilities of an engine that does not compare the tables before the swap. */
+    public EngineCapabilities(
+            boolean postponedCutover,
+            boolean throttleRatio,
+            boolean reattach,
+            boolean retryInPlace,
+            boolean reportsAppliedPosition,
+            boolean keyspaceWideThrottle) {
+        this(
+                postponedCutover,
+                throttleRatio,
+                reattach,
+                retryInPlace,
+                reportsAppliedPosition,
+                keyspaceWideThrottle,
+                false);
+    }
+
+    /** A copy that compares the tables before the swap ({@code checksum}). */
+    public EngineCapabilities withChecksum(boolean value) {
+        return new EngineCapabilities(
+                postponedCutover,
+                throttleRatio,
+                reattach,
+                retryInPlace,
+                reportsAppliedPosition,
+                keyspaceWideThrottle,
+                value);
     }
 }

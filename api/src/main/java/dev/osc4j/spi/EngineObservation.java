@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  * @param appliedPosition the binlog position the engine has applied, for engines that report it
  * @param failureReason classification, when {@link EnginePhase#FAILED}
  * @param message details (last error lines, a status message)
+ * @param checksum the comparison of the original with the copy before the swap, once {@link ExecutionEngine#verify}
+ *     started it; null before that, and for engines that do not compare
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public record EngineObservation(
@@ -33,7 +35,34 @@ public record EngineObservation(
         @Nullable Duration replicaLag,
         @Nullable ReplicationPosition appliedPosition,
         @Nullable FailureReason failureReason,
-        @Nullable String message) {
+        @Nullable String message,
+        @Nullable ChecksumStatus checksum) {
+
+    /** An observation without a checksum status. */
+    public EngineObservation(
+            EnginePhase phase,
+            long rowsCopied,
+            long rowsTotal,
+            @Nullable Duration engineEta,
+            boolean throttled,
+            @Nullable String throttleReason,
+            @Nullable Duration replicaLag,
+            @Nullable ReplicationPosition appliedPosition,
+            @Nullable FailureReason failureReason,
+            @Nullable String message) {
+        this(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message,
+                null);
+    }
 
     /** A bare observation of a phase, with nothing else known. */
     public static EngineObservation of(EnginePhase phase) {
@@ -63,7 +92,8 @@ public record EngineObservation(
                 replicaLag,
                 appliedPosition,
                 failureReason,
-                message);
+                message,
+                checksum);
     }
 
     /** A copy of this observation with throttle status. */
@@ -78,7 +108,8 @@ public record EngineObservation(
                 replicaLag,
                 appliedPosition,
                 failureReason,
-                message);
+                message,
+                checksum);
     }
 
     /** A copy of this observation with the engine's ETA. */
@@ -93,7 +124,8 @@ public record EngineObservation(
                 replicaLag,
                 appliedPosition,
                 failureReason,
-                message);
+                message,
+                checksum);
     }
 
     /** A copy of this observation with lag and applied position. */
@@ -108,7 +140,24 @@ public record EngineObservation(
                 lag,
                 applied,
                 failureReason,
-                message);
+                message,
+                checksum);
+    }
+
+    /** A copy of this observation with the checksum's status. */
+    public EngineObservation withChecksum(@Nullable ChecksumStatus status) {
+        return new EngineObservation(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message,
+                status);
     }
 
     /** A copy of this observation with a message. */
@@ -123,6 +172,7 @@ public record EngineObservation(
                 replicaLag,
                 appliedPosition,
                 failureReason,
-                text);
+                text,
+                checksum);
     }
 }

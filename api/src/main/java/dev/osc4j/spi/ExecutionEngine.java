@@ -47,6 +47,19 @@ public interface ExecutionEngine extends AutoCloseable {
     /** Lets a run that holds before the swap proceed. */
     void releaseCutover(EngineHandle handle);
 
+    /**
+     * Starts comparing the original table with the run's copy before the swap, for engines whose {@link
+     * EngineCapabilities#checksum()} is true, and returns at once; {@link #observe} reports how it goes in {@link
+     * EngineObservation#checksum()}. Called while the run holds before the swap. Idempotent: a comparison that runs or
+     * ended is left as it is; one interrupted by a controller's restart is started again.
+     *
+     * @throws EngineException when the engine cannot compare (the default: not supported, permanent)
+     */
+    default void verify(EngineHandle handle) {
+        throw EngineException.permanent(
+                dev.osc4j.FailureReason.ENGINE_CONFIGURATION, "engine " + name() + " cannot compare the tables");
+    }
+
     /** Sets the throttle ratio: 0 runs freely, 1 pauses the copy. */
     void throttle(EngineHandle handle, double ratio);
 

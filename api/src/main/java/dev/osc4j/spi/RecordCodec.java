@@ -166,6 +166,9 @@ public final class RecordCodec {
                 tree.remove(added);
             }
         }
+        if (!tree.path("skipChecksum").asBoolean(false)) {
+            tree.remove("skipChecksum");
+        }
         return write(tree);
     }
 

@@ -115,6 +115,7 @@ class OutcomesTest {
                 switch (kind) {
                     case START -> MigrationState.INITIALIZING;
                     case RELEASE_CUTOVER -> MigrationState.SWITCHING_TRAFFIC;
+                    case VERIFY -> MigrationState.WAITING_FOR_CATCHUP;
                     case THROTTLE, CANCEL -> MigrationState.COPYING_ROWS;
                     case CLEANUP -> MigrationState.QUEUED;
                 };
@@ -141,6 +142,24 @@ class OutcomesTest {
         MigrationRecord lost =
                 apply(rec, release, permanent(FailureReason.RUN_LOST, "gone")).record();
         assertThat(failure(lost).reason()).isEqualTo(FailureReason.RUN_LOST);
+    }
+
+    @Test
+    @DisplayName("a VERIFY done clears the intent and leaves the shard waiting; refused for good, it fails the shard")
+    void verify() {
+        Intent verify = intent(IntentKind.VERIFY, key(S, 1), null);
+        MigrationRecord rec = pending(MigrationState.WAITING_FOR_CATCHUP, verify);
+        Outcomes.Result done = apply(rec, verify, DONE);
+        assertThat(shard(done.record(), S).state()).isEqualTo(MigrationState.WAITING_FOR_CATCHUP);
+        assertThat(shard(done.record(), S).intent()).isNull();
+        assertThat(done.audit())
+                .singleElement()
+                .satisfies(e -> assertThat(e.detail()).isEqualTo("VERIFY done: checksum started"));
+        MigrationRecord refused = apply(rec, verify, permanent(FailureReason.ENGINE_CONFIGURATION, "cannot compare"))
+                .record();
+        assertThat(shard(refused, S).state()).isEqualTo(MigrationState.FAILED);
+        assertThat(failure(refused).reason()).isEqualTo(FailureReason.ENGINE_CONFIGURATION);
+        assertThat(failure(refused).message()).contains("checksum", "cannot compare");
     }
 
     @Test

@@ -159,6 +159,11 @@ public final class CrashInjection {
         }
 
         @Override
+        public void verify(EngineHandle handle) {
+            effect("verify " + handle.key(), () -> super.verify(handle));
+        }
+
+        @Override
         public void releaseCutover(EngineHandle handle) {
             effect("release " + handle.key(), () -> super.releaseCutover(handle));
         }

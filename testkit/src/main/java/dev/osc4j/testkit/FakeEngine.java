@@ -5,6 +5,7 @@ import dev.osc4j.FailureReason;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
+import dev.osc4j.spi.ChecksumStatus;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineHandle;
@@ -32,6 +33,11 @@ import org.jspecify.annotations.Nullable;
  * lag). Runs survive controller restarts, as real engine runs do, so it can show that a new controller adopts a run
  * instead of starting a second one: {@link #runsStarted()} counts runs, {@link #startCalls()} counts calls.
  *
+ * <p>With {@link Builder#checksumTime} it also compares the tables before the swap when asked ({@link #verify}), in
+ * that much simulated time from the request; the comparison finds a mismatch on a shard marked with {@link
+ * #corruptCopy}, and the copy is never swapped in then. The comparison reads and repairs only, so a run keeps its
+ * result across controllers, and a repeated request while it runs or after it ended changes nothing.
+ *
  * <p>Accepts one engine option, {@code rows-per-second}; any other is refused at submission.
  */
 public final class FakeEngine implements ExecutionEngine {
@@ -48,6 +54,9 @@ public final class FakeEngine implements ExecutionEngine {
     private final Duration catchupTime;
     private final Duration cutoverTime;
     private final @Nullable Duration throttleOnLag;
+    private final @Nullable Duration checksumTime;
+    private final Set<String> corrupt = new LinkedHashSet<>();
+    private int verifyCalls;
     private final Map<EngineKey, Run> runs = new LinkedHashMap<>();
     private int startCalls;
     private int created;
@@ -67,6 +76,9 @@ public final class FakeEngine implements ExecutionEngine {
         boolean released;
         /** The process is gone (a host rebuilt, a run killed): the engine no longer knows it; its tables remain. */
         boolean lost;
+        /** When the comparison before the swap was asked for; null before. */
+        @Nullable
+        Instant verifyFrom;
 
         final Set<String> artifacts = new LinkedHashSet<>();
 
@@ -93,6 +105,7 @@ public final class FakeEngine implements ExecutionEngine {
         this.catchupTime = b.catchupTime;
         this.cutoverTime = b.cutoverTime;
         this.throttleOnLag = b.throttleOnLag;
+        this.checksumTime = b.checksumTime;
     }
 
     /** A fake engine with default settings on {@code topology} (and its clock). */
@@ -112,7 +125,7 @@ public final class FakeEngine implements ExecutionEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, false, true);
+        return new EngineCapabilities(true, true, true, false, true).withChecksum(checksumTime != null);
     }
 
     @Override
@@ -194,7 +207,60 @@ public final class FakeEngine implements ExecutionEngine {
                 conditions.replicaLag(),
                 atLeastReady(run.phase) ? topology.primaryPosition(run.target.keyspace(), run.target.shard()) : null,
                 run.phase == EnginePhase.FAILED ? FailureReason.ENGINE_FAILED : null,
-                run.error);
+                run.error,
+                checksum(run, now));
+    }
+
+    private @Nullable ChecksumStatus checksum(Run run, Instant now) {
+        Instant from = run.verifyFrom;
+        Duration time = checksumTime;
+        if (from == null || time == null) {
+            return null;
+        }
+        Duration elapsed = Duration.between(from, now);
+        if (elapsed.compareTo(time) < 0) {
+            long checked = (long) (run.total * (double) elapsed.toMillis() / Math.max(1, time.toMillis()));
+            return new ChecksumStatus(ChecksumStatus.State.RUNNING, checked, run.total, 0, "");
+        }
+        if (corrupt.contains(run.target.keyspace() + "/" + run.target.shard())) {
+            return new ChecksumStatus(
+                    ChecksumStatus.State.MISMATCHED,
+                    run.total,
+                    run.total,
+                    1,
+                    "rows after key [0] up to key [1000] still differ after 3 copies again");
+        }
+        return new ChecksumStatus(ChecksumStatus.State.MATCHED, run.total, run.total, 0, "");
+    }
+
+    /** Starts the comparison before the swap (see the class comment); idempotent. */
+    @Override
+    public synchronized void verify(EngineHandle handle) {
+        checkAvailable();
+        if (checksumTime == null) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION, "fake engine '" + name + "' was built without a checksum");
+        }
+        Run run = run(handle);
+        advance(run, clock.instant());
+        verifyCalls++;
+        if (run.verifyFrom == null) {
+            run.verifyFrom = clock.instant();
+        }
+    }
+
+    /**
+     * Makes every comparison on {@code shard} find a copy that differs from the original (as if a row of it were
+     * changed behind the engine's back and could not be repaired).
+     */
+    public synchronized FakeEngine corruptCopy(String keyspace, String shard) {
+        corrupt.add(keyspace + "/" + shard);
+        return this;
+    }
+
+    /** How many times {@link #verify} was called. */
+    public synchronized int verifyCalls() {
+        return verifyCalls;
     }
 
     @Override
@@ -447,6 +513,7 @@ public final class FakeEngine implements ExecutionEngine {
         private Duration catchupTime = Duration.ofSeconds(2);
         private Duration cutoverTime = Duration.ofSeconds(1);
         private @Nullable Duration throttleOnLag;
+        private @Nullable Duration checksumTime;
 
         private Builder(FakeTopology topology) {
             this.topology = topology;
@@ -488,6 +555,15 @@ public final class FakeEngine implements ExecutionEngine {
         /** Throttle the copy itself while replica lag exceeds this, as pt-osc does (default: never). */
         public Builder throttleOnLag(@Nullable Duration value) {
             this.throttleOnLag = value;
+            return this;
+        }
+
+        /**
+         * Compare the tables before the swap when asked, taking this long (default: the engine cannot compare, as
+         * before 0.2).
+         */
+        public Builder checksumTime(@Nullable Duration value) {
+            this.checksumTime = value;
             return this;
         }
 

@@ -93,6 +93,11 @@ public abstract class ForwardingExecutionEngine implements ExecutionEngine {
     }
 
     @Override
+    public void verify(EngineHandle handle) {
+        delegate.verify(handle);
+    }
+
+    @Override
     public AutoCloseable watch(Runnable listener) {
         return delegate.watch(listener);
     }

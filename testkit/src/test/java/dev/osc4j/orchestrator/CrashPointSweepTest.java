@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Crashes the controller after every persisted step, and before and after every side effect, of a 4-shard
- * migration, starts a new controller each time, and checks that every run completes, that no shard's engine run was started twice, and
+ * Crashes the controller after every persisted step, and before and after every side effect (the checksum before the
+ * swap included), of a 4-shard migration, starts a new controller each time, and checks that every run completes, that no shard's engine run was started twice, and
  * that the audit trail has no gap and no duplicated transition.
  */
 class CrashPointSweepTest {
@@ -53,7 +53,9 @@ class CrashPointSweepTest {
         if (scenario == Scenario.FAIL_AND_RETRY) {
             topology.failAt(KEYSPACE, "40-80", 40);
         }
-        FakeEngine fake = FakeEngine.on(topology);
+        // With a checksum before the swap: its request is a side effect like the others, swept too.
+        FakeEngine fake =
+                FakeEngine.builder(topology).checksumTime(Duration.ofSeconds(3)).build();
         CrashInjection.Point writes = point("write", crashKind, crashAt);
         CrashInjection.Point effects = point("effect", crashKind, crashAt);
         CrashInjection.Point afterEffects = point("after-effect", crashKind, crashAt);
@@ -112,6 +114,7 @@ class CrashPointSweepTest {
                     .as(where + ": artifacts left on " + shard)
                     .isEmpty();
         }
+        assertThat(fake.verifyCalls()).as(where + ": checksums asked for").isGreaterThanOrEqualTo(4);
         List<AuditEntry> trail = osc.audit(submitted);
         assertThat(AuditTrails.problems(trail)).as(where).isEmpty();
         List<Long> seqs = trail.stream().map(AuditEntry::seq).toList();
