@@ -37,8 +37,8 @@ import org.springframework.core.env.Environment;
 @AutoConfiguration(
         after = Osc4jStoreAutoConfiguration.class,
         afterName = {
-            "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
-            "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration"
+            "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+            "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration"
         })
 @EnableConfigurationProperties(Osc4jProperties.class)
 public class Osc4jAutoConfiguration {

@@ -19,7 +19,7 @@ import org.springframework.context.annotation.Configuration;
  * {@link JdbcStateStore} on the application's {@link DataSource} (tables {@code osc4j_*}, created or upgraded at
  * start). A configuration of its own, ordered before {@link Osc4jAutoConfiguration}, whose beans need the store.
  */
-@AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration")
+@AutoConfiguration(afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @EnableConfigurationProperties(Osc4jProperties.class)
 public class Osc4jStoreAutoConfiguration {
 

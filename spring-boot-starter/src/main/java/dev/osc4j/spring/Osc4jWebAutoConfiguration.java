@@ -9,26 +9,30 @@ import dev.osc4j.dashboard.DashboardServlet;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
 /**
- * The parts that need Actuator or a servlet container: the {@code osc4j} health indicator (the store answers; failed
- * migrations are listed), the {@code osc4j} endpoint (the active migrations) and the dashboard at {@code osc4j.dashboard.path} (default {@code /osc4j/}), whose directives
+ * The parts that need Actuator or a servlet container: the {@code osc4j} health indicator (Spring Boot 4's
+ * {@code spring-boot-health}: the store answers; failed migrations are listed), the {@code osc4j} endpoint (the active migrations) and the dashboard at {@code osc4j.dashboard.path} (default {@code /osc4j/}), whose directives
  * need a {@link Dashboard.Authenticator} bean (without one the page is read-only).
  */
 @AutoConfiguration(after = Osc4jAutoConfiguration.class)
-@Import({Osc4jWebAutoConfiguration.HealthConfiguration.class, Osc4jWebAutoConfiguration.DashboardConfiguration.class})
+@Import({
+    Osc4jWebAutoConfiguration.HealthConfiguration.class,
+    Osc4jWebAutoConfiguration.EndpointConfiguration.class,
+    Osc4jWebAutoConfiguration.DashboardConfiguration.class
+})
 public class Osc4jWebAutoConfiguration {
 
     /** The health indicator. */
@@ -51,7 +55,13 @@ public class Osc4jWebAutoConfiguration {
                         .build();
             };
         }
+    }
 
+    /** The Actuator endpoint (apart from the health indicator: Boot 4 ships health without the endpoints too). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
+    @ConditionalOnBean(MigrationClient.class)
+    static class EndpointConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnAvailableEndpoint(endpoint = Osc4jEndpoint.class)
