@@ -6,6 +6,7 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.dashboard.Dashboard;
 import dev.osc4j.dashboard.DashboardServlet;
+import dev.osc4j.spi.StateStore;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -42,14 +43,28 @@ public class Osc4jWebAutoConfiguration {
     static class HealthConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "osc4jHealthIndicator")
-        HealthIndicator osc4jHealthIndicator(MigrationClient client) {
+        HealthIndicator osc4jHealthIndicator(MigrationClient client, ObjectProvider<StateStore> store) {
+            String storeType = store.stream()
+                    .findFirst()
+                    .map(s -> s.getClass().getSimpleName())
+                    .orElse("unknown");
             return () -> {
-                List<MigrationSummary> active = client.list(MigrationFilter.active());
+                List<MigrationSummary> active;
+                try {
+                    active = client.list(MigrationFilter.active());
+                } catch (RuntimeException e) {
+                    // The exception's class only: a driver's message may name hosts or users.
+                    return Health.down()
+                            .withDetail("store", storeType)
+                            .withDetail("error", e.getClass().getName())
+                            .build();
+                }
                 List<String> failed = active.stream()
                         .filter(s -> s.state() == MigrationState.FAILED)
                         .map(s -> s.id().value())
                         .toList();
                 return Health.up()
+                        .withDetail("store", storeType)
                         .withDetail("activeMigrations", active.size())
                         .withDetail("failedMigrations", failed)
                         .build();
