@@ -9,13 +9,18 @@ import dev.osc4j.store.jdbc.JdbcStateStore;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
 
@@ -98,6 +103,33 @@ class Osc4jAutoConfigurationTest {
                 .run(ctx -> {
                     assertThat(ctx).hasSingleBean(MigrationOrchestrator.class);
                     assertThat(ctx).doesNotHaveBean("osc4jControllerLifecycle");
+                });
+    }
+
+    @Test
+    @DisplayName("the health indicator (Boot 4's spring-boot-health) is UP naming the store, and DOWN without the"
+            + " error's message when the store fails")
+    void healthIndicator() {
+        runner.withBean(StateStore.class, InMemoryStateStore::new).run(ctx -> {
+            Health up = Objects.requireNonNull(
+                    ctx.getBean("osc4jHealthIndicator", HealthIndicator.class).health(true));
+            assertThat(up.getStatus()).isEqualTo(Status.UP);
+            assertThat(up.getDetails()).containsEntry("store", "InMemoryStateStore");
+        });
+        MigrationClient failing = (MigrationClient) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {MigrationClient.class}, (proxy, method, args) -> {
+                    throw new IllegalStateException("jdbc:mysql://db-7:3306 user=secret-user refused");
+                });
+        runner.withBean(StateStore.class, InMemoryStateStore::new)
+                .withBean(MigrationClient.class, () -> failing)
+                .run(ctx -> {
+                    Health down = Objects.requireNonNull(ctx.getBean("osc4jHealthIndicator", HealthIndicator.class)
+                            .health(true));
+                    assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(down.getDetails())
+                            .containsEntry("store", "InMemoryStateStore")
+                            .containsEntry("error", IllegalStateException.class.getName());
+                    assertThat(down.toString()).doesNotContain("secret-user", "db-7");
                 });
     }
 
