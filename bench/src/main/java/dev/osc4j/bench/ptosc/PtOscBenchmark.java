@@ -48,6 +48,9 @@ import org.jspecify.annotations.Nullable;
 public final class PtOscBenchmark {
     private static final String SCHEMA = "bench";
 
+    /** Whether osc4j compares the tables before the swap ({@code checksum=on}); off by default, as P5 asks. */
+    private static boolean checksum;
+
     private PtOscBenchmark() {}
 
     /** One ETA sample: when, how far, and what each side predicted for the end of the copy. */
@@ -71,16 +74,18 @@ public final class PtOscBenchmark {
                 case "rows" -> rows = Integer.parseInt(kv[1]);
                 case "rounds" -> rounds = Integer.parseInt(kv[1]);
                 case "poll-ms" -> pollMillis = Long.parseLong(kv[1]);
+                case "checksum" -> checksum = kv[1].equals("on");
                 default -> options.put(kv[0], kv[1]);
             }
         }
         options.putIfAbsent("progress-interval", "1");
         System.out.printf(
                 Locale.ROOT,
-                "pt-osc benchmark: %,d rows, %d round(s), poll %d ms, options %s%nload average at start: %s%n",
+                "pt-osc benchmark: %,d rows, %d round(s), poll %d ms, checksum %s, options %s%nload average at start: %s%n",
                 rows,
                 rounds,
                 pollMillis,
+                checksum ? "on" : "off",
                 options,
                 loadAverage());
         Path work = Files.createTempDirectory("osc4j-ptosc-bench-");
@@ -89,12 +94,13 @@ public final class PtOscBenchmark {
             primary.createDatabase(SCHEMA);
             // A controller is a long-lived JVM: warm the orchestrator, engine and JDBC up once, unmeasured.
             createTable(primary, "warmup", 20_000);
-            runOsc4j(primary, replica, "warmup", options, work, pollMillis, new ArrayList<>(), new long[2]);
+            runOsc4j(primary, replica, "warmup", options, work, pollMillis, new ArrayList<>(), new long[7]);
             System.out.println("warm-up migration done (not measured)");
             List<Long> bare = new ArrayList<>();
             List<Long> osc4j = new ArrayList<>();
             List<EtaSample> allSamples = new ArrayList<>();
             List<Long> copyEnds = new ArrayList<>();
+            List<Long> held = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
                 boolean bareFirst = round % 2 == 0;
                 for (int leg = 0; leg < 2; leg++) {
@@ -115,21 +121,33 @@ public final class PtOscBenchmark {
                                 loadBefore);
                     } else {
                         List<EtaSample> samples = new ArrayList<>();
-                        long[] copy = new long[2];
+                        long[] copy = new long[7];
                         long cpuBefore = processCpuMillis();
                         long ms = runOsc4j(primary, replica, table, options, work, pollMillis, samples, copy);
                         long cpu = processCpuMillis() - cpuBefore;
                         osc4j.add(ms);
+                        held.add(copy[2]);
                         for (EtaSample sample : samples) {
                             allSamples.add(sample);
                             copyEnds.add(copy[1]);
                         }
                         System.out.printf(
                                 Locale.ROOT,
-                                "round %d osc4j+pt-osc: %,7d ms  (copy %,d ms; controller JVM CPU %,d ms; load %s)%n",
+                                "round %d osc4j+pt-osc: %,7d ms  (copy %,d ms; held before the swap %,d ms: caught up at"
+                                        + " %,d, release written at %,d%s; controller JVM CPU %,d ms; load %s)%n",
                                 round,
                                 ms,
                                 copy[1] - copy[0],
+                                copy[2],
+                                copy[3],
+                                copy[4],
+                                checksum
+                                        ? String.format(
+                                                Locale.ROOT,
+                                                ", checksum asked at %,d and took %,d ms",
+                                                copy[6],
+                                                copy[5])
+                                        : "",
                                 cpu,
                                 loadBefore);
                         for (EtaSample s : samples) {
@@ -153,6 +171,11 @@ public final class PtOscBenchmark {
                     bare,
                     osc4j,
                     median(osc4j) - median(bare));
+            System.out.printf(
+                    Locale.ROOT,
+                    "held before the swap (plugin's hold event to its release, ms): %s, median %,d%n",
+                    held,
+                    median(held));
             for (int milestone = 25; milestone <= 75; milestone += 25) {
                 List<Long> mine = new ArrayList<>();
                 List<Long> theirs = new ArrayList<>();
@@ -321,6 +344,9 @@ public final class PtOscBenchmark {
                     .engine(PtOscEngine.DEFAULT_NAME)
                     .requestedBy("bench")
                     .options(options)
+                    .policy(dev.osc4j.MigrationPolicy.builder()
+                            .skipChecksum(!checksum)
+                            .build())
                     .build());
             MigrationRecord rec = osc.get(id);
             while (handle.get() == null && !ended.await(100, TimeUnit.MILLISECONDS)) {
@@ -340,8 +366,68 @@ public final class PtOscBenchmark {
             Path events = Path.of(h.attributes().get("runDir"), "events.jsonl");
             copy[0] = eventTime(events, "before_copy_rows");
             copy[1] = eventTime(events, "after_copy_rows");
+            copy[2] = heldMillis(events);
+            // Where the hold went, from the audit trail: catch-up gate, then the barrier's release, then the plugin.
+            long hold = eventTime(events, "hold");
+            List<dev.osc4j.AuditEntry> trail = osc.audit(id);
+            copy[3] = auditTime(trail, e -> e.to() == MigrationState.CUTOVER_PENDING && e.shard() != null) - hold;
+            copy[4] = auditTime(
+                            trail,
+                            e -> e.kind() == dev.osc4j.AuditEntry.Kind.INTENT
+                                    && e.detail().startsWith("RELEASE_CUTOVER"))
+                    - hold;
+            copy[5] = checksum ? checksumMillis(Path.of(h.attributes().get("runDir"), "checksum.json")) : 0;
+            copy[6] = checksum
+                    ? auditTime(
+                                    trail,
+                                    e -> e.kind() == dev.osc4j.AuditEntry.Kind.INTENT
+                                            && e.detail().startsWith("VERIFY"))
+                            - hold
+                    : 0;
         }
         return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /**
+     * How long the plugin held before the swap: from its {@code hold} event (the run is ready) to seeing the release
+     * file, as it reports in its {@code released} event; 0 when the release was there before the run got ready.
+     */
+    private static long heldMillis(Path events) {
+        try {
+            for (String line : Files.readAllLines(events, StandardCharsets.UTF_8)) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                                "\\{\"event\":\"released\",.*\"held_ms\":(\\d+)")
+                        .matcher(line);
+                if (m.find()) {
+                    return Long.parseLong(m.group(1));
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no released event in " + events);
+    }
+
+    /** Epoch milliseconds of the first audit entry that matches. */
+    private static long auditTime(
+            List<dev.osc4j.AuditEntry> trail, java.util.function.Predicate<dev.osc4j.AuditEntry> which) {
+        return trail.stream()
+                .filter(which)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no such audit entry"))
+                .at()
+                .toEpochMilli();
+    }
+
+    /** How long the comparison before the swap took, as the engine recorded it. */
+    private static long checksumMillis(Path file) {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"tookMillis\":(\\d+)")
+                    .matcher(Files.readString(file, StandardCharsets.UTF_8));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The copy's duration from the bare run's timestamped lines (whole seconds). */

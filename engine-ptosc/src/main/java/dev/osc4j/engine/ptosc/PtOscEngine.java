@@ -8,9 +8,11 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
 import dev.osc4j.mysql.MySqlConnections;
+import dev.osc4j.mysql.TableChecksum;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunEventWatcher;
 import dev.osc4j.process.RunFiles;
+import dev.osc4j.spi.ChecksumStatus;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.EngineCapabilities;
@@ -172,6 +174,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final RunLauncher launcher;
     private final RunObserver observer;
     private final RunEventWatcher runEvents;
+    private final RunChecksum checksums;
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
 
     private PtOscEngine(Builder b, Path binary, Path shell, @Nullable Path setsid, CredentialsProvider credentials) {
@@ -189,6 +192,7 @@ public final class PtOscEngine implements ExecutionEngine {
         this.hostName = localHostName();
         this.launcher = new RunLauncher(name, binary, shell, setsid, clock, connections, hostName);
         this.observer = new RunObserver(clock, observationMaxAge, connections);
+        this.checksums = new RunChecksum(connections, clock, b.checksumChunkRows, b.checksumRecopies);
         this.runEvents = new RunEventWatcher(
                 "osc4j-pt-osc-events",
                 Set.of(RunDirectory.EVENTS, RunDirectory.EXIT),
@@ -212,7 +216,7 @@ public final class PtOscEngine implements ExecutionEngine {
      */
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, false, true, false, false);
+        return new EngineCapabilities(true, false, true, false, false).withChecksum(true);
     }
 
     /** Checks the engine options against the reviewed list. */
@@ -297,7 +301,45 @@ public final class PtOscEngine implements ExecutionEngine {
             return EngineObservation.runLost("the run directory " + run + " of " + handle.key() + " is gone");
         }
         runEvents.watch(run.dir());
-        return observer.observe(handle, run);
+        EngineObservation obs = observer.observe(handle, run);
+        ChecksumStatus checksum = checksums.status(run, () -> tablesOf(run));
+        return checksum == null ? obs : obs.withChecksum(checksum);
+    }
+
+    /**
+     * Compares the original table with pt-osc's copy while the plugin holds before the swap (pt-osc's triggers keep
+     * the two in step, so each chunk is compared in one consistent snapshot): {@link TableChecksum} from osc4j-mysql,
+     * in a thread of this engine, recorded in the run directory; a differing chunk is copied again up to {@link
+     * Builder#checksumRecopies}.
+     */
+    @Override
+    public void verify(EngineHandle handle) {
+        requireThisHost(handle);
+        RunDirectory run = existingRun(handle);
+        RunChecksum.Tables tables = tablesOf(run);
+        if (tables == null) {
+            throw EngineException.transientFailure(
+                    "pt-osc run " + handle.key() + " has not named its new table yet; cannot compare", null);
+        }
+        checksums.request(run, tables);
+        observer.forgetRecent(run);
+    }
+
+    /** The run's original table and its copy, once the plugin has named the copy. */
+    private RunChecksum.@Nullable Tables tablesOf(RunDirectory run) {
+        RunRecord record = run.runRecordContent().orElse(null);
+        if (record == null) {
+            return null;
+        }
+        RunWatch w = observer.watch(run);
+        String copy;
+        synchronized (w) {
+            copy = RunObserver.facts(record, w).newTable();
+        }
+        return copy == null
+                ? null
+                : new RunChecksum.Tables(
+                        new Endpoint(record.host(), record.port()), record.schema(), record.table(), copy);
     }
 
     @Override
@@ -399,6 +441,7 @@ public final class PtOscEngine implements ExecutionEngine {
             }
             RunFiles.delete(run.optionFile());
             RunFiles.touch(run.cleanedMarker());
+            checksums.forget(run);
             runEvents.forget(run.dir());
             List<String> notes = new ArrayList<>(plan.leftAlone());
             notes.add("run directory kept for inspection: " + run);
@@ -536,6 +579,8 @@ public final class PtOscEngine implements ExecutionEngine {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
         private Duration observationMaxAge = DEFAULT_OBSERVATION_MAX_AGE;
+        private int checksumChunkRows = TableChecksum.DEFAULT_CHUNK_ROWS;
+        private int checksumRecopies = TableChecksum.DEFAULT_MAX_RECOPIES;
 
         private Builder() {}
 
@@ -610,6 +655,30 @@ public final class PtOscEngine implements ExecutionEngine {
          */
         public Builder observationMaxAge(Duration value) {
             this.observationMaxAge = value;
+            return this;
+        }
+
+        /**
+         * Rows per chunk of the comparison before the swap (default {@value TableChecksum#DEFAULT_CHUNK_ROWS}).
+         *
+         * @throws InvalidRequestException when not 1 to 1,000,000
+         */
+        public Builder checksumChunkRows(int value) {
+            TableChecksum.of("s", "a", "b").chunkRows(value);
+            this.checksumChunkRows = value;
+            return this;
+        }
+
+        /**
+         * How many times one chunk of the copy that differs from the original is copied again before the shard fails
+         * with {@link FailureReason#CHECKSUM_MISMATCH} (default {@value TableChecksum#DEFAULT_MAX_RECOPIES}; 0 fails
+         * at the first difference).
+         *
+         * @throws InvalidRequestException when not 0 to 100
+         */
+        public Builder checksumRecopies(int value) {
+            TableChecksum.of("s", "a", "b").maxRecopies(value);
+            this.checksumRecopies = value;
             return this;
         }
 

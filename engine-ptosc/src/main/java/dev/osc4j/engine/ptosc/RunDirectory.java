@@ -29,6 +29,8 @@ import java.util.Optional;
  *       {@code exit}: pt-osc's exit status, written by the wrapper shell when it ends.
  *   <li>{@code pause}, {@code release}: the pause file ({@code --pause-file}) and the cut-over release file.
  *   <li>{@code cancel-requested}, {@code cleaned}: markers of what the engine did.
+ *   <li>{@code verify-requested}: written before the comparison of the tables starts (so a restarted controller
+ *       resumes it); {@code checksum.json}: its progress and result.
  * </ul>
  */
 final class RunDirectory {
@@ -53,6 +55,14 @@ final class RunDirectory {
 
     Path dir() {
         return dir;
+    }
+
+    Path verifyRequested() {
+        return dir.resolve("verify-requested");
+    }
+
+    Path checksum() {
+        return dir.resolve("checksum.json");
     }
 
     Path runRecord() {
