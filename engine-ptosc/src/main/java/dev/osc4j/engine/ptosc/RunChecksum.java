@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.osc4j.Endpoint;
+import dev.osc4j.InvalidRequestException;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.mysql.TableChecksum;
 import dev.osc4j.process.RunFiles;
@@ -146,6 +147,20 @@ final class RunChecksum {
                     result.rows(),
                     result.chunks(),
                     result.recopied());
+        } catch (InvalidRequestException e) {
+            // Permanent (no primary key in common, a table gone): no copy is swapped in unverified.
+            write(
+                    run,
+                    new ChecksumStatus(
+                            ChecksumStatus.State.MISMATCHED,
+                            0,
+                            0,
+                            0,
+                            "the tables cannot be compared: " + e.getMessage()
+                                    + "; submit the change again with the policy's skipChecksum to swap without"
+                                    + " a comparison"),
+                    null);
+            LOG.warn("pt-osc run {}: the tables cannot be compared: {}", run, e.getMessage());
         } catch (Exception e) {
             r.failedAt = clock.instant();
             LOG.warn("pt-osc run {}: checksum failed, to be started again: {}", run, e.toString());
