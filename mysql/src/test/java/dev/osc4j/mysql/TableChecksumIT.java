@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.testkit.servers.LocalMariaDb;
+import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,36 +16,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("TableChecksum on a real MariaDB: a table and its altered copy compared chunk by chunk")
 class TableChecksumIT {
     private static final String SCHEMA = "checksum";
     private static final int ROWS = 12_345;
 
-    private static @Nullable LocalMariaDb db;
+    @RegisterExtension
+    static final MariaDbReplicationExtension DB = MariaDbReplicationExtension.primaryOnly();
 
-    @BeforeAll
-    static void start() throws SQLException {
-        db = LocalMariaDb.start();
-        db().createDatabase(SCHEMA);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
-    }
-
-    private static LocalMariaDb db() {
-        if (db == null) {
-            throw new IllegalStateException("not started");
-        }
-        return db;
+    private static LocalMariaDb db() throws SQLException {
+        LocalMariaDb primary = DB.primary();
+        primary.createDatabase(SCHEMA);
+        return primary;
     }
 
     /** {@code orig} and its copy as pt-osc leaves it: a column added, one widened, the rows copied. */

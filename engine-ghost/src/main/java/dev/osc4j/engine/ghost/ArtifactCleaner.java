@@ -1,6 +1,7 @@
 package dev.osc4j.engine.ghost;
 
 import dev.osc4j.mysql.MySqlNames;
+import dev.osc4j.mysql.TableLifecycle;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,8 +12,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Drops the tables a gh-ost run leaves on failure, and only those: {@code _<table>_gho}, {@code _<table>_ghc},
- * {@code _<table>_del}, {@code _<table>_ghk} (see {@link GhostTables}).
+ * Retires the tables a gh-ost run leaves on failure, and only those: {@code _<table>_gho}, {@code _<table>_ghc},
+ * {@code _<table>_del}, {@code _<table>_ghk} (see {@link GhostTables}). The two that hold rows ({@code _gho}, the copy,
+ * and {@code _del}, the original after a swap) go through the {@link TableLifecycle} (quarantined for its hold, then
+ * swept); the changelog and checkpoint tables, a few rows of gh-ost's own, are dropped at once. Each cleanup then
+ * sweeps the schema's quarantined tables whose hold has passed.
  *
  * <p>One case needs care: a two-step cut-over that died between its two renames leaves no table under the original
  * name, the original data in {@code _del} and the complete new copy in {@code _gho}. Dropping either would lose data,
@@ -30,7 +34,8 @@ final class ArtifactCleaner {
      */
     record Result(List<String> dropped, List<String> notes) {}
 
-    static Result drop(Connection connection, String schema, String table) throws SQLException {
+    static Result drop(Connection connection, String schema, String table, TableLifecycle lifecycle, String origin)
+            throws SQLException {
         GhostTables names = GhostTables.of(table);
         Set<String> present = existing(connection, schema, table, names);
         java.util.ArrayList<String> dropped = new java.util.ArrayList<>();
@@ -48,11 +53,19 @@ final class ArtifactCleaner {
                         + " or " + MySqlNames.qualified(schema, names.ghost()) + " forward, then clean up again");
                 continue;
             }
+            if (holdsData && !lifecycle.hold().isZero()) {
+                String done = lifecycle.retire(connection, schema, artifact, origin + " " + artifact);
+                if (!done.isEmpty()) {
+                    dropped.add(done);
+                }
+                continue;
+            }
             try (Statement s = connection.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + MySqlNames.qualified(schema, artifact));
             }
             dropped.add(MySqlNames.qualified(schema, artifact));
         }
+        dropped.addAll(lifecycle.sweep(connection, schema));
         return new Result(List.copyOf(dropped), List.copyOf(notes));
     }
 

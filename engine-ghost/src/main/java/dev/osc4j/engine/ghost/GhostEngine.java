@@ -8,6 +8,7 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ghost.GhostOutputParser.Status;
 import dev.osc4j.mysql.MySqlConnections;
+import dev.osc4j.mysql.TableLifecycle;
 import dev.osc4j.process.FileTail;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunEventWatcher;
@@ -135,7 +136,8 @@ public final class GhostEngine implements ExecutionEngine {
         this.launchTimeout = b.launchTimeout;
         this.preparation = new RunPreparation(workDirectory, clock, throttleAllFlag());
         this.control = new RunControl(socketTimeout, stopTimeout);
-        this.runCleanup = new RunCleanup(credentials, connections, control);
+        this.runCleanup =
+                new RunCleanup(credentials, connections, control, new TableLifecycle(b.quarantineHold, b.clock));
     }
 
     /** Starts configuring an engine; {@link Builder#credentials} is required. */
@@ -546,6 +548,7 @@ public final class GhostEngine implements ExecutionEngine {
         private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
         private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
         private Duration launchTimeout = DEFAULT_LAUNCH_TIMEOUT;
+        private Duration quarantineHold = TableLifecycle.DEFAULT_HOLD;
 
         private Builder() {}
 
@@ -616,6 +619,19 @@ public final class GhostEngine implements ExecutionEngine {
         /** How long cleanup waits for a run it stops (default {@link #DEFAULT_STOP_TIMEOUT}). */
         public Builder stopTimeout(Duration value) {
             this.stopTimeout = value;
+            return this;
+        }
+
+        /**
+         * How long the tables of a failed or aborted run that hold rows ({@code _gho}, {@code _del}) are kept under a
+         * quarantine name ({@link TableLifecycle}) before a later cleanup's sweep drops them (default 24 hours; zero
+         * drops at once).
+         *
+         * @throws InvalidRequestException when negative
+         */
+        public Builder quarantineHold(Duration value) {
+            new TableLifecycle(value, Clock.systemUTC());
+            this.quarantineHold = value;
             return this;
         }
 

@@ -6,6 +6,7 @@ import dev.osc4j.FailureReason;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.mysql.MySqlConnections;
+import dev.osc4j.mysql.TableLifecycle;
 import dev.osc4j.process.FileTail;
 import dev.osc4j.process.RunFiles;
 import dev.osc4j.spi.CleanupReport;
@@ -37,7 +38,14 @@ final class RunCleanup {
     private final MySqlConnections connections;
     private final RunControl control;
 
-    RunCleanup(CredentialsProvider credentials, MySqlConnections connections, RunControl control) {
+    private final TableLifecycle lifecycle;
+
+    RunCleanup(
+            CredentialsProvider credentials,
+            MySqlConnections connections,
+            RunControl control,
+            TableLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.credentials = credentials;
         this.connections = connections;
         this.control = control;
@@ -97,7 +105,7 @@ final class RunCleanup {
         DatabaseCredentials account =
                 GhostEngine.credentialsFor(credentials, target, primary != null ? primary : server);
         try (Connection c = connections.open(server, account)) {
-            return ArtifactCleaner.drop(c, schema, table);
+            return ArtifactCleaner.drop(c, schema, table, lifecycle, key.value());
         } catch (SQLException e) {
             throw EngineException.transientFailure(
                     "cannot drop the gh-ost tables of " + key + " on " + host + ":" + port + ": "

@@ -312,6 +312,45 @@ class GhostEngineIT {
     }
 
     @Test
+    @DisplayName("with a quarantine hold, cleanup keeps a dead run's copy with its rows under a quarantine name (the"
+            + " changelog is dropped), and a cleanup after the hold sweeps it")
+    void quarantine() throws Exception {
+        Path dying = GhostFixture.installFake(
+                "engine-dying-held", GhostFixture.fast().dieAtPercent(30).build());
+        String schema = "eng_held";
+        createTable(db, schema, "orders", 5000);
+        GhostEngine engine = GhostFixture.engine(db, dying, GhostFixture.home().resolve("work-held"))
+                .quarantineHold(Duration.ofSeconds(2))
+                .build();
+        ShardTarget target = GhostFixture.target(db, "ks", "s1", schema);
+        MigrationSpec spec = spec(ALTER, Map.of("chunk-size", "250"));
+        EngineKey key = key("held");
+        EngineHandle handle = engine.start(target, spec, key);
+        await(engine, handle, LONG, o -> o.phase() == EnginePhase.FAILED);
+        long copied = GhostFixture.count(db, schema, "_orders_gho");
+
+        CleanupReport report = engine.cleanup(target, spec, key);
+        assertThat(report.dropped())
+                .contains("`eng_held`.`_orders_ghc`")
+                .anySatisfy(d ->
+                        assertThat(d).startsWith("table eng_held._orders_gho quarantined as eng_held._osc4j_hld_"));
+        List<String> held = tables(db, schema).stream()
+                .filter(t -> t.startsWith("_osc4j_hld_"))
+                .toList();
+        assertThat(held).hasSize(1);
+        assertThat(tables(db, schema)).containsExactlyInAnyOrder("orders", held.get(0));
+        assertThat(GhostFixture.count(db, schema, held.get(0)))
+                .as("the copy's rows, kept")
+                .isEqualTo(copied);
+
+        Thread.sleep(3_000);
+        assertThat(engine.cleanup(target, spec, key).dropped())
+                .as("a cleanup after the hold sweeps it")
+                .containsExactly("table eng_held." + held.get(0));
+        assertThat(tables(db, schema)).containsExactly("orders");
+    }
+
+    @Test
     @DisplayName("a hung gh-ost keeps answering its socket with gh-ost's replies, and still takes panic")
     void socketRepliesAndHang() throws Exception {
         Path hanging = GhostFixture.installFake(

@@ -93,14 +93,18 @@ final class GhostFixture {
         return FakeGhostBehavior.builder().second(FAST_SECOND);
     }
 
-    /** An engine for {@code server}'s account, working in {@code work}. */
+    /**
+     * An engine for {@code server}'s account, working in {@code work}. Cleanup drops at once (no quarantine hold), so
+     * the tests can say that a run's tables are gone; {@code GhostEngineIT.quarantine} shows the hold.
+     */
     static GhostEngine.Builder engine(LocalMariaDb server, Path executable, Path work) {
         return GhostEngine.builder()
                 .executable(executable)
                 .workDirectory(work)
                 .credentials(accounts(server))
                 .jdbcProperties(Map.of("sslMode", "DISABLED", "connectTimeout", "5000"))
-                .stopTimeout(Duration.ofSeconds(10));
+                .stopTimeout(Duration.ofSeconds(10))
+                .quarantineHold(Duration.ZERO);
     }
 
     /** Each server's own account, picked by the endpoint asked for; an unknown endpoint is an error. */

@@ -1,6 +1,7 @@
 package dev.osc4j.engine.ptosc;
 
 import dev.osc4j.mysql.MySqlNames;
+import dev.osc4j.mysql.TableLifecycle;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -257,18 +258,28 @@ final class Artifacts {
     }
 
     /** Drops the plan's triggers, then its tables; returns what it dropped. */
-    static List<String> drop(Connection c, String schema, Plan plan) throws SQLException {
+    /**
+     * Drops the plan's triggers first (they write into the tables), then retires its tables through the lifecycle
+     * (quarantined for the hold period, or dropped when it is zero), then sweeps the schema's quarantined tables whose
+     * hold has passed, of any run.
+     */
+    static List<String> drop(Connection c, String schema, Plan plan, TableLifecycle lifecycle, String origin)
+            throws SQLException {
         List<String> dropped = new ArrayList<>();
         try (Statement st = c.createStatement()) {
             for (String t : plan.triggers()) {
                 st.execute("DROP TRIGGER IF EXISTS " + quote(schema) + "." + quote(t));
                 dropped.add("trigger " + schema + "." + t);
             }
-            for (String t : plan.tables()) {
-                st.execute("DROP TABLE IF EXISTS " + quote(schema) + "." + quote(t));
-                dropped.add("table " + schema + "." + t);
+        }
+        for (String t : plan.tables()) {
+            quote(t); // refuses anything but a plain identifier, as for the triggers
+            String done = lifecycle.retire(c, schema, t, origin + " " + t);
+            if (!done.isEmpty()) {
+                dropped.add(done);
             }
         }
+        dropped.addAll(lifecycle.sweep(c, schema));
         return dropped;
     }
 

@@ -9,6 +9,7 @@ import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.mysql.TableChecksum;
+import dev.osc4j.mysql.TableLifecycle;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunEventWatcher;
 import dev.osc4j.process.RunFiles;
@@ -80,7 +81,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Throttle</b>: pt-osc's own lag and load checks (options {@code max-lag}, {@code max-load}, ...) plus the
  *       pause file, created for any ratio above 0 and removed at 0: pt-osc cannot copy at a fraction of its speed,
  *       so {@link EngineCapabilities#throttleRatio()} is false.
- *   <li><b>Cleanup</b> drops the triggers, then the tables, that this run created and nothing else: names pt-osc uses
+ *   <li><b>Cleanup</b> drops the triggers, then retires the tables (quarantined for {@link Builder#quarantineHold},
+ *       then dropped by a later cleanup's sweep), that this run created and nothing else: names pt-osc uses
  *       for this table, absent before the run, reported by the run's plugin (triggers must also write into the run's
  *       new table). It stops a run that is still going first.
  * </ul>
@@ -175,6 +177,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final RunObserver observer;
     private final RunEventWatcher runEvents;
     private final RunChecksum checksums;
+    private final TableLifecycle lifecycle;
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
 
     private PtOscEngine(Builder b, Path binary, Path shell, @Nullable Path setsid, CredentialsProvider credentials) {
@@ -192,6 +195,7 @@ public final class PtOscEngine implements ExecutionEngine {
         this.hostName = localHostName();
         this.launcher = new RunLauncher(name, binary, shell, setsid, clock, connections, hostName);
         this.observer = new RunObserver(clock, observationMaxAge, connections);
+        this.lifecycle = new TableLifecycle(b.quarantineHold, clock);
         this.checksums = new RunChecksum(connections, clock, b.checksumChunkRows, b.checksumRecopies);
         this.runEvents = new RunEventWatcher(
                 "osc4j-pt-osc-events",
@@ -428,7 +432,7 @@ public final class PtOscEngine implements ExecutionEngine {
                     plan = Artifacts.plan(
                             RunObserver.facts(record, w),
                             Artifacts.find(c, record.schema(), record.table(), RunObserver.reported(w)));
-                    dropped = Artifacts.drop(c, record.schema(), plan);
+                    dropped = Artifacts.drop(c, record.schema(), plan, lifecycle, key.value());
                 } catch (SQLException e) {
                     throw new EngineException(
                             FailureReason.CONNECTION,
@@ -579,6 +583,7 @@ public final class PtOscEngine implements ExecutionEngine {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
         private Duration observationMaxAge = DEFAULT_OBSERVATION_MAX_AGE;
+        private Duration quarantineHold = TableLifecycle.DEFAULT_HOLD;
         private int checksumChunkRows = TableChecksum.DEFAULT_CHUNK_ROWS;
         private int checksumRecopies = TableChecksum.DEFAULT_MAX_RECOPIES;
 
@@ -655,6 +660,18 @@ public final class PtOscEngine implements ExecutionEngine {
          */
         public Builder observationMaxAge(Duration value) {
             this.observationMaxAge = value;
+            return this;
+        }
+
+        /**
+         * How long a table a run leaves (its copy after a failure or an abort) is kept under a quarantine name
+         * ({@link TableLifecycle}) before a later cleanup's sweep drops it (default 24 hours; zero drops at once).
+         *
+         * @throws InvalidRequestException when negative
+         */
+        public Builder quarantineHold(Duration value) {
+            new TableLifecycle(value, Clock.systemUTC());
+            this.quarantineHold = value;
             return this;
         }
 

@@ -57,13 +57,25 @@ final class Fixture {
         return CredentialsProvider.of(server.user(), server.password());
     }
 
+    /**
+     * An engine for {@code server}'s account. Cleanup drops at once (no quarantine hold), so the tests can say that a
+     * run's tables are gone; {@link #engineWithQuarantine} keeps them for the default hold.
+     */
     static PtOscEngine engine(LocalMariaDb server, Path work) {
+        return builder(server, work).quarantineHold(Duration.ZERO).build();
+    }
+
+    /** An engine whose cleanup quarantines a run's tables for the default hold. */
+    static PtOscEngine engineWithQuarantine(LocalMariaDb server, Path work) {
+        return builder(server, work).build();
+    }
+
+    private static PtOscEngine.Builder builder(LocalMariaDb server, Path work) {
         return PtOscEngine.builder()
                 .credentials(credentials(server))
                 .workDirectory(work)
                 .defaultOptions(FAST)
-                .cancelTimeout(Duration.ofSeconds(15))
-                .build();
+                .cancelTimeout(Duration.ofSeconds(15));
     }
 
     static MySqlTopology topology(LocalMariaDb server, MySqlShard... shards) {

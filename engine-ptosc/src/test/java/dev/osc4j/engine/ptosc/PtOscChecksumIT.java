@@ -76,11 +76,11 @@ class PtOscChecksumIT {
     @Test
     @DisplayName("a row of the new table changed behind the engine's back, and changed again whenever it is copied,"
             + " stops the cut-over: the shard fails with CHECKSUM_MISMATCH, the original table is not swapped, and"
-            + " an abort leaves nothing behind")
+            + " an abort drops the triggers and quarantines the copy with its rows for the hold period")
     void corruptionStopsTheCutover() throws Exception {
         int rows = 60_000;
         Fixture.createTable(DB.primary(), "tampered", rows);
-        PtOscEngine engine = Fixture.engine(DB.primary(), work);
+        PtOscEngine engine = Fixture.engineWithQuarantine(DB.primary(), work);
         try (MySqlTopology topology = Fixture.topology(DB.primary(), Fixture.shard("s1", DB.primary(), DB.replica()));
                 MigrationOrchestrator osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine)) {
             osc.start();
@@ -106,8 +106,16 @@ class PtOscChecksumIT {
 
             osc.abort(id, "abort-1", "test");
             Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
+            assertThat(osc.audit(id))
+                    .anyMatch(e -> e.detail().startsWith("CLEANUP done")
+                            && e.detail().contains("_tampered_new quarantined as " + SCHEMA + "._osc4j_hld_"));
         }
         Fixture.assertNoArtifacts(DB.primary(), "tampered");
+        String quarantined = value("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + SCHEMA
+                + "' AND TABLE_NAME LIKE '\\_osc4j\\_hld\\_%'");
+        assertThat(value("SELECT COUNT(*) FROM `" + quarantined + "`"))
+                .as("the copy, kept for the hold")
+                .isEqualTo(Integer.toString(rows));
     }
 
     private static void awaitTable(String table, Duration timeout) throws SQLException {

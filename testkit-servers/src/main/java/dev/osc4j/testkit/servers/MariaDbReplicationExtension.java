@@ -30,19 +30,28 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }
  * }</pre>
  *
- * <p>The replica has the primary's application user and password, so {@link #credentials()} serves both.
+ * <p>The replica has the primary's application user and password, so {@link #credentials()} serves both. {@link
+ * #primaryOnly()} starts the primary alone, for tests of table-level operations that need no replica.
  */
 public final class MariaDbReplicationExtension
         implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
     private @Nullable LocalMariaDb primary;
     private @Nullable LocalMariaDb replica;
     private boolean perTest;
+    private final boolean withReplica;
 
-    private MariaDbReplicationExtension() {}
+    private MariaDbReplicationExtension(boolean withReplica) {
+        this.withReplica = withReplica;
+    }
 
     /** A primary and one replica, started when the tests start. */
     public static MariaDbReplicationExtension primaryAndReplica() {
-        return new MariaDbReplicationExtension();
+        return new MariaDbReplicationExtension(true);
+    }
+
+    /** A primary alone, started when the tests start; {@link #replica()} then refuses. */
+    public static MariaDbReplicationExtension primaryOnly() {
+        return new MariaDbReplicationExtension(false);
     }
 
     /** The primary. */
@@ -104,6 +113,9 @@ public final class MariaDbReplicationExtension
     private synchronized void start() {
         LocalMariaDb p = LocalMariaDb.start();
         primary = p;
+        if (!withReplica) {
+            return;
+        }
         try {
             replica = p.startReplica();
         } catch (RuntimeException e) {
