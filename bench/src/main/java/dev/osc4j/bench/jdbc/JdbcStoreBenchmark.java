@@ -37,10 +37,11 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
- * What a committed transition costs in the JDBC store, next to a bare {@code UPDATE ... WHERE version = ?} of the same
- * JSON on the same database in the same run. A transition is a {@link JdbcStateStore#compareAndSet} of a 4-shard record
- * with one audit entry, fenced by a lease (fence check, versioned update, audit insert, in one transaction); the bare
- * update is one auto-committed statement. Runs on a local MariaDB (started from the Debian binaries, through HikariCP
+ * What a committed transition costs in the JDBC store, next to the same work by hand on the same database in the same
+ * run (issue 12's P1 baseline): one transaction of a versioned {@code UPDATE ... WHERE id = ? AND version = ?} of the
+ * record's JSON plus an {@code INSERT} of the audit entry's JSON, committed. A transition is a {@link
+ * JdbcStateStore#compareAndSet} of a record of 1 and of 64 shards with one audit entry, fenced by a lease (fence check,
+ * versioned update, audit insert, in one transaction). The ratio of the medians is printed per shard count. Runs on a local MariaDB (started from the Debian binaries, through HikariCP
  * and Connector/J) and on an H2 file (the embedded default), single-threaded for latency and with several threads on
  * separate migrations for throughput.
  *
@@ -54,6 +55,7 @@ public final class JdbcStoreBenchmark {
             MigrationState.FAILED, MigrationState.QUEUED);
 
     private final Clock clock = Clock.systemUTC();
+    private int shardCount = 4;
 
     private JdbcStoreBenchmark() {}
 
@@ -65,7 +67,7 @@ public final class JdbcStoreBenchmark {
         JdbcStoreBenchmark bench = new JdbcStoreBenchmark();
         System.out.printf(
                 Locale.ROOT,
-                "%-8s %-34s %8s %10s %10s %10s%n",
+                "%-8s %-38s %8s %10s %10s %10s%n",
                 "database",
                 "operation",
                 "threads",
@@ -111,29 +113,51 @@ public final class JdbcStoreBenchmark {
                 Statement s = c.createStatement()) {
             s.execute("CREATE TABLE bench_bare (id VARCHAR(64) NOT NULL PRIMARY KEY, version BIGINT NOT NULL, doc "
                     + textType + " NOT NULL)");
+            s.execute("CREATE TABLE bench_bare_audit (id VARCHAR(64) NOT NULL, seq BIGINT NOT NULL, doc " + textType
+                    + " NOT NULL, PRIMARY KEY (id, seq))");
         }
         try (JdbcStateStore store = JdbcStateStore.builder(dataSource).build()) {
-            // Warm up both paths (JIT, statement caches, buffer pool), then measure them alternately, twice.
-            bare(dataSource, "warmup", Math.max(200, transitions / 5));
-            transitions(store, "warmup", Math.max(200, transitions / 5));
-            for (int round = 1; round <= 2; round++) {
-                print(database, "bare UPDATE ... WHERE version = ?", 1, bare(dataSource, "bare-" + round, transitions));
+            for (int shards : new int[] {1, 64}) {
+                shardCount = shards;
+                String op = "store transition, " + shards + " shard(s)";
+                String hand = "UPDATE+INSERT by hand, " + shards + " shard(s)";
+                // Warm up both paths (JIT, statement caches, buffer pool), then measure them alternately, twice.
+                byHand(dataSource, "warmup-" + shards, Math.max(200, transitions / 5));
+                transitions(store, "warmup-" + shards, Math.max(200, transitions / 5));
+                List<Long> handMedians = new ArrayList<>();
+                List<Long> storeMedians = new ArrayList<>();
+                for (int round = 1; round <= 2; round++) {
+                    handMedians.add(
+                            print(database, hand, 1, byHand(dataSource, "hand-" + shards + "-" + round, transitions)));
+                    storeMedians.add(
+                            print(database, op, 1, transitions(store, "cas-" + shards + "-" + round, transitions)));
+                }
                 print(
                         database,
-                        "store transition (CAS+audit+fence)",
-                        1,
-                        transitions(store, "cas-" + round, transitions));
+                        hand,
+                        threads,
+                        parallel(
+                                threads,
+                                i -> byHand(dataSource, "hand-par-" + shards + "-" + i, transitions / threads)));
+                print(
+                        database,
+                        op,
+                        threads,
+                        parallel(
+                                threads,
+                                i -> transitions(store, "cas-par-" + shards + "-" + i, transitions / threads)));
+                for (int round = 0; round < 2; round++) {
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%-8s ratio of medians, %d shard(s), round %d: %.2fx (store %.3f ms, by hand %.3f ms)%n",
+                            database,
+                            shards,
+                            round + 1,
+                            (double) storeMedians.get(round) / handMedians.get(round),
+                            storeMedians.get(round) / 1e6,
+                            handMedians.get(round) / 1e6);
+                }
             }
-            print(
-                    database,
-                    "bare UPDATE ... WHERE version = ?",
-                    threads,
-                    parallel(threads, i -> bare(dataSource, "bare-parallel-" + i, transitions / threads)));
-            print(
-                    database,
-                    "store transition (CAS+audit+fence)",
-                    threads,
-                    parallel(threads, i -> transitions(store, "cas-parallel-" + i, transitions / threads)));
         }
     }
 
@@ -207,10 +231,15 @@ public final class JdbcStoreBenchmark {
         return new Result(latencies, System.nanoTime() - start);
     }
 
-    /** One row moved through {@code n} versions by a bare auto-committed UPDATE carrying the same JSON. */
-    private Result bare(DataSource dataSource, String key, int n) throws SQLException {
+    /**
+     * One row moved through {@code n} versions by hand, as the issue's baseline: per version, one transaction of a
+     * versioned UPDATE carrying the record's JSON and an INSERT of an audit entry's JSON, on a connection borrowed for
+     * it (as the store borrows one per operation).
+     */
+    private Result byHand(DataSource dataSource, String key, int n) throws SQLException {
         MigrationRecord r = record(key);
         String json = RecordCodec.encode(r);
+        String audit = RecordCodec.encodeAudit(submitted(r));
         String id = r.id().value();
         long[] latencies = new long[n];
         try (Connection c = dataSource.getConnection();
@@ -222,16 +251,26 @@ public final class JdbcStoreBenchmark {
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
-            // A connection per statement, as the store borrows one per operation.
-            try (Connection each = dataSource.getConnection();
-                    PreparedStatement update = each.prepareStatement(
-                            "UPDATE bench_bare SET version = ?, doc = ? WHERE id = ? AND version = ?")) {
-                update.setLong(1, i + 2L);
-                update.setString(2, json);
-                update.setString(3, id);
-                update.setLong(4, i + 1L);
-                if (update.executeUpdate() != 1) {
-                    throw new IllegalStateException("bare update lost its row");
+            try (Connection each = dataSource.getConnection()) {
+                each.setAutoCommit(false);
+                try (PreparedStatement update = each.prepareStatement(
+                                "UPDATE bench_bare SET version = ?, doc = ? WHERE id = ? AND version = ?");
+                        PreparedStatement insert =
+                                each.prepareStatement("INSERT INTO bench_bare_audit VALUES (?, ?, ?)")) {
+                    update.setLong(1, i + 2L);
+                    update.setString(2, json);
+                    update.setString(3, id);
+                    update.setLong(4, i + 1L);
+                    if (update.executeUpdate() != 1) {
+                        throw new IllegalStateException("update by hand lost its row");
+                    }
+                    insert.setString(1, id);
+                    insert.setLong(2, i + 2L);
+                    insert.setString(3, audit);
+                    insert.executeUpdate();
+                    each.commit();
+                } finally {
+                    each.setAutoCommit(true);
                 }
             }
             latencies[i] = System.nanoTime() - t0;
@@ -239,25 +278,28 @@ public final class JdbcStoreBenchmark {
         return new Result(latencies, System.nanoTime() - start);
     }
 
-    private static void print(String database, String operation, int threads, Result result) {
+    /** Prints a line of figures; returns the median latency in nanoseconds. */
+    private static long print(String database, String operation, int threads, Result result) {
         long[] sorted = result.latencies().clone();
         Arrays.sort(sorted);
         double perSecond = sorted.length / (result.wallNanos() / 1e9);
         System.out.printf(
                 Locale.ROOT,
-                "%-8s %-34s %8d %10.0f %10.3f %10.3f%n",
+                "%-8s %-38s %8d %10.0f %10.3f %10.3f%n",
                 database,
                 operation,
                 threads,
                 perSecond,
                 sorted[sorted.length / 2] / 1e6,
                 sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] / 1e6);
+        return sorted[sorted.length / 2];
     }
 
     private MigrationRecord record(String key) {
         Instant now = clock.instant();
         List<ShardRecord> shards = new ArrayList<>();
-        for (String shard : List.of("-40", "40-80", "80-c0", "c0-")) {
+        for (int i = 0; i < shardCount; i++) {
+            String shard = String.format(Locale.ROOT, "s%02d", i);
             shards.add(ShardRecord.queued(new ShardTarget("commerce", shard, "commerce", null), now));
         }
         return new MigrationRecord(

@@ -199,7 +199,7 @@ public final class PtOscEngine implements ExecutionEngine {
         this.checksums = new RunChecksum(connections, clock, b.checksumChunkRows, b.checksumRecopies);
         this.runEvents = new RunEventWatcher(
                 "osc4j-pt-osc-events",
-                Set.of(RunDirectory.EVENTS, RunDirectory.EXIT),
+                Set.of(RunDirectory.EVENTS, RunDirectory.EXIT, RunDirectory.CHECKSUM_DONE),
                 dir -> observer.forgetRecent(new RunDirectory(dir)));
     }
 
@@ -471,7 +471,7 @@ public final class PtOscEngine implements ExecutionEngine {
 
     /**
      * Calls {@code listener} when the plugin writes an event (a hook fired, the run holds before the swap, it was
-     * released) or the run's exit status appears, in any run this engine started, found or observed: through inotify
+     * released), the comparison before the swap ends, or the run's exit status appears, in any run this engine started, found or observed: through inotify
      * on the run directories, at once.
      */
     @Override

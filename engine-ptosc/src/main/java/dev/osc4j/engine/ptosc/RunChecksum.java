@@ -139,6 +139,7 @@ final class RunChecksum {
                             : String.join("; ", result.mismatches()) + " (still differ after " + maxRecopies
                                     + " copies again)");
             write(run, done, result.took());
+            RunFiles.touch(run.checksumDone()); // wakes the controller at once (the engine watches this name)
             LOG.info(
                     "pt-osc run {}: checksum {} in {} ({} rows, {} chunks, {} copied again)",
                     run,
@@ -160,6 +161,7 @@ final class RunChecksum {
                                     + "; submit the change again with the policy's skipChecksum to swap without"
                                     + " a comparison"),
                     null);
+            RunFiles.touch(run.checksumDone());
             LOG.warn("pt-osc run {}: the tables cannot be compared: {}", run, e.getMessage());
         } catch (Exception e) {
             r.failedAt = clock.instant();

@@ -38,6 +38,8 @@ final class RunDirectory {
     static final String EVENTS = "events.jsonl";
     /** The run's exit status, written by the wrapper when the tool exits; its creation wakes the controller. */
     static final String EXIT = "exit";
+    /** Created when the comparison before the swap has ended; its creation wakes the controller. */
+    static final String CHECKSUM_DONE = "checksum.done";
 
     static final String PLUGIN_RESOURCE = "osc4j_plugin.pm";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,6 +65,10 @@ final class RunDirectory {
 
     Path checksum() {
         return dir.resolve("checksum.json");
+    }
+
+    Path checksumDone() {
+        return dir.resolve(CHECKSUM_DONE);
     }
 
     Path runRecord() {

@@ -283,6 +283,13 @@ final class Checks {
         }
 
         @Override
+        public void verify(EngineHandle handle) {
+            effect(handle.key(), IntentKind.VERIFY);
+            super.verify(handle);
+            performed();
+        }
+
+        @Override
         public void releaseCutover(EngineHandle handle) {
             effect(handle.key(), IntentKind.RELEASE_CUTOVER);
             super.releaseCutover(handle);

@@ -70,7 +70,11 @@ final class SimRun {
             }
             topology.addKeyspace(keyspace(m), byShard);
         }
-        engine = FakeEngine.builder(topology).rowsPerSecond(ROWS_PER_SECOND).build();
+        // Every run compares its tables before the swap (3 simulated seconds), so the VERIFY intent meets the faults.
+        engine = FakeEngine.builder(topology)
+                .rowsPerSecond(ROWS_PER_SECOND)
+                .checksumTime(Duration.ofSeconds(3))
+                .build();
         checks = new Checks(this);
         operatorStore = new FaultyStore(checks.store(), this, null);
         operator = MigrationClient.of(operatorStore, clock);
