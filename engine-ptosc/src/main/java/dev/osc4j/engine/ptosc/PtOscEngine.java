@@ -78,9 +78,10 @@ import org.slf4j.LoggerFactory;
  *       error lines, then its documented exit status (TABLE_NOT_FOUND, NO_UNIQUE_KEY, FOREIGN_KEYS, INVALID_DDL,
  *       CONNECTION, CUTOVER_FAILED, ...); a process that vanished without an exit status is {@code
  *       FAILED}/{@link FailureReason#RUN_LOST} with what it left on the server in the message.
- *   <li><b>Throttle</b>: pt-osc's own lag and load checks (options {@code max-lag}, {@code max-load}, ...) plus the
- *       pause file, created for any ratio above 0 and removed at 0: pt-osc cannot copy at a fraction of its speed,
- *       so {@link EngineCapabilities#throttleRatio()} is false.
+ *   <li><b>Throttle</b>: pt-osc's own lag and load checks (options {@code max-lag}, {@code max-load}, ...) plus
+ *       osc4j's: at ratio 1 the pause file; between 0 and 1 a ratio file the plugin reads before each chunk, pausing
+ *       after each chunk for {@code ratio / (1 - ratio)} of the chunk's time, so the copy runs at about {@code 1 -
+ *       ratio} of its speed ({@link EngineCapabilities#throttleRatio()} is true).
  *   <li><b>Cleanup</b> drops the triggers, then retires the tables (quarantined for {@link Builder#quarantineHold},
  *       then dropped by a later cleanup's sweep), that this run created and nothing else: names pt-osc uses
  *       for this table, absent before the run, reported by the run's plugin (triggers must also write into the run's
@@ -220,7 +221,7 @@ public final class PtOscEngine implements ExecutionEngine {
      */
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, false, true, false, false).withChecksum(true);
+        return new EngineCapabilities(true, true, true, false, false).withChecksum(true);
     }
 
     /** Checks the engine options against the reviewed list. */
@@ -354,7 +355,11 @@ public final class PtOscEngine implements ExecutionEngine {
         LOG.info("released the cut-over of pt-osc run {}", handle.key());
     }
 
-    /** Creates the pause file for any ratio above 0 and removes it at 0: pt-osc pauses or runs, nothing between. */
+    /**
+     * Throttles the copy: at 1 the pause file (pt-osc stops between chunks); between 0 and 1 the plugin's ratio file,
+     * so that after each chunk the plugin pauses for {@code ratio / (1 - ratio)} of the time the chunk took (capped at
+     * 5 s), and the copy runs at about {@code 1 - ratio} of its speed; at 0 neither.
+     */
     @Override
     public void throttle(EngineHandle handle, double ratio) {
         if (Double.isNaN(ratio) || ratio < 0 || ratio > 1) {
@@ -362,13 +367,21 @@ public final class PtOscEngine implements ExecutionEngine {
                     FailureReason.ENGINE_CONFIGURATION, "throttle ratio must be 0-1, got " + ratio);
         }
         RunDirectory run = existingRun(handle);
-        if (ratio > 0) {
+        if (ratio >= 1) {
             RunFiles.touch(run.pauseFile());
+            RunFiles.delete(run.throttleRatioFile());
+        } else if (ratio > 0) {
+            RunFiles.write(run.throttleRatioFile(), String.format(java.util.Locale.ROOT, "%.6f%n", ratio));
+            RunFiles.delete(run.pauseFile());
         } else {
             RunFiles.delete(run.pauseFile());
+            RunFiles.delete(run.throttleRatioFile());
         }
         observer.forgetRecent(run);
-        LOG.info("pt-osc run {}: {}", handle.key(), ratio > 0 ? "paused (ratio " + ratio + ")" : "resumed");
+        LOG.info(
+                "pt-osc run {}: {}",
+                handle.key(),
+                ratio >= 1 ? "paused" : ratio > 0 ? "slowed (ratio " + ratio + ")" : "resumed");
     }
 
     /**

@@ -282,6 +282,7 @@ final class PtOscOptions {
         return "# written by osc4j; read by osc4j_plugin.pm\n"
                 + "events=" + run.events() + "\n"
                 + "release=" + run.releaseFile() + "\n"
+                + "ratio=" + run.throttleRatioFile() + "\n"
                 + "pause_poll=" + options.get(PAUSE_POLL) + "\n"
                 + "keepalive=" + options.get(HOLD_KEEPALIVE) + "\n";
     }

@@ -59,6 +59,26 @@ final class RunDirectory {
         return dir;
     }
 
+    /** The partial throttle the plugin reads before each chunk: a ratio in (0, 1); absent for none. */
+    Path throttleRatioFile() {
+        return dir.resolve("throttle-ratio");
+    }
+
+    /** The partial throttle set, 0 when none (or when the file cannot be read). */
+    double throttleRatio() {
+        return RunFiles.read(throttleRatioFile())
+                .map(String::strip)
+                .map(text -> {
+                    try {
+                        double r = Double.parseDouble(text);
+                        return r > 0 && r < 1 ? r : 0.0;
+                    } catch (NumberFormatException e) {
+                        return 0.0;
+                    }
+                })
+                .orElse(0.0);
+    }
+
     Path verifyRequested() {
         return dir.resolve("verify-requested");
     }

@@ -80,7 +80,8 @@ final class RunObserver {
                     exit.orElse(null),
                     Files.exists(run.pauseFile()),
                     Files.exists(run.releaseFile()),
-                    Files.exists(run.cancelMarker()));
+                    Files.exists(run.cancelMarker()),
+                    run.throttleRatio());
             if (exit.isPresent()) {
                 w.refreshFinal();
                 EngineObservation obs = RunWatch.map(w.output, w.events, status);

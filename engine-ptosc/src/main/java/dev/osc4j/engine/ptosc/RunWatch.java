@@ -75,10 +75,22 @@ final class RunWatch {
      *
      * @param exitStatus the tool's exit status, once it ended
      * @param pauseFile the pause file exists (osc4j throttles the copy)
+     * @param ratio the partial throttle osc4j set (0 none; the plugin pauses after each chunk for ratio / (1 -
+     *     ratio) of the chunk's time)
      * @param releaseFile the release file exists (osc4j released the cut-over)
      * @param cancelRequested osc4j asked the run to stop
      */
-    record Status(@Nullable Integer exitStatus, boolean pauseFile, boolean releaseFile, boolean cancelRequested) {}
+    record Status(
+            @Nullable Integer exitStatus,
+            boolean pauseFile,
+            boolean releaseFile,
+            boolean cancelRequested,
+            double ratio) {
+        /** A status without a partial throttle. */
+        Status(@Nullable Integer exitStatus, boolean pauseFile, boolean releaseFile, boolean cancelRequested) {
+            this(exitStatus, pauseFile, releaseFile, cancelRequested, 0);
+        }
+    }
 
     /**
      * The observation of a run from its output, its events and its directory. For a live run {@code exitStatus} is
@@ -171,6 +183,13 @@ final class RunWatch {
             } else if (st.pauseFile()) {
                 throttled = true;
                 reason = "paused by osc4j (pause file)";
+            } else if (st.ratio() > 0) {
+                throttled = true;
+                reason = String.format(
+                        java.util.Locale.ROOT,
+                        "slowed by osc4j to about %.0f%% of full speed (throttle ratio %s: a pause after each chunk)",
+                        100 * (1 - st.ratio()),
+                        st.ratio());
             }
         }
         String message =

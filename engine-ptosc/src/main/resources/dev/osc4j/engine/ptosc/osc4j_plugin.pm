@@ -7,6 +7,10 @@
 #   tables of several shards together. While it holds, it keeps pt-osc's connections alive.
 # - Makes the pause file take effect within pause_poll seconds: pt-osc 3.2.1 checks --pause-file only every
 #   60 seconds while paused, because its row iterator is created without a sleep argument.
+# - Throttles partially: before each chunk it reads the ratio file; with a ratio r in (0, 1) it first pauses for
+#   r / (1 - r) of the time the previous chunk took (at most 5 s), so the copy runs at about 1 - r of its speed.
+#   pt-osc 3.2.1 has no per-chunk plugin hook; its row iterator fetches each chunk's boundaries in
+#   NibbleIterator::_next_boundaries, which this wraps.
 #
 # Configuration: osc4j_plugin.conf next to this file, "key=value" lines. It holds no secret.
 package pt_online_schema_change_plugin;
@@ -43,6 +47,46 @@ if ($CONF{pause_poll} && NibbleIterator->can('new')) {
         $args{sleep} = $poll unless defined $args{sleep};
         return $original->($class, %args);
     };
+}
+
+# The partial throttle: wrap NibbleIterator::_next_boundaries, called once per chunk, to pause before the next one.
+if ($CONF{ratio} && NibbleIterator->can('_next_boundaries')) {
+    no warnings 'redefine';
+    my $original = \&NibbleIterator::_next_boundaries;
+    my $last_end;
+    my $applied = 0;
+    *NibbleIterator::_next_boundaries = sub {
+        my $ratio = _ratio();
+        if (defined $last_end && $ratio > 0) {
+            my $worked = Time::HiRes::time() - $last_end;
+            my $pause = $worked * $ratio / (1 - $ratio);
+            $pause = 5 if $pause > 5;
+            if ($ratio != $applied) {
+                _event('throttle_ratio', ratio => $ratio, worked_us => int($worked * 1e6),
+                    pause_us => int($pause * 1e6));
+                $applied = $ratio;
+            }
+            Time::HiRes::sleep($pause) if $pause > 0;
+        } elsif ($ratio == 0 && $applied != 0) {
+            _event('throttle_ratio', ratio => 0);
+            $applied = 0;
+        }
+        my @result = wantarray ? $original->(@_) : scalar($original->(@_));
+        $last_end = Time::HiRes::time();
+        return wantarray ? @result : $result[0];
+    };
+}
+
+# The ratio file's value, 0 when it is absent or not a number in (0, 1).
+sub _ratio {
+    open(my $fh, '<', $CONF{ratio}) or return 0;
+    my $line = <$fh>;
+    close($fh);
+    return 0 unless defined $line;
+    $line =~ s/\s+//g;
+    return 0 unless $line =~ m/^0?\.\d+$/ || $line =~ m/^0(?:\.0*)?$/;
+    my $r = $line + 0;
+    return ($r > 0 && $r < 1) ? $r : 0;
 }
 
 sub _json_string {

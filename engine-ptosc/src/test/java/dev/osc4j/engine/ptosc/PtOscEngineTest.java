@@ -85,7 +85,10 @@ class PtOscEngineTest {
         assertThat(e.name()).isEqualTo("pt-osc");
         assertThat(e.capabilities().postponedCutover()).isTrue();
         assertThat(e.capabilities().reattach()).isTrue();
-        assertThat(e.capabilities().throttleRatio()).isFalse();
+        assertThat(e.capabilities().throttleRatio())
+                .as("a pause after each chunk (issue 16)")
+                .isTrue();
+        assertThat(e.capabilities().checksum()).isTrue();
         assertThat(e.capabilities().retryInPlace()).isFalse();
         assertThat(e.capabilities().reportsAppliedPosition()).isFalse();
     }

@@ -8,11 +8,15 @@ import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
+import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardProgress;
+import dev.osc4j.ShardTarget;
 import dev.osc4j.mysql.MySqlTopology;
 import dev.osc4j.spi.EngineHandle;
+import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
+import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.servers.MariaDbReplicationExtension;
@@ -20,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.DisplayName;
@@ -144,6 +149,70 @@ class PtOscThrottleIT {
         assertThat(Fixture.columns(DB.primary(), "lagged")).contains("note");
         assertThat(Fixture.count(DB.primary(), "lagged")).isEqualTo(100_000);
         Fixture.assertNoArtifacts(DB.primary(), "lagged");
+    }
+
+    @Test
+    @DisplayName("a throttle ratio between 0 and 1 slows the copy without stopping it: after each chunk the plugin"
+            + " pauses for ratio / (1 - ratio) of the chunk's time; at 0 it copies at full speed again")
+    void partialThrottle() throws Exception {
+        Fixture.createTable(DB.primary(), "slowed", 40_000);
+        PtOscEngine engine = Fixture.engine(DB.primary(), work);
+        ShardTarget target = new ShardTarget(Fixture.KEYSPACE, "s1", Fixture.SCHEMA, DB.primaryEndpoint());
+        MigrationSpec spec = new MigrationSpec(
+                Fixture.KEYSPACE,
+                "slowed",
+                "ADD COLUMN note VARCHAR(8)",
+                PtOscEngine.DEFAULT_NAME,
+                Fixture.slow(200, "0.01"),
+                List.of());
+        EngineKey key = new EngineKey(MigrationId.forIdempotencyKey("slowed"), 1, "s1");
+        EngineHandle handle = engine.start(target, spec, key);
+        EngineObservation copying = awaitObservation(
+                engine, handle, "the copy under way", o -> o.phase() == EnginePhase.COPYING && o.rowsCopied() > 0);
+        assertThat(engine.capabilities().throttleRatio()).isTrue();
+
+        engine.throttle(handle, 0.75);
+        Path events = Path.of(handle.attribute(PtOscEngine.ATTR_RUN_DIR, "")).resolve("events.jsonl");
+        String applied = awaitEvent(events, "\"ratio\":\"0.75\"");
+        long worked = field(applied, "worked_us");
+        long pause = field(applied, "pause_us");
+        assertThat(pause).as("pause after a chunk of %d us", worked).isBetween(3 * worked - 3, 3 * worked + 3);
+        EngineObservation slowed = awaitObservation(
+                engine, handle, "a slowed copy", o -> o.throttled() && o.rowsCopied() > copying.rowsCopied());
+        assertThat(slowed.phase()).isEqualTo(EnginePhase.COPYING);
+        assertThat(slowed.throttleReason()).contains("about 25% of full speed", "ratio 0.75");
+        long before = slowed.rowsCopied();
+        awaitObservation(engine, handle, "the copy going on while slowed", o -> o.rowsCopied() > before);
+
+        engine.throttle(handle, 0);
+        awaitEvent(events, "\"ratio\":0}");
+        EngineObservation ready = awaitObservation(
+                engine, handle, "the copy done at full speed", o -> o.phase() == EnginePhase.READY_FOR_CUTOVER);
+        assertThat(ready.throttled()).isFalse();
+        engine.cancel(handle);
+        engine.cleanup(target, spec, key);
+    }
+
+    private static String awaitEvent(Path events, String needle) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(events)) {
+                for (String line : Files.readAllLines(events)) {
+                    if (line.contains("\"throttle_ratio\"") && line.contains(needle)) {
+                        return line;
+                    }
+                }
+            }
+            Fixture.sleep(50);
+        }
+        throw new AssertionError("no throttle_ratio event with " + needle + " in " + events);
+    }
+
+    private static long field(String line, String name) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"" + name + "\":(\\d+)").matcher(line);
+        assertThat(m.find()).as(name + " in " + line).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     private static EngineObservation awaitObservation(

@@ -78,6 +78,10 @@ class RunWatchTest {
         EngineObservation paused = RunWatch.map(out, ev, new RunWatch.Status(null, true, false, false));
         assertThat(paused.throttled()).isTrue();
         assertThat(paused.throttleReason()).isEqualTo("paused by osc4j (pause file)");
+        EngineObservation slowed = RunWatch.map(out, ev, new RunWatch.Status(null, false, false, false, 0.5));
+        assertThat(slowed.throttled()).isTrue();
+        assertThat(slowed.throttleReason())
+                .isEqualTo("slowed by osc4j to about 50% of full speed (throttle ratio 0.5: a pause after each chunk)");
         out.accept("Replica lag is 7 seconds on vm.  Waiting.");
         assertThat(live().replicaLag()).isEqualTo(Duration.ofSeconds(7));
     }
