@@ -67,9 +67,10 @@ import org.slf4j.LoggerFactory;
  * begin-postponed, status, success, failure), and the process itself (alive, or its exit code and last error lines).
  *
  * <p><b>Steering.</b> {@link #releaseCutover} deletes the postpone flag file and sends {@code unpostpone};
- * {@link #throttle} sends {@code throttle}/{@code no-throttle} and sets or clears the run's throttle flag file (which
- * also works before the socket is up): gh-ost has no partial throttle, so any ratio above 0 pauses the copy
- * ({@link EngineCapabilities#throttleRatio()} is false). {@link #cancel} sends {@code panic}, creates the panic flag
+ * {@link #throttle} at ratio 1 sends {@code throttle} and sets the run's throttle flag file (which also works before
+ * the socket is up); between 0 and 1 it sets gh-ost's {@code nice-ratio} to {@code ratio / (1 - ratio)} through the
+ * socket, so gh-ost sleeps after each chunk and copies at about {@code 1 - ratio} of its speed ({@link
+ * EngineCapabilities#throttleRatio()} is true); at 0 it clears both. {@link #cancel} sends {@code panic}, creates the panic flag
  * file and returns once gh-ost has exited. {@link #setChunkSize} and {@link #setMaxLagMillis} change a running copy. {@link #cleanup} stops the run if it
  * still runs and drops exactly {@code _<table>_gho}, {@code _<table>_ghc}, {@code _<table>_del} and
  * {@code _<table>_ghk} (names cut to 64 characters as gh-ost cuts them) and the stale socket; nothing else.
@@ -100,7 +101,7 @@ public final class GhostEngine implements ExecutionEngine {
             Map.of("sslMode", "PREFERRED", "connectTimeout", "10000", "socketTimeout", "600000");
 
     private static final Logger LOG = LoggerFactory.getLogger(GhostEngine.class);
-    private static final EngineCapabilities CAPABILITIES = new EngineCapabilities(true, false, true, false, false);
+    private static final EngineCapabilities CAPABILITIES = new EngineCapabilities(true, true, true, false, false);
     /** Flags the engine uses only when the gh-ost at hand has them. */
     private static final List<String> OPTIONAL_FLAGS = List.of("initially-drop-socket-file", "hooks-hint", "verbose");
 
@@ -351,6 +352,19 @@ public final class GhostEngine implements ExecutionEngine {
         if (!alive) {
             RunFiles.delete(run.conf()); // the secret is not needed once gh-ost is gone
         }
+        double nice = RunFiles.read(run.niceRatioFile())
+                .map(String::strip)
+                .map(v -> RunPreparation.parseDouble(v))
+                .orElse(0.0);
+        if (nice > 0 && !obs.throttled() && obs.phase() == EnginePhase.COPYING) {
+            obs = obs.withThrottle(
+                    true,
+                    String.format(
+                            Locale.ROOT,
+                            "slowed by osc4j to about %.0f%% of full speed (nice-ratio %s: a sleep after each chunk)",
+                            100 / (1 + nice),
+                            RunPreparation.formatRatio(nice)));
+        }
         return obs;
     }
 
@@ -385,8 +399,11 @@ public final class GhostEngine implements ExecutionEngine {
     }
 
     /**
-     * Throttles ({@code ratio > 0}) or unthrottles ({@code ratio == 0}) the run. gh-ost has no partial throttle: any
-     * ratio above 0 pauses the copy and the binlog apply until it is set back to 0.
+     * Throttles the run: at 1 gh-ost's throttle (its flag file and the socket's {@code throttle}), which pauses the copy
+     * and the binlog apply; between 0 and 1 gh-ost's {@code nice-ratio} through the socket, set to {@code ratio / (1 -
+     * ratio)} (at most 100), so gh-ost sleeps that multiple of each chunk's copy time after it and copies at about
+     * {@code 1 - ratio} of its speed (go/logic/migrator.go); at 0 neither. A partial throttle needs the socket: when
+     * gh-ost does not answer yet, it fails retryably and is sent again.
      *
      * @throws InvalidRequestException when {@code ratio} is not within [0, 1]
      */
@@ -399,14 +416,28 @@ public final class GhostEngine implements ExecutionEngine {
         if (!run.exists()) {
             throw EngineException.permanent(FailureReason.RUN_LOST, "no gh-ost run for " + handle.key());
         }
-        boolean on = ratio > 0;
-        if (on) {
+        boolean alive = GhostProcesses.find(run).isPresent();
+        if (ratio >= 1) {
             RunFiles.touch(run.throttleFlag());
-        } else {
-            RunFiles.delete(run.throttleFlag());
+            if (alive) {
+                control.command(run, "throttle", false);
+            }
+            return;
         }
-        if (GhostProcesses.find(run).isPresent()) {
-            control.command(run, on ? "throttle" : "no-throttle", false);
+        RunFiles.delete(run.throttleFlag());
+        double nice = ratio > 0 ? Math.min(100, ratio / (1 - ratio)) : 0;
+        if (alive) {
+            control.command(run, "no-throttle", false);
+            String value = String.format(Locale.ROOT, "%.6f", nice);
+            control.command(run, "nice-ratio=" + value, ratio > 0);
+        } else if (ratio > 0) {
+            throw EngineException.transientFailure(
+                    "gh-ost run " + handle.key() + " is not running yet; its nice-ratio is set once it answers", null);
+        }
+        if (ratio > 0) {
+            RunFiles.write(run.niceRatioFile(), String.format(Locale.ROOT, "%.6f%n", nice));
+        } else {
+            RunFiles.delete(run.niceRatioFile());
         }
     }
 

@@ -93,6 +93,11 @@ final class RunDirectory {
         return dir.resolve("hooks");
     }
 
+    /** The nice-ratio osc4j set through the socket (a partial throttle), kept for observations; absent for none. */
+    Path niceRatioFile() {
+        return dir.resolve("nice-ratio");
+    }
+
     Path events() {
         return dir.resolve(EVENTS);
     }

@@ -192,7 +192,7 @@ class GhostEngineIT {
         EngineHandle handle = engine.start(target, spec, key);
         await(engine, handle, LONG, o -> o.phase() == EnginePhase.COPYING && o.rowsCopied() > 0);
 
-        engine.throttle(handle, 0.5);
+        engine.throttle(handle, 1.0);
         EngineObservation throttled = await(engine, handle, LONG, EngineObservation::throttled);
         assertThat(throttled.throttleReason()).isEqualTo("commanded by user");
         assertThat(throttled.phase()).isEqualTo(EnginePhase.COPYING);
@@ -203,9 +203,23 @@ class GhostEngineIT {
         assertThat(still.rowsCopied()).as("no rows are copied while throttled").isEqualTo(held);
         assertThat(still.throttled()).isTrue();
 
+        // A partial throttle is gh-ost's nice-ratio: ratio 0.5 sleeps as long as each chunk took, copying goes on.
+        engine.throttle(handle, 0.5);
+        EngineObservation slowed = await(engine, handle, LONG, o -> o.rowsCopied() > held);
+        assertThat(slowed.throttled()).isTrue();
+        assertThat(slowed.throttleReason())
+                .isEqualTo("slowed by osc4j to about 50% of full speed (nice-ratio 1: a sleep after each chunk)");
+        assertThat(SocketClient.send(Path.of(handle.attribute("socket", "")), "nice-ratio=?", Duration.ofSeconds(5))
+                        .strip())
+                .isEqualTo("1.0");
+
         engine.throttle(handle, 0);
-        EngineObservation running = await(engine, handle, LONG, o -> !o.throttled() && o.rowsCopied() > held);
+        long slowedRows = engine.observe(handle).rowsCopied();
+        EngineObservation running = await(engine, handle, LONG, o -> !o.throttled() && o.rowsCopied() > slowedRows);
         assertThat(running.throttleReason()).isNull();
+        assertThat(SocketClient.send(Path.of(handle.attribute("socket", "")), "nice-ratio=?", Duration.ofSeconds(5))
+                        .strip())
+                .isEqualTo("0.0");
 
         engine.setChunkSize(handle, 200);
         engine.setMaxLagMillis(handle, 2500);

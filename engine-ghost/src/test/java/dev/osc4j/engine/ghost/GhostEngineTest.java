@@ -52,7 +52,7 @@ class GhostEngineTest {
         assertThat(e.name()).isEqualTo("gh-ost");
         assertThat(e.capabilities().postponedCutover()).isTrue();
         assertThat(e.capabilities().reattach()).isTrue();
-        assertThat(e.capabilities().throttleRatio()).isFalse();
+        assertThat(e.capabilities().throttleRatio()).as("nice-ratio (issue 16)").isTrue();
         assertThat(e.capabilities().retryInPlace()).isFalse();
         assertThat(e.toString()).doesNotContain(ACCOUNT.password());
         assertThat(ACCOUNT.toString()).doesNotContain(ACCOUNT.password()).contains("osc");
