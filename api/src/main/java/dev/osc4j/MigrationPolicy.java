@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  *     schedule stays open for the expected cut-over time; null for any time
  * @param expectedCutoverTime how long the swap is expected to take (checksums, ANALYZE and warming before it are not
  *     counted); null for {@link #DEFAULT_EXPECTED_CUTOVER_TIME}
+ * @param targetReplicaLag with lag throttling on, the lag a closed-loop controller aims at by setting the copy rate
+ *     continuously (AIMD with a dead band, see docs/throttling.md); {@code maxReplicaLag} then is the hard limit that
+ *     stops the copy, as does unknown lag; null for the on/off throttle at {@code maxReplicaLag}
  * @param skipChecksum whether to swap without first comparing the original table with its copy; by default (false)
  *     an engine that can compare ({@link dev.osc4j.spi.EngineCapabilities#checksum()}) does so before every swap, and
  *     a copy that still differs after its copies again fails the shard ({@link FailureReason#CHECKSUM_MISMATCH})
@@ -42,6 +45,7 @@ public record MigrationPolicy(
         @Nullable WindowSchedule copySchedule,
         @Nullable WindowSchedule cutoverSchedule,
         @Nullable Duration expectedCutoverTime,
+        @Nullable Duration targetReplicaLag,
         boolean skipChecksum) {
 
     /** Default for {@link #maxReplicaLag()}: 10 seconds (Vitess's default cut-over threshold). */
@@ -66,6 +70,15 @@ public record MigrationPolicy(
         requirePositive("stallTimeout", stallTimeout);
         if (expectedCutoverTime != null) {
             requirePositive("expectedCutoverTime", expectedCutoverTime);
+        }
+        if (targetReplicaLag != null) {
+            requirePositive("targetReplicaLag", targetReplicaLag);
+            if (targetReplicaLag.compareTo(maxReplicaLag) >= 0) {
+                throw new InvalidRequestException(
+                        "policy targetReplicaLag (" + targetReplicaLag + ") must be below maxReplicaLag ("
+                                + maxReplicaLag + "), the hard limit",
+                        null);
+            }
         }
     }
 
@@ -105,6 +118,7 @@ public record MigrationPolicy(
         b.copySchedule = copySchedule;
         b.cutoverSchedule = cutoverSchedule;
         b.expectedCutoverTime = expectedCutoverTime;
+        b.targetReplicaLag = targetReplicaLag;
         b.skipChecksum = skipChecksum;
         return b;
     }
@@ -129,6 +143,7 @@ public record MigrationPolicy(
         private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
         private boolean failOnStall;
         private boolean skipChecksum;
+        private @Nullable Duration targetReplicaLag;
         private @Nullable WindowSchedule copySchedule;
         private @Nullable WindowSchedule cutoverSchedule;
         private @Nullable Duration expectedCutoverTime;
@@ -207,6 +222,12 @@ public record MigrationPolicy(
             return this;
         }
 
+        /** See {@link MigrationPolicy#targetReplicaLag()}. */
+        public Builder targetReplicaLag(@Nullable Duration value) {
+            this.targetReplicaLag = value;
+            return this;
+        }
+
         /** See {@link MigrationPolicy#skipChecksum()}. */
         public Builder skipChecksum(boolean value) {
             this.skipChecksum = value;
@@ -228,6 +249,7 @@ public record MigrationPolicy(
                     copySchedule,
                     cutoverSchedule,
                     expectedCutoverTime,
+                    targetReplicaLag,
                     skipChecksum);
         }
     }

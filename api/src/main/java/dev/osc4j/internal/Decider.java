@@ -59,9 +59,19 @@ final class Decider {
             @Nullable EngineObservation observation,
             @Nullable ShardHealth health,
             @Nullable ShardProgress live,
-            @Nullable String observationFailure) {
+            @Nullable String observationFailure,
+            @Nullable Double closedLoopRatio) {
         /** Nothing known. */
         public static final ShardInput NONE = new ShardInput(null, null, null);
+
+        /** An input without a closed-loop step. */
+        public ShardInput(
+                @Nullable EngineObservation observation,
+                @Nullable ShardHealth health,
+                @Nullable ShardProgress live,
+                @Nullable String observationFailure) {
+            this(observation, health, live, observationFailure, null);
+        }
 
         /** An input whose observation, if missing, is missing without a failure worth reporting. */
         public ShardInput(
@@ -110,7 +120,7 @@ final class Decider {
                     in[i].health() == null ? null : in[i].health().maxKnownLag(),
                     keyspaceThrottle != null
                             ? keyspaceThrottle.reason()
-                            : throttleReason(s, controls, in[i].health(), policy),
+                            : throttleReason(s, controls, in[i].health(), policy, in[i].closedLoopRatio()),
                     policy.stallTimeout(),
                     now);
             change.soft(i, live, s.waitReason());
@@ -224,13 +234,13 @@ final class Decider {
         if (throttleAdjustable(s.state())) {
             double desired = keyspaceThrottle != null
                     ? keyspaceThrottle.ratio()
-                    : desiredThrottle(s, change.controls(), in.health(), policy);
+                    : desiredThrottle(s, change.controls(), in.health(), policy, in.closedLoopRatio());
             if (Math.abs(desired - s.appliedThrottleRatio()) > EPSILON) {
                 EngineHandle handle = s.handle();
                 if (handle != null) {
                     String why = keyspaceThrottle != null
                             ? keyspaceThrottle.reason()
-                            : throttleReason(s, change.controls(), in.health(), policy);
+                            : throttleReason(s, change.controls(), in.health(), policy, in.closedLoopRatio());
                     change.intent(i, IntentKind.THROTTLE, handle.key(), desired, why == null ? "unthrottle" : why);
                     return;
                 }
@@ -396,10 +406,10 @@ final class Decider {
             if (!throttleAdjustable(s.state())) {
                 continue;
             }
-            double desired = desiredThrottle(s, change.controls(), in[i].health(), policy);
+            double desired = desiredThrottle(s, change.controls(), in[i].health(), policy, in[i].closedLoopRatio());
             if (desired > ratio + EPSILON || (reason == null && desired > EPSILON)) {
                 ratio = desired;
-                String why = throttleReason(s, change.controls(), in[i].health(), policy);
+                String why = throttleReason(s, change.controls(), in[i].health(), policy, in[i].closedLoopRatio());
                 reason = why == null ? null : why + " (shard " + s.shard() + "; the throttle is keyspace-wide)";
             }
         }
@@ -414,11 +424,37 @@ final class Decider {
 
     /** The ratio the engine should run at: paused is 1, lag over the threshold is 1, else the operator's ratio. */
     static double desiredThrottle(
-            ShardRecord s, Controls controls, @Nullable ShardHealth health, MigrationPolicy policy) {
+            ShardRecord s,
+            Controls controls,
+            @Nullable ShardHealth health,
+            MigrationPolicy policy,
+            @Nullable Double step) {
         if (controls.paused()) {
             return 1.0;
         }
+        Double closedLoop = closedLoop(s, health, policy, step);
+        if (closedLoop != null) {
+            return Math.max(controls.throttleRatio(), closedLoop);
+        }
         return Math.max(controls.throttleRatio(), lagThrottled(s, controls, health, policy) ? 1.0 : 0.0);
+    }
+
+    /**
+     * The closed-loop throttle's ratio, when the policy sets a target lag: stopped at once when a replica's lag is
+     * unknown or at the limit (fail closed); otherwise the controller's step when one is due ({@link
+     * ShardInput#closedLoopRatio()}, at most one a second), else the ratio applied now. Null without a target (then
+     * the on/off throttle at the policy's maximum lag applies).
+     */
+    private static @Nullable Double closedLoop(
+            ShardRecord s, @Nullable ShardHealth health, MigrationPolicy policy, @Nullable Double step) {
+        Duration target = policy.targetReplicaLag();
+        if (target == null || !policy.throttleOnReplicaLag() || health == null) {
+            return null;
+        }
+        if (health.replicaWithUnknownLag() != null || health.maxKnownLag().compareTo(policy.maxReplicaLag()) >= 0) {
+            return 1.0;
+        }
+        return step != null ? step : s.appliedThrottleRatio();
     }
 
     /**
@@ -441,14 +477,32 @@ final class Decider {
 
     /** Why osc4j itself throttles the shard, or null when it does not. */
     static @Nullable String throttleReason(
-            ShardRecord s, Controls controls, @Nullable ShardHealth health, MigrationPolicy policy) {
+            ShardRecord s,
+            Controls controls,
+            @Nullable ShardHealth health,
+            MigrationPolicy policy,
+            @Nullable Double step) {
         if (!s.state().isRunning() && s.state() != MigrationState.QUEUED) {
             return null;
         }
         if (controls.paused()) {
             return "paused by operator";
         }
-        if (lagThrottled(s, controls, health, policy) && health != null) {
+        Double closedLoop = closedLoop(s, health, policy, step);
+        if (closedLoop != null && closedLoop > controls.throttleRatio() && health != null) {
+            String unknown = health.replicaWithUnknownLag();
+            Duration target = java.util.Objects.requireNonNull(policy.targetReplicaLag());
+            return unknown != null
+                    ? "replica " + unknown + " lag unknown (replication stopped?): copy stopped"
+                    : String.format(
+                            java.util.Locale.ROOT,
+                            "replica lag %s, target %s, limit %s: copy at %.0f%% (closed loop)",
+                            Durations.format(health.maxKnownLag()),
+                            Durations.format(target),
+                            Durations.format(policy.maxReplicaLag()),
+                            100 * (1 - closedLoop));
+        }
+        if (closedLoop == null && lagThrottled(s, controls, health, policy) && health != null) {
             String unknown = health.replicaWithUnknownLag();
             return unknown != null
                     ? "replica " + unknown + " lag unknown (replication stopped?)"

@@ -39,6 +39,13 @@ final class OwnedMigration {
      */
     final Map<String, AlignmentTarget> alignmentTargets = new HashMap<>();
 
+    /**
+     * When the closed-loop throttle last stepped, by shard: it steps at most once per {@link
+     * Reconciler#CONTROL_INTERVAL}, however often the loop is woken (its own THROTTLE writes wake it). Kept in memory:
+     * a controller that takes over may step once early.
+     */
+    final Map<String, Instant> controlSteps = new HashMap<>();
+
     /** A fixed catch-up target: the primary it was read from and its position then. */
     record AlignmentTarget(String primary, ReplicationPosition position) {}
 

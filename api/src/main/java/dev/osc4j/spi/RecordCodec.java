@@ -161,7 +161,8 @@ public final class RecordCodec {
      */
     private static String policyForFingerprint(dev.osc4j.MigrationPolicy policy) {
         com.fasterxml.jackson.databind.node.ObjectNode tree = MAPPER.valueToTree(policy);
-        for (String added : java.util.List.of("copySchedule", "cutoverSchedule", "expectedCutoverTime")) {
+        for (String added :
+                java.util.List.of("copySchedule", "cutoverSchedule", "expectedCutoverTime", "targetReplicaLag")) {
             if (tree.path(added).isNull()) {
                 tree.remove(added);
             }

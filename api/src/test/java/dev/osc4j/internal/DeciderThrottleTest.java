@@ -24,6 +24,7 @@ import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.internal.Decider.Decision;
+import dev.osc4j.internal.Decider.ShardInput;
 import dev.osc4j.spi.EngineCapabilities;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
@@ -234,5 +235,30 @@ class DeciderThrottleTest {
                         T0);
         assertThat(intent(calm, S).ratio()).isEqualTo(0.25);
         assertThat(intent(calm, s2).ratio()).isEqualTo(0.25);
+    }
+
+    @Test
+    @DisplayName(
+            "with a target lag, a closed-loop step sets the ratio; with no step due the applied ratio holds; a lag at"
+                    + " the limit stops the copy at once")
+    void closedLoop() {
+        MigrationPolicy policy = MigrationPolicy.builder()
+                .targetReplicaLag(Duration.ofSeconds(1))
+                .build();
+        MigrationRecord rec = migration(S)
+                .in(MigrationState.COPYING_ROWS)
+                .policy(policy)
+                .shard(S, s -> s.withAppliedThrottleRatio(0))
+                .build();
+        EngineObservation copying = EngineObservation.of(EnginePhase.COPYING);
+        Decision step =
+                decide(rec, Map.of(S, new ShardInput(copying, health(S, Duration.ofSeconds(3)), null, null, 0.5)));
+        assertThrottle(step, 0.5, "replica lag 3s, target 1s, limit 10s: copy at 50% (closed loop)");
+        Decision hold =
+                decide(rec, Map.of(S, new ShardInput(copying, health(S, Duration.ofSeconds(3)), null, null, null)));
+        assertNoThrottle(hold);
+        Decision limit =
+                decide(rec, Map.of(S, new ShardInput(copying, health(S, Duration.ofSeconds(10)), null, null, null)));
+        assertThrottle(limit, 1.0, "replica lag 10s, target 1s, limit 10s: copy at 0% (closed loop)");
     }
 }

@@ -1,0 +1,167 @@
+package dev.osc4j.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lag controller on a simulated replica: each simulated second the copy, at its rate, produces {@code copyLoad}
+ * seconds of replication work, the foreground {@code foreground} seconds, and the replica applies {@code capacity}
+ * seconds; lag grows by the difference (never below zero). Deterministic, one decision per simulated second, as the
+ * controller's loop decides about once a second.
+ */
+@DisplayName("The closed-loop lag controller")
+class LagControllerTest {
+    private static final Duration TARGET = Duration.ofSeconds(1);
+    private static final Duration HARD = Duration.ofSeconds(10);
+
+    /** The simulated replica and the ratios the controller chose. */
+    private static final class Replica {
+        double lag;
+        double ratio;
+        double copyLoad = 2.0;
+        double foreground = 0.3;
+        double capacity = 1.0;
+        boolean stopped;
+        boolean lagUnknown;
+        final List<Double> lags = new ArrayList<>();
+        final List<Double> ratios = new ArrayList<>();
+        double copied;
+
+        void second() {
+            @Nullable Duration measured = lagUnknown ? null : Duration.ofMillis((long) (lag * 1000));
+            ratio = LagController.next(ratio, measured, TARGET, HARD);
+            double rate = 1 - ratio;
+            copied += rate;
+            double work = rate * copyLoad + foreground;
+            lag = Math.max(0, lag + work - (stopped ? 0 : capacity));
+            lags.add(lag);
+            ratios.add(ratio);
+        }
+
+        void run(int seconds) {
+            for (int i = 0; i < seconds; i++) {
+                second();
+            }
+        }
+
+        double p95(int fromSecond) {
+            List<Double> tail = new ArrayList<>(lags.subList(fromSecond, lags.size()));
+            tail.sort(null);
+            return tail.get((int) Math.ceil(tail.size() * 0.95) - 1);
+        }
+
+        double max(int fromSecond) {
+            return lags.subList(fromSecond, lags.size()).stream()
+                    .mapToDouble(Double::doubleValue)
+                    .max()
+                    .orElse(0);
+        }
+
+        /** How often the ratio changed direction in the window: a measure of oscillation. */
+        int reversals(int fromSecond) {
+            int reversals = 0;
+            int lastSign = 0;
+            for (int i = fromSecond + 1; i < ratios.size(); i++) {
+                int sign = Double.compare(ratios.get(i), ratios.get(i - 1));
+                if (sign != 0) {
+                    if (lastSign != 0 && sign != lastSign) {
+                        reversals++;
+                    }
+                    lastSign = sign;
+                }
+            }
+            return reversals;
+        }
+    }
+
+    @Test
+    @DisplayName("a copy that would outrun its replica is slowed until the lag stays near the target, and copies at"
+            + " the rate the replica can follow")
+    void settlesNearTheTarget() {
+        Replica r = new Replica();
+        r.run(600);
+        assertThat(r.p95(120)).as("lag p95 after settling, target 1 s").isLessThanOrEqualTo(1.2 * 1.0 + 1e-9);
+        assertThat(r.max(120)).isLessThan((double) HARD.toSeconds());
+        // The replica has 0.7 s/s left for the copy, which costs 2 s/s at full speed: a rate of 0.35 holds the lag.
+        double rateHeld = r.copied / 600;
+        assertThat(rateHeld).as("average copy rate").isBetween(0.85 * 0.35, 0.35 + 0.01);
+        assertThat(r.reversals(120))
+                .as("direction changes of the ratio in 480 s")
+                .isLessThan(120);
+    }
+
+    @Test
+    @DisplayName("with a replica that keeps up, the copy runs at full speed")
+    void fullSpeedWhenTheReplicaKeepsUp() {
+        Replica r = new Replica();
+        r.capacity = 3.0;
+        r.run(60);
+        assertThat(r.ratios.subList(10, 60)).containsOnly(0.0);
+        assertThat(r.max(0)).isZero();
+    }
+
+    @Test
+    @DisplayName("a step up in foreground load slows the copy within seconds and the lag returns near the target")
+    void stepChangeInLoad() {
+        Replica r = new Replica();
+        r.run(300);
+        double before = r.copied;
+        r.foreground = 0.8; // the replica now has 0.2 s/s left for the copy: a rate of 0.1
+        r.run(300);
+        double rateAfter = (r.copied - before) / 300;
+        assertThat(r.p95(360)).as("lag p95 after the step").isLessThanOrEqualTo(1.2);
+        assertThat(rateAfter).isLessThan(0.2);
+    }
+
+    @Test
+    @DisplayName(
+            "a replica that stops (its lag unknown, as MariaDB reports a stopped SQL thread) stops the copy at once"
+                    + " for as long as it is stopped (fail closed); once it runs again and has caught up, the copy starts again,"
+                    + " slowly")
+    void replicaStops() {
+        Replica r = new Replica();
+        r.run(120);
+        r.stopped = true;
+        r.lagUnknown = true;
+        double before = r.copied;
+        r.run(60);
+        assertThat(r.ratios.subList(120, 180)).containsOnly(1.0);
+        assertThat(r.copied).as("nothing copied while the replica is stopped").isEqualTo(before);
+        r.stopped = false;
+        r.lagUnknown = false;
+        r.run(120);
+        assertThat(r.ratios.get(r.ratios.size() - 1)).as("copying again").isLessThan(1.0);
+        assertThat(r.lag).as("and near the target").isLessThanOrEqualTo(1.2);
+    }
+
+    @Test
+    @DisplayName("lag that cannot be measured stops the copy at once (fail closed)")
+    void unknownLagFailsClosed() {
+        Replica r = new Replica();
+        r.run(30);
+        r.lagUnknown = true;
+        r.second();
+        assertThat(r.ratio).isEqualTo(1.0);
+        assertThat(LagController.next(0.0, null, TARGET, HARD)).isEqualTo(1.0);
+        assertThat(LagController.next(0.0, HARD, TARGET, HARD)).isEqualTo(1.0);
+    }
+
+    @Test
+    @DisplayName("ratios are multiples of 5 % within [0, 1], from any input")
+    void quantized() {
+        for (double applied = 0; applied <= 1.0; applied += 0.013) {
+            for (long lagMs : new long[] {0, 400, 700, 1500, 9_999}) {
+                double next = LagController.next(applied, Duration.ofMillis(lagMs), TARGET, HARD);
+                assertThat(next).isBetween(0.0, 1.0);
+                assertThat(Math.abs(next / LagController.STEP - Math.round(next / LagController.STEP)))
+                        .isLessThan(1e-9);
+            }
+        }
+    }
+}
