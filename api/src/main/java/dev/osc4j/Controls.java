@@ -4,6 +4,7 @@ import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import java.util.List;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The operator's standing instructions for a migration, as set by directives.
@@ -31,6 +32,23 @@ public record Controls(
         if (!(throttleRatio >= 0 && throttleRatio <= 1)) {
             throw new IllegalArgumentException("throttleRatio must be 0-1, got " + throttleRatio);
         }
+    }
+
+    /**
+     * The distinct people whose approval of {@code stage} counts now: given for {@code request} (or before approvals
+     * were bound to requests), and at most {@code validity} ago when the policy sets one.
+     */
+    public java.util.List<String> approvers(
+            ApprovalStage stage, String request, java.time.Instant now, java.time.@Nullable Duration validity) {
+        java.util.LinkedHashSet<String> who = new java.util.LinkedHashSet<>();
+        for (Approval a : approvals) {
+            boolean forThisRequest = a.request() == null || a.request().equals(request);
+            boolean current = validity == null || !a.at().plus(validity).isBefore(now);
+            if (a.stage() == stage && forThisRequest && current) {
+                who.add(a.approver());
+            }
+        }
+        return java.util.List.copyOf(who);
     }
 
     /** Whether {@code stage} has been approved. */

@@ -27,6 +27,10 @@ import org.jspecify.annotations.Nullable;
  * @param targetReplicaLag with lag throttling on, the lag a closed-loop controller aims at by setting the copy rate
  *     continuously (AIMD with a dead band, see docs/throttling.md); {@code maxReplicaLag} then is the hard limit that
  *     stops the copy, as does unknown lag; null for the on/off throttle at {@code maxReplicaLag}
+ * @param requiredApprovers how many distinct people must approve each stage the policy asks approval for (0 or 1:
+ *     one)
+ * @param allowSelfApproval whether the requester may approve their own migration (by default they may not)
+ * @param approvalValidity how long an approval counts after it was given; null for as long as the migration runs
  * @param skipChecksum whether to swap without first comparing the original table with its copy; by default (false)
  *     an engine that can compare ({@link dev.osc4j.spi.EngineCapabilities#checksum()}) does so before every swap, and
  *     a copy that still differs after its copies again fails the shard ({@link FailureReason#CHECKSUM_MISMATCH})
@@ -46,6 +50,9 @@ public record MigrationPolicy(
         @Nullable WindowSchedule cutoverSchedule,
         @Nullable Duration expectedCutoverTime,
         @Nullable Duration targetReplicaLag,
+        int requiredApprovers,
+        boolean allowSelfApproval,
+        @Nullable Duration approvalValidity,
         boolean skipChecksum) {
 
     /** Default for {@link #maxReplicaLag()}: 10 seconds (Vitess's default cut-over threshold). */
@@ -71,6 +78,12 @@ public record MigrationPolicy(
         if (expectedCutoverTime != null) {
             requirePositive("expectedCutoverTime", expectedCutoverTime);
         }
+        if (requiredApprovers < 0 || requiredApprovers > 20) {
+            throw new InvalidRequestException("policy requiredApprovers must be 1-20, got " + requiredApprovers, null);
+        }
+        if (approvalValidity != null) {
+            requirePositive("approvalValidity", approvalValidity);
+        }
         if (targetReplicaLag != null) {
             requirePositive("targetReplicaLag", targetReplicaLag);
             if (targetReplicaLag.compareTo(maxReplicaLag) >= 0) {
@@ -80,6 +93,11 @@ public record MigrationPolicy(
                         null);
             }
         }
+    }
+
+    /** How many distinct approvers each stage needs: at least one. */
+    public int approversRequired() {
+        return Math.max(1, requiredApprovers);
     }
 
     /** The expected cut-over time, or its default when none is set. */
@@ -119,6 +137,9 @@ public record MigrationPolicy(
         b.cutoverSchedule = cutoverSchedule;
         b.expectedCutoverTime = expectedCutoverTime;
         b.targetReplicaLag = targetReplicaLag;
+        b.requiredApprovers = requiredApprovers;
+        b.allowSelfApproval = allowSelfApproval;
+        b.approvalValidity = approvalValidity;
         b.skipChecksum = skipChecksum;
         return b;
     }
@@ -144,6 +165,9 @@ public record MigrationPolicy(
         private boolean failOnStall;
         private boolean skipChecksum;
         private @Nullable Duration targetReplicaLag;
+        private int requiredApprovers = 1;
+        private boolean allowSelfApproval;
+        private @Nullable Duration approvalValidity;
         private @Nullable WindowSchedule copySchedule;
         private @Nullable WindowSchedule cutoverSchedule;
         private @Nullable Duration expectedCutoverTime;
@@ -222,6 +246,27 @@ public record MigrationPolicy(
             return this;
         }
 
+        /** See {@link MigrationPolicy#requiredApprovers()}: 1 to 20. */
+        public Builder requiredApprovers(int value) {
+            if (value < 1) {
+                throw new InvalidRequestException("policy requiredApprovers must be 1-20, got " + value, null);
+            }
+            this.requiredApprovers = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#allowSelfApproval()}. */
+        public Builder allowSelfApproval(boolean value) {
+            this.allowSelfApproval = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#approvalValidity()}. */
+        public Builder approvalValidity(@Nullable Duration value) {
+            this.approvalValidity = value;
+            return this;
+        }
+
         /** See {@link MigrationPolicy#targetReplicaLag()}. */
         public Builder targetReplicaLag(@Nullable Duration value) {
             this.targetReplicaLag = value;
@@ -250,6 +295,9 @@ public record MigrationPolicy(
                     cutoverSchedule,
                     expectedCutoverTime,
                     targetReplicaLag,
+                    requiredApprovers,
+                    allowSelfApproval,
+                    approvalValidity,
                     skipChecksum);
         }
     }

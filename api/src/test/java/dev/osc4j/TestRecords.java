@@ -254,7 +254,8 @@ public final class TestRecords {
                     "fingerprint",
                     spec,
                     policy,
-                    "alice",
+                    "requester", // nobody who sends directives in these tests: a requester may not approve their own
+                    // migration
                     migrationState,
                     attempt,
                     List.copyOf(shards.values()),

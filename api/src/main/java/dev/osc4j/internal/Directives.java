@@ -83,8 +83,20 @@ final class Directives {
                         rec,
                         d,
                         "the cut-over already happened");
+                refuseIf(
+                        d.actor().equals(rec.requestedBy()) && !rec.policy().allowSelfApproval(),
+                        rec,
+                        d,
+                        "the requester may not approve their own migration (the policy's allowSelfApproval is off)");
+                refuseIf(
+                        c.approvers(stage, rec.fingerprint(), now, rec.policy().approvalValidity())
+                                .contains(d.actor()),
+                        rec,
+                        d,
+                        d.actor() + " already approved the " + stage.name().toLowerCase(Locale.ROOT)
+                                + "; each approver counts once");
                 List<Approval> approvals = new ArrayList<>(c.approvals());
-                approvals.add(new Approval(stage, d.actor(), d.id(), now));
+                approvals.add(new Approval(stage, d.actor(), d.id(), now, rec.fingerprint()));
                 change.controls(new Controls(
                         approvals, c.cutoverReleased(), c.paused(), c.throttleRatio(), c.abortRequested()));
             }

@@ -161,14 +161,20 @@ public final class RecordCodec {
      */
     private static String policyForFingerprint(dev.osc4j.MigrationPolicy policy) {
         com.fasterxml.jackson.databind.node.ObjectNode tree = MAPPER.valueToTree(policy);
-        for (String added :
-                java.util.List.of("copySchedule", "cutoverSchedule", "expectedCutoverTime", "targetReplicaLag")) {
+        for (String added : java.util.List.of(
+                "copySchedule", "cutoverSchedule", "expectedCutoverTime", "targetReplicaLag", "approvalValidity")) {
             if (tree.path(added).isNull()) {
                 tree.remove(added);
             }
         }
         if (!tree.path("skipChecksum").asBoolean(false)) {
             tree.remove("skipChecksum");
+        }
+        if (!tree.path("allowSelfApproval").asBoolean(false)) {
+            tree.remove("allowSelfApproval");
+        }
+        if (tree.path("requiredApprovers").asInt(0) <= 1) {
+            tree.remove("requiredApprovers");
         }
         return write(tree);
     }

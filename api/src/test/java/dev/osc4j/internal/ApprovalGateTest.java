@@ -1,12 +1,17 @@
 package dev.osc4j.internal;
 
+import static dev.osc4j.TestRecords.T0;
 import static dev.osc4j.TestRecords.approved;
 import static dev.osc4j.TestRecords.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osc4j.Approval;
 import dev.osc4j.ApprovalStage;
+import dev.osc4j.Controls;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.spi.GateResult;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -52,5 +57,49 @@ class ApprovalGateTest {
                 .build();
         assertThat(evaluate(start, rec).passed()).isTrue();
         assertThat(evaluate(cutover, rec).verdict()).isEqualTo(GateResult.Verdict.WAIT);
+    }
+
+    private static Controls approvals(Approval... given) {
+        return new Controls(List.of(given), false, false, 0, false);
+    }
+
+    @Test
+    @DisplayName("with N approvers required, waits until N distinct people approved, naming who did")
+    void distinctApprovers() {
+        MigrationRecord one = migration("a")
+                .policy(p -> p.requireCutoverApproval(true).requiredApprovers(2))
+                .controls(approvals(
+                        new Approval(ApprovalStage.CUTOVER, "bob", "a1", T0, "fingerprint"),
+                        new Approval(ApprovalStage.CUTOVER, "bob", "a2", T0, "fingerprint")))
+                .build();
+        assertThat(evaluate(cutover, one)).isEqualTo(GateResult.waitFor("waiting for cutover approval: 1 of 2 (bob)"));
+        MigrationRecord two = migration("a")
+                .policy(p -> p.requireCutoverApproval(true).requiredApprovers(2))
+                .controls(approvals(
+                        new Approval(ApprovalStage.CUTOVER, "bob", "a1", T0, "fingerprint"),
+                        new Approval(ApprovalStage.CUTOVER, "carol", "a2", T0, "fingerprint")))
+                .build();
+        assertThat(evaluate(cutover, two).passed()).isTrue();
+    }
+
+    @Test
+    @DisplayName("an approval counts only for the exact request it was given for, and only within its validity")
+    void boundAndExpiring() {
+        MigrationRecord otherRequest = migration("a")
+                .policy(p -> p.requireStartApproval(true))
+                .controls(approvals(new Approval(ApprovalStage.START, "bob", "a1", T0, "another-request")))
+                .build();
+        assertThat(evaluate(start, otherRequest).verdict()).isEqualTo(GateResult.Verdict.WAIT);
+        MigrationRecord valid = migration("a")
+                .policy(p -> p.requireStartApproval(true).approvalValidity(Duration.ofHours(1)))
+                .controls(approvals(new Approval(ApprovalStage.START, "bob", "a1", T0, "fingerprint")))
+                .build();
+        assertThat(start.evaluate(GateContexts.of(valid, GateContexts.START, null, null, T0.plusSeconds(3_600)))
+                        .passed())
+                .isTrue();
+        assertThat(start.evaluate(GateContexts.of(valid, GateContexts.START, null, null, T0.plusSeconds(3_601)))
+                        .verdict())
+                .as("expired")
+                .isEqualTo(GateResult.Verdict.WAIT);
     }
 }

@@ -444,4 +444,39 @@ class DirectivesTest {
         assertThat(aborting.auditSeq()).isEqualTo(rec.auditSeq() + 4);
         assertThat(TestRecords.ID).isEqualTo(aborting.id());
     }
+
+    @Test
+    @DisplayName(
+            "the requester may not approve their own migration unless the policy allows it; an approver counts once"
+                    + " per stage; an approval records the request it approves")
+    void governance() {
+        MigrationRecord rec = migration("-80")
+                .in(MigrationState.QUEUED)
+                .policy(p -> p.requireStartApproval(true).requiredApprovers(2))
+                .build();
+        assertThatThrownBy(() -> Directives.apply(
+                        rec, new Directive("self", DirectiveKind.APPROVE, "START", rec.requestedBy()), T0))
+                .isInstanceOf(IllegalDirectiveException.class)
+                .hasMessageContaining("the requester may not approve their own migration");
+        MigrationRecord selfAllowed = migration("-80")
+                .in(MigrationState.QUEUED)
+                .policy(p -> p.requireStartApproval(true).allowSelfApproval(true))
+                .build();
+        assertThat(change(Directives.apply(
+                                selfAllowed,
+                                new Directive("self", DirectiveKind.APPROVE, "START", selfAllowed.requestedBy()),
+                                T0))
+                        .record()
+                        .controls()
+                        .approvals())
+                .singleElement()
+                .satisfies(a -> assertThat(a.request()).isEqualTo(selfAllowed.fingerprint()));
+        MigrationRecord once = change(
+                        Directives.apply(rec, new Directive("b1", DirectiveKind.APPROVE, "START", "bob"), T0))
+                .record();
+        assertThatThrownBy(() -> Directives.apply(
+                        once, new Directive("b2", DirectiveKind.APPROVE, "START", "bob"), T0.plusSeconds(1)))
+                .isInstanceOf(IllegalDirectiveException.class)
+                .hasMessageContaining("bob already approved the start");
+    }
 }
