@@ -20,5 +20,7 @@ public enum DirectiveKind {
     /** Undo a pause. */
     RESUME,
     /** Set the throttle ratio of the running copies. */
-    THROTTLE
+    THROTTLE,
+    /** Withdraw the actor's own approval of a stage, before that stage has passed. */
+    REVOKE_APPROVAL
 }

@@ -69,6 +69,14 @@ public interface MigrationClient {
     /** Records an approval of {@code stage}. */
     DirectiveResult approve(MigrationId id, String directiveId, ApprovalStage stage, String actor);
 
+    /**
+     * Withdraws {@code actor}'s approval of {@code stage}, before the stage has passed (the start has not happened, or
+     * the cut-over has not begun); the approval stays in the audit trail, and no longer counts.
+     *
+     * @throws IllegalDirectiveException when the actor has no approval of the stage, or the stage has passed
+     */
+    DirectiveResult revokeApproval(MigrationId id, String directiveId, ApprovalStage stage, String actor);
+
     /** Releases the cut-over of a migration whose policy has {@link CutoverMode#MANUAL}. */
     DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor);
 

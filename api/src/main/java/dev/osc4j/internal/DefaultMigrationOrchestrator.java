@@ -315,6 +315,11 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     }
 
     @Override
+    public DirectiveResult revokeApproval(MigrationId id, String directiveId, ApprovalStage stage, String actor) {
+        return client.revokeApproval(id, directiveId, stage, actor);
+    }
+
+    @Override
     public DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor) {
         return client.releaseCutover(id, directiveId, actor);
     }

@@ -100,6 +100,35 @@ final class Directives {
                 change.controls(new Controls(
                         approvals, c.cutoverReleased(), c.paused(), c.throttleRatio(), c.abortRequested()));
             }
+            case REVOKE_APPROVAL -> {
+                ApprovalStage stage = parseStage(d.argument());
+                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(
+                        stage == ApprovalStage.START
+                                && rec.shards().stream().anyMatch(s -> s.state() != MigrationState.QUEUED),
+                        rec,
+                        d,
+                        "the start already happened");
+                refuseIf(
+                        stage == ApprovalStage.CUTOVER
+                                && rec.shards().stream()
+                                        .anyMatch(s -> s.state() == MigrationState.SWITCHING_TRAFFIC
+                                                || s.state() == MigrationState.COMPLETED),
+                        rec,
+                        d,
+                        "the cut-over already began");
+                List<Approval> approvals = new ArrayList<>(c.approvals());
+                boolean removed = approvals.removeIf(
+                        a -> a.stage() == stage && a.approver().equals(d.actor()));
+                refuseIf(
+                        !removed,
+                        rec,
+                        d,
+                        d.actor() + " has no approval of the " + stage.name().toLowerCase(Locale.ROOT)
+                                + " to withdraw");
+                change.controls(new Controls(
+                        approvals, c.cutoverReleased(), c.paused(), c.throttleRatio(), c.abortRequested()));
+            }
             case RELEASE_CUTOVER -> {
                 refuseIf(
                         state.isTerminal()

@@ -87,6 +87,11 @@ public final class StoreClient implements MigrationClient {
     }
 
     @Override
+    public DirectiveResult revokeApproval(MigrationId id, String directiveId, ApprovalStage stage, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.REVOKE_APPROVAL, stage.name(), actor));
+    }
+
+    @Override
     public DirectiveResult releaseCutover(MigrationId id, String directiveId, String actor) {
         return directive(id, new Directives.Directive(directiveId, DirectiveKind.RELEASE_CUTOVER, "", actor));
     }

@@ -479,4 +479,38 @@ class DirectivesTest {
                 .isInstanceOf(IllegalDirectiveException.class)
                 .hasMessageContaining("bob already approved the start");
     }
+
+    @Test
+    @DisplayName("an approver withdraws their own approval before the stage passes; the gate then waits again; nobody"
+            + " withdraws another's approval, and nothing is withdrawn after the stage passed")
+    void revokeApproval() {
+        MigrationRecord rec = migration("-80")
+                .in(MigrationState.QUEUED)
+                .policy(p -> p.requireStartApproval(true))
+                .build();
+        MigrationRecord approved = change(
+                        Directives.apply(rec, new Directive("b1", DirectiveKind.APPROVE, "START", "bob"), T0))
+                .record();
+        assertThatThrownBy(() -> Directives.apply(
+                        approved, new Directive("c1", DirectiveKind.REVOKE_APPROVAL, "START", "carol"), T0))
+                .isInstanceOf(IllegalDirectiveException.class)
+                .hasMessageContaining("carol has no approval of the start to withdraw");
+        MigrationRecord revoked = change(Directives.apply(
+                        approved, new Directive("b2", DirectiveKind.REVOKE_APPROVAL, "START", "bob"), T0))
+                .record();
+        assertThat(revoked.controls().approvals()).isEmpty();
+        assertThat(new ApprovalGate(ApprovalStage.START)
+                        .evaluate(GateContexts.of(revoked, GateContexts.START, null))
+                        .passed())
+                .isFalse();
+        MigrationRecord started = migration("-80")
+                .in(MigrationState.COPYING_ROWS)
+                .policy(p -> p.requireStartApproval(true))
+                .controls(approved.controls())
+                .build();
+        assertThatThrownBy(() -> Directives.apply(
+                        started, new Directive("b3", DirectiveKind.REVOKE_APPROVAL, "START", "bob"), T0))
+                .isInstanceOf(IllegalDirectiveException.class)
+                .hasMessageContaining("the start already happened");
+    }
 }

@@ -65,15 +65,29 @@ final class DirectiveCommands {
 
         @Override
         DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
-            ApprovalStage s;
-            switch (stage.toLowerCase(Locale.ROOT)) {
-                case "start" -> s = ApprovalStage.START;
-                case "cutover", "cut-over" -> s = ApprovalStage.CUTOVER;
-                default ->
-                    throw new InvalidRequestException("--stage must be start or cutover, got '" + stage + "'", id);
-            }
-            return client.approve(id, directiveId, s, actor);
+            return client.approve(id, directiveId, stage(stage, id), actor);
         }
+    }
+
+    @Command(
+            name = "revoke",
+            description = "Withdraws your approval of the start or the cut-over, before that stage has passed.")
+    static final class Revoke extends DirectiveCommand {
+        @Option(names = "--stage", required = true, paramLabel = "STAGE", description = "start or cutover")
+        String stage = "";
+
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.revokeApproval(id, directiveId, stage(stage, id), actor);
+        }
+    }
+
+    private static ApprovalStage stage(String stage, MigrationId id) {
+        return switch (stage.toLowerCase(Locale.ROOT)) {
+            case "start" -> ApprovalStage.START;
+            case "cutover", "cut-over" -> ApprovalStage.CUTOVER;
+            default -> throw new InvalidRequestException("--stage must be start or cutover, got '" + stage + "'", id);
+        };
     }
 
     @Command(name = "release", description = "Releases the cut-over of a migration whose policy holds it.")

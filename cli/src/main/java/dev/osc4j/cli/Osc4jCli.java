@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             WatchCommand.class,
             ReadCommands.AuditCommand.class,
             DirectiveCommands.Approve.class,
+            DirectiveCommands.Revoke.class,
             DirectiveCommands.Release.class,
             DirectiveCommands.Pause.class,
             DirectiveCommands.Resume.class,

@@ -176,6 +176,10 @@ class CliH2Test {
         assertThat(cli().run("show", "m-000000000000000000000000").code()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(cli().run("approve", copying.value(), "--stage", "lunch").code())
                 .isEqualTo(ExitCodes.INVALID);
+        assertThat(cli().run("revoke", copying.value(), "--stage", "lunch").code())
+                .isEqualTo(ExitCodes.INVALID);
+        Cli.Run nothingToWithdraw = cli().run("revoke", copying.value(), "--stage", "cutover");
+        assertThat(nothingToWithdraw.code()).as(nothingToWithdraw.toString()).isEqualTo(ExitCodes.REFUSED);
         Cli.Run noStore = new Cli().run("list");
         assertThat(noStore.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noStore.err()).contains("OSC4J_STORE");
