@@ -316,6 +316,9 @@ public final class Dashboard {
                     case "release" -> client.releaseCutover(id, directiveId, actor);
                     case "approve" ->
                         client.approve(id, directiveId, stage(body.path("stage").asText("")), actor);
+                    case "revoke" ->
+                        client.revokeApproval(
+                                id, directiveId, stage(body.path("stage").asText("")), actor);
                     case "throttle" -> {
                         JsonNode ratio = body.path("ratio");
                         if (!ratio.isNumber() || ratio.asDouble() < 0 || ratio.asDouble() > 1) {

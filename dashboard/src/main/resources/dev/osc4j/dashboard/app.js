@@ -94,7 +94,8 @@ async function detail(m) {
 const ACTIONS = [
   ['pause', 'Pause', {}], ['resume', 'Resume', {}], ['throttle', 'Throttle 50%', { ratio: 0.5 }],
   ['throttle', 'Unthrottle', { ratio: 0 }], ['approve', 'Approve start', { stage: 'start' }],
-  ['approve', 'Approve cut-over', { stage: 'cutover' }], ['release', 'Release cut-over', {}],
+  ['approve', 'Approve cut-over', { stage: 'cutover' }], ['revoke', 'Withdraw my cut-over approval', { stage: 'cutover' }],
+  ['release', 'Release cut-over', {}],
   ['retry', 'Retry', {}], ['abort', 'Abort', {}],
 ];
 

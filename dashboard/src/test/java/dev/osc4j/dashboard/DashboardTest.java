@@ -162,6 +162,10 @@ class DashboardTest {
         assertThat(d.handle(post(base + "/approve", ok, "{\"directiveId\":\"a\",\"stage\":\"lunch\"}"))
                         .status())
                 .isEqualTo(400);
+        assertThat(d.handle(post(base + "/revoke", ok, "{\"directiveId\":\"r\",\"stage\":\"cutover\"}"))
+                        .status())
+                .as("no approval of alice's to withdraw: refused")
+                .isEqualTo(409);
         assertThat(d.handle(post(base + "/explode", ok, "{\"directiveId\":\"x\"}"))
                         .status())
                 .isEqualTo(400);
