@@ -72,7 +72,8 @@ public class Osc4jAutoConfiguration {
                     .store(store)
                     .topology(topology)
                     .pollInterval(properties.getPollInterval())
-                    .leaseTtl(properties.getLeaseTtl());
+                    .leaseTtl(properties.getLeaseTtl())
+                    .defaultPolicy(properties.getPolicy().toPolicy());
             String name = properties.getControllerName();
             if (name == null) {
                 name = environment.getProperty("spring.application.name");

@@ -1,5 +1,8 @@
 package dev.osc4j.spring;
 
+import dev.osc4j.CutoverMode;
+import dev.osc4j.MigrationPolicy;
+import dev.osc4j.WindowSchedule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +27,7 @@ public class Osc4jProperties {
     private final Jdbc jdbc = new Jdbc();
     private final Etcd etcd = new Etcd();
     private final Dashboard dashboard = new Dashboard();
+    private final Policy policy = new Policy();
 
     public @Nullable String getControllerName() {
         return controllerName;
@@ -67,6 +71,10 @@ public class Osc4jProperties {
 
     public Dashboard getDashboard() {
         return dashboard;
+    }
+
+    public Policy getPolicy() {
+        return policy;
     }
 
     /** The JDBC store, on the application's DataSource. */
@@ -141,6 +149,156 @@ public class Osc4jProperties {
 
         public void setPath(String value) {
             this.path = value;
+        }
+    }
+
+    /**
+     * The default policy of migrations submitted without one ({@link MigrationPolicy}); a request's own policy wins.
+     * Unset values keep {@link MigrationPolicy#defaults()}.
+     */
+    public static class Policy {
+        /** Replica lag that holds the start and the cut-over, and throttles the copy (the hard limit). */
+        private @Nullable Duration maxReplicaLag;
+
+        /** Lag the closed-loop throttle aims at (below max-replica-lag); unset for the on/off throttle. */
+        private @Nullable Duration targetReplicaLag;
+
+        /** Whether the start needs an approval. */
+        private boolean requireStartApproval;
+
+        /** Whether the cut-over needs an approval. */
+        private boolean requireCutoverApproval;
+
+        /** Distinct approvers each approved stage needs. */
+        private int requiredApprovers = 1;
+
+        /** Whether the requester may approve their own migration. */
+        private boolean allowSelfApproval;
+
+        /** How long an approval counts; unset for as long as the migration runs. */
+        private @Nullable Duration approvalValidity;
+
+        /** AUTOMATIC, or MANUAL (the cut-over also waits for a release directive). */
+        private CutoverMode cutoverMode = CutoverMode.AUTOMATIC;
+
+        /** When cut-overs may happen, for example "all: Mon-Fri 02:00-05:00 Europe/Berlin"; unset for any time. */
+        private @Nullable String cutoverSchedule;
+
+        /** When copies may start, in the same form; unset for any time. */
+        private @Nullable String copySchedule;
+
+        /** Whether to swap without comparing the original table with its copy first. */
+        private boolean skipChecksum;
+
+        /** The policy these settings make. */
+        public MigrationPolicy toPolicy() {
+            MigrationPolicy.Builder b = MigrationPolicy.builder()
+                    .requireStartApproval(requireStartApproval)
+                    .requireCutoverApproval(requireCutoverApproval)
+                    .requiredApprovers(requiredApprovers)
+                    .allowSelfApproval(allowSelfApproval)
+                    .approvalValidity(approvalValidity)
+                    .cutoverMode(cutoverMode)
+                    .targetReplicaLag(targetReplicaLag)
+                    .skipChecksum(skipChecksum);
+            if (maxReplicaLag != null) {
+                b.maxReplicaLag(maxReplicaLag);
+            }
+            if (cutoverSchedule != null && !cutoverSchedule.isBlank()) {
+                b.cutoverSchedule(WindowSchedule.parse(cutoverSchedule));
+            }
+            if (copySchedule != null && !copySchedule.isBlank()) {
+                b.copySchedule(WindowSchedule.parse(copySchedule));
+            }
+            return b.build();
+        }
+
+        public @Nullable Duration getMaxReplicaLag() {
+            return maxReplicaLag;
+        }
+
+        public void setMaxReplicaLag(@Nullable Duration value) {
+            this.maxReplicaLag = value;
+        }
+
+        public @Nullable Duration getTargetReplicaLag() {
+            return targetReplicaLag;
+        }
+
+        public void setTargetReplicaLag(@Nullable Duration value) {
+            this.targetReplicaLag = value;
+        }
+
+        public boolean isRequireStartApproval() {
+            return requireStartApproval;
+        }
+
+        public void setRequireStartApproval(boolean value) {
+            this.requireStartApproval = value;
+        }
+
+        public boolean isRequireCutoverApproval() {
+            return requireCutoverApproval;
+        }
+
+        public void setRequireCutoverApproval(boolean value) {
+            this.requireCutoverApproval = value;
+        }
+
+        public int getRequiredApprovers() {
+            return requiredApprovers;
+        }
+
+        public void setRequiredApprovers(int value) {
+            this.requiredApprovers = value;
+        }
+
+        public boolean isAllowSelfApproval() {
+            return allowSelfApproval;
+        }
+
+        public void setAllowSelfApproval(boolean value) {
+            this.allowSelfApproval = value;
+        }
+
+        public @Nullable Duration getApprovalValidity() {
+            return approvalValidity;
+        }
+
+        public void setApprovalValidity(@Nullable Duration value) {
+            this.approvalValidity = value;
+        }
+
+        public CutoverMode getCutoverMode() {
+            return cutoverMode;
+        }
+
+        public void setCutoverMode(CutoverMode value) {
+            this.cutoverMode = value;
+        }
+
+        public @Nullable String getCutoverSchedule() {
+            return cutoverSchedule;
+        }
+
+        public void setCutoverSchedule(@Nullable String value) {
+            this.cutoverSchedule = value;
+        }
+
+        public @Nullable String getCopySchedule() {
+            return copySchedule;
+        }
+
+        public void setCopySchedule(@Nullable String value) {
+            this.copySchedule = value;
+        }
+
+        public boolean isSkipChecksum() {
+            return skipChecksum;
+        }
+
+        public void setSkipChecksum(boolean value) {
+            this.skipChecksum = value;
         }
     }
 }

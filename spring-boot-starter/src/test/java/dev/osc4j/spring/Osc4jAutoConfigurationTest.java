@@ -93,6 +93,41 @@ class Osc4jAutoConfigurationTest {
     }
 
     @Test
+    @DisplayName("osc4j.policy.* sets the default policy of migrations submitted without one")
+    void policyDefaults() {
+        FakeTopology topology = new FakeTopology(Clock.systemUTC()).addUniformKeyspace("commerce", 1, 1_000);
+        runner.withBean(StateStore.class, InMemoryStateStore::new)
+                .withBean(FakeTopology.class, () -> topology)
+                .withBean(FakeEngine.class, () -> FakeEngine.on(topology))
+                .withPropertyValues(
+                        "osc4j.start-controller=false",
+                        "osc4j.policy.require-cutover-approval=true",
+                        "osc4j.policy.required-approvers=2",
+                        "osc4j.policy.target-replica-lag=1s",
+                        "osc4j.policy.max-replica-lag=8s",
+                        "osc4j.policy.cutover-schedule=daily 01:00-04:00 UTC",
+                        "osc4j.policy.skip-checksum=true")
+                .run(ctx -> {
+                    MigrationOrchestrator osc = ctx.getBean(MigrationOrchestrator.class);
+                    dev.osc4j.MigrationId id = osc.submit(dev.osc4j.MigrationRequest.builder()
+                            .idempotencyKey("policy-defaults")
+                            .keyspace("commerce")
+                            .table("orders")
+                            .ddl("ADD COLUMN note INT")
+                            .engine(FakeEngine.DEFAULT_NAME)
+                            .requestedBy("test")
+                            .build());
+                    dev.osc4j.MigrationPolicy p = osc.get(id).policy();
+                    assertThat(p.requireCutoverApproval()).isTrue();
+                    assertThat(p.approversRequired()).isEqualTo(2);
+                    assertThat(p.targetReplicaLag()).isEqualTo(java.time.Duration.ofSeconds(1));
+                    assertThat(p.maxReplicaLag()).isEqualTo(java.time.Duration.ofSeconds(8));
+                    assertThat(p.cutoverSchedule()).isNotNull();
+                    assertThat(p.skipChecksum()).isTrue();
+                });
+    }
+
+    @Test
     @DisplayName("osc4j.start-controller=false builds the controller but leaves its loop to the application")
     void controllerNotStarted() {
         FakeTopology topology = new FakeTopology(Clock.systemUTC()).addUniformKeyspace("commerce", 1, 1_000);
@@ -146,6 +181,7 @@ class Osc4jAutoConfigurationTest {
                             "\"osc4j.etcd.endpoints\"",
                             "\"osc4j.jdbc.table-prefix\"",
                             "\"osc4j.dashboard.path\"",
+                            "\"osc4j.policy.target-replica-lag\"",
                             "Time between two reconcile passes.");
         }
     }
