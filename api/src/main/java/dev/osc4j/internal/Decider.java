@@ -451,7 +451,7 @@ final class Decider {
         if (target == null || !policy.throttleOnReplicaLag() || health == null) {
             return null;
         }
-        if (health.replicaWithUnknownLag() != null || health.maxKnownLag().compareTo(policy.maxReplicaLag()) >= 0) {
+        if (LagController.stops(LagController.lagOf(health), policy.maxReplicaLag())) {
             return 1.0;
         }
         return step != null ? step : s.appliedThrottleRatio();

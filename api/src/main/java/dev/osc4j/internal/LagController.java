@@ -1,5 +1,6 @@
 package dev.osc4j.internal;
 
+import dev.osc4j.spi.ShardHealth;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
@@ -43,7 +44,7 @@ final class LagController {
      * @return a ratio in [0, 1], a multiple of {@link #STEP}
      */
     static double next(double applied, @Nullable Duration lag, Duration target, Duration hardLimit) {
-        if (lag == null || lag.compareTo(hardLimit) >= 0) {
+        if (lag == null || stops(lag, hardLimit)) {
             return 1.0;
         }
         double rate = 1.0 - Math.min(1.0, Math.max(0.0, applied));
@@ -56,6 +57,16 @@ final class LagController {
             rate = Math.min(1.0, rate + STEP);
         }
         return quantize(1.0 - rate);
+    }
+
+    /** Whether the copy must stop at once, whatever the step: lag unknown, or at or over the hard limit. */
+    static boolean stops(@Nullable Duration lag, Duration hardLimit) {
+        return lag == null || lag.compareTo(hardLimit) >= 0;
+    }
+
+    /** The lag the controller acts on: the largest known replica lag, or null when a replica's lag is unknown. */
+    static @Nullable Duration lagOf(ShardHealth health) {
+        return health.replicaWithUnknownLag() != null ? null : health.maxKnownLag();
     }
 
     /** A ratio rounded to a multiple of {@link #STEP}, within [0, 1]. */

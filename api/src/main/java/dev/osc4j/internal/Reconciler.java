@@ -366,8 +366,8 @@ final class Reconciler {
             return null;
         }
         o.controlSteps.put(s.shard(), now);
-        Duration lag = health.replicaWithUnknownLag() != null ? null : health.maxKnownLag();
-        return LagController.next(s.appliedThrottleRatio(), lag, target, policy.maxReplicaLag());
+        return LagController.next(
+                s.appliedThrottleRatio(), LagController.lagOf(health), target, policy.maxReplicaLag());
     }
 
     private Map<String, ShardInput> gather(MigrationRecord rec, ExecutionEngine engine, OwnedMigration o) {

@@ -98,6 +98,18 @@ public final class RunFiles {
         }
     }
 
+    /** A decimal number on one line of {@code file} (a throttle ratio, say), or empty when absent or not finite. */
+    public static Optional<Double> readDecimal(Path file) {
+        return read(file).map(String::strip).flatMap(s -> {
+            try {
+                double d = Double.parseDouble(s);
+                return Double.isFinite(d) ? Optional.of(d) : Optional.<Double>empty();
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
     /** A number a wrapper wrote on one line of {@code file} (a pid, an exit status), or empty. */
     public static Optional<Long> readNumber(Path file) {
         return read(file).map(String::strip).flatMap(s -> {

@@ -77,14 +77,7 @@ class LoopTest {
     void engineEventWakesTheLoop() throws Exception {
         World w = new World();
         Watched engine = new Watched(w.engine);
-        try (MigrationOrchestrator osc = MigrationOrchestrator.builder()
-                .store(w.store)
-                .topology(w.topology)
-                .engine(engine)
-                .clock(w.clock)
-                .pollInterval(Duration.ofHours(1))
-                .leaseTtl(Duration.ofHours(3))
-                .build()) {
+        try (MigrationOrchestrator osc = hourlyPoll(w, engine)) {
             MigrationId id = osc.submit(World.request("wake").build());
             osc.start();
             assertThat(engine.listener.get()).as("subscribed by start()").isNotNull();
@@ -117,14 +110,7 @@ class LoopTest {
     void catchUpIsRecheckedSoon() throws Exception {
         World w = new World();
         Watched engine = new Watched(w.engine);
-        try (MigrationOrchestrator osc = MigrationOrchestrator.builder()
-                .store(w.store)
-                .topology(w.topology)
-                .engine(engine)
-                .clock(w.clock)
-                .pollInterval(Duration.ofHours(1))
-                .leaseTtl(Duration.ofHours(3))
-                .build()) {
+        try (MigrationOrchestrator osc = hourlyPoll(w, engine)) {
             MigrationId id = osc.submit(World.request("catch-up").build());
             osc.start();
             awaitState(osc, id, MigrationState.INITIALIZING);
@@ -140,6 +126,18 @@ class LoopTest {
             w.clock.advance(Duration.ofMinutes(1));
             awaitState(osc, id, MigrationState.SWITCHING_TRAFFIC);
         }
+    }
+
+    /** A controller over {@code w} whose poll is an hour away: only a wake-up makes it look sooner. */
+    private static MigrationOrchestrator hourlyPoll(World w, Watched engine) {
+        return MigrationOrchestrator.builder()
+                .store(w.store)
+                .topology(w.topology)
+                .engine(engine)
+                .clock(w.clock)
+                .pollInterval(Duration.ofHours(1))
+                .leaseTtl(Duration.ofHours(3))
+                .build();
     }
 
     private static void awaitState(MigrationOrchestrator osc, MigrationId id, MigrationState state)

@@ -352,10 +352,7 @@ public final class GhostEngine implements ExecutionEngine {
         if (!alive) {
             RunFiles.delete(run.conf()); // the secret is not needed once gh-ost is gone
         }
-        double nice = RunFiles.read(run.niceRatioFile())
-                .map(String::strip)
-                .map(v -> RunPreparation.parseDouble(v))
-                .orElse(0.0);
+        double nice = RunFiles.readDecimal(run.niceRatioFile()).orElse(0.0);
         if (nice > 0 && !obs.throttled() && obs.phase() == EnginePhase.COPYING) {
             obs = obs.withThrottle(
                     true,

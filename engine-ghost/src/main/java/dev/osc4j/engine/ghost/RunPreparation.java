@@ -182,16 +182,6 @@ final class RunPreparation {
         }
     }
 
-    /** A number from a run file, or 0 when it is not one. */
-    static double parseDouble(String s) {
-        try {
-            double d = Double.parseDouble(s);
-            return Double.isFinite(d) && d > 0 ? d : 0;
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
     /** A ratio as a message shows it: up to three decimals, no trailing zeros. */
     static String formatRatio(double r) {
         return java.math.BigDecimal.valueOf(r)

@@ -66,16 +66,8 @@ final class RunDirectory {
 
     /** The partial throttle set, 0 when none (or when the file cannot be read). */
     double throttleRatio() {
-        return RunFiles.read(throttleRatioFile())
-                .map(String::strip)
-                .map(text -> {
-                    try {
-                        double r = Double.parseDouble(text);
-                        return r > 0 && r < 1 ? r : 0.0;
-                    } catch (NumberFormatException e) {
-                        return 0.0;
-                    }
-                })
+        return RunFiles.readDecimal(throttleRatioFile())
+                .filter(r -> r > 0 && r < 1)
                 .orElse(0.0);
     }
 

@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
@@ -87,22 +86,11 @@ class Osc4jStarterIT {
     }
 
     private static MigrationRequest request(String key, String table) {
-        return MigrationRequest.builder()
-                .idempotencyKey(key)
-                .keyspace("commerce")
-                .table(table)
-                .ddl("ALTER TABLE " + table + " ADD COLUMN note VARCHAR(64)")
-                .engine(FakeEngine.DEFAULT_NAME)
-                .requestedBy("test")
-                .build();
+        return StarterMigrations.request(key, table);
     }
 
     private MigrationState await(MigrationId id, MigrationState state) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (osc.get(id).state() != state && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        return osc.get(id).state();
+        return StarterMigrations.await(osc, id, state);
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.spi.StateStore;
+import dev.osc4j.spring.it.StarterMigrations;
 import dev.osc4j.store.jdbc.JdbcStateStore;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
@@ -134,22 +135,11 @@ class Osc4jMariaDbIT {
     }
 
     private static MigrationRequest request(String key, String table) {
-        return MigrationRequest.builder()
-                .idempotencyKey(key)
-                .keyspace("commerce")
-                .table(table)
-                .ddl("ALTER TABLE " + table + " ADD COLUMN note VARCHAR(64)")
-                .engine(FakeEngine.DEFAULT_NAME)
-                .requestedBy("test")
-                .build();
+        return StarterMigrations.request(key, table);
     }
 
     private MigrationState await(MigrationId id, MigrationState state) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (osc.get(id).state() != state && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        return osc.get(id).state();
+        return StarterMigrations.await(osc, id, state);
     }
 
     private JsonNode health(int expectedStatus) throws Exception {
