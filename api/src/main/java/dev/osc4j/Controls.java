@@ -14,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param paused whether the migration is paused
  * @param throttleRatio the operator's throttle ratio, 0 (none) to 1 (fully throttled)
  * @param abortRequested whether an abort was requested
+ * @param closeRevertWindow whether an operator asked to end the revert window now
+ * @param revertedBy the revert migration started from this one, linked back by its {@link MigrationSpec#revertOf()}
  */
 @API(status = MAINTAINED, since = "0.1")
 public record Controls(
@@ -21,10 +23,60 @@ public record Controls(
         boolean cutoverReleased,
         boolean paused,
         double throttleRatio,
-        boolean abortRequested) {
+        boolean abortRequested,
+        boolean closeRevertWindow,
+        @Nullable MigrationId revertedBy) {
 
     /** No approvals, nothing paused, throttled or aborted. */
     public static final Controls NONE = new Controls(List.of(), false, false, 0, false);
+
+    /** Controls without a revert. */
+    public Controls(
+            List<Approval> approvals,
+            boolean cutoverReleased,
+            boolean paused,
+            double throttleRatio,
+            boolean abortRequested) {
+        this(approvals, cutoverReleased, paused, throttleRatio, abortRequested, false, null);
+    }
+
+    /** With other approvals. */
+    public Controls withApprovals(List<Approval> value) {
+        return new Controls(
+                value, cutoverReleased, paused, throttleRatio, abortRequested, closeRevertWindow, revertedBy);
+    }
+
+    /** With the cut-over released or not. */
+    public Controls withCutoverReleased(boolean value) {
+        return new Controls(approvals, value, paused, throttleRatio, abortRequested, closeRevertWindow, revertedBy);
+    }
+
+    /** Paused or not. */
+    public Controls withPaused(boolean value) {
+        return new Controls(
+                approvals, cutoverReleased, value, throttleRatio, abortRequested, closeRevertWindow, revertedBy);
+    }
+
+    /** With another throttle ratio. */
+    public Controls withThrottleRatio(double value) {
+        return new Controls(approvals, cutoverReleased, paused, value, abortRequested, closeRevertWindow, revertedBy);
+    }
+
+    /** With an abort requested or not. */
+    public Controls withAbortRequested(boolean value) {
+        return new Controls(approvals, cutoverReleased, paused, throttleRatio, value, closeRevertWindow, revertedBy);
+    }
+
+    /** With the revert window to be closed now, or not. */
+    public Controls withCloseRevertWindow(boolean value) {
+        return new Controls(approvals, cutoverReleased, paused, throttleRatio, abortRequested, value, revertedBy);
+    }
+
+    /** Linked to the revert migration {@code value}. */
+    public Controls withRevertedBy(@Nullable MigrationId value) {
+        return new Controls(
+                approvals, cutoverReleased, paused, throttleRatio, abortRequested, closeRevertWindow, value);
+    }
 
     /** Validates and copies. */
     public Controls {

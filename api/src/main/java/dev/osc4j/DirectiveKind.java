@@ -22,5 +22,9 @@ public enum DirectiveKind {
     /** Set the throttle ratio of the running copies. */
     THROTTLE,
     /** Withdraw the actor's own approval of a stage, before that stage has passed. */
-    REVOKE_APPROVAL
+    REVOKE_APPROVAL,
+    /** Start a revert of a migration in its revert window: a new migration that swaps the tables back. */
+    REVERT,
+    /** End a migration's revert window now: it becomes {@link MigrationState#COMPLETED} and can no longer be reverted. */
+    CLOSE_REVERT_WINDOW
 }

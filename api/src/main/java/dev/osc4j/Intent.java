@@ -38,6 +38,12 @@ public record Intent(
         /** Stop the engine run. */
         CANCEL,
         /** Drop what the run with the key created. */
-        CLEANUP
+        CLEANUP,
+        /** End the completed run's revert window: stop keeping the original table in sync, hand it to the lifecycle. */
+        RETIRE,
+        /** Hold or drain traffic to the table through the {@link dev.osc4j.spi.TrafficSwitch} before the swap. */
+        ROUTE_HOLD,
+        /** Put back what the {@link dev.osc4j.spi.TrafficSwitch} changed (after the swap, or in a fallback chain). */
+        ROUTE_RESTORE
     }
 }

@@ -34,6 +34,13 @@ import org.jspecify.annotations.Nullable;
  * @param skipChecksum whether to swap without first comparing the original table with its copy; by default (false)
  *     an engine that can compare ({@link dev.osc4j.spi.EngineCapabilities#checksum()}) does so before every swap, and
  *     a copy that still differs after its copies again fails the shard ({@link FailureReason#CHECKSUM_MISMATCH})
+ * @param revertWindow how long a completed migration stays revertible ({@link MigrationState#REVERTIBLE}): the engine
+ *     keeps the original table, in sync with the new one, so that a revert loses nothing; null for {@link
+ *     #DEFAULT_REVERT_WINDOW}, zero for no revert window (the swap ends the migration, as before 0.3)
+ * @param autoRetries how many times a failed migration is retried without an operator (0: it waits for one)
+ * @param fallbackOnFailure whether a failure that is final (after {@code autoRetries} retries) runs the fallback chain
+ *     at once (stop the run, restore routing, remove the intermediate artifacts, end {@link MigrationState#ABORTED}),
+ *     instead of waiting for an operator's retry or abort
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -53,7 +60,13 @@ public record MigrationPolicy(
         int requiredApprovers,
         boolean allowSelfApproval,
         @Nullable Duration approvalValidity,
-        boolean skipChecksum) {
+        boolean skipChecksum,
+        @Nullable Duration revertWindow,
+        int autoRetries,
+        boolean fallbackOnFailure) {
+
+    /** Default for {@link #revertWindow()}: 24 hours, as long as Vitess retains a migration's artifacts. */
+    public static final Duration DEFAULT_REVERT_WINDOW = Duration.ofHours(24);
 
     /** Default for {@link #maxReplicaLag()}: 10 seconds (Vitess's default cut-over threshold). */
     public static final Duration DEFAULT_MAX_REPLICA_LAG = Duration.ofSeconds(10);
@@ -84,6 +97,12 @@ public record MigrationPolicy(
         if (approvalValidity != null) {
             requirePositive("approvalValidity", approvalValidity);
         }
+        if (revertWindow != null && revertWindow.isNegative()) {
+            throw new InvalidRequestException("policy revertWindow must not be negative, got " + revertWindow, null);
+        }
+        if (autoRetries < 0 || autoRetries > 100) {
+            throw new InvalidRequestException("policy autoRetries must be 0-100, got " + autoRetries, null);
+        }
         if (targetReplicaLag != null) {
             requirePositive("targetReplicaLag", targetReplicaLag);
             if (targetReplicaLag.compareTo(maxReplicaLag) >= 0) {
@@ -98,6 +117,11 @@ public record MigrationPolicy(
     /** How many distinct approvers each stage needs: at least one. */
     public int approversRequired() {
         return Math.max(1, requiredApprovers);
+    }
+
+    /** The revert window, or its default when none is set; zero when the migration is not to be revertible. */
+    public Duration revertWindowOrDefault() {
+        return revertWindow == null ? DEFAULT_REVERT_WINDOW : revertWindow;
     }
 
     /** The expected cut-over time, or its default when none is set. */
@@ -141,6 +165,9 @@ public record MigrationPolicy(
         b.allowSelfApproval = allowSelfApproval;
         b.approvalValidity = approvalValidity;
         b.skipChecksum = skipChecksum;
+        b.revertWindow = revertWindow;
+        b.autoRetries = autoRetries;
+        b.fallbackOnFailure = fallbackOnFailure;
         return b;
     }
 
@@ -171,8 +198,29 @@ public record MigrationPolicy(
         private @Nullable WindowSchedule copySchedule;
         private @Nullable WindowSchedule cutoverSchedule;
         private @Nullable Duration expectedCutoverTime;
+        private @Nullable Duration revertWindow;
+        private int autoRetries;
+        private boolean fallbackOnFailure;
 
         private Builder() {}
+
+        /** See {@link MigrationPolicy#revertWindow()}; {@link Duration#ZERO} for none. */
+        public Builder revertWindow(@Nullable Duration value) {
+            this.revertWindow = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#autoRetries()}. */
+        public Builder autoRetries(int value) {
+            this.autoRetries = value;
+            return this;
+        }
+
+        /** See {@link MigrationPolicy#fallbackOnFailure()}. */
+        public Builder fallbackOnFailure(boolean value) {
+            this.fallbackOnFailure = value;
+            return this;
+        }
 
         /** See {@link MigrationPolicy#copySchedule()}. */
         public Builder copySchedule(@Nullable WindowSchedule value) {
@@ -298,7 +346,10 @@ public record MigrationPolicy(
                     requiredApprovers,
                     allowSelfApproval,
                     approvalValidity,
-                    skipChecksum);
+                    skipChecksum,
+                    revertWindow,
+                    autoRetries,
+                    fallbackOnFailure);
         }
     }
 }

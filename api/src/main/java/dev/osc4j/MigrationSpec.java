@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to change: the table, the DDL and the engine that copies. Immutable and validated on construction; stored in
@@ -22,6 +23,10 @@ import org.apiguardian.api.API;
  * @param engine the name of the {@link dev.osc4j.spi.ExecutionEngine} that copies, such as {@code pt-osc}
  * @param engineOptions engine-specific options; each engine validates its own and refuses unknown ones
  * @param shards the shards to migrate; empty means every shard of the keyspace
+ * @param revertible whether the engine keeps the original table at the swap, in sync with the new one, so that a
+ *     revert loses nothing; the orchestrator sets it at submit from the policy's revert window, the engine's {@link
+ *     dev.osc4j.spi.EngineCapabilities#revert()} and what the DDL changes (a request's value is ignored)
+ * @param revertOf for a revert, the forward migration's run whose swap it undoes; null for a forward migration
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationSpec(
@@ -30,7 +35,9 @@ public record MigrationSpec(
         String ddl,
         String engine,
         Map<String, String> engineOptions,
-        List<String> shards) {
+        List<String> shards,
+        boolean revertible,
+        @Nullable RevertOf revertOf) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_$-]{1,64}");
     private static final Pattern TABLE = Pattern.compile("[A-Za-z0-9_$]{1,64}");
     private static final Pattern OPTION_KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
@@ -62,6 +69,36 @@ public record MigrationSpec(
             throw new InvalidRequestException("shards contain duplicates: " + shards, null);
         }
         shards = List.copyOf(shards);
+    }
+
+    /** A forward migration that keeps no table for a revert. */
+    public MigrationSpec(
+            String keyspace,
+            String table,
+            String ddl,
+            String engine,
+            Map<String, String> engineOptions,
+            List<String> shards) {
+        this(keyspace, table, ddl, engine, engineOptions, shards, false, null);
+    }
+
+    /** This spec, keeping ({@code true}) or not keeping the original table for a revert. */
+    public MigrationSpec withRevertible(boolean value) {
+        return new MigrationSpec(keyspace, table, ddl, engine, engineOptions, shards, value, revertOf);
+    }
+
+    /**
+     * The spec of the revert of {@code forward}'s run of {@code attempt} on {@code revertShards}: the same table, DDL
+     * and engine, undone; a revert keeps nothing for a revert of its own.
+     */
+    public MigrationSpec revertOf(MigrationId forward, int attempt, List<String> revertShards) {
+        return new MigrationSpec(
+                keyspace, table, ddl, engine, engineOptions, revertShards, false, new RevertOf(forward, attempt));
+    }
+
+    /** Whether this is the spec of a revert. */
+    public boolean isRevert() {
+        return revertOf != null;
     }
 
     private static void requireMatch(String what, String value, Pattern pattern) {

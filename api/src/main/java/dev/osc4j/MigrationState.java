@@ -8,9 +8,10 @@ import org.apiguardian.api.API;
  * The states a migration and each of its shards move through.
  *
  * <p>The happy path is {@code QUEUED → INITIALIZING → COPYING_ROWS → WAITING_FOR_CATCHUP → CUTOVER_PENDING →
- * SWITCHING_TRAFFIC → COMPLETED}. Any non-terminal state may go to {@link #FAILED}; a failed migration is retried
- * (back to {@link #QUEUED}) or aborted (to {@link #ABORTED}). The allowed edges are listed, as data, in {@link
- * Transitions}.
+ * SWITCHING_TRAFFIC → COMPLETED}; a revertible migration passes through {@link #REVERTIBLE} after the swap, for its
+ * revert window, and ends {@link #COMPLETED} when the window closes or {@link #REVERTED} when a revert swapped the
+ * tables back. Any state before the swap may go to {@link #FAILED}; a failed migration is retried (back to {@link
+ * #QUEUED}) or aborted (to {@link #ABORTED}). The allowed edges are listed, as data, in {@link Transitions}.
  */
 @API(status = MAINTAINED, since = "0.1")
 public enum MigrationState {
@@ -26,16 +27,28 @@ public enum MigrationState {
     CUTOVER_PENDING,
     /** The engine swaps the tables. */
     SWITCHING_TRAFFIC,
+    /**
+     * The new schema is live, and the original table is kept in sync with it for the revert window: a revert swaps
+     * back without losing a write. The migration's work is done; only its window's end or a revert moves it on.
+     */
+    REVERTIBLE,
     /** The new schema is live. Terminal. */
     COMPLETED,
     /** The run failed or was stopped; waits for a retry or an abort. */
     FAILED,
     /** Aborted after the artifacts of the failed run were cleaned up. Terminal. */
-    ABORTED;
+    ABORTED,
+    /** A revert swapped the tables back within the revert window: the old schema is live again. Terminal. */
+    REVERTED;
 
     /** Whether no transition leaves this state. */
     public boolean isTerminal() {
-        return this == COMPLETED || this == ABORTED;
+        return this == COMPLETED || this == ABORTED || this == REVERTED;
+    }
+
+    /** Whether the new schema is live: the swap is done ({@link #REVERTIBLE} or {@link #COMPLETED}). */
+    public boolean isSwitched() {
+        return this == REVERTIBLE || this == COMPLETED;
     }
 
     /** Whether an engine run may be in progress in this state (between the start and the swap). */
@@ -48,8 +61,8 @@ public enum MigrationState {
     }
 
     /**
-     * Position on the happy path, used to find the least advanced shard; {@link #FAILED} and {@link #ABORTED} have
-     * none and return -1.
+     * Position on the happy path, used to find the least advanced shard; {@link #FAILED}, {@link #ABORTED} and {@link
+     * #REVERTED} have none and return -1.
      */
     public int pathIndex() {
         return switch (this) {
@@ -59,8 +72,9 @@ public enum MigrationState {
             case WAITING_FOR_CATCHUP -> 3;
             case CUTOVER_PENDING -> 4;
             case SWITCHING_TRAFFIC -> 5;
-            case COMPLETED -> 6;
-            case FAILED, ABORTED -> -1;
+            case REVERTIBLE -> 6;
+            case COMPLETED -> 7;
+            case FAILED, ABORTED, REVERTED -> -1;
         };
     }
 }

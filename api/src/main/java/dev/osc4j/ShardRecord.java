@@ -25,6 +25,8 @@ import org.jspecify.annotations.Nullable;
  * @param progress the latest persisted progress
  * @param waitReason why the shard is not advancing, when a gate holds it
  * @param failure why it failed, when {@link MigrationState#FAILED}
+ * @param routeHeld whether the {@link dev.osc4j.spi.TrafficSwitch} holds traffic for this shard's swap, so that the
+ *     swap's end or the fallback chain must restore it
  */
 @API(status = MAINTAINED, since = "0.1")
 public record ShardRecord(
@@ -39,11 +41,60 @@ public record ShardRecord(
         double appliedThrottleRatio,
         ShardProgress progress,
         @Nullable String waitReason,
-        @Nullable Failure failure) {
+        @Nullable Failure failure,
+        boolean routeHeld) {
 
     /** Copies the list. */
     public ShardRecord {
         leftovers = List.copyOf(leftovers);
+    }
+
+    /** A shard whose traffic is not held. */
+    public ShardRecord(
+            String shard,
+            ShardTarget target,
+            MigrationState state,
+            Instant stateSince,
+            @Nullable String primary,
+            @Nullable EngineHandle handle,
+            @Nullable Intent intent,
+            List<EngineKey> leftovers,
+            double appliedThrottleRatio,
+            ShardProgress progress,
+            @Nullable String waitReason,
+            @Nullable Failure failure) {
+        this(
+                shard,
+                target,
+                state,
+                stateSince,
+                primary,
+                handle,
+                intent,
+                leftovers,
+                appliedThrottleRatio,
+                progress,
+                waitReason,
+                failure,
+                false);
+    }
+
+    /** With traffic held ({@code true}) or restored. */
+    public ShardRecord withRouteHeld(boolean value) {
+        return new ShardRecord(
+                shard,
+                target,
+                state,
+                stateSince,
+                primary,
+                handle,
+                intent,
+                leftovers,
+                appliedThrottleRatio,
+                progress,
+                waitReason,
+                failure,
+                value);
     }
 
     /** A new shard in {@link MigrationState#QUEUED}. */
@@ -60,7 +111,8 @@ public record ShardRecord(
                 0,
                 ShardProgress.NONE,
                 null,
-                null);
+                null,
+                false);
     }
 
     /** This shard in {@code next} state since {@code now}; the wait reason is cleared. */
@@ -77,7 +129,8 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 progress,
                 null,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With a different primary baseline. */
@@ -94,7 +147,8 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 progress,
                 waitReason,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With a different engine handle. */
@@ -111,7 +165,8 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 progress,
                 waitReason,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With a different pending intent. */
@@ -128,7 +183,8 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 progress,
                 waitReason,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With different leftovers. */
@@ -145,7 +201,8 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 progress,
                 waitReason,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With a different applied throttle ratio. */
@@ -162,7 +219,8 @@ public record ShardRecord(
                 value,
                 progress,
                 waitReason,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With different progress. */
@@ -179,7 +237,8 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 value,
                 waitReason,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With a different wait reason. */
@@ -196,7 +255,8 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 progress,
                 value,
-                failure);
+                failure,
+                routeHeld);
     }
 
     /** With a different failure. */
@@ -213,6 +273,7 @@ public record ShardRecord(
                 appliedThrottleRatio,
                 progress,
                 waitReason,
-                value);
+                value,
+                routeHeld);
     }
 }

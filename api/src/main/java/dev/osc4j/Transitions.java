@@ -7,6 +7,8 @@ import static dev.osc4j.MigrationState.CUTOVER_PENDING;
 import static dev.osc4j.MigrationState.FAILED;
 import static dev.osc4j.MigrationState.INITIALIZING;
 import static dev.osc4j.MigrationState.QUEUED;
+import static dev.osc4j.MigrationState.REVERTED;
+import static dev.osc4j.MigrationState.REVERTIBLE;
 import static dev.osc4j.MigrationState.SWITCHING_TRAFFIC;
 import static dev.osc4j.MigrationState.WAITING_FOR_CATCHUP;
 import static org.apiguardian.api.API.Status.MAINTAINED;
@@ -50,8 +52,11 @@ public final class Transitions {
                         GateId.TOPOLOGY_FRESH,
                         GateId.REPLICA_LAG)));
         t.add(new Transition(SWITCHING_TRAFFIC, COMPLETED, Trigger.SWITCHED, List.of()));
+        t.add(new Transition(SWITCHING_TRAFFIC, REVERTIBLE, Trigger.SWITCHED, List.of()));
+        t.add(new Transition(REVERTIBLE, COMPLETED, Trigger.WINDOW_CLOSED, List.of()));
+        t.add(new Transition(REVERTIBLE, REVERTED, Trigger.REVERTED, List.of()));
         for (MigrationState s : MigrationState.values()) {
-            if (!s.isTerminal() && s != FAILED) {
+            if (!s.isTerminal() && s != FAILED && s != REVERTIBLE) {
                 t.add(new Transition(s, FAILED, Trigger.FAIL, List.of()));
             }
         }
@@ -96,6 +101,7 @@ public final class Transitions {
         }
         out.append("    COMPLETED --> [*]\n");
         out.append("    ABORTED --> [*]\n");
+        out.append("    REVERTED --> [*]\n");
         return out.toString();
     }
 }

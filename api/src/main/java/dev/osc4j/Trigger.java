@@ -25,6 +25,10 @@ public enum Trigger {
     FAIL,
     /** An operator asked to run the failed migration again. */
     RETRY,
-    /** An operator asked to abort; the artifacts were cleaned up. */
-    ABORT
+    /** An operator asked to abort, or the fallback chain of a final failure ran; the artifacts were cleaned up. */
+    ABORT,
+    /** The revert window ended (its time passed, or an operator closed it) and what kept the old table was retired. */
+    WINDOW_CLOSED,
+    /** A revert of this migration swapped the tables back. */
+    REVERTED
 }

@@ -148,6 +148,31 @@ public final class Ddl {
         return new Ddl("ALTER TABLE `" + table + "` " + clause, clause);
     }
 
+    /**
+     * The leading words of each top-level clause of the ALTER ({@code ADD COLUMN c INT, DROP INDEX i} gives {@code
+     * [[ADD, COLUMN, c, INT], [DROP, INDEX, i]]}): keywords upper-cased, identifiers unquoted, at most {@code max}
+     * words each, nothing inside parentheses.
+     */
+    public List<List<String>> clauseWords(int max) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        int depth = 0;
+        for (Token t : lex(clause)) {
+            if (t.is("(")) {
+                depth++;
+            } else if (t.is(")")) {
+                depth--;
+            } else if (depth == 0 && t.is(",")) {
+                out.add(List.copyOf(current));
+                current = new ArrayList<>();
+            } else if (depth == 0 && current.size() < max && t.kind != Kind.SPACE) {
+                current.add(t.kind == Kind.WORD ? t.text.toUpperCase(Locale.ROOT) : unquote(t.text));
+            }
+        }
+        out.add(List.copyOf(current));
+        return List.copyOf(out);
+    }
+
     /** Refuses a top-level clause {@code RENAME [TO|AS] x}; {@code RENAME COLUMN|INDEX|KEY} is a clause like others. */
     private static void refuseTableRename(String clause) {
         int depth = 0;

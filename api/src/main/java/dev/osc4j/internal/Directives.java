@@ -97,8 +97,7 @@ final class Directives {
                                 + "; each approver counts once");
                 List<Approval> approvals = new ArrayList<>(c.approvals());
                 approvals.add(new Approval(stage, d.actor(), d.id(), now, rec.fingerprint()));
-                change.controls(new Controls(
-                        approvals, c.cutoverReleased(), c.paused(), c.throttleRatio(), c.abortRequested()));
+                change.controls(c.withApprovals(approvals));
             }
             case REVOKE_APPROVAL -> {
                 ApprovalStage stage = parseStage(d.argument());
@@ -126,8 +125,7 @@ final class Directives {
                         d,
                         d.actor() + " has no approval of the " + stage.name().toLowerCase(Locale.ROOT)
                                 + " to withdraw");
-                change.controls(new Controls(
-                        approvals, c.cutoverReleased(), c.paused(), c.throttleRatio(), c.abortRequested()));
+                change.controls(c.withApprovals(approvals));
             }
             case RELEASE_CUTOVER -> {
                 refuseIf(
@@ -140,7 +138,7 @@ final class Directives {
                 refuseIf(rec.policy().cutoverMode() == CutoverMode.AUTOMATIC, rec, d, "the cut-over mode is AUTOMATIC");
                 refuseIf(c.cutoverReleased(), rec, d, "the cut-over is already released");
                 refuseIf(c.abortRequested(), rec, d, "an abort is in progress");
-                change.controls(new Controls(c.approvals(), true, c.paused(), c.throttleRatio(), c.abortRequested()));
+                change.controls(c.withCutoverReleased(true));
             }
             case RETRY -> {
                 refuseIf(state != MigrationState.FAILED, rec, d, "only a FAILED migration can be retried");
@@ -168,7 +166,7 @@ final class Directives {
                 change.attempt(rec.attempt() + 1);
                 // A manual cut-over release was for the failed attempt; the retried shards wait for a new one.
                 // Approvals stay: they approve the change, not an attempt.
-                change.controls(new Controls(c.approvals(), false, c.paused(), c.throttleRatio(), c.abortRequested()));
+                change.controls(c.withCutoverReleased(false));
             }
             case ABORT -> {
                 refuseIf(state.isTerminal(), rec, d, "the migration is over");
@@ -178,7 +176,7 @@ final class Directives {
                         d,
                         "the cut-over is in progress and cannot be stopped safely");
                 refuseIf(c.abortRequested(), rec, d, "an abort is already in progress");
-                change.controls(new Controls(c.approvals(), c.cutoverReleased(), c.paused(), c.throttleRatio(), true));
+                change.controls(c.withAbortRequested(true));
             }
             case PAUSE -> {
                 refuseIf(
@@ -189,14 +187,12 @@ final class Directives {
                         d,
                         "nothing runs that could be paused");
                 refuseIf(c.paused(), rec, d, "already paused");
-                change.controls(
-                        new Controls(c.approvals(), c.cutoverReleased(), true, c.throttleRatio(), c.abortRequested()));
+                change.controls(c.withPaused(true));
             }
             case RESUME -> {
                 refuseIf(state.isTerminal(), rec, d, "the migration is over");
                 refuseIf(!c.paused(), rec, d, "not paused");
-                change.controls(
-                        new Controls(c.approvals(), c.cutoverReleased(), false, c.throttleRatio(), c.abortRequested()));
+                change.controls(c.withPaused(false));
             }
             case THROTTLE -> {
                 double ratio = parseRatio(d.argument());
@@ -207,8 +203,26 @@ final class Directives {
                         rec,
                         d,
                         "nothing copies that could be throttled");
-                change.controls(
-                        new Controls(c.approvals(), c.cutoverReleased(), c.paused(), ratio, c.abortRequested()));
+                change.controls(c.withThrottleRatio(ratio));
+            }
+            case REVERT -> {
+                List<String> shards = Reverts.check(rec, d.argument(), now);
+                change.controls(c.withRevertedBy(Reverts.revertId(rec.id(), d.id())));
+                change.note(
+                        null,
+                        "revert",
+                        "revert " + Reverts.revertId(rec.id(), d.id()) + " of shard(s) " + shards + " requested by "
+                                + d.actor());
+            }
+            case CLOSE_REVERT_WINDOW -> {
+                refuseIf(state != MigrationState.REVERTIBLE, rec, d, "there is no open revert window");
+                refuseIf(
+                        c.revertedBy() != null,
+                        rec,
+                        d,
+                        "revert " + c.revertedBy() + " is in progress; it ends the window when it swaps back");
+                refuseIf(c.closeRevertWindow(), rec, d, "the revert window is already closing");
+                change.controls(c.withCloseRevertWindow(true));
             }
         }
         DirectiveResult outcome =

@@ -4,9 +4,11 @@ import dev.osc4j.AuditEntry;
 import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
 import dev.osc4j.Intent;
+import dev.osc4j.Intent.IntentKind;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.ShardRecord;
+import dev.osc4j.Trigger;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
@@ -85,7 +87,12 @@ final class Outcomes {
                         change.fail(i, FailureReason.CANCELLED, "aborted; cancel refused: " + message);
                     }
                 }
-                case CLEANUP -> change.setShard(i, current.withWaitReason("cleanup failed: " + message));
+                case CLEANUP, RETIRE, ROUTE_HOLD, ROUTE_RESTORE ->
+                    // Kept pending and tried again with a backoff: what these undo or protect must not be skipped.
+                    change.setShard(
+                            i,
+                            current.withWaitReason(
+                                    intent.kind().name().toLowerCase(java.util.Locale.ROOT) + " failed: " + message));
             }
             return new Result(change.build(false), change.audit());
         }
@@ -121,16 +128,37 @@ final class Outcomes {
                 List<EngineKey> leftovers = new ArrayList<>(s.leftovers());
                 leftovers.remove(key);
                 change.setShard(i, s.withLeftovers(leftovers).withWaitReason(null));
-                CleanupReport report = done.cleanup();
-                change.effectDone(
+                change.effectDone(i, describe(done.cleanup()));
+            }
+            case RETIRE -> {
+                change.effectDone(i, describe(done.cleanup()));
+                change.transition(
                         i,
-                        report == null
-                                ? ""
-                                : "dropped " + report.dropped()
-                                        + (report.notes().isEmpty() ? "" : "; " + report.notes()));
+                        MigrationState.COMPLETED,
+                        Trigger.WINDOW_CLOSED,
+                        rec.controls().closeRevertWindow()
+                                ? "revert window closed by an operator"
+                                : "revert window of "
+                                        + Durations.format(rec.policy().revertWindowOrDefault()) + " ended");
+            }
+            case ROUTE_HOLD -> {
+                change.setShard(i, current.withRouteHeld(true));
+                change.effectDone(i, "traffic held");
+                // The swap follows in the same write: the hold is done and the release is recorded before it happens.
+                change.intent(i, IntentKind.RELEASE_CUTOVER, intent.key(), null, "");
+            }
+            case ROUTE_RESTORE -> {
+                change.setShard(i, current.withRouteHeld(false));
+                change.effectDone(i, "traffic restored");
             }
         }
         return new Result(change.build(false), change.audit());
+    }
+
+    private static String describe(@Nullable CleanupReport report) {
+        return report == null
+                ? ""
+                : "dropped " + report.dropped() + (report.notes().isEmpty() ? "" : "; " + report.notes());
     }
 
     /** The record after a controller found a recorded run again under a refreshed handle. */

@@ -18,6 +18,8 @@ import org.apiguardian.api.API;
  *     any shard needs, and sends that same ratio for every shard
  * @param checksum the engine compares the original table with its copy before the swap when asked ({@link
  *     ExecutionEngine#verify}), and reports it in {@link EngineObservation#checksum()}
+ * @param revert the engine can keep the original table at the swap ({@link dev.osc4j.MigrationSpec#revertible()}) and
+ *     run a revert ({@link dev.osc4j.MigrationSpec#revertOf()}) that swaps it back without losing a write made since
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public record EngineCapabilities(
@@ -27,7 +29,28 @@ public record EngineCapabilities(
         boolean retryInPlace,
         boolean reportsAppliedPosition,
         boolean keyspaceWideThrottle,
-        boolean checksum) {
+        boolean checksum,
+        boolean revert) {
+
+    /** Capabilities of an engine that cannot revert a swap. */
+    public EngineCapabilities(
+            boolean postponedCutover,
+            boolean throttleRatio,
+            boolean reattach,
+            boolean retryInPlace,
+            boolean reportsAppliedPosition,
+            boolean keyspaceWideThrottle,
+            boolean checksum) {
+        this(
+                postponedCutover,
+                throttleRatio,
+                reattach,
+                retryInPlace,
+                reportsAppliedPosition,
+                keyspaceWideThrottle,
+                checksum,
+                false);
+    }
 
     /** Capabilities of an engine that throttles each shard on its own. */
     public EngineCapabilities(
@@ -66,6 +89,20 @@ public record EngineCapabilities(
                 retryInPlace,
                 reportsAppliedPosition,
                 keyspaceWideThrottle,
+                value,
+                revert);
+    }
+
+    /** These capabilities with {@link #revert()} set to {@code value}. */
+    public EngineCapabilities withRevert(boolean value) {
+        return new EngineCapabilities(
+                postponedCutover,
+                throttleRatio,
+                reattach,
+                retryInPlace,
+                reportsAppliedPosition,
+                keyspaceWideThrottle,
+                checksum,
                 value);
     }
 }

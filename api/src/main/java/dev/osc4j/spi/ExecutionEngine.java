@@ -38,7 +38,13 @@ public interface ExecutionEngine extends AutoCloseable {
      */
     default void validate(MigrationSpec spec) {}
 
-    /** Starts the run for {@code key} on {@code target}, or returns the run that already has that key. */
+    /**
+     * Starts the run for {@code key} on {@code target}, or returns the run that already has that key. With {@link
+     * MigrationSpec#revertible()} the run keeps the original table at the swap, in sync with the new one, until {@link
+     * #retire}. With {@link MigrationSpec#revertOf()} the run is a revert: it swaps back the tables of the forward run
+     * {@code spec.revertOf().forwardKey(target.shard())}, through the same phases (it holds before the swap until
+     * released), and leaves the forward run's kept artifacts to the artifact lifecycle once it swapped.
+     */
     EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key);
 
     /** What the run is doing now. A run the engine cannot find is {@link EnginePhase#NOT_FOUND}, not an exception. */
@@ -76,6 +82,15 @@ public interface ExecutionEngine extends AutoCloseable {
      * call when there is nothing left.
      */
     CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key);
+
+    /**
+     * Ends the revert window of the completed run with {@code key}: stops keeping the original table in sync (drops
+     * what writes to it first) and hands the kept table to the artifact lifecycle. Idempotent; safe when there is
+     * nothing to retire. The default has nothing to retire.
+     */
+    default CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        return CleanupReport.nothing();
+    }
 
     /**
      * Finds the run for {@code key} again after a controller restart, from the recorded handle if there is one. Empty
