@@ -94,4 +94,35 @@ public interface MigrationClient {
 
     /** Sets the throttle ratio of the running copies: 0 runs freely, 1 pauses them. */
     DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor);
+
+    /**
+     * Reverts a migration in its revert window ({@link MigrationState#REVERTIBLE}) on every shard: starts a new
+     * migration, linked both ways ({@link MigrationSpec#revertOf()}, {@link Controls#revertedBy()}), that swaps the
+     * tables back without losing a write made since the swap. The revert passes the same gates, approvals, barrier and
+     * audit as the forward migration; when all its shards swapped back, the forward migration ends {@link
+     * MigrationState#REVERTED}. The same directive id again returns the same revert.
+     *
+     * @return the revert migration's id
+     * @throws RevertRefusedException when the migration cannot be reverted, with the reason
+     */
+    default MigrationId revert(MigrationId id, String directiveId, String actor) {
+        return revert(id, directiveId, List.of(), actor);
+    }
+
+    /**
+     * Reverts a migration on some of its shards (all of them when {@code shards} is empty), for a staged rollout that
+     * stopped after its first waves; see {@link #revert(MigrationId, String, String)}.
+     *
+     * @return the revert migration's id
+     * @throws RevertRefusedException when the migration cannot be reverted, with the reason
+     */
+    MigrationId revert(MigrationId id, String directiveId, List<String> shards, String actor);
+
+    /**
+     * Ends a migration's revert window now: what kept the original table is retired, and the migration ends {@link
+     * MigrationState#COMPLETED}. Lets another migration of the table start earlier.
+     *
+     * @throws IllegalDirectiveException when there is no open revert window, or a revert runs
+     */
+    DirectiveResult closeRevertWindow(MigrationId id, String directiveId, String actor);
 }

@@ -8,6 +8,7 @@ import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Gate;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TopologyProbe;
+import dev.osc4j.spi.TrafficSwitch;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,6 +102,7 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         private int maxOwnedMigrations = DEFAULT_MAX_OWNED;
         private int releaseParallelism = DEFAULT_RELEASE_PARALLELISM;
         private @Nullable ThreadFactory threadFactory;
+        private TrafficSwitch trafficSwitch = TrafficSwitch.NONE;
 
         Builder() {}
 
@@ -218,6 +220,16 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         }
 
         /**
+         * What the cut-over changes in front of the database (default {@link TrafficSwitch#NONE}): held through a
+         * write-ahead intent before each shard's swap, restored after it, and restored by the fallback chain of a
+         * shard that fails with traffic held.
+         */
+        public Builder trafficSwitch(TrafficSwitch value) {
+            this.trafficSwitch = value;
+            return this;
+        }
+
+        /**
          * Builds the orchestrator. Starts no thread.
          *
          * @throws InvalidRequestException naming the missing or invalid setting
@@ -258,7 +270,8 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
                     closeTimeout,
                     maxOwnedMigrations,
                     releaseParallelism,
-                    threadFactory));
+                    threadFactory,
+                    trafficSwitch));
         }
 
         private static void requirePositive(String name, Duration value) {

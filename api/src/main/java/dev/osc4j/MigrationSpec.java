@@ -96,11 +96,6 @@ public record MigrationSpec(
                 keyspace, table, ddl, engine, engineOptions, revertShards, false, new RevertOf(forward, attempt));
     }
 
-    /** Whether this is the spec of a revert. */
-    public boolean isRevert() {
-        return revertOf != null;
-    }
-
     private static void requireMatch(String what, String value, Pattern pattern) {
         if (!pattern.matcher(value).matches()) {
             throw new InvalidRequestException(

@@ -7,6 +7,8 @@ import static dev.osc4j.MigrationState.CUTOVER_PENDING;
 import static dev.osc4j.MigrationState.FAILED;
 import static dev.osc4j.MigrationState.INITIALIZING;
 import static dev.osc4j.MigrationState.QUEUED;
+import static dev.osc4j.MigrationState.REVERTED;
+import static dev.osc4j.MigrationState.REVERTIBLE;
 import static dev.osc4j.MigrationState.SWITCHING_TRAFFIC;
 import static dev.osc4j.MigrationState.WAITING_FOR_CATCHUP;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +44,9 @@ class TransitionsTest {
                 "CUTOVER_PENDING>SWITCHING_TRAFFIC",
                 "CUTOVER [BARRIER, CUTOVER_APPROVAL, CUTOVER_RELEASE, WINDOW, TOPOLOGY_FRESH, REPLICA_LAG]");
         d.put("SWITCHING_TRAFFIC>COMPLETED", "SWITCHED []");
+        d.put("SWITCHING_TRAFFIC>REVERTIBLE", "SWITCHED []");
+        d.put("REVERTIBLE>COMPLETED", "WINDOW_CLOSED []");
+        d.put("REVERTIBLE>REVERTED", "REVERTED []");
         for (MigrationState s :
                 List.of(QUEUED, INITIALIZING, COPYING_ROWS, WAITING_FOR_CATCHUP, CUTOVER_PENDING, SWITCHING_TRAFFIC)) {
             d.put(s + ">FAILED", "FAIL []");
@@ -64,7 +69,7 @@ class TransitionsTest {
     @DisplayName("has exactly the edges of the design, with their triggers and gates in evaluation order")
     void hasExactlyTheDesignedEdges() {
         assertThat(table()).containsExactlyInAnyOrderEntriesOf(design());
-        assertThat(Transitions.all()).hasSize(15);
+        assertThat(Transitions.all()).hasSize(18);
     }
 
     @Test
@@ -85,7 +90,7 @@ class TransitionsTest {
     @ParameterizedTest
     @EnumSource(
             value = MigrationState.class,
-            names = {"COMPLETED", "ABORTED"})
+            names = {"COMPLETED", "ABORTED", "REVERTED"})
     @DisplayName("has no edge leaving a terminal state")
     void noEdgeLeavesTerminalStates(MigrationState terminal) {
         assertThat(terminal.isTerminal()).isTrue();
@@ -98,13 +103,22 @@ class TransitionsTest {
     @ParameterizedTest
     @EnumSource(
             value = MigrationState.class,
-            names = {"COMPLETED", "ABORTED", "FAILED"},
+            names = {"COMPLETED", "ABORTED", "REVERTED", "FAILED", "REVERTIBLE"},
             mode = EnumSource.Mode.EXCLUDE)
-    @DisplayName("lets every non-terminal state other than FAILED fail, without gates")
+    @DisplayName("lets every state before the swap fail, without gates")
     void everyLiveStateCanFail(MigrationState from) {
         Transition edge = Transitions.find(from, FAILED).orElseThrow();
         assertThat(edge.trigger()).isEqualTo(Trigger.FAIL);
         assertThat(edge.gates()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("cannot fail in the revert window: the swap is done; only its end or a revert leaves it")
+    void revertibleCannotFail() {
+        assertThat(Transitions.allowed(REVERTIBLE, FAILED)).isFalse();
+        assertThat(Transitions.all().stream().filter(t -> t.from() == REVERTIBLE))
+                .extracting(t -> t.to() + ":" + t.trigger())
+                .containsExactlyInAnyOrder("COMPLETED:WINDOW_CLOSED", "REVERTED:REVERTED");
     }
 
     @Test
@@ -117,13 +131,14 @@ class TransitionsTest {
     }
 
     @Test
-    @DisplayName("uses FAIL, RETRY and ABORT only on the failure edges, and every other trigger exactly once")
+    @DisplayName("uses FAIL only on the failure edges, SWITCHED on the two edges out of the swap, every other once")
     void triggersAreUsedAsDesigned() {
         Map<Trigger, Long> uses =
                 Transitions.all().stream().collect(Collectors.groupingBy(Transition::trigger, Collectors.counting()));
         assertThat(uses).containsEntry(Trigger.FAIL, 6L);
+        assertThat(uses).containsEntry(Trigger.SWITCHED, 2L);
         for (Trigger t : Trigger.values()) {
-            if (t != Trigger.FAIL) {
+            if (t != Trigger.FAIL && t != Trigger.SWITCHED) {
                 assertThat(uses).as("uses of %s", t).containsEntry(t, 1L);
             }
         }
@@ -162,7 +177,7 @@ class TransitionsTest {
     void everyStateIsReachableAndCanEnd() {
         assertThat(reachableFrom(QUEUED)).containsExactlyInAnyOrder(MigrationState.values());
         for (MigrationState s : MigrationState.values()) {
-            assertThat(reachableFrom(s)).as("from %s", s).containsAnyOf(COMPLETED, ABORTED);
+            assertThat(reachableFrom(s)).as("from %s", s).containsAnyOf(COMPLETED, ABORTED, REVERTED);
         }
     }
 
@@ -199,8 +214,9 @@ class TransitionsTest {
         String mermaid = Transitions.mermaid();
         List<String> lines = mermaid.lines().toList();
         assertThat(lines.get(0)).isEqualTo("stateDiagram-v2");
-        assertThat(lines).contains("    [*] --> QUEUED", "    COMPLETED --> [*]", "    ABORTED --> [*]");
-        assertThat(lines).hasSize(Transitions.all().size() + 4);
+        assertThat(lines)
+                .contains("    [*] --> QUEUED", "    COMPLETED --> [*]", "    ABORTED --> [*]", "    REVERTED --> [*]");
+        assertThat(lines).hasSize(Transitions.all().size() + 5);
         for (Transition t : Transitions.all()) {
             String label = t.trigger().name().toLowerCase(Locale.ROOT)
                     + (t.gates().isEmpty()

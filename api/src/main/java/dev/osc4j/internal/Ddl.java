@@ -150,8 +150,8 @@ public final class Ddl {
 
     /**
      * The leading words of each top-level clause of the ALTER ({@code ADD COLUMN c INT, DROP INDEX i} gives {@code
-     * [[ADD, COLUMN, c, INT], [DROP, INDEX, i]]}): keywords upper-cased, identifiers unquoted, at most {@code max}
-     * words each, nothing inside parentheses.
+     * [[ADD, COLUMN, c, INT], [DROP, INDEX, i]]}): as written, identifiers unquoted, at most {@code max} words each,
+     * nothing inside parentheses.
      */
     public List<List<String>> clauseWords(int max) {
         List<List<String>> out = new ArrayList<>();
@@ -166,7 +166,7 @@ public final class Ddl {
                 out.add(List.copyOf(current));
                 current = new ArrayList<>();
             } else if (depth == 0 && current.size() < max && t.kind != Kind.SPACE) {
-                current.add(t.kind == Kind.WORD ? t.text.toUpperCase(Locale.ROOT) : unquote(t.text));
+                current.add(unquote(t.text));
             }
         }
         out.add(List.copyOf(current));

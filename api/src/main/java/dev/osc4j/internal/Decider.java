@@ -44,14 +44,22 @@ final class Decider {
 
     private final GateSet gates;
     private final Duration softWriteInterval;
+    private final boolean routing;
 
     /**
      * @param gates the gates of every edge
      * @param softWriteInterval how often progress and wait reasons are written when nothing else changes
+     * @param routing whether a {@link dev.osc4j.spi.TrafficSwitch} holds traffic around each swap
      */
-    public Decider(GateSet gates, Duration softWriteInterval) {
+    public Decider(GateSet gates, Duration softWriteInterval, boolean routing) {
         this.gates = gates;
         this.softWriteInterval = softWriteInterval;
+        this.routing = routing;
+    }
+
+    /** A decider without a traffic switch. */
+    public Decider(GateSet gates, Duration softWriteInterval) {
+        this(gates, softWriteInterval, false);
     }
 
     /** What the controller knows about one shard right now. */
@@ -100,9 +108,25 @@ final class Decider {
     public record LiveShard(
             ShardProgress progress, @Nullable String waitReason) {}
 
-    /** Decides the next step. */
+    /** Decides the next step of a migration no revert is linked to. */
     public Decision decide(
             MigrationRecord rec, Map<String, ShardInput> inputs, EngineCapabilities caps, String actor, Instant now) {
+        return decide(rec, inputs, caps, actor, now, null);
+    }
+
+    /**
+     * Decides the next step.
+     *
+     * @param revert the revert migration {@code rec}'s controls link to ({@link Controls#revertedBy()}), as last read,
+     *     or null when there is none (or it does not exist yet)
+     */
+    public Decision decide(
+            MigrationRecord rec,
+            Map<String, ShardInput> inputs,
+            EngineCapabilities caps,
+            String actor,
+            Instant now,
+            @Nullable MigrationRecord revert) {
         RecordChange change = new RecordChange(rec, actor, now);
         MigrationPolicy policy = rec.policy();
         Controls controls = rec.controls();
@@ -130,6 +154,15 @@ final class Decider {
             if (s.intent() != null || s.state().isTerminal()) {
                 continue;
             }
+            if (s.routeHeld() && s.state() == MigrationState.FAILED) {
+                // First step of the fallback chain of a shard that failed around its swap: give the traffic back.
+                change.intent(i, IntentKind.ROUTE_RESTORE, keyOf(change, s), null, "fallback chain: restore routing");
+                continue;
+            }
+            if (s.state() == MigrationState.REVERTIBLE) {
+                revertibleStep(change, i, revert);
+                continue;
+            }
             if (controls.abortRequested()) {
                 abortStep(change, i, in[i]);
             } else if (s.state() == MigrationState.QUEUED) {
@@ -143,6 +176,7 @@ final class Decider {
         if (!controls.abortRequested()) {
             cutoverStep(change, in);
         }
+        revertLink(change, revert);
         boolean soft = change.softDiffers() && softWriteDue(rec, now);
         boolean write = change.hardChanged() || soft;
         MigrationRecord next = write ? change.build(true) : rec;
@@ -302,7 +336,19 @@ final class Decider {
             }
             case SWITCHING_TRAFFIC -> {
                 if (obs.phase() == EnginePhase.COMPLETED) {
-                    change.transition(i, MigrationState.COMPLETED, Trigger.SWITCHED, "tables swapped");
+                    if (s.routeHeld()) {
+                        change.intent(i, IntentKind.ROUTE_RESTORE, keyOf(change, s), null, "tables swapped");
+                    } else if (change.base().spec().revertible()) {
+                        change.transition(
+                                i,
+                                MigrationState.REVERTIBLE,
+                                Trigger.SWITCHED,
+                                "tables swapped; the original table is kept in sync for a revert until "
+                                        + now(change)
+                                                .plus(change.base().policy().revertWindowOrDefault()));
+                    } else {
+                        change.transition(i, MigrationState.COMPLETED, Trigger.SWITCHED, "tables swapped");
+                    }
                 }
             }
             default -> throw new IllegalStateException("not a running state: " + s.state());
@@ -347,7 +393,9 @@ final class Decider {
                         MigrationState.SWITCHING_TRAFFIC,
                         Trigger.CUTOVER,
                         "barrier and cut-over gates passed for " + ready.size() + " shard(s)");
-                change.intent(i, IntentKind.RELEASE_CUTOVER, keyOf(change, s), null, "");
+                // With a traffic switch the hold comes first; its outcome records the release (Outcomes).
+                change.intent(
+                        i, routing ? IntentKind.ROUTE_HOLD : IntentKind.RELEASE_CUTOVER, keyOf(change, s), null, "");
             }
             return;
         }
@@ -361,6 +409,68 @@ final class Decider {
                 change.soft(i, change.progress(i), "waiting for other shards' cut-over gates");
             }
         }
+    }
+
+    /**
+     * A shard in its revert window: it ends {@code REVERTED} when the linked revert swapped it back, and its window
+     * ends (the engine retires what keeps the old table, then {@code COMPLETED}) when its time is up or an operator
+     * closed it, unless a revert runs.
+     */
+    private static void revertibleStep(RecordChange change, int i, @Nullable MigrationRecord revert) {
+        ShardRecord s = change.shard(i);
+        MigrationRecord rec = change.base();
+        ShardRecord reverted = revert == null ? null : revert.shard(s.shard()).orElse(null);
+        // A revert that does not cover this shard leaves its window as it is.
+        if (rec.controls().revertedBy() != null && (revert == null || reverted != null)) {
+            if (reverted != null && reverted.state() == MigrationState.COMPLETED) {
+                change.transition(
+                        i,
+                        MigrationState.REVERTED,
+                        Trigger.REVERTED,
+                        "swapped back by revert " + rec.controls().revertedBy());
+            } else {
+                change.soft(
+                        i,
+                        change.progress(i),
+                        "revert " + rec.controls().revertedBy()
+                                + (reverted == null ? " is being created" : " is " + reverted.state()));
+            }
+            return;
+        }
+        if (Reverts.windowOver(rec, now(change))) {
+            change.intent(
+                    i,
+                    IntentKind.RETIRE,
+                    keyOf(change, s),
+                    null,
+                    rec.controls().closeRevertWindow() ? "revert window closed by an operator" : "revert window ended");
+            return;
+        }
+        Instant until = Reverts.revertibleUntil(rec).orElse(now(change));
+        change.soft(
+                i,
+                change.progress(i),
+                "revertible until " + until + " (" + Durations.format(Duration.between(now(change), until)) + " left)");
+    }
+
+    /**
+     * Clears the link to a revert that ended without swapping anything back (aborted), so the window goes on and a new
+     * revert may start.
+     */
+    private static void revertLink(RecordChange change, @Nullable MigrationRecord revert) {
+        Controls c = change.controls();
+        if (c.revertedBy() == null
+                || revert == null
+                || !revert.id().equals(c.revertedBy())
+                || revert.state() != MigrationState.ABORTED) {
+            return;
+        }
+        change.controls(c.withRevertedBy(null));
+        change.note(null, "revert", "revert " + revert.id() + " was aborted; the revert window stays open");
+    }
+
+    private static Instant now(RecordChange change) {
+        return change.now();
     }
 
     private void abortStep(RecordChange change, int i, ShardInput in) {

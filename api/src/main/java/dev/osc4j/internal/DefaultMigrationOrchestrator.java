@@ -19,6 +19,7 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.ProgressSink;
+import dev.osc4j.RevertWindowOpenException;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.WindowSchedule;
@@ -29,11 +30,13 @@ import dev.osc4j.spi.Reconcilable;
 import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TopologyProbe;
+import dev.osc4j.spi.TrafficSwitch;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -71,6 +74,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * @param maxOwnedMigrations the most migrations driven at once
      * @param releaseParallelism how many shards' releases are sent at once
      * @param threadFactory makes the loop's thread; null for a daemon thread named after the controller
+     * @param trafficSwitch what the cut-over changes in front of the database
      */
     public record Settings(
             StateStore store,
@@ -87,7 +91,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             Duration closeTimeout,
             int maxOwnedMigrations,
             int releaseParallelism,
-            @Nullable ThreadFactory threadFactory) {}
+            @Nullable ThreadFactory threadFactory,
+            TrafficSwitch trafficSwitch) {}
 
     /**
      * Deliberate bugs, for the fault simulator's mutation check only ({@code dev.osc4j.testkit.sim}): it must catch
@@ -134,7 +139,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         this.reconciler = new Reconciler(
                 settings,
                 controllerId,
-                new Decider(gates, settings.progressWriteInterval()),
+                new Decider(gates, settings.progressWriteInterval(), settings.trafficSwitch() != TrafficSwitch.NONE),
                 mutations.contains(Mutation.START_WITHOUT_INTENT));
         this.client = new StoreClient(settings.store(), settings.clock(), this::requireOpen, this::wake);
     }
@@ -178,7 +183,15 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         if (existing != null) {
             return sameRequestOrConflict(existing, fingerprint, request);
         }
+        if (spec.revertOf() != null) {
+            throw new InvalidRequestException(
+                    "a revert is started with revert(id, directiveId, actor) on the migration it undoes, not submitted",
+                    null);
+        }
+        MigrationPolicy policy = request.policy() == null ? settings.defaultPolicy() : request.policy();
+        spec = spec.withRevertible(revertible(spec, policy, engine));
         engine.validate(spec);
+        refuseIfRevertWindowOpen(spec);
         KeyspaceTopology topology = settings.topology().describe(spec.keyspace());
         List<ShardTarget> targets = selectShards(spec, topology);
         if (targets.size() > 1 && !engine.capabilities().postponedCutover()) {
@@ -192,7 +205,6 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         for (ShardTarget t : targets) {
             shards.add(ShardRecord.queued(t, now));
         }
-        MigrationPolicy policy = request.policy() == null ? settings.defaultPolicy() : request.policy();
         requireOpens("copy", policy.copySchedule(), Duration.ZERO, now);
         requireOpens("cut-over", policy.cutoverSchedule(), policy.expectedCutoverTimeOrDefault(), now);
         MigrationRecord record = new MigrationRecord(
@@ -239,6 +251,53 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 spec.engine());
         wake();
         return id;
+    }
+
+    /**
+     * Whether the migration keeps the original table for a revert: its policy has a revert window, the engine can
+     * revert, and the DDL can be undone by swapping back ({@link Reverts#notes}). A policy that asks for a window
+     * explicitly from an engine that cannot revert is refused, with the engine's own reason where it gives one.
+     */
+    private static boolean revertible(MigrationSpec spec, MigrationPolicy policy, ExecutionEngine engine) {
+        if (policy.revertWindowOrDefault().isZero()) {
+            return false;
+        }
+        if (!engine.capabilities().revert()) {
+            if (policy.revertWindow() != null) {
+                engine.validate(spec.withRevertible(true));
+                throw new InvalidRequestException(
+                        "engine '" + engine.name()
+                                + "' cannot revert a swap, but the policy asks for a revert window of "
+                                + Durations.format(policy.revertWindowOrDefault()) + "; set it to zero",
+                        null);
+            }
+            return false;
+        }
+        return Reverts.notes(spec).isEmpty();
+    }
+
+    /** Refuses a migration of a table another migration keeps revertible. */
+    private void refuseIfRevertWindowOpen(MigrationSpec spec) {
+        MigrationFilter filter = new MigrationFilter(
+                EnumSet.of(MigrationState.REVERTIBLE), spec.keyspace(), null, MigrationFilter.DEFAULT_LIMIT);
+        while (true) {
+            List<MigrationSummary> page = settings.store().list(filter);
+            for (MigrationSummary s : page) {
+                if (s.table().equals(spec.table())) {
+                    MigrationRecord open = settings.store().read(s.id()).orElse(null);
+                    String until = open == null
+                            ? "its window ends"
+                            : Reverts.revertibleUntil(open)
+                                    .map(Object::toString)
+                                    .orElse("its window ends");
+                    throw new RevertWindowOpenException(s.id(), spec.table(), until);
+                }
+            }
+            if (page.size() < filter.limit()) {
+                return;
+            }
+            filter = filter.after(page.get(page.size() - 1).id());
+        }
     }
 
     /**
@@ -347,6 +406,16 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     @Override
     public DirectiveResult throttle(MigrationId id, String directiveId, double ratio, String actor) {
         return client.throttle(id, directiveId, ratio, actor);
+    }
+
+    @Override
+    public MigrationId revert(MigrationId id, String directiveId, List<String> shards, String actor) {
+        return client.revert(id, directiveId, shards, actor);
+    }
+
+    @Override
+    public DirectiveResult closeRevertWindow(MigrationId id, String directiveId, String actor) {
+        return client.closeRevertWindow(id, directiveId, actor);
     }
 
     @Override

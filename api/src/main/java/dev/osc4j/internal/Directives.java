@@ -69,10 +69,12 @@ final class Directives {
         RecordChange change = new RecordChange(rec, d.actor(), now);
         Controls c = rec.controls();
         MigrationState state = rec.state();
+        // A migration in its revert window has swapped: only a revert or the window's end moves it on.
+        boolean over = state.isTerminal() || state == MigrationState.REVERTIBLE;
         switch (d.kind()) {
             case APPROVE -> {
                 ApprovalStage stage = parseStage(d.argument());
-                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(over, rec, d, "the migration is over");
                 refuseIf(
                         !rec.policy().requiresApproval(stage),
                         rec,
@@ -101,7 +103,7 @@ final class Directives {
             }
             case REVOKE_APPROVAL -> {
                 ApprovalStage stage = parseStage(d.argument());
-                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(over, rec, d, "the migration is over");
                 refuseIf(
                         stage == ApprovalStage.START
                                 && rec.shards().stream().anyMatch(s -> s.state() != MigrationState.QUEUED),
@@ -129,9 +131,7 @@ final class Directives {
             }
             case RELEASE_CUTOVER -> {
                 refuseIf(
-                        state.isTerminal()
-                                || state == MigrationState.FAILED
-                                || state == MigrationState.SWITCHING_TRAFFIC,
+                        over || state == MigrationState.FAILED || state == MigrationState.SWITCHING_TRAFFIC,
                         rec,
                         d,
                         "there is no cut-over to release");
@@ -169,7 +169,7 @@ final class Directives {
                 change.controls(c.withCutoverReleased(false));
             }
             case ABORT -> {
-                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(over, rec, d, "the migration is over");
                 refuseIf(
                         state == MigrationState.SWITCHING_TRAFFIC,
                         rec,
@@ -180,9 +180,7 @@ final class Directives {
             }
             case PAUSE -> {
                 refuseIf(
-                        state.isTerminal()
-                                || state == MigrationState.FAILED
-                                || state == MigrationState.SWITCHING_TRAFFIC,
+                        over || state == MigrationState.FAILED || state == MigrationState.SWITCHING_TRAFFIC,
                         rec,
                         d,
                         "nothing runs that could be paused");
@@ -190,16 +188,14 @@ final class Directives {
                 change.controls(c.withPaused(true));
             }
             case RESUME -> {
-                refuseIf(state.isTerminal(), rec, d, "the migration is over");
+                refuseIf(over, rec, d, "the migration is over");
                 refuseIf(!c.paused(), rec, d, "not paused");
                 change.controls(c.withPaused(false));
             }
             case THROTTLE -> {
                 double ratio = parseRatio(d.argument());
                 refuseIf(
-                        state.isTerminal()
-                                || state == MigrationState.FAILED
-                                || state == MigrationState.SWITCHING_TRAFFIC,
+                        over || state == MigrationState.FAILED || state == MigrationState.SWITCHING_TRAFFIC,
                         rec,
                         d,
                         "nothing copies that could be throttled");

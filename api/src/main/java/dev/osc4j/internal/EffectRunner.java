@@ -9,6 +9,7 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.internal.OwnedMigration.FailedIntent;
 import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.TrafficSwitch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,11 +39,13 @@ final class EffectRunner {
     private final Clock clock;
     private final String controllerId;
     private final int releaseParallelism;
+    private final TrafficSwitch trafficSwitch;
 
-    EffectRunner(Clock clock, String controllerId, int releaseParallelism) {
+    EffectRunner(Clock clock, String controllerId, int releaseParallelism, TrafficSwitch trafficSwitch) {
         this.clock = clock;
         this.controllerId = controllerId;
         this.releaseParallelism = releaseParallelism;
+        this.trafficSwitch = trafficSwitch;
     }
 
     /** The record after the outcomes, and the audit entries to write with it. */
@@ -156,7 +159,7 @@ final class EffectRunner {
         }
     }
 
-    private static Outcomes.Outcome perform(ExecutionEngine engine, MigrationRecord rec, ShardRecord s, Intent intent) {
+    private Outcomes.Outcome perform(ExecutionEngine engine, MigrationRecord rec, ShardRecord s, Intent intent) {
         try {
             EngineHandle handle = s.handle();
             switch (intent.kind()) {
@@ -165,6 +168,17 @@ final class EffectRunner {
                 }
                 case CLEANUP -> {
                     return new Outcomes.Done(null, engine.cleanup(s.target(), rec.spec(), intent.key()));
+                }
+                case RETIRE -> {
+                    return new Outcomes.Done(null, engine.retire(s.target(), rec.spec(), intent.key()));
+                }
+                case ROUTE_HOLD -> {
+                    trafficSwitch.hold(s.target(), rec.spec(), intent.key());
+                    return new Outcomes.Done(null, null);
+                }
+                case ROUTE_RESTORE -> {
+                    trafficSwitch.restore(s.target(), rec.spec(), intent.key());
+                    return new Outcomes.Done(null, null);
                 }
                 default -> {}
             }

@@ -84,7 +84,8 @@ final class Reconciler {
         this.decider = decider;
         this.leases = new LeaseKeeper(
                 store, settings.clock(), controllerId, settings.leaseTtl(), settings.maxOwnedMigrations());
-        this.effects = new EffectRunner(settings.clock(), controllerId, settings.releaseParallelism());
+        this.effects = new EffectRunner(
+                settings.clock(), controllerId, settings.releaseParallelism(), settings.trafficSwitch());
         this.publisher = new ProgressPublisher(settings.sinks(), settings.clock());
     }
 
@@ -266,8 +267,17 @@ final class Reconciler {
                 leases.drop(id, o, "migration is " + rec.state());
                 return;
             }
+            Outcomes.Result auto = AutoDirectives.next(rec, now());
+            if (auto != null) {
+                rec = write(id, o, rec, auto.record(), auto.audit());
+                if (rec == null) {
+                    return;
+                }
+                continue;
+            }
+            MigrationRecord revert = linkedRevert(rec);
             Map<String, ShardInput> inputs = gather(rec, engine, o);
-            Decision d = decider.decide(rec, inputs, engine.capabilities(), controllerId, now());
+            Decision d = decider.decide(rec, inputs, engine.capabilities(), controllerId, now(), revert);
             Map<String, ShardProgress> live = new HashMap<>();
             for (Map.Entry<String, LiveShard> e : d.live().entrySet()) {
                 live.put(e.getKey(), e.getValue().progress());
@@ -301,6 +311,28 @@ final class Reconciler {
             }
         }
         publisher.progress(rec, o.live);
+    }
+
+    /**
+     * The revert migration {@code rec} links to, read afresh; created first when the client that linked it died before
+     * creating it (the record holds all it takes). Null when none is linked.
+     */
+    private @Nullable MigrationRecord linkedRevert(MigrationRecord rec) {
+        MigrationId linked = rec.controls().revertedBy();
+        if (linked == null) {
+            return null;
+        }
+        Optional<MigrationRecord> found = store.read(linked);
+        if (found.isPresent()) {
+            return found.get();
+        }
+        Optional<Reverts.Created> missing = Reverts.linkedRevert(rec);
+        if (missing.isEmpty()) {
+            return null;
+        }
+        LOG.info("migration {}: creating its revert {}, which its client did not", rec.id(), linked);
+        return store.create(missing.get().record(), List.of(missing.get().submitted()))
+                .record();
     }
 
     /** After taking ownership: adopt runs whose START was recorded but not confirmed, refresh recorded handles. */
@@ -373,8 +405,8 @@ final class Reconciler {
     private Map<String, ShardInput> gather(MigrationRecord rec, ExecutionEngine engine, OwnedMigration o) {
         Map<String, ShardInput> inputs = new HashMap<>();
         for (ShardRecord s : rec.shards()) {
-            if (s.state().isTerminal()) {
-                continue;
+            if (s.state().isTerminal() || s.state() == MigrationState.REVERTIBLE) {
+                continue; // a swapped shard has no run to observe and no lag to wait for
             }
             // Topology first, then the engine: "applied" is then compared with a primary position read before it.
             ShardHealth health = s.state() == MigrationState.FAILED

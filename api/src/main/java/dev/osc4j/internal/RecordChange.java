@@ -320,7 +320,8 @@ final class RecordChange {
 
     /**
      * The migration's state from its shards' states: FAILED if any shard failed (or aborted while others still
-     * run), COMPLETED when all completed, ABORTED when all are terminal otherwise, else the least advanced shard's.
+     * run), COMPLETED when all completed, REVERTED when all are terminal and some were reverted, ABORTED when all are
+     * terminal otherwise, else the least advanced shard's (a shard in its revert window is behind a completed one).
      */
     static MigrationState deriveState(List<ShardRecord> shards) {
         boolean anyFailed = false;
@@ -342,7 +343,14 @@ final class RecordChange {
             return MigrationState.FAILED;
         }
         if (allTerminal) {
-            return allCompleted ? MigrationState.COMPLETED : MigrationState.ABORTED;
+            if (allCompleted) {
+                return MigrationState.COMPLETED;
+            }
+            // A revert that covered some shards leaves the others COMPLETED: the migration as a whole was reverted.
+            return shards.stream().anyMatch(s -> s.state() == MigrationState.REVERTED)
+                            && shards.stream().noneMatch(s -> s.state() == MigrationState.ABORTED)
+                    ? MigrationState.REVERTED
+                    : MigrationState.ABORTED;
         }
         return least;
     }

@@ -2,6 +2,8 @@ package dev.osc4j.internal;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.Controls;
+import dev.osc4j.DirectiveKind;
+import dev.osc4j.DirectiveResult;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * The rules of reverts, pure: whether a DDL can be reverted without losing or refusing writes, until when a migration
  * is revertible, whether a revert may start, and the revert migration's record.
  */
-public final class Reverts {
+final class Reverts {
     private Reverts() {}
 
     /**
@@ -54,13 +57,14 @@ public final class Reverts {
         return List.copyOf(notes);
     }
 
-    private static @Nullable String note(List<String> w) {
-        if (w.isEmpty()) {
+    private static @Nullable String note(List<String> words) {
+        if (words.isEmpty()) {
             return "an empty clause";
         }
+        List<String> w = words.stream().map(x -> x.toUpperCase(Locale.ROOT)).toList();
         String first = w.get(0);
         String second = w.size() > 1 ? w.get(1) : "";
-        String clause = String.join(" ", w);
+        String clause = String.join(" ", words);
         switch (first) {
             case "ADD" -> {
                 return null; // a new column, index or constraint: the kept table simply lacks it
@@ -185,6 +189,44 @@ public final class Reverts {
             named.add(shard);
         }
         return List.copyOf(named);
+    }
+
+    /**
+     * The shards a revert directive with {@code argument} names: those listed, or, when none is, every shard in its
+     * revert window or already reverted (for a directive that is repeated after it took effect).
+     */
+    public static List<String> shardsOf(MigrationRecord forward, String argument) {
+        if (!argument.isBlank()) {
+            List<String> out = new ArrayList<>();
+            for (String part : argument.split(",", -1)) {
+                out.add(part.strip());
+            }
+            return List.copyOf(out);
+        }
+        return forward.shards().stream()
+                .filter(s -> s.state() == MigrationState.REVERTIBLE || s.state() == MigrationState.REVERTED)
+                .map(ShardRecord::shard)
+                .toList();
+    }
+
+    /**
+     * The revert record {@code forward} names in {@link Controls#revertedBy()}, built from the revert directive that
+     * named it, for whoever must make sure it exists (the client after the directive, and the forward migration's
+     * controller after a client died in between); empty when no revert is named.
+     */
+    public static Optional<Created> linkedRevert(MigrationRecord forward) {
+        MigrationId linked = forward.controls().revertedBy();
+        if (linked == null) {
+            return Optional.empty();
+        }
+        for (DirectiveResult d : forward.directives().values()) {
+            if (d.kind() == DirectiveKind.REVERT
+                    && revertId(forward.id(), d.directiveId()).equals(linked)) {
+                return Optional.of(
+                        revertRecord(forward, shardsOf(forward, d.argument()), d.directiveId(), d.actor(), d.at()));
+            }
+        }
+        return Optional.empty();
     }
 
     /** Why a migration's spec is not revertible, for messages. */

@@ -11,7 +11,10 @@ import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationNotFoundException;
 import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
+import dev.osc4j.RevertOf;
+import dev.osc4j.RevertRefusedException;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.StateStore;
@@ -121,6 +124,63 @@ public final class StoreClient implements MigrationClient {
         String argument = Double.toString(ratio);
         Directives.parseRatio(argument);
         return directive(id, new Directives.Directive(directiveId, DirectiveKind.THROTTLE, argument, actor));
+    }
+
+    @Override
+    public MigrationId revert(MigrationId id, String directiveId, List<String> shards, String actor) {
+        String argument = String.join(",", shards);
+        MigrationRecord forward = get(id);
+        refuseIfSuperseded(forward);
+        directive(id, new Directives.Directive(directiveId, DirectiveKind.REVERT, argument, actor));
+        MigrationId revertId = Reverts.revertId(id, directiveId);
+        // The forward record names the revert before the revert exists; a crash in between is repaired by the
+        // forward migration's controller, which creates the missing revert from the same record (Reverts.ensure).
+        Reverts.linkedRevert(get(id))
+                .ifPresent(created -> store.create(created.record(), List.of(created.submitted())));
+        afterDirective.run();
+        return revertId;
+    }
+
+    @Override
+    public DirectiveResult closeRevertWindow(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.CLOSE_REVERT_WINDOW, "", actor));
+    }
+
+    /**
+     * Refuses the revert of a migration when a later migration of the same table swapped its tables: reverting would
+     * undo that one too.
+     */
+    private void refuseIfSuperseded(MigrationRecord forward) {
+        MigrationFilter filter = new MigrationFilter(
+                java.util.EnumSet.of(MigrationState.REVERTIBLE, MigrationState.COMPLETED),
+                forward.spec().keyspace(),
+                null,
+                MigrationFilter.DEFAULT_LIMIT);
+        while (true) {
+            List<MigrationSummary> page = store.list(filter);
+            for (MigrationSummary s : page) {
+                if (s.id().equals(forward.id())
+                        || !s.table().equals(forward.spec().table())) {
+                    continue;
+                }
+                MigrationRecord other = store.read(s.id()).orElse(null);
+                RevertOf of = other == null ? null : other.spec().revertOf();
+                if (other != null
+                        && (of == null || !of.migration().equals(forward.id()))
+                        && other.createdAt().isAfter(forward.createdAt())) {
+                    throw new RevertRefusedException(
+                            forward.id(),
+                            forward.state(),
+                            RevertRefusedException.Reason.SUPERSEDED,
+                            "migration " + other.id() + " (" + other.spec().ddl() + ") changed table "
+                                    + forward.spec().table() + " later; revert that one first");
+                }
+            }
+            if (page.size() < filter.limit()) {
+                return;
+            }
+            filter = filter.after(page.get(page.size() - 1).id());
+        }
     }
 
     /** Applies a directive with a compare-and-set, re-reading on conflicts. Directives carry no fencing token. */

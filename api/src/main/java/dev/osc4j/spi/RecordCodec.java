@@ -145,7 +145,8 @@ public final class RecordCodec {
      * the same idempotency key.
      */
     public static String fingerprint(dev.osc4j.MigrationSpec spec, dev.osc4j.@Nullable MigrationPolicy policy) {
-        String json = write(spec) + "|" + (policy == null ? "default-policy" : policyForFingerprint(policy));
+        String json =
+                specForFingerprint(spec) + "|" + (policy == null ? "default-policy" : policyForFingerprint(policy));
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -153,6 +154,19 @@ public final class RecordCodec {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
+    }
+
+    /**
+     * The spec's JSON for its fingerprint: what osc4j derives at submit ({@code revertible}) is left out, and so is
+     * {@code revertOf} while it is unset, so a request keeps the fingerprint it had before 0.3.
+     */
+    private static String specForFingerprint(dev.osc4j.MigrationSpec spec) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = MAPPER.valueToTree(spec);
+        tree.remove("revertible");
+        if (tree.path("revertOf").isNull()) {
+            tree.remove("revertOf");
+        }
+        return write(tree);
     }
 
     /**
@@ -175,6 +189,15 @@ public final class RecordCodec {
         }
         if (tree.path("requiredApprovers").asInt(0) <= 1) {
             tree.remove("requiredApprovers");
+        }
+        if (tree.path("revertWindow").isNull()) {
+            tree.remove("revertWindow");
+        }
+        if (tree.path("autoRetries").asInt(0) == 0) {
+            tree.remove("autoRetries");
+        }
+        if (!tree.path("fallbackOnFailure").asBoolean(false)) {
+            tree.remove("fallbackOnFailure");
         }
         return write(tree);
     }

@@ -11,13 +11,19 @@ import static dev.osc4j.internal.Decisions.transitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.AuditEntry;
+import dev.osc4j.Controls;
 import dev.osc4j.DirectiveKind;
 import dev.osc4j.FailureReason;
+import dev.osc4j.Intent;
+import dev.osc4j.Intent.IntentKind;
+import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.TestRecords;
 import dev.osc4j.Transition;
 import dev.osc4j.Transitions;
 import dev.osc4j.internal.Decider.Decision;
+import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import java.util.List;
@@ -94,6 +100,35 @@ class DeciderEdgesTest {
             case "SWITCHING_TRAFFIC>COMPLETED" -> {
                 rec = migration(S).in(MigrationState.SWITCHING_TRAFFIC).build();
                 d = decide(rec, Map.of(S, observed(S, EnginePhase.COMPLETED)));
+            }
+            case "SWITCHING_TRAFFIC>REVERTIBLE" -> {
+                rec = migration(S)
+                        .in(MigrationState.SWITCHING_TRAFFIC)
+                        .spec(TestRecords.spec().withRevertible(true))
+                        .build();
+                d = decide(rec, Map.of(S, observed(S, EnginePhase.COMPLETED)));
+            }
+            case "REVERTIBLE>COMPLETED" -> {
+                Intent retire = new Intent(IntentKind.RETIRE, TestRecords.key(S, 1), "-80:retire", null, T0);
+                rec = migration(S)
+                        .in(MigrationState.REVERTIBLE)
+                        .spec(TestRecords.spec().withRevertible(true))
+                        .shard(S, s -> s.withIntent(retire))
+                        .build();
+                Outcomes.Result r = Objects.requireNonNull(Outcomes.apply(
+                        rec, S, retire, new Outcomes.Done(null, CleanupReport.nothing()), "controller", T0));
+                return new Taken(rec, r.record(), r.audit());
+            }
+            case "REVERTIBLE>REVERTED" -> {
+                MigrationId revertId = MigrationId.forIdempotencyKey("the-revert");
+                rec = migration(S)
+                        .in(MigrationState.REVERTIBLE)
+                        .spec(TestRecords.spec().withRevertible(true))
+                        .controls(Controls.NONE.withRevertedBy(revertId))
+                        .build();
+                MigrationRecord revert =
+                        migration(S).in(MigrationState.COMPLETED).build();
+                d = Decisions.decider().decide(rec, Map.of(), Decisions.CAPS, "controller", T0, revert);
             }
             case "QUEUED>FAILED" -> {
                 rec = migration(S).controls(ABORTING).build();

@@ -57,7 +57,7 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Decider, directives and outcomes under random inputs")
 class DeciderPropertyTest {
     private static final List<String> SHARDS = List.of("-40", "40-80", "80-c0", "c0-");
-    private static final int STEPS = 4000;
+    private static final int STEPS = 10_000;
     private static final List<EnginePhase> PHASES = List.of(EnginePhase.values());
     private static final List<EnginePhase> ENDINGS =
             List.of(EnginePhase.FAILED, EnginePhase.CANCELLED, EnginePhase.NOT_FOUND);
@@ -66,6 +66,8 @@ class DeciderPropertyTest {
     private final Random rnd = new Random(20260302L);
     /** Damage draws from its own stream, so the rest of the walk keeps the course it was tuned for. */
     private final Random damageRnd = new Random(20261201L);
+    /** Reverts, routing and the revert window draw from their own stream too. */
+    private final Random revertRnd = new Random(20261204L);
 
     private final Set<String> edgesTaken = new LinkedHashSet<>();
     private final Map<String, ShardProgress> live = new HashMap<>();
@@ -80,7 +82,8 @@ class DeciderPropertyTest {
     private int chaos;
 
     @Test
-    @DisplayName("4000 random steps never throw, take only edges of the table and number the audit trail without gaps")
+    @DisplayName(
+            "10,000 random steps never throw, take only edges of the table and number the audit trail without gaps")
     void randomWalk() {
         Instant now = T0;
         MigrationRecord rec = fresh();
@@ -91,7 +94,7 @@ class DeciderPropertyTest {
             List<AuditEntry> audit;
             if (action < 11) {
                 rec = damage(rec);
-                Decision d = decider.decide(rec, inputs(rec, now), caps, "walker", now);
+                Decision d = decider.decide(rec, inputs(rec, now), caps, "walker", now, revert(rec));
                 live.clear();
                 d.live().forEach((shard, l) -> live.put(shard, l.progress()));
                 if (!d.write()) {
@@ -125,7 +128,7 @@ class DeciderPropertyTest {
             check(rec, after, audit, step);
             rec = after;
             if (rec.state().isTerminal()) {
-                if (rec.state() == MigrationState.COMPLETED) {
+                if (rec.state() == MigrationState.COMPLETED || rec.state() == MigrationState.REVERTED) {
                     completed++;
                 } else {
                     aborted++;
@@ -194,19 +197,39 @@ class DeciderPropertyTest {
         rows.clear();
         chaos = rnd.nextInt(4);
         caps = new EngineCapabilities(true, true, true, rnd.nextInt(4) == 0, true);
-        decider = Decisions.decider();
+        decider = new Decider(GateSet.defaults(), Decisions.SOFT_WRITE_INTERVAL, revertRnd.nextBoolean());
+        boolean revertible = revertRnd.nextBoolean();
         MigrationWindow window = rnd.nextInt(4) == 0
                 ? MigrationWindow.daily(
                         LocalTime.of(rnd.nextInt(24), 0), LocalTime.of(rnd.nextInt(24), 30), ZoneOffset.UTC)
                 : null;
         return TestRecords.migration(SHARDS.toArray(String[]::new))
-                .policy(p -> p.requireStartApproval(rnd.nextInt(4) == 0)
+                .spec(TestRecords.spec().withRevertible(revertible))
+                .policy(p -> p.revertWindow(Duration.ofMinutes(1 + revertRnd.nextInt(6)))
+                        .requireStartApproval(rnd.nextInt(4) == 0)
                         .requireCutoverApproval(rnd.nextInt(4) == 0)
                         .cutoverMode(rnd.nextInt(4) == 0 ? CutoverMode.MANUAL : CutoverMode.AUTOMATIC)
                         .cutoverWindow(window)
                         .stallTimeout(Duration.ofSeconds(30 + rnd.nextInt(120)))
                         .failOnStall(rnd.nextInt(3) == 0))
                 .build();
+    }
+
+    /**
+     * The revert a migration links to, as its controller would read it: not yet created, running, swapped back on
+     * every shard, or aborted.
+     */
+    private @Nullable MigrationRecord revert(MigrationRecord rec) {
+        if (rec.controls().revertedBy() == null) {
+            return null;
+        }
+        int dice = revertRnd.nextInt(10);
+        MigrationState state = dice < 2
+                ? MigrationState.COMPLETED
+                : dice < 3 ? MigrationState.ABORTED : dice < 4 ? null : MigrationState.COPYING_ROWS;
+        return state == null
+                ? null
+                : TestRecords.migration(SHARDS.toArray(String[]::new)).in(state).build();
     }
 
     /**
@@ -346,6 +369,10 @@ class DeciderPropertyTest {
         } else {
             kind = DirectiveKind.THROTTLE;
             argument = String.valueOf(rnd.nextInt(5) / 4.0);
+        }
+        if (rec.state() == MigrationState.REVERTIBLE && revertRnd.nextInt(3) > 0) {
+            kind = revertRnd.nextInt(3) == 0 ? DirectiveKind.CLOSE_REVERT_WINDOW : DirectiveKind.REVERT;
+            argument = kind == DirectiveKind.REVERT && revertRnd.nextBoolean() ? SHARDS.get(0) : "";
         }
         String id = rnd.nextInt(10) == 0 && !rec.directives().isEmpty()
                 ? rec.directives().keySet().iterator().next()

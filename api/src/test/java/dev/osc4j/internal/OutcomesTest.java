@@ -118,6 +118,8 @@ class OutcomesTest {
                     case VERIFY -> MigrationState.WAITING_FOR_CATCHUP;
                     case THROTTLE, CANCEL -> MigrationState.COPYING_ROWS;
                     case CLEANUP -> MigrationState.QUEUED;
+                    case RETIRE -> MigrationState.REVERTIBLE;
+                    case ROUTE_HOLD, ROUTE_RESTORE -> MigrationState.SWITCHING_TRAFFIC;
                 };
         Intent intent = intent(kind, key(S, 1), kind == IntentKind.THROTTLE ? 1.0 : null);
         MigrationRecord rec = pending(state, intent);

@@ -11,6 +11,7 @@ import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
+import dev.osc4j.spi.TrafficSwitch;
 import java.util.List;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -182,5 +183,38 @@ public final class CrashInjection {
         public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
             return effect("cleanup " + key, () -> super.cleanup(target, spec, key));
         }
+
+        @Override
+        public CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            return effect("retire " + key, () -> super.retire(target, spec, key));
+        }
+    }
+
+    /**
+     * {@code delegate}, crashing right before the hold or restore {@code before} chooses, or right after the one {@code
+     * after} chooses. The points may be shared with {@link #crashAroundEffects(ExecutionEngine, Point, Point)}, so
+     * that one count runs over every side effect.
+     */
+    public static TrafficSwitch crashAroundEffects(TrafficSwitch delegate, Point before, Point after) {
+        return new TrafficSwitch() {
+            @Override
+            public void hold(ShardTarget target, MigrationSpec spec, EngineKey key) {
+                before.tick("before hold " + key);
+                delegate.hold(target, spec, key);
+                after.tick("after hold " + key);
+            }
+
+            @Override
+            public void restore(ShardTarget target, MigrationSpec spec, EngineKey key) {
+                before.tick("before restore " + key);
+                delegate.restore(target, spec, key);
+                after.tick("after restore " + key);
+            }
+
+            @Override
+            public String name() {
+                return delegate.name();
+            }
+        };
     }
 }

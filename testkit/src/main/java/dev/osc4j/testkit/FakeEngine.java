@@ -4,6 +4,7 @@ import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
+import dev.osc4j.RevertOf;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.ChecksumStatus;
 import dev.osc4j.spi.CleanupReport;
@@ -55,6 +56,8 @@ public final class FakeEngine implements ExecutionEngine {
     private final Duration cutoverTime;
     private final @Nullable Duration throttleOnLag;
     private final @Nullable Duration checksumTime;
+    private final boolean revert;
+    private int retireCalls;
     private final Set<String> corrupt = new LinkedHashSet<>();
     private int verifyCalls;
     private final Map<EngineKey, Run> runs = new LinkedHashMap<>();
@@ -106,6 +109,7 @@ public final class FakeEngine implements ExecutionEngine {
         this.cutoverTime = b.cutoverTime;
         this.throttleOnLag = b.throttleOnLag;
         this.checksumTime = b.checksumTime;
+        this.revert = b.revert;
     }
 
     /** A fake engine with default settings on {@code topology} (and its clock). */
@@ -125,7 +129,9 @@ public final class FakeEngine implements ExecutionEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, false, true).withChecksum(checksumTime != null);
+        return new EngineCapabilities(true, true, true, false, true)
+                .withChecksum(checksumTime != null)
+                .withRevert(revert);
     }
 
     @Override
@@ -159,8 +165,19 @@ public final class FakeEngine implements ExecutionEngine {
                 throw EngineException.permanent(FailureReason.ENGINE_FAILED, reject);
             }
             long rate = Long.parseLong(spec.option("rows-per-second", Long.toString(rowsPerSecond)));
-            run = new Run(key, target, spec, topology.rows(target.keyspace(), target.shard()), rate, clock.instant());
-            run.artifacts.add("_" + spec.table() + "_new");
+            RevertOf of = spec.revertOf();
+            if (of != null) {
+                Run forward = runs.get(of.forwardKey(target.shard()));
+                if (forward == null || !forward.artifacts.contains(keptTable(spec))) {
+                    throw EngineException.permanent(
+                            FailureReason.ENGINE_CONFIGURATION,
+                            "nothing to revert to: run " + of.forwardKey(target.shard()) + " kept no table");
+                }
+            }
+            // A revert copies nothing: the kept table is already in sync; it only swaps back.
+            long rows = of != null ? 0 : topology.rows(target.keyspace(), target.shard());
+            run = new Run(key, target, spec, rows, rate, clock.instant());
+            run.artifacts.add("_" + spec.table() + (of != null ? "_revert" : "_new"));
             run.artifacts.add("_" + spec.table() + "_triggers");
             if (lostRun != null) {
                 run.artifacts.addAll(lostRun.artifacts); // what the lost run created is still on the server
@@ -371,14 +388,63 @@ public final class FakeEngine implements ExecutionEngine {
                 case CUTTING_OVER -> {
                     enterAt(run, run.phaseSince.plus(cutoverTime), EnginePhase.COMPLETED, now);
                     if (run.phase == EnginePhase.COMPLETED) {
-                        run.artifacts.clear();
-                        topology.recordApplied(run.target.keyspace(), run.target.shard(), run.spec.ddl());
+                        completed(run);
                     }
                 }
                 default -> run.lastAdvance = now;
             }
         }
         return conditions;
+    }
+
+    /**
+     * A swap is done: a forward run that is revertible keeps the original table and its reverse triggers; a revert
+     * hands the forward run's kept table back (the swapped-out new table goes to the lifecycle with it).
+     */
+    private void completed(Run run) {
+        run.artifacts.clear();
+        RevertOf of = run.spec.revertOf();
+        String shard = run.target.shard();
+        if (of != null) {
+            Run forward = runs.get(of.forwardKey(shard));
+            if (forward != null) {
+                forward.artifacts.clear();
+            }
+            topology.recordApplied(run.target.keyspace(), shard, "REVERT " + run.spec.ddl());
+            return;
+        }
+        if (run.spec.revertible()) {
+            run.artifacts.add(keptTable(run.spec));
+            run.artifacts.add("_" + run.spec.table() + "_reverse_triggers");
+        }
+        topology.recordApplied(run.target.keyspace(), shard, run.spec.ddl());
+    }
+
+    private static String keptTable(MigrationSpec spec) {
+        return "_" + spec.table() + "_old";
+    }
+
+    @Override
+    public synchronized CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        checkAvailable();
+        retireCalls++;
+        Run run = runs.get(key);
+        if (run == null || run.artifacts.isEmpty()) {
+            return CleanupReport.nothing();
+        }
+        // The triggers that write to the kept table go first, then the table.
+        List<String> dropped = new ArrayList<>();
+        for (String artifact : List.of("_" + spec.table() + "_reverse_triggers", keptTable(spec))) {
+            if (run.artifacts.remove(artifact)) {
+                dropped.add(artifact);
+            }
+        }
+        return new CleanupReport(dropped, List.of());
+    }
+
+    /** How many times {@link #retire} was called. */
+    public synchronized int retireCalls() {
+        return retireCalls;
     }
 
     private static void enterAt(Run run, Instant at, EnginePhase next, Instant now) {
@@ -514,6 +580,7 @@ public final class FakeEngine implements ExecutionEngine {
         private Duration cutoverTime = Duration.ofSeconds(1);
         private @Nullable Duration throttleOnLag;
         private @Nullable Duration checksumTime;
+        private boolean revert;
 
         private Builder(FakeTopology topology) {
             this.topology = topology;
@@ -564,6 +631,16 @@ public final class FakeEngine implements ExecutionEngine {
          */
         public Builder checksumTime(@Nullable Duration value) {
             this.checksumTime = value;
+            return this;
+        }
+
+        /**
+         * Whether the engine can keep the original table at the swap and revert it (default: it cannot, as before
+         * 0.3): a revertible forward run keeps {@code _<table>_old} and {@code _<table>_reverse_triggers} after its
+         * swap, until {@link #retire} or a revert's swap.
+         */
+        public Builder revert(boolean value) {
+            this.revert = value;
             return this;
         }
 

@@ -87,6 +87,11 @@ public abstract class ForwardingExecutionEngine implements ExecutionEngine {
     }
 
     @Override
+    public CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        return delegate.retire(target, spec, key);
+    }
+
+    @Override
     public Optional<EngineHandle> reattach(
             ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
         return delegate.reattach(target, spec, key, recorded);

@@ -5,16 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.StateStore;
+import dev.osc4j.spi.TrafficSwitch;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.CrashInjection;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
+import dev.osc4j.testkit.FakeTrafficSwitch;
 import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.SettableClock;
 import dev.osc4j.testkit.Simulation;
@@ -32,17 +35,26 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Crashes the controller after every persisted step, and before and after every side effect (the checksum before the
- * swap included), of a 4-shard migration, starts a new controller each time, and checks that every run completes, that no shard's engine run was started twice, and
+ * swap, the traffic switch's hold and restore, the retire of a revert window, a revert's own steps and the fallback
+ * chain's included), of a 4-shard migration, starts a new controller each time, and checks that every run completes, that no shard's engine run was started twice, and
  * that the audit trail has no gap and no duplicated transition.
  */
 class CrashPointSweepTest {
     private static final Duration LEASE_TTL = Duration.ofSeconds(15);
     private static final String KEYSPACE = "commerce";
+    private static final Duration WINDOW = Duration.ofHours(1);
 
-    /** The scenarios swept: a plain run, and a run whose shard fails at 40% and is retried. */
+    /**
+     * The scenarios swept: a plain run; a run whose shard fails at 40% and is retried; a revertible run behind a
+     * traffic switch, reverted in its window (the revert is a migration of its own, swept too); a revertible run whose
+     * window ends (the retire); a run whose shard fails once and whose policy runs the fallback chain.
+     */
     enum Scenario {
         HAPPY_PATH,
-        FAIL_AND_RETRY
+        FAIL_AND_RETRY,
+        REVERT,
+        WINDOW_END,
+        FALLBACK
     }
 
     /** One run of a scenario with one crash point; returns how many writes and effects it saw. */
@@ -50,17 +62,30 @@ class CrashPointSweepTest {
         SettableClock clock = SettableClock.startingAtEpoch2026();
         FakeTopology topology = new FakeTopology(clock)
                 .addKeyspace(KEYSPACE, Map.of("-40", 30_000L, "40-80", 20_000L, "80-c0", 10_000L, "c0-", 5_000L));
-        if (scenario == Scenario.FAIL_AND_RETRY) {
+        if (scenario == Scenario.FAIL_AND_RETRY || scenario == Scenario.FALLBACK) {
             topology.failAt(KEYSPACE, "40-80", 40);
         }
+        boolean revertible = scenario == Scenario.REVERT || scenario == Scenario.WINDOW_END;
         // With a checksum before the swap: its request is a side effect like the others, swept too.
-        FakeEngine fake =
-                FakeEngine.builder(topology).checksumTime(Duration.ofSeconds(3)).build();
+        FakeEngine fake = FakeEngine.builder(topology)
+                .checksumTime(Duration.ofSeconds(3))
+                .revert(revertible)
+                .build();
+        FakeTrafficSwitch routing = new FakeTrafficSwitch();
         CrashInjection.Point writes = point("write", crashKind, crashAt);
         CrashInjection.Point effects = point("effect", crashKind, crashAt);
         CrashInjection.Point afterEffects = point("after-effect", crashKind, crashAt);
         StateStore store = CrashInjection.crashAfterWrite(new InMemoryStateStore(clock), writes);
         ExecutionEngine engine = CrashInjection.crashAroundEffects(fake, effects, afterEffects);
+        TrafficSwitch traffic = CrashInjection.crashAroundEffects(routing, effects, afterEffects);
+        MigrationPolicy policy =
+                switch (scenario) {
+                    case REVERT, WINDOW_END ->
+                        MigrationPolicy.builder().revertWindow(WINDOW).build();
+                    case FALLBACK ->
+                        MigrationPolicy.builder().fallbackOnFailure(true).build();
+                    default -> null;
+                };
         MigrationRequest request = MigrationRequest.builder()
                 .idempotencyKey("sweep")
                 .keyspace(KEYSPACE)
@@ -68,10 +93,18 @@ class CrashPointSweepTest {
                 .ddl("ADD COLUMN note VARCHAR(64)")
                 .engine("fake")
                 .requestedBy("test")
+                .policy(policy)
                 .build();
+        MigrationState end =
+                switch (scenario) {
+                    case REVERT -> MigrationState.REVERTED;
+                    case FALLBACK -> MigrationState.ABORTED;
+                    default -> MigrationState.COMPLETED;
+                };
 
-        MigrationOrchestrator osc = controller(store, topology, engine, clock);
+        MigrationOrchestrator osc = controller(store, topology, engine, traffic, clock);
         MigrationId id = null;
+        MigrationId revertId = null;
         int crashes = 0;
         for (int tick = 0; tick < 2000; tick++) {
             try {
@@ -79,18 +112,25 @@ class CrashPointSweepTest {
                     id = osc.submit(request);
                 }
                 MigrationRecord r = osc.get(id);
-                if (r.state() == MigrationState.COMPLETED) {
+                if (r.state() == end) {
                     break;
                 }
-                if (r.state() == MigrationState.FAILED) {
+                if (r.state() == MigrationState.FAILED && scenario != Scenario.FALLBACK) {
                     osc.retry(id, "retry-1", "sweep");
+                }
+                if (r.state() == MigrationState.REVERTIBLE) {
+                    if (scenario == Scenario.REVERT) {
+                        revertId = osc.revert(id, "revert-1", "sweep"); // again after a crash: the same revert
+                    } else if (Duration.between(r.updatedAt(), clock.instant()).compareTo(Duration.ofMinutes(1)) < 0) {
+                        clock.advance(WINDOW);
+                    }
                 }
                 Simulation.pass(osc);
                 clock.advance(Duration.ofSeconds(1));
             } catch (CrashInjection.SimulatedCrash crash) {
                 crashes++;
                 // The process died: no close(), no lease release. A new controller starts once the lease expired.
-                osc = controller(store, topology, engine, clock);
+                osc = controller(store, topology, engine, traffic, clock);
                 clock.advance(LEASE_TTL.plusSeconds(1));
             }
         }
@@ -98,27 +138,48 @@ class CrashPointSweepTest {
         assertThat(id).as(where).isNotNull();
         MigrationId submitted = java.util.Objects.requireNonNull(id);
         MigrationRecord done = osc.get(submitted);
-        assertThat(done.state()).as(where + ": " + done.shards()).isEqualTo(MigrationState.COMPLETED);
+        assertThat(done.state()).as(where + ": " + done.shards()).isEqualTo(end);
         if (crashKind != null) {
             assertThat(crashes).as(where + " crashed").isEqualTo(1);
         }
         for (String shard : topology.shards(KEYSPACE)) {
             List<EngineKey> runs = fake.runsOn(KEYSPACE, shard);
+            List<EngineKey> forwardRuns =
+                    runs.stream().filter(k -> k.migrationId().equals(submitted)).toList();
             int attempts = scenario == Scenario.FAIL_AND_RETRY && shard.equals("40-80") ? 2 : 1;
-            assertThat(runs).as(where + ": runs of shard " + shard).hasSize(attempts);
-            assertThat(runs.stream().map(EngineKey::attempt).distinct().count())
+            assertThat(forwardRuns).as(where + ": runs of shard " + shard).hasSize(attempts);
+            assertThat(forwardRuns.stream().map(EngineKey::attempt).distinct().count())
                     .as(where)
                     .isEqualTo(attempts);
-            assertThat(topology.appliedDdl(KEYSPACE, shard)).as(where).hasSize(1);
+            assertThat(runs.size() - forwardRuns.size())
+                    .as(where + ": revert runs of shard " + shard)
+                    .isEqualTo(scenario == Scenario.REVERT ? 1 : 0);
+            int applied = scenario == Scenario.FALLBACK && shard.equals("40-80") ? 0 : 1;
+            assertThat(topology.appliedDdl(KEYSPACE, shard))
+                    .as(where)
+                    .hasSize(scenario == Scenario.REVERT ? 2 : scenario == Scenario.FALLBACK ? 0 : applied);
             assertThat(fake.artifacts(KEYSPACE, shard))
                     .as(where + ": artifacts left on " + shard)
                     .isEmpty();
         }
-        assertThat(fake.verifyCalls()).as(where + ": checksums asked for").isGreaterThanOrEqualTo(4);
-        List<AuditEntry> trail = osc.audit(submitted);
-        assertThat(AuditTrails.problems(trail)).as(where).isEmpty();
-        List<Long> seqs = trail.stream().map(AuditEntry::seq).toList();
-        assertThat(seqs).as(where).doesNotHaveDuplicates();
+        assertThat(routing.held()).as(where + ": traffic still held").isEmpty();
+        if (scenario != Scenario.FALLBACK) {
+            assertThat(fake.verifyCalls()).as(where + ": checksums asked for").isGreaterThanOrEqualTo(4);
+        }
+        if (scenario == Scenario.WINDOW_END) {
+            assertThat(fake.retireCalls()).as(where + ": retires").isGreaterThanOrEqualTo(4);
+        }
+        List<MigrationId> ids = new ArrayList<>(List.of(submitted));
+        if (revertId != null) {
+            ids.add(revertId);
+            assertThat(osc.get(revertId).state()).as(where).isEqualTo(MigrationState.COMPLETED);
+        }
+        for (MigrationId m : ids) {
+            List<AuditEntry> trail = osc.audit(m);
+            assertThat(AuditTrails.problems(trail)).as(where).isEmpty();
+            List<Long> seqs = trail.stream().map(AuditEntry::seq).toList();
+            assertThat(seqs).as(where).doesNotHaveDuplicates();
+        }
         return new int[] {writes.count(), effects.count()};
     }
 
@@ -127,11 +188,16 @@ class CrashPointSweepTest {
     }
 
     private static MigrationOrchestrator controller(
-            StateStore store, FakeTopology topology, ExecutionEngine engine, SettableClock clock) {
+            StateStore store,
+            FakeTopology topology,
+            ExecutionEngine engine,
+            TrafficSwitch traffic,
+            SettableClock clock) {
         return MigrationOrchestrator.builder()
                 .store(store)
                 .topology(topology)
                 .engine(engine)
+                .trafficSwitch(traffic)
                 .clock(clock)
                 .leaseTtl(LEASE_TTL)
                 .build();
