@@ -6,6 +6,7 @@ import dev.osc4j.internal.DefaultMigrationOrchestrator;
 import dev.osc4j.internal.GateOnEdge;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Gate;
+import dev.osc4j.spi.HealthSignal;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TopologyProbe;
 import dev.osc4j.spi.TrafficSwitch;
@@ -103,6 +104,7 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         private int releaseParallelism = DEFAULT_RELEASE_PARALLELISM;
         private @Nullable ThreadFactory threadFactory;
         private TrafficSwitch trafficSwitch = TrafficSwitch.NONE;
+        private final Map<String, HealthSignal> healthSignals = new LinkedHashMap<>();
 
         Builder() {}
 
@@ -230,6 +232,19 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         }
 
         /**
+         * Registers a health signal that policies can name in {@link AutoRevert#signals()}: while a migration bakes
+         * after its swap, the controller asks it and reverts the migration when it keeps saying unhealthy. Every
+         * controller that may own such a migration must register the same signals (one that lacks a signal counts
+         * its verdicts as unknown).
+         */
+        public Builder healthSignal(HealthSignal value) {
+            if (healthSignals.putIfAbsent(value.name(), value) != null) {
+                throw new InvalidRequestException("health signal '" + value.name() + "' is registered twice", null);
+            }
+            return this;
+        }
+
+        /**
          * Builds the orchestrator. Starts no thread.
          *
          * @throws InvalidRequestException naming the missing or invalid setting
@@ -271,7 +286,8 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
                     maxOwnedMigrations,
                     releaseParallelism,
                     threadFactory,
-                    trafficSwitch));
+                    trafficSwitch,
+                    Map.copyOf(healthSignals)));
         }
 
         private static void requirePositive(String name, Duration value) {

@@ -41,6 +41,7 @@ import org.jspecify.annotations.Nullable;
  * @param fallbackOnFailure whether a failure that is final (after {@code autoRetries} retries) runs the fallback chain
  *     at once (stop the run, restore routing, remove the intermediate artifacts, end {@link MigrationState#ABORTED}),
  *     instead of waiting for an operator's retry or abort
+ * @param autoRevert health signals that revert the migration on their own while it bakes after its swap; null for none
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -63,7 +64,8 @@ public record MigrationPolicy(
         boolean skipChecksum,
         @Nullable Duration revertWindow,
         int autoRetries,
-        boolean fallbackOnFailure) {
+        boolean fallbackOnFailure,
+        @Nullable AutoRevert autoRevert) {
 
     /** Default for {@link #revertWindow()}: 24 hours, as long as Vitess retains a migration's artifacts. */
     public static final Duration DEFAULT_REVERT_WINDOW = Duration.ofHours(24);
@@ -100,6 +102,12 @@ public record MigrationPolicy(
         if (revertWindow != null && revertWindow.isNegative()) {
             throw new InvalidRequestException("policy revertWindow must not be negative, got " + revertWindow, null);
         }
+        if (autoRevert != null && autoRevert.bakeTime().compareTo(revertWindowOrDefault(revertWindow)) > 0) {
+            throw new InvalidRequestException(
+                    "policy autoRevert bakeTime (" + autoRevert.bakeTime() + ") must not exceed the revert window ("
+                            + revertWindowOrDefault(revertWindow) + "): after the window there is nothing to revert to",
+                    null);
+        }
         if (autoRetries < 0 || autoRetries > 100) {
             throw new InvalidRequestException("policy autoRetries must be 0-100, got " + autoRetries, null);
         }
@@ -121,7 +129,11 @@ public record MigrationPolicy(
 
     /** The revert window, or its default when none is set; zero when the migration is not to be revertible. */
     public Duration revertWindowOrDefault() {
-        return revertWindow == null ? DEFAULT_REVERT_WINDOW : revertWindow;
+        return revertWindowOrDefault(revertWindow);
+    }
+
+    private static Duration revertWindowOrDefault(@Nullable Duration value) {
+        return value == null ? DEFAULT_REVERT_WINDOW : value;
     }
 
     /** The expected cut-over time, or its default when none is set. */
@@ -168,6 +180,7 @@ public record MigrationPolicy(
         b.revertWindow = revertWindow;
         b.autoRetries = autoRetries;
         b.fallbackOnFailure = fallbackOnFailure;
+        b.autoRevert = autoRevert;
         return b;
     }
 
@@ -201,8 +214,15 @@ public record MigrationPolicy(
         private @Nullable Duration revertWindow;
         private int autoRetries;
         private boolean fallbackOnFailure;
+        private @Nullable AutoRevert autoRevert;
 
         private Builder() {}
+
+        /** See {@link MigrationPolicy#autoRevert()}. */
+        public Builder autoRevert(@Nullable AutoRevert value) {
+            this.autoRevert = value;
+            return this;
+        }
 
         /** See {@link MigrationPolicy#revertWindow()}; {@link Duration#ZERO} for none. */
         public Builder revertWindow(@Nullable Duration value) {
@@ -349,7 +369,8 @@ public record MigrationPolicy(
                     skipChecksum,
                     revertWindow,
                     autoRetries,
-                    fallbackOnFailure);
+                    fallbackOnFailure,
+                    autoRevert);
         }
     }
 }

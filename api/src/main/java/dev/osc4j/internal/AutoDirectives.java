@@ -21,6 +21,30 @@ final class AutoDirectives {
 
     private AutoDirectives() {}
 
+    /**
+     * The revert the policy's health signals ask for, with a note of why: the directive {@code auto-revert-<attempt>}
+     * by {@link #ACTOR}, whose revert waits for no approval (see {@link Reverts#revertRecord}). Null when the revert is
+     * refused (the window just ended, a revert runs).
+     */
+    static Outcomes.@Nullable Result revert(MigrationRecord rec, String why, Instant now) {
+        Directives.Directive d =
+                new Directives.Directive("auto-revert-" + rec.attempt(), DirectiveKind.REVERT, "", ACTOR);
+        Outcomes.Result r;
+        try {
+            r = Directives.apply(rec, d, now).change();
+        } catch (IllegalDirectiveException e) {
+            return null;
+        }
+        if (r == null) {
+            return null;
+        }
+        RecordChange note = new RecordChange(r.record(), ACTOR, now);
+        note.note(null, "auto-revert", why);
+        java.util.List<dev.osc4j.AuditEntry> audit = new java.util.ArrayList<>(r.audit());
+        audit.addAll(note.audit());
+        return new Outcomes.Result(note.build(false), audit);
+    }
+
     /** The change the policy makes to {@code rec} now, or null when it makes none. */
     static Outcomes.@Nullable Result next(MigrationRecord rec, Instant now) {
         // Shards that did not fail may still run: a retry restarts only the failed ones, an abort stops the others.

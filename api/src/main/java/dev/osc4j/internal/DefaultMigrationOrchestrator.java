@@ -4,6 +4,7 @@ import static org.apiguardian.api.API.Status.INTERNAL;
 
 import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
+import dev.osc4j.AutoRevert;
 import dev.osc4j.Controls;
 import dev.osc4j.DirectiveResult;
 import dev.osc4j.GateId;
@@ -25,6 +26,7 @@ import dev.osc4j.ShardTarget;
 import dev.osc4j.WindowSchedule;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.HealthSignal;
 import dev.osc4j.spi.KeyspaceTopology;
 import dev.osc4j.spi.Reconcilable;
 import dev.osc4j.spi.RecordCodec;
@@ -75,6 +77,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * @param releaseParallelism how many shards' releases are sent at once
      * @param threadFactory makes the loop's thread; null for a daemon thread named after the controller
      * @param trafficSwitch what the cut-over changes in front of the database
+     * @param healthSignals the health signals policies may name, by name
      */
     public record Settings(
             StateStore store,
@@ -92,7 +95,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             int maxOwnedMigrations,
             int releaseParallelism,
             @Nullable ThreadFactory threadFactory,
-            TrafficSwitch trafficSwitch) {}
+            TrafficSwitch trafficSwitch,
+            Map<String, HealthSignal> healthSignals) {}
 
     /**
      * Deliberate bugs, for the fault simulator's mutation check only ({@code dev.osc4j.testkit.sim}): it must catch
@@ -190,6 +194,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         }
         MigrationPolicy policy = request.policy() == null ? settings.defaultPolicy() : request.policy();
         spec = spec.withRevertible(revertible(spec, policy, engine));
+        requireAutoRevertPossible(spec, policy);
         engine.validate(spec);
         refuseIfRevertWindowOpen(spec);
         KeyspaceTopology topology = settings.topology().describe(spec.keyspace());
@@ -274,6 +279,31 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             return false;
         }
         return Reverts.notes(spec).isEmpty();
+    }
+
+    /** Refuses a policy that would revert on health signals a migration that cannot be reverted, or unknown signals. */
+    private void requireAutoRevertPossible(MigrationSpec spec, MigrationPolicy policy) {
+        AutoRevert auto = policy.autoRevert();
+        if (auto == null) {
+            return;
+        }
+        for (String name : auto.signals()) {
+            if (!settings.healthSignals().containsKey(name)) {
+                throw new InvalidRequestException(
+                        "policy autoRevert names health signal '" + name + "', which is not registered; registered: "
+                                + settings.healthSignals().keySet(),
+                        null);
+            }
+        }
+        if (!spec.revertible()) {
+            List<String> notes = Reverts.notes(spec);
+            throw new InvalidRequestException(
+                    "policy autoRevert needs a revertible migration, and this one is not: "
+                            + (notes.isEmpty()
+                                    ? "engine '" + spec.engine() + "' cannot revert a swap"
+                                    : String.join("; ", notes)),
+                    null);
+        }
     }
 
     /** Refuses a migration of a table another migration keeps revertible. */

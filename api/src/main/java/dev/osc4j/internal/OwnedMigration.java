@@ -46,6 +46,9 @@ final class OwnedMigration {
      */
     final Map<String, Instant> controlSteps = new HashMap<>();
 
+    /** The health signals' counts while the migration bakes after its swap. */
+    final HealthWatch health = new HealthWatch();
+
     /** A fixed catch-up target: the primary it was read from and its position then. */
     record AlignmentTarget(String primary, ReplicationPosition position) {}
 

@@ -275,6 +275,16 @@ final class Reconciler {
                 }
                 continue;
             }
+            String unhealthy = o.health.check(rec, settings.healthSignals(), controllerId, now());
+            Outcomes.Result autoRevert = unhealthy == null ? null : AutoDirectives.revert(rec, unhealthy, now());
+            if (autoRevert != null) {
+                LOG.warn("migration {}: reverting it: {}", id, unhealthy);
+                rec = write(id, o, rec, autoRevert.record(), autoRevert.audit());
+                if (rec == null) {
+                    return;
+                }
+                continue;
+            }
             MigrationRecord revert = linkedRevert(rec);
             Map<String, ShardInput> inputs = gather(rec, engine, o);
             Decision d = decider.decide(rec, inputs, engine.capabilities(), controllerId, now(), revert);

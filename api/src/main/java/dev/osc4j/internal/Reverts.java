@@ -2,6 +2,7 @@ package dev.osc4j.internal;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.Controls;
+import dev.osc4j.CutoverMode;
 import dev.osc4j.DirectiveKind;
 import dev.osc4j.DirectiveResult;
 import dev.osc4j.MigrationId;
@@ -274,8 +275,19 @@ final class Reverts {
             MigrationRecord forward, List<String> shards, String directiveId, String actor, Instant now) {
         MigrationId id = revertId(forward.id(), directiveId);
         MigrationSpec spec = forward.spec().revertOf(forward.id(), forward.attempt(), shards);
-        MigrationPolicy policy =
-                forward.policy().toBuilder().revertWindow(Duration.ZERO).build();
+        MigrationPolicy.Builder revertPolicy =
+                forward.policy().toBuilder().revertWindow(Duration.ZERO).autoRevert(null);
+        if (actor.equals(AutoDirectives.ACTOR)) {
+            // Approved by the policy that armed it: an emergency waits for no person, release or window.
+            revertPolicy
+                    .requireStartApproval(false)
+                    .requireCutoverApproval(false)
+                    .cutoverMode(CutoverMode.AUTOMATIC)
+                    .cutoverWindow(null)
+                    .copySchedule(null)
+                    .cutoverSchedule(null);
+        }
+        MigrationPolicy policy = revertPolicy.build();
         List<ShardRecord> records = new ArrayList<>();
         for (ShardRecord s : forward.shards()) {
             if (shards.contains(s.shard())) {

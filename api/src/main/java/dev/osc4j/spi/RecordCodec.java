@@ -193,6 +193,9 @@ public final class RecordCodec {
         if (tree.path("revertWindow").isNull()) {
             tree.remove("revertWindow");
         }
+        if (tree.path("autoRevert").isNull()) {
+            tree.remove("autoRevert");
+        }
         if (tree.path("autoRetries").asInt(0) == 0) {
             tree.remove("autoRetries");
         }
