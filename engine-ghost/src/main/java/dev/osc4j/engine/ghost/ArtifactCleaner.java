@@ -36,16 +36,32 @@ final class ArtifactCleaner {
 
     static Result drop(Connection connection, String schema, String table, TableLifecycle lifecycle, String origin)
             throws SQLException {
+        return drop(connection, schema, table, GhostTables.of(table).all(), lifecycle, origin);
+    }
+
+    /**
+     * Retires {@code artifacts} (some of {@link GhostTables}' names for {@code table}) as {@link #drop(Connection,
+     * String, String, TableLifecycle, String)} retires all four: the ones that hold rows through the lifecycle, the
+     * others dropped; then sweeps.
+     */
+    static Result drop(
+            Connection connection,
+            String schema,
+            String table,
+            List<String> artifacts,
+            TableLifecycle lifecycle,
+            String origin)
+            throws SQLException {
         GhostTables names = GhostTables.of(table);
-        Set<String> present = existing(connection, schema, table, names);
+        Set<String> present = existing(connection, schema, table, artifacts);
         java.util.ArrayList<String> dropped = new java.util.ArrayList<>();
         java.util.ArrayList<String> notes = new java.util.ArrayList<>();
         boolean originalPresent = present.contains(table);
-        for (String artifact : names.all()) {
+        for (String artifact : artifacts) {
             if (!present.contains(artifact)) {
                 continue;
             }
-            boolean holdsData = artifact.equals(names.ghost()) || artifact.equals(names.old());
+            boolean holdsData = names.holdsRows(artifact);
             if (!originalPresent && holdsData) {
                 notes.add("kept " + MySqlNames.qualified(schema, artifact) + ": " + MySqlNames.qualified(schema, table)
                         + " is missing (a cut-over stopped between its renames?); rename "
@@ -69,15 +85,17 @@ final class ArtifactCleaner {
         return new Result(List.copyOf(dropped), List.copyOf(notes));
     }
 
-    private static Set<String> existing(Connection connection, String schema, String table, GhostTables names)
+    private static Set<String> existing(Connection connection, String schema, String table, List<String> names)
             throws SQLException {
         Set<String> found = new HashSet<>();
+        String marks = String.join(", ", java.util.Collections.nCopies(names.size() + 1, "?"));
         try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?, ?, ?, ?)")) {
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (" + marks
+                        + ")")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             int i = 3;
-            for (String n : names.all()) {
+            for (String n : names) {
                 ps.setString(i++, n);
             }
             try (ResultSet rs = ps.executeQuery()) {

@@ -151,20 +151,65 @@ public final class GhostEngine implements ExecutionEngine {
         return NAME;
     }
 
-    /** Postponed cut-over and reattach: yes; partial throttle ratios, retry in place, applied positions: no. */
+    /**
+     * Postponed cut-over, partial throttle ratios and reattach: yes; retry in place, applied positions: no. Revert:
+     * when the gh-ost at hand is 1.1.8 or later ({@code --revert}, {@code --old-table} and {@code --checkpoint} came
+     * with it, github/gh-ost PR #1607), asked once with {@code --version}; false when it cannot be asked.
+     */
     @Override
     public EngineCapabilities capabilities() {
-        return CAPABILITIES;
+        String version = knownVersion();
+        return CAPABILITIES.withRevert(version != null && canRevert(version));
     }
 
     /**
-     * Checks the migration's engine options against the allow-list, merged over the engine's defaults.
+     * Checks the migration's engine options against the allow-list, merged over the engine's defaults, and that the
+     * gh-ost at hand can revert when the migration keeps its table for a revert or is one.
      *
-     * @throws InvalidRequestException naming the first option that is unknown, managed by the engine, or invalid
+     * @throws InvalidRequestException naming the first option that is unknown, managed by the engine, or invalid; or
+     *     naming the gh-ost version that cannot revert
      */
     @Override
     public void validate(MigrationSpec spec) {
         GhostOptions.resolve(defaults, spec.engineOptions());
+        if (spec.revertible() || spec.isRevert()) {
+            String version = knownVersion();
+            if (version != null && !canRevert(version)) {
+                throw new InvalidRequestException(
+                        "gh-ost " + version + " cannot revert a migration: --revert needs gh-ost " + REVERT_VERSION
+                                + " or later",
+                        null);
+            }
+        }
+    }
+
+    /** The first gh-ost release with {@code --revert}, {@code --old-table} and {@code --checkpoint}. */
+    public static final String REVERT_VERSION = "1.1.8";
+
+    /** Whether gh-ost {@code version} (as {@code --version} prints it, such as {@code 1.1.10}) has {@code --revert}. */
+    static boolean canRevert(String version) {
+        java.util.regex.Matcher m =
+                Pattern.compile("^v?(\\d+)\\.(\\d+)\\.(\\d+)").matcher(version);
+        if (!m.find()) {
+            return false;
+        }
+        int[] v = {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))};
+        int[] min = {1, 1, 8};
+        for (int i = 0; i < 3; i++) {
+            if (v[i] != min[i]) {
+                return v[i] > min[i];
+            }
+        }
+        return true;
+    }
+
+    private @Nullable String knownVersion() {
+        try {
+            return executable.version();
+        } catch (EngineException e) {
+            LOG.debug("cannot ask gh-ost for its version: {}", e.getMessage());
+            return null;
+        }
     }
 
     /** The directory of the run with {@code key}: its logs, events, and the files gh-ost works with. */
@@ -198,6 +243,12 @@ public final class GhostEngine implements ExecutionEngine {
             }
             Endpoint connect = RunPreparation.connectEndpoint(options, target, primary);
             String version = executable.version();
+            if ((spec.revertible() || spec.isRevert()) && !canRevert(version)) {
+                throw EngineException.permanent(
+                        FailureReason.ENGINE_CONFIGURATION,
+                        "gh-ost " + version + " cannot revert a migration: --revert needs gh-ost " + REVERT_VERSION
+                                + " or later");
+            }
             List<String> arguments = preparation.arguments(run, target, spec, key, options, connect, primary);
             List<String> unknown = executable.unsupported(arguments);
             List<String> missing = new ArrayList<>();
@@ -503,6 +554,18 @@ public final class GhostEngine implements ExecutionEngine {
             RunDirectory run = RunDirectory.of(workDirectory, key);
             runEvents.forget(run.path());
             return runCleanup.cleanup(target, spec, key, run);
+        }
+    }
+
+    /**
+     * Ends the revert window of the forward run {@code key}: its {@code _<table>_del} goes to the table lifecycle
+     * (quarantined for the hold, or dropped with a zero hold) and its checkpoint table {@code _<table>_ghk} is dropped.
+     * Waits (retryably) while another gh-ost works on the table. Idempotent: nothing left is nothing to do.
+     */
+    @Override
+    public CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        synchronized (lock(key)) {
+            return runCleanup.retire(target, spec, key, RunDirectory.of(workDirectory, key));
         }
     }
 

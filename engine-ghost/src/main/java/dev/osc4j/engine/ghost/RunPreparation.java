@@ -77,7 +77,13 @@ final class RunPreparation {
         a.add("--port=" + connect.port());
         a.add("--database=" + target.schema());
         a.add("--table=" + spec.table());
-        a.add("--alter=" + spec.alterClause());
+        if (spec.isRevert()) {
+            // go/cmd/gh-ost/main.go (1.1.8+): --revert needs --old-table and ignores --alter
+            a.add("--revert");
+            a.add("--old-table=" + GhostTables.of(spec.table()).old());
+        } else {
+            a.add("--alter=" + spec.alterClause());
+        }
         a.add("--execute");
         switch (options.mode()) {
             case ALLOW_ON_MASTER -> a.add("--allow-on-master");
@@ -95,8 +101,23 @@ final class RunPreparation {
         a.add("--hooks-hint=" + key.value());
         a.add("--replica-server-id=" + RunDirectory.replicaServerId(key));
         a.add("--verbose");
-        a.addAll(options.passThroughArguments());
+        if (spec.revertible() && !spec.isRevert()) {
+            // the cut-over checkpoint in _<t>_ghk is what --revert reads (doc/revert.md)
+            a.add("--checkpoint");
+        }
+        for (String pass : options.passThroughArguments()) {
+            // --ok-to-drop-table would drop _<t>_del (and _ghk, _rev_del) at the end: a revert needs them, and
+            // retire or the table lifecycle drops them instead
+            if (!(keepsTables(spec) && GhostExecutable.flagName(pass).equals("ok-to-drop-table"))) {
+                a.add(pass);
+            }
+        }
         return a;
+    }
+
+    /** Whether a run of {@code spec} keeps its old table for a revert, or is a revert. */
+    static boolean keepsTables(MigrationSpec spec) {
+        return spec.revertible() || spec.isRevert();
     }
 
     void prepare(
@@ -132,6 +153,8 @@ final class RunPreparation {
         facts.put("version", version);
         facts.put("replicaServerId", Long.toString(RunDirectory.replicaServerId(key)));
         facts.put("maxLagMillis", Long.toString(options.maxLagMillis()));
+        facts.put("revertible", Boolean.toString(spec.revertible()));
+        facts.put("revert", Boolean.toString(spec.isRevert()));
         facts.put("startedAt", clock.instant().toString());
         RunFiles.writePrivate(run.keyFile(), key.value() + "\n");
         RunFiles.writePrivate(run.path().resolve(RUN_FILE), properties(facts));

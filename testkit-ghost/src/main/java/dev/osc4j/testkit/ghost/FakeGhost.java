@@ -38,10 +38,22 @@ import org.jspecify.annotations.Nullable;
  * with {@code RENAME TABLE}; drops the changelog; prints {@code # Done} and exits 0. A failure runs the failure hook and
  * exits 1 leaving its tables behind; a panic exits 1 at once leaving the socket file too.
  *
- * <p><b>Limitation:</b> it does not stream the binary log, so writes made to the table during its copy are not carried
- * over to the new table (its status lines always show {@code Applied: 0; Backlog: 0/1000}). Use it on tables nobody
+ * <p><b>Limitation:</b> a forward run does not stream the binary log, so writes made to the table during its copy are not
+ * carried over to the new table (its status lines always show {@code Applied: 0; Backlog: 0/1000}). Use it on tables nobody
  * writes to while it runs. The atomic cut-over is a single {@code RENAME TABLE} without gh-ost's lock-and-sentry
  * dance.
+ *
+ * <p><b>Checkpoint and revert</b> (1.1.8 and later, github/gh-ost PR #1607; {@code doc/revert.md},
+ * {@code doc/resume.md}, {@code go/cmd/gh-ost/main.go}, {@code Revert} and {@code CheckpointAfterCutOver} in
+ * {@code go/logic/migrator.go}, {@code GetGhostTableName}/{@code GetOldTableName} in {@code go/base/context.go}):
+ * with {@code --checkpoint} the run creates {@code _<t>_ghk} ({@link GhostCheckpoint}), swaps with gh-ost's locked
+ * cut-over and writes the cut-over checkpoint with its binlog coordinates; {@code --ok-to-drop-table} then drops the
+ * checkpoint table too. {@code --revert --old-table=_<t>_del} (refused with {@code --resume}, or without
+ * {@code --old-table}, in main.go's words; {@code --alter} ignored with main.go's warning) reads that checkpoint
+ * (failing as gh-ost does when there is none, or when the last one is not the cut-over's), applies every change made to
+ * the table since then to {@code _<t>_del} ({@link GhostBinlogReplay}: this is the only place the fake reads the binary
+ * log), and swaps back after the same postponed cut-over ({@code <t>} becomes {@code _<t>_rev_del}); hooks see
+ * {@code GH_OST_REVERT=true}. The periodic checkpoints during a copy, and so {@code --resume}, are not done.
  *
  * <p><b>Versions.</b> It is one of gh-ost 1.1.6 to 1.1.10 ({@link FakeGhostBehavior.Builder#version}, default 1.1.10)
  * and behaves as that tag's source does (github/gh-ost, {@code git show <tag>:<path>}): the flags it defines and the
@@ -294,8 +306,15 @@ public final class FakeGhost {
 
     /** gh-ost's checks of its command line before it connects anywhere ({@code main.go}). */
     private static @Nullable String invalid(GoFlags f) {
-        if (f.string("alter", "").isEmpty()) {
+        boolean revert = f.bool("revert");
+        if (f.string("alter", "").isEmpty() && !revert) {
             return "--alter must be provided and statement must not be empty";
+        }
+        if (revert && f.bool("resume")) {
+            return "--revert cannot be used with --resume";
+        }
+        if (revert && f.string("old-table", "").isEmpty()) {
+            return "--revert must be called with --old-table";
         }
         if (f.string("database", "").isEmpty()) {
             return "--database must be provided and database name must not be empty, or --alter must specify"

@@ -53,6 +53,11 @@ final class FakeGhostRun {
     final String ghost;
     final String changelog;
     final String old;
+    /** {@code _<t>_ghk}, the checkpoint table ({@code --checkpoint}, gh-ost 1.1.8+). */
+    final String checkpointTable;
+    /** {@code --revert}: the run reverts a completed migration instead of migrating. */
+    final boolean revert;
+
     final String hostname;
     final boolean faults;
     final Object outputLock = new Object();
@@ -107,6 +112,7 @@ final class FakeGhostRun {
     final GhostStatusPrinter status;
     final GhostSocketCommands commands;
     final GhostHooks hooks;
+    final GhostCheckpoint checkpoint;
 
     /** A fatal error: the run ends with the failure hook and exit code 1. */
     static final class Fatal extends Exception {
@@ -128,9 +134,12 @@ final class FakeGhostRun {
         this.table = flags.string("table", "");
         this.alter = flags.string("alter", "");
         String base = flags.string("force-table-names", table);
-        this.ghost = safeName(base, "gho");
+        // context.go: in revert the "ghost" is --old-table and the old table is _<t>_rev_del
+        this.revert = flags.bool("revert");
+        this.ghost = revert ? flags.string("old-table", "") : safeName(base, "gho");
         this.changelog = safeName(base, "ghc");
-        this.old = safeName(base, "del");
+        this.old = safeName(base, revert ? "rev_del" : "del");
+        this.checkpointTable = safeName(base, "ghk");
         this.hostname = localHostname();
         this.faults = behavior.faultsApplyTo(table);
         this.chunkSize = clamp(flags.integer("chunk-size", 1000), 10, 100_000);
@@ -150,6 +159,7 @@ final class FakeGhostRun {
         this.status = new GhostStatusPrinter(this);
         this.commands = new GhostSocketCommands(this);
         this.hooks = new GhostHooks(this);
+        this.checkpoint = new GhostCheckpoint(this);
     }
 
     static String safeName(String base, String suffix) {
@@ -194,8 +204,15 @@ final class FakeGhostRun {
                 "INFO",
                 "starting gh-ost " + behavior.version()
                         + (behavior.version().equals("1.1.6") ? "" : " (git commit: " + GIT_COMMIT + ")"));
+        if (revert && !alter.isEmpty()) {
+            log("WARNING", "--alter was provided with --revert, it will be ignored"); // main.go
+        }
         try {
-            migrate();
+            if (revert) {
+                revertMigration();
+            } else {
+                migrate();
+            }
         } catch (Fatal e) {
             teardown();
             try {
@@ -242,6 +259,9 @@ final class FakeGhostRun {
             List<String> shared = new ArrayList<>(inspection.columns(applier, table));
             shared.retainAll(ghostColumns);
             changelogWriter.writeChangelog(applier, "state", "GhostTableMigrated");
+            if (flags.bool("checkpoint")) {
+                checkpoint.create(applier, key); // migrator.go: after inspectOriginalAndGhostTables
+            }
             changelogWriter.startHeartbeat();
             createFlagFiles();
             if (flags.bool("attempt-instant-ddl") && !noop && attemptInstantDdl(applier)) {
@@ -264,30 +284,124 @@ final class FakeGhostRun {
             hooks.executeHooks("row-copy-complete");
             status.printStatus(GhostStatusPrinter.Rule.FORCE, null);
             hooks.executeHooks("before-cut-over");
+            String coords = null;
             if (!noop) {
-                rowCopy.cutOver(applier);
+                coords = rowCopy.cutOver(applier, null);
+            }
+            if (flags.bool("checkpoint") && !noop && coords != null) {
+                try {
+                    checkpoint.writeCutover(applier, key, coords, copied.get());
+                } catch (SQLException e) {
+                    log("WARNING", "failed to checkpoint after cutover: " + goError(e, applierKey));
+                }
             }
             finished = true;
             stopThreads();
-            changelogWriter.writeChangelogQuietly(applier, "state", "Migrated");
-            mysql.exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + mysql.qq(changelog));
-            if (flags.bool("ok-to-drop-table") && !flags.bool("test-on-replica") && !noop) {
-                mysql.exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + mysql.qq(old));
-            } else if (noop) {
-                mysql.exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + mysql.qq(ghost));
-            } else {
-                log(
-                        "INFO",
-                        "Am not dropping old table because I want this operation to be as live as possible."
-                                + " If you insist I should do it, please add `--ok-to-drop-table` next time. But I prefer you"
-                                + " do not. To drop the old table, issue:");
-                log("INFO", "-- drop table " + q(database) + "." + q(old));
-            }
+            finalCleanup(applier, noop);
         } catch (SQLException e) {
             throw new Fatal(goError(e, applierKey));
         }
         successHook(false);
         log("INFO", "Done migrating " + q(database) + "." + q(table));
+    }
+
+    /** {@code finalCleanup} in {@code go/logic/migrator.go}: the changelog goes; the old and checkpoint tables stay unless {@code --ok-to-drop-table}. */
+    private void finalCleanup(Connection applier, boolean noop) throws SQLException {
+        changelogWriter.writeChangelogQuietly(applier, "state", "Migrated");
+        mysql.exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + mysql.qq(changelog));
+        if (flags.bool("ok-to-drop-table") && !flags.bool("test-on-replica") && !noop) {
+            mysql.exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + mysql.qq(old));
+            if (patch() >= 8) {
+                mysql.exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + mysql.qq(checkpointTable));
+            }
+        } else if (noop) {
+            mysql.exec(applier, "DROP /* gh-ost */ TABLE IF EXISTS " + mysql.qq(ghost));
+        } else {
+            log(
+                    "INFO",
+                    "Am not dropping old table because I want this operation to be as live as possible."
+                            + " If you insist I should do it, please add `--ok-to-drop-table` next time. But I prefer you"
+                            + " do not. To drop the old table, issue:");
+            log("INFO", "-- drop table " + q(database) + "." + q(old));
+            if (flags.bool("checkpoint")) {
+                log(
+                        "INFO",
+                        "Am not dropping checkpoint table without `--ok-to-drop-table`. To drop the checkpoint"
+                                + " table, issue:");
+                log("INFO", "-- drop table " + q(database) + "." + q(checkpointTable));
+            }
+        }
+    }
+
+    /**
+     * {@code Revert} in {@code go/logic/migrator.go} (gh-ost 1.1.8+, {@code --revert --old-table=_<t>_del}): no ghost
+     * table and no copy; the cut-over checkpoint of the forward run gives the binlog coordinates from which every
+     * change to the table is applied to the old table ({@link GhostBinlogReplay}), then the same postponed cut-over
+     * swaps them back ({@code _<t>_del} becomes {@code <t>}, {@code <t>} becomes {@code _<t>_rev_del}). Hooks run with
+     * {@code GH_OST_REVERT=true}: startup, validated, begin-postponed, before-cut-over, success.
+     */
+    private void revertMigration() throws Fatal {
+        log("INFO", "Reverting " + q(database) + "." + q(table) + " from " + q(database) + "." + q(ghost));
+        hooks.executeHooks("startup");
+        inspection.initiateInspector();
+        try (Connection applier = mysql.connect(applierHost, applierPort);
+                Connection replayConnection = mysql.connect(applierHost, applierPort)) {
+            changelogWriter.createChangelog(applier);
+            createFlagFiles();
+            List<String> ghostKey = inspection.uniqueKey(applier, ghost);
+            if (ghostKey.isEmpty()) {
+                throw new Fatal("no PRIMARY nor UNIQUE key found in table! Bailing out");
+            }
+            List<String> key = inspection.uniqueKey(applier, table);
+            List<String> tableColumns = inspection.columns(applier, table);
+            List<String> shared = new ArrayList<>(tableColumns);
+            shared.retainAll(inspection.columns(applier, ghost));
+            GhostCheckpoint.Checkpoint chk = checkpoint.readCutover(applier);
+            log("INFO", "Reverting from checkpoint coords=" + chk.coords());
+            GhostBinlogReplay replay = new GhostBinlogReplay(
+                    this,
+                    mysql.user(),
+                    mysql.password(),
+                    chk.file(),
+                    chk.position(),
+                    tableColumns,
+                    shared,
+                    key.isEmpty() ? ghostKey : key);
+            replay.catchUp(replayConnection);
+            changelogWriter.writeChangelog(applier, "state", "GhostTableMigrated");
+            changelogWriter.startHeartbeat();
+            hooks.executeHooks("validated");
+            serve();
+            copied.set(chk.rowsCopied());
+            rowsEstimate = chk.rowsCopied();
+            exactRows = chk.rowsCopied();
+            rowCopyComplete = true;
+            copyStartNanos = System.nanoTime();
+            copyEndNanos = copyStartNanos;
+            collector.startCollector();
+            collector.awaitFirstThrottlingCollected();
+            background("revert-apply", () -> {
+                while (!finished) {
+                    try {
+                        replay.catchUp(replayConnection);
+                    } catch (Fatal e) {
+                        panic(String.valueOf(e.getMessage()));
+                    }
+                    sleep(Duration.ofMillis(100));
+                }
+            });
+            status.startStatus();
+            status.printStatus(GhostStatusPrinter.Rule.FORCE, null);
+            hooks.executeHooks("before-cut-over");
+            rowCopy.cutOver(applier, replay);
+            finished = true;
+            stopThreads();
+            finalCleanup(applier, false);
+        } catch (SQLException e) {
+            throw new Fatal(goError(e, applierKey));
+        }
+        successHook(false);
+        log("INFO", "Done reverting " + q(database) + "." + q(table));
     }
 
     /**

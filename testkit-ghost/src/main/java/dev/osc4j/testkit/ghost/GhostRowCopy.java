@@ -115,7 +115,16 @@ final class GhostRowCopy {
         }
     }
 
-    void cutOver(Connection c) throws SQLException, Fatal {
+    /**
+     * Postpones while the flag file says so, then swaps. With {@code --checkpoint} or {@code --revert} the swap is
+     * gh-ost's atomic cut-over ({@code atomicCutOver} in {@code go/logic/migrator.go}): the original table is locked,
+     * the binlog coordinates taken (in revert, every event up to them applied first), the {@code RENAME} issued from
+     * another connection and seen waiting for the lock, then the lock released so that the {@code RENAME} runs before
+     * any write waiting for the table (a pending exclusive metadata lock goes first). Without the sentry table and the
+     * changelog handshake of the real one. Returns the cut-over's coordinates, or null without a lock.
+     */
+    @Nullable
+    String cutOver(Connection c, @Nullable GhostBinlogReplay replay) throws SQLException, Fatal {
         waitWhileThrottled();
         String postpone = run.flags.string("postpone-cut-over-flag-file", "");
         while (!postpone.isEmpty() && !run.unpostponed && Files.exists(Path.of(postpone))) {
@@ -131,15 +140,19 @@ final class GhostRowCopy {
         if (run.inspection.tableExists(c, run.old)) {
             throw new Fatal("Error 1050 (42S01): Table " + q(run.old) + " already exists");
         }
+        String atomic = "RENAME /* gh-ost */ TABLE " + run.mysql.qq(run.table) + " TO " + run.mysql.qq(run.old) + ", "
+                + run.mysql.qq(run.ghost) + " TO " + run.mysql.qq(run.table);
+        if (run.flags.bool("checkpoint") || run.revert) {
+            String coords = lockedRename(c, atomic, replay);
+            run.log("INFO", "Tables renamed");
+            return coords;
+        }
         if (run.flags.string("cut-over", "atomic").equals("two-step")) {
             run.mysql.exec(c, "RENAME /* gh-ost */ TABLE " + run.mysql.qq(run.table) + " TO " + run.mysql.qq(run.old));
             run.mysql.exec(
                     c, "RENAME /* gh-ost */ TABLE " + run.mysql.qq(run.ghost) + " TO " + run.mysql.qq(run.table));
         } else {
-            run.mysql.exec(
-                    c,
-                    "RENAME /* gh-ost */ TABLE " + run.mysql.qq(run.table) + " TO " + run.mysql.qq(run.old) + ", "
-                            + run.mysql.qq(run.ghost) + " TO " + run.mysql.qq(run.table));
+            run.mysql.exec(c, atomic);
         }
         if (run.flags.bool("test-on-replica")) {
             run.mysql.exec(
@@ -148,5 +161,75 @@ final class GhostRowCopy {
                             + run.mysql.qq(run.old) + " TO " + run.mysql.qq(run.table));
         }
         run.log("INFO", "Tables renamed");
+        return null;
+    }
+
+    private String lockedRename(Connection c, String rename, @Nullable GhostBinlogReplay replay)
+            throws SQLException, Fatal {
+        run.mysql.exec(c, "LOCK /* gh-ost */ TABLES " + run.mysql.qq(run.table) + " WRITE");
+        boolean locked = true;
+        try (Connection renamer = run.mysql.connect(run.applierHost, run.applierPort);
+                Connection monitor = run.mysql.connect(run.applierHost, run.applierPort)) {
+            String file;
+            long pos;
+            try (PreparedStatement ps = c.prepareStatement("SHOW MASTER STATUS");
+                    ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new Fatal("fake gh-ost: SHOW MASTER STATUS is empty: is the binary log on?");
+                }
+                file = rs.getString(1);
+                pos = rs.getLong(2);
+            }
+            if (replay != null) {
+                run.log("INFO", "Waiting for events up to lock");
+                while (!replay.reached(file, pos)) {
+                    replay.catchUp(monitor);
+                }
+                run.log("INFO", "Done waiting for events up to lock; " + replay.applied() + " events applied");
+            }
+            long renamerId;
+            try (PreparedStatement ps = renamer.prepareStatement("SELECT CONNECTION_ID()");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                renamerId = rs.getLong(1);
+            }
+            java.util.concurrent.CompletableFuture<@Nullable SQLException> renamed =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            run.mysql.exec(renamer, rename);
+                            return null;
+                        } catch (SQLException e) {
+                            return e;
+                        }
+                    });
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!waitingForLock(monitor, renamerId) && !renamed.isDone()) {
+                if (System.nanoTime() > deadline) {
+                    throw new Fatal("fake gh-ost: the RENAME is not waiting for the lock after 10 s");
+                }
+                sleep(Duration.ofMillis(5));
+            }
+            run.mysql.exec(c, "UNLOCK TABLES");
+            locked = false;
+            SQLException failed = renamed.join();
+            if (failed != null) {
+                throw failed;
+            }
+            return file + ":" + pos;
+        } finally {
+            if (locked) {
+                run.mysql.exec(c, "UNLOCK TABLES");
+            }
+        }
+    }
+
+    private static boolean waitingForLock(Connection monitor, long id) throws SQLException {
+        try (PreparedStatement ps = monitor.prepareStatement(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE LIKE '%metadata lock%'")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
+            }
+        }
     }
 }

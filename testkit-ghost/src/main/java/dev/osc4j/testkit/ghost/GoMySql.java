@@ -39,6 +39,16 @@ final class GoMySql {
         return c;
     }
 
+    /** The user the run connects as (for a client tool such as {@code mariadb-binlog}). */
+    String user() {
+        return user;
+    }
+
+    /** The password the run connects with (for a client tool's 0600 defaults file only). */
+    String password() {
+        return password;
+    }
+
     void exec(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(sql);
