@@ -73,7 +73,19 @@ import org.slf4j.LoggerFactory;
  * EngineCapabilities#throttleRatio()} is true); at 0 it clears both. {@link #cancel} sends {@code panic}, creates the panic flag
  * file and returns once gh-ost has exited. {@link #setChunkSize} and {@link #setMaxLagMillis} change a running copy. {@link #cleanup} stops the run if it
  * still runs and drops exactly {@code _<table>_gho}, {@code _<table>_ghc}, {@code _<table>_del} and
- * {@code _<table>_ghk} (names cut to 64 characters as gh-ost cuts them) and the stale socket; nothing else.
+ * {@code _<table>_ghk} (names cut to 64 characters as gh-ost cuts them) and the stale socket, nothing else, except
+ * what a revert needs (below).
+ *
+ * <p><b>Revert</b> (gh-ost 1.1.8 and later; {@link EngineCapabilities#revert()} says whether the gh-ost at hand can, and
+ * {@link #validate} refuses a revertible migration or a revert naming the version otherwise). A {@linkplain
+ * MigrationSpec#revertible() revertible} run adds {@code --checkpoint}, so gh-ost writes the cut-over's binlog
+ * coordinates to {@code _<table>_ghk}, and never passes {@code --ok-to-drop-table}; once it swapped, {@link #cleanup}
+ * keeps {@code _<table>_del} and {@code _<table>_ghk} and {@link #retire} hands them to the table lifecycle. A
+ * {@linkplain MigrationSpec#revertOf() revert} runs gh-ost with {@code --revert --old-table=_<table>_del} and without
+ * {@code --alter} (doc/revert.md): gh-ost applies the changes made since the cut-over to {@code _<table>_del}, then
+ * holds before its swap on the same postpone flag file as any run until {@link #releaseCutover}; the swapped-out table
+ * is {@code _<table>_rev_del}. Cleaning up a revert that did not swap drops only its changelog, so the forward stays
+ * revertible; after a swap it retires {@code _<table>_rev_del} and drops the spent checkpoint.
  *
  * <p><b>Options.</b> A migration may set the gh-ost flags on an allow-list as engine options of the same name
  * ({@code chunk-size}, {@code max-lag-millis}, {@code throttle-control-replicas}, {@code cut-over}, ...), plus
