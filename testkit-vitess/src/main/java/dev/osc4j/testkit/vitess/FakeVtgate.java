@@ -46,9 +46,16 @@ import org.jspecify.annotations.Nullable;
  *       shards; the OK packet's affected rows count the rows changed. CANCEL of a uuid a target shard does not have
  *       fails ("migration not found"), like the tablet's executor.
  *   <li>{@code REVERT VITESS_MIGRATION 'uuid'}: a new uuid, a queued revert row per target shard under the context
- *       {@code vtgate:<session uuid>} (go/vt/vtgate/engine/revert_migration.go); when it runs, it fails unless the
- *       reverted migration is complete, nothing else is pending on its table, and it is the last migration completed on
- *       that table ({@code validateMigrationRevertible} in executor.go), and otherwise runs like an ALTER.
+ *       {@code vtgate:<session uuid>}, with strategy {@code online} and the session's flags (so {@code
+ *       --postpone-completion} holds it), {@code reverted_uuid} set at submission (go/vt/vtgate/engine/revert_migration.go,
+ *       {@code sqlInsertMigration} in go/vt/vttablet/onlineddl/schema.go); when it runs, it fails unless the reverted
+ *       migration ran with the {@code online} or {@code vitess} strategy, is complete, nothing else is pending on its
+ *       table, and it is the last migration completed on that table ({@code validateMigrationRevertible} in
+ *       executor.go, with its messages); otherwise it takes the reverted migration's artifact as its own, copies
+ *       nothing (VReplication resumes at the reverted stream's position, {@code initVreplicationRevertMigration}) and
+ *       catches up and cuts over like an ALTER.
+ *   <li>{@code SET @@ddl_strategy='mysql'}: the ALTER gets a row that runs directly, without a shadow table (modelled
+ *       as an immediate operation); with {@code --postpone-completion} it fails at review, as the executor refuses it.
  *   <li>{@code SHOW VITESS_TABLETS} (primary and replicas of every shard, aliases {@code <cell>-<10-digit id>}, the
  *       primary's id changing with a reparent, {@code PrimaryTermStartTime} in RFC 3339) and {@code SHOW
  *       VITESS_REPLICATION_STATUS [LIKE 'ks/shard']} (lag in whole seconds, {@code NULL} with replication stopped).

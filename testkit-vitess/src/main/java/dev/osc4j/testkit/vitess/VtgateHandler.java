@@ -446,9 +446,10 @@ final class VtgateHandler implements QueryHandler {
                 session.stringVariable("ddl_strategy").orElse("direct").strip();
         String[] words = strategySetting.isEmpty() ? new String[] {"direct"} : strategySetting.split("\\s+");
         String strategy = words[0].toLowerCase(Locale.ROOT);
-        if (!strategy.equals("vitess") && !strategy.equals("online")) {
+        boolean mysqlStrategy = strategy.equals("mysql");
+        if (!strategy.equals("vitess") && !strategy.equals("online") && !mysqlStrategy) {
             throw MySqlError.unsupported("ddl_strategy '" + strategy
-                    + "' in the fake VTGate; it runs online DDL only: SET @@ddl_strategy='vitess ...'");
+                    + "' in the fake VTGate; it runs online DDL only: SET @@ddl_strategy='vitess ...' (or 'mysql')");
         }
         boolean postpone = false;
         boolean concurrent = false;
@@ -477,7 +478,10 @@ final class VtgateHandler implements QueryHandler {
         boolean rotation =
                 fastRangeRotation && RANGE_ROTATION.matcher(statement).matches();
         boolean instant = preferInstant && INSTANT_ADD_COLUMN.matcher(statement).matches();
-        boolean immediate = rotation || instant;
+        // 'mysql': the executor runs the ALTER itself, directly, with no shadow table (executeAlterDDLActionMigration
+        // in
+        // go/vt/vttablet/onlineddl/executor.go), which the fake models as an immediate operation
+        boolean immediate = rotation || instant || mysqlStrategy;
         String context = session.stringVariable("migration_context").orElse("");
         if (context.isEmpty()) {
             byte[] seed = ("session-" + session.connectionId()).getBytes(StandardCharsets.UTF_8);
@@ -488,7 +492,7 @@ final class VtgateHandler implements QueryHandler {
                 shards(target),
                 table,
                 statement,
-                "vitess",
+                mysqlStrategy ? "mysql" : "vitess",
                 String.join(" ", options),
                 postpone,
                 concurrent,
@@ -504,7 +508,7 @@ final class VtgateHandler implements QueryHandler {
 
     /**
      * {@code REVERT VITESS_MIGRATION '<uuid>'}: a new migration (new uuid, one row per target shard) that reverts
-     * {@code uuid} when it runs. VTGate forces the online strategy, keeps the session's strategy flags, and uses the
+     * {@code uuid} when it runs. VTGate forces the online strategy (the row's {@code strategy} is {@code online}), keeps the session's strategy flags, and uses the
      * context {@code vtgate:<session uuid>}, not {@code @@migration_context} ({@code RevertMigration.TryExecute} in
      * go/vt/vtgate/engine/revert_migration.go); the tablet validates the revert only when it runs it.
      */
@@ -528,7 +532,7 @@ final class VtgateHandler implements QueryHandler {
                 shards(target),
                 "",
                 "revert vitess_migration '" + revertedUuid + "'",
-                "vitess",
+                "online",
                 String.join(" ", options),
                 postpone,
                 false,

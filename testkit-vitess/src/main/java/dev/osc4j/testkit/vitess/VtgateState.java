@@ -464,6 +464,15 @@ final class VtgateState {
                         // reviewQueuedMigrations: a special plan makes the ALTER an immediate operation.
                         m.reviewed = at;
                         m.immediate = m.immediateEligible;
+                        if (m.strategy.equals("mysql") && m.postponeCompletion) {
+                            // reviewQueuedMigrations, "Find conditions where the migration cannot take place"
+                            m.status = Status.FAILED;
+                            m.completed = at;
+                            m.message = "--postpone-completion not supported in 'mysql' strategy";
+                            m.messageAt = at;
+                            m.cursor = at;
+                            continue;
+                        }
                     }
                     if (m.immediate && !m.readyToComplete) {
                         // scheduleNextMigration: an immediate operation is ready to complete from the start...
@@ -527,8 +536,18 @@ final class VtgateState {
                     }
                     m.tableRows = topology.rows(keyspace, shard);
                     m.tablet = primaryAlias(keyspace, shard);
-                    m.artifacts = artifactName(m.uuid, at) + ",";
+                    FakeMigration reverted = m.revertOf == null ? null : reverted(t, m);
+                    // a revert's artifact is the reverted migration's VReplication table, the original table it kept
+                    // (initVreplicationRevertMigration, executor.go)
+                    m.artifacts = reverted != null ? reverted.artifacts : artifactName(m.uuid, at) + ",";
                     m.stage = "copying rows";
+                    if (reverted != null) {
+                        // no copy: VReplication resumes the reverted migration's stream at its stored position and
+                        // applies what changed since its cut-over (v.pos = revertStream.pos)
+                        m.copied = m.tableRows;
+                        m.copyDoneAt = at;
+                        m.stage = "";
+                    }
                     m.cursor = at;
                 }
                 case RUNNING -> running(keyspace, shard, m, now);
@@ -540,18 +559,17 @@ final class VtgateState {
     /**
      * Why the executor refuses to run a REVERT of {@code m.revertOf}, or null: the reverted migration must be complete,
      * no other migration may be pending on the table, and it must be the last migration completed on the table
-     * ({@code validateMigrationRevertible} in go/vt/vttablet/onlineddl/executor.go; the fake runs only the vitess
-     * strategy, so the "vitess strategy only" rule always holds).
+     * ({@code validateMigrationRevertible} in go/vt/vttablet/onlineddl/executor.go); an ALTER must have run with the
+     * {@code online} or {@code vitess} strategy (the fake's other one is {@code mysql}), in the executor's words.
      */
     private static @Nullable String revertRefusal(ShardTable t, FakeMigration m) {
-        FakeMigration reverted = null;
-        for (FakeMigration other : t.migrations) {
-            if (other.uuid.equals(m.revertOf) && other.revertOf == null) {
-                reverted = other;
-            }
-        }
+        FakeMigration reverted = reverted(t, m);
         if (reverted == null) {
             return "cannot read migration " + m.revertOf + " reverted by migration " + m.uuid + ": migration not found";
+        }
+        if (reverted.revertOf == null && !reverted.strategy.equals("online") && !reverted.strategy.equals("vitess")) {
+            return "can only revert a online strategy migration. Migration " + reverted.uuid + " has "
+                    + reverted.strategy + " strategy";
         }
         if (reverted.status != Status.COMPLETE) {
             return "can only revert a migration in a 'complete' state. Migration " + reverted.uuid + " is in '"
@@ -576,6 +594,16 @@ final class VtgateState {
             return "can not revert migration " + reverted.uuid + " on table " + reverted.table
                     + " because it is not the last migration to complete on that table. The last migration to"
                     + " complete was " + lastComplete.uuid;
+        }
+        return null;
+    }
+
+    /** The migration {@code m} reverts, on the same shard, or null. */
+    private static @Nullable FakeMigration reverted(ShardTable t, FakeMigration m) {
+        for (FakeMigration other : t.migrations) {
+            if (other.uuid.equals(m.revertOf)) {
+                return other;
+            }
         }
         return null;
     }

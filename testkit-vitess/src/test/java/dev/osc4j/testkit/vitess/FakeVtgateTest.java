@@ -518,4 +518,58 @@ class FakeVtgateTest {
                 .extracting(FakeVtgate.MigrationView::status)
                 .isEqualTo("complete");
     }
+
+    @Test
+    @DisplayName(
+            "a REVERT is an online-strategy migration whose artifact is the reverted migration's kept table; it does"
+                    + " not copy; an ALTER run with the mysql strategy cannot be reverted, in the executor's words")
+    void revertStrategy() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology));
+        Connection c = connect(v, KS);
+        String direct = submit(c, "mysql", "ctx-m1");
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(v.migration(KS, "80-", direct))
+                .extracting(FakeVtgate.MigrationView::status)
+                .isEqualTo("complete");
+        String refused = String.valueOf(
+                query(c, "REVERT VITESS_MIGRATION '" + direct + "'").get(0).get("uuid"));
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(v.migration(KS, "80-", refused)).satisfies(m -> {
+            assertThat(m).isNotNull();
+            assertThat(m.status()).isEqualTo("failed");
+            assertThat(m.message())
+                    .isEqualTo(
+                            "can only revert a online strategy migration. Migration " + direct + " has mysql strategy");
+        });
+
+        String forward = submit(c, "vitess", "ctx-m2");
+        clock.advance(Duration.ofSeconds(10));
+        String forwardArtifacts = String.valueOf(
+                query(c, "SHOW VITESS_MIGRATIONS LIKE '" + forward + "'").get(0).get("artifacts"));
+        exec(c, "SET @@ddl_strategy='vitess --postpone-completion'");
+        String revert = String.valueOf(
+                query(c, "REVERT VITESS_MIGRATION '" + forward + "'").get(0).get("uuid"));
+        clock.advance(Duration.ofSeconds(3));
+        Map<String, @Nullable String> row = query(c, "SHOW VITESS_MIGRATIONS WHERE reverted_uuid = '" + forward + "'")
+                .get(0);
+        assertThat(row.get("migration_uuid")).isEqualTo(revert);
+        assertThat(row.get("strategy")).isEqualTo("online");
+        assertThat(row.get("artifacts")).isEqualTo(forwardArtifacts);
+        assertThat(row.get("progress")).startsWith("100");
+        assertThat(row.get("postpone_completion")).isEqualTo("1");
+    }
+
+    @Test
+    @DisplayName("the mysql strategy refuses --postpone-completion when the executor reviews the migration")
+    void mysqlStrategyPostpone() throws Exception {
+        FakeVtgate v = start(FakeVtgate.builder(topology));
+        Connection c = connect(v, KS);
+        String uuid = submit(c, "mysql --postpone-completion", "ctx-m3");
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(v.migration(KS, "80-", uuid)).satisfies(m -> {
+            assertThat(m).isNotNull();
+            assertThat(m.status()).isEqualTo("failed");
+            assertThat(m.message()).isEqualTo("--postpone-completion not supported in 'mysql' strategy");
+        });
+    }
 }
