@@ -70,6 +70,20 @@ import org.slf4j.LoggerFactory;
  *       EngineCapabilities#keyspaceWideThrottle the orchestrator decides it once for the keyspace}); with the tablet
  *       throttler disabled VTGate still accepts it but nothing slows, and observations say so instead of "throttled"; {@link #cancel} sends {@code CANCEL}; {@link #cleanup} cancels a pending row and
  *       sends {@code CLEANUP}, after which Vitess's table garbage collector drops the artifact tables.
+ *   <li><b>Revert</b> ({@link EngineCapabilities#revert()}: every osc4j migration runs with the {@code vitess}
+ *       strategy, the one whose ALTERs Vitess can revert). A {@linkplain MigrationSpec#revertOf() revert} sends {@code
+ *       REVERT VITESS_MIGRATION '<forward uuid>'} to its shard under the same {@code @@ddl_strategy}, so {@code
+ *       --postpone-completion} holds it at ready_to_complete until {@link #releaseCutover}. VTGate gives a revert its
+ *       own uuid, the {@code online} strategy and the context {@code vtgate:<session uuid>}, so the engine finds it by
+ *       {@code SHOW VITESS_MIGRATIONS WHERE reverted_uuid = '<forward uuid>'} and observes it by its uuid. Vitess
+ *       checks the revert when it runs it ({@code validateMigrationRevertible} in
+ *       go/vt/vttablet/onlineddl/executor.go: the last migration completed on the table, nothing pending on it, a
+ *       {@code vitess}/{@code online} ALTER); a refusal is a failed revert carrying Vitess's message. A completed
+ *       {@linkplain MigrationSpec#revertible() revertible} migration's {@link #cleanup} does not send {@code CLEANUP}
+ *       (which would hand its artifact, the original table, to the garbage collector at once); {@link #retire} sends
+ *       it. A revert that did not complete is never sent {@code CLEANUP}: its artifact is the forward's table. Vitess
+ *       keeps artifacts for {@code --retain-artifacts} (24 h by default) whatever osc4j does: a revert window longer
+ *       than that needs the option.
  * </ul>
  *
  * <p>The engine holds no state that matters: a new engine in a new process finds every run again by its context.
@@ -138,13 +152,13 @@ public final class VitessEngine implements ExecutionEngine {
     }
 
     /**
-     * Postponed cut-over, throttle ratios, reattach and retry in place; no applied binlog position; and a throttle
-     * that is keyspace-wide: VTGate writes {@code ALTER VITESS_MIGRATION ... THROTTLE} as a rule for the migration's
+     * Postponed cut-over, throttle ratios, reattach, retry in place and revert; no applied binlog position; and a
+     * throttle that is keyspace-wide: VTGate writes {@code ALTER VITESS_MIGRATION ... THROTTLE} as a rule for the migration's
      * uuid in the keyspace's throttler config, for every shard at once, whatever shard the statement targets.
      */
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, true, false, true);
+        return new EngineCapabilities(true, true, true, true, false, true).withRevert(true);
     }
 
     /** Checks the {@value #OPTION_STRATEGY_FLAGS} option. */
@@ -155,6 +169,9 @@ public final class VitessEngine implements ExecutionEngine {
 
     @Override
     public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        if (spec.isRevert()) {
+            return startRevert(target, spec, key);
+        }
         String keyspace = target.keyspace();
         String shard = target.shard();
         String context = key.context();
@@ -338,12 +355,68 @@ public final class VitessEngine implements ExecutionEngine {
     public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
         String keyspace = target.keyspace();
         String shard = target.shard();
-        MigrationRow row = rowOn(lookup(keyspace, key.context(), key, shard), shard, null);
+        MigrationRow row = spec.isRevert()
+                ? revertRow(target, spec, key)
+                : rowOn(lookup(keyspace, key.context(), key, shard), shard, null);
         if (row == null) {
             return new CleanupReport(
                     List.of(),
-                    List.of("no Vitess migration with context " + key.context() + " on " + keyspace + "/" + shard));
+                    List.of("no Vitess migration "
+                            + (spec.isRevert() ? "reverting the forward run" : "with context " + key.context()) + " on "
+                            + keyspace + "/" + shard));
         }
+        String kept = keptForRevert(spec, row);
+        if (kept != null) {
+            if (row.pending()) {
+                cancel(handle(key, keyspace, shard, row.uuid()));
+            }
+            return new CleanupReport(List.of(), List.of(kept));
+        }
+        return sendCleanup(keyspace, shard, row, key);
+    }
+
+    /**
+     * Why CLEANUP must not be sent for {@code row} now, or null. CLEANUP sets {@code retain_artifacts_seconds=-1}, so
+     * the executor hands the migration's artifact tables to the table garbage collector at once ({@code
+     * sqlUpdateReadyForCleanup} in go/vt/vttablet/onlineddl/schema.go, {@code gcArtifacts} in executor.go). A
+     * revertible migration that completed keeps its artifact, the original table, for a revert until {@link #retire};
+     * a revert that did not complete has the forward migration's artifact as its own ({@code
+     * initVreplicationRevertMigration}), which CLEANUP would collect, making the forward unrevertible.
+     */
+    private static @Nullable String keptForRevert(MigrationSpec spec, MigrationRow row) {
+        boolean complete = row.status().equals("complete");
+        if (spec.isRevert() && !complete) {
+            return "no CLEANUP of Vitess revert " + row.uuid() + " (" + row.status() + "): its artifact is the forward"
+                    + " migration's kept table, so the forward migration stays revertible";
+        }
+        if (!spec.isRevert() && spec.revertible() && complete) {
+            return "kept the artifacts of Vitess migration " + row.uuid() + " (" + row.artifacts() + ") for a revert"
+                    + " until the revert window ends (retire sends CLEANUP)";
+        }
+        return null;
+    }
+
+    /**
+     * Ends the revert window of the forward run {@code key}: sends {@code CLEANUP} for its completed Vitess migration,
+     * which hands its artifact tables to Vitess's table garbage collector (Vitess offers nothing finer: the artifact is
+     * what a revert replays into). Idempotent: a CLEANUP sent again changes nothing; a migration that is not complete
+     * is left to {@link #cleanup}.
+     */
+    @Override
+    public CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        String keyspace = target.keyspace();
+        String shard = target.shard();
+        MigrationRow row = rowOn(lookup(keyspace, key.context(), key, shard), shard, null);
+        if (row == null || !row.status().equals("complete")) {
+            return new CleanupReport(
+                    List.of(),
+                    List.of("nothing kept for a revert: no completed Vitess migration with context " + key.context()
+                            + " on " + keyspace + "/" + shard));
+        }
+        return sendCleanup(keyspace, shard, row, key);
+    }
+
+    private CleanupReport sendCleanup(String keyspace, String shard, MigrationRow row, EngineKey key) {
         List<String> notes = new ArrayList<>();
         try {
             if (row.pending()) {
@@ -361,6 +434,7 @@ public final class VitessEngine implements ExecutionEngine {
             throw SqlFailures.of(e, "CLEANUP of Vitess migration " + row.uuid(), key.migrationId(), shard);
         } finally {
             invalidate(keyspace, key.context());
+            invalidate(keyspace, row.uuid());
         }
         List<String> dropped = new ArrayList<>();
         String artifacts = row.artifacts();
@@ -381,6 +455,12 @@ public final class VitessEngine implements ExecutionEngine {
     @Override
     public Optional<EngineHandle> reattach(
             ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
+        if (spec.isRevert()) {
+            MigrationRow revert = revertRow(target, spec, key);
+            return revert == null || !adoptable(revert)
+                    ? Optional.empty()
+                    : Optional.of(handle(key, target.keyspace(), target.shard(), revert.uuid(), revert.uuid()));
+        }
         MigrationRow row = rowOn(lookup(target.keyspace(), key.context(), key, target.shard()), target.shard(), null);
         if (row == null || needsRetry(row, key)) {
             return Optional.empty(); // nothing of this attempt runs on the shard: the start has to happen
@@ -417,8 +497,105 @@ public final class VitessEngine implements ExecutionEngine {
     }
 
     private EngineHandle handle(EngineKey key, String keyspace, String shard, String uuid) {
-        return new EngineHandle(
-                name, key, Map.of(UUID, uuid, KEYSPACE, keyspace, SHARD, shard, CONTEXT, key.context()));
+        return handle(key, keyspace, shard, uuid, key.context());
+    }
+
+    /**
+     * A handle whose observations look the row up with {@code SHOW VITESS_MIGRATIONS LIKE '<lookup>'}: the context for
+     * a migration osc4j submitted, the uuid itself for a revert (VTGate gives a revert the context {@code
+     * vtgate:<session uuid>}, not the session's {@code @@migration_context}).
+     */
+    private EngineHandle handle(EngineKey key, String keyspace, String shard, String uuid, String lookup) {
+        return new EngineHandle(name, key, Map.of(UUID, uuid, KEYSPACE, keyspace, SHARD, shard, CONTEXT, lookup));
+    }
+
+    // ---- reverts ----
+
+    /**
+     * Starts (or adopts) the revert of the forward run {@code spec.revertOf()} on the shard: {@code REVERT
+     * VITESS_MIGRATION '<forward uuid>'} on that shard alone, under the same {@code @@ddl_strategy} as any osc4j
+     * migration, so {@code --postpone-completion} holds it at ready_to_complete until {@link #releaseCutover} (VTGate
+     * keeps the flags and makes the strategy {@code online}, go/vt/vtgate/engine/revert_migration.go). A queued,
+     * running or complete revert of that forward migration on the shard is adopted instead of submitting another.
+     * Vitess checks the revert when it runs it ({@code validateMigrationRevertible}): a refusal is a failed revert
+     * whose message is the executor's.
+     */
+    private EngineHandle startRevert(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        String keyspace = target.keyspace();
+        String shard = target.shard();
+        MigrationRow forward = forwardRow(target, spec, key);
+        MigrationRow existing = revertOf(keyspace, shard, forward.uuid(), key);
+        if (existing != null && adoptable(existing)) {
+            LOG.info(
+                    "adopting Vitess revert {} ({}) of {} on {}/{} for {}",
+                    existing.uuid(),
+                    existing.status(),
+                    forward.uuid(),
+                    keyspace,
+                    shard,
+                    key);
+            return handle(key, keyspace, shard, existing.uuid(), existing.uuid());
+        }
+        String strategy = StrategyFlags.strategy(spec);
+        try {
+            List<String> uuids = vtgate.submit(
+                    keyspace, shard, strategy, key.context(), "REVERT VITESS_MIGRATION '" + forward.uuid() + "'");
+            if (uuids.size() != 1 || !Vtgate.UUID.matcher(uuids.get(0)).matches()) {
+                throw EngineException.permanent(
+                        FailureReason.ENGINE_FAILED,
+                        "VTGate answered REVERT VITESS_MIGRATION with " + uuids + " instead of one uuid");
+            }
+            LOG.info(
+                    "submitted the revert of Vitess migration {} on {}/{} as {} for {}",
+                    forward.uuid(),
+                    keyspace,
+                    shard,
+                    uuids.get(0),
+                    key);
+            return handle(key, keyspace, shard, uuids.get(0), uuids.get(0));
+        } catch (SQLException e) {
+            throw SqlFailures.of(e, "REVERT of Vitess migration " + forward.uuid(), key.migrationId(), shard);
+        }
+    }
+
+    private static boolean adoptable(MigrationRow revert) {
+        return revert.pending() || revert.status().equals("complete");
+    }
+
+    /** The forward run's row on the shard, found by its context. */
+    private MigrationRow forwardRow(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        EngineKey forwardKey = Objects.requireNonNull(spec.revertOf()).forwardKey(target.shard());
+        MigrationRow forward =
+                rowOn(lookup(target.keyspace(), forwardKey.context(), key, target.shard()), target.shard(), null);
+        if (forward == null) {
+            throw EngineException.permanent(
+                    FailureReason.RUN_LOST,
+                    "no Vitess migration with context " + forwardKey.context() + " on " + target.keyspace() + "/"
+                            + target.shard() + " to revert");
+        }
+        return forward;
+    }
+
+    /** The revert of the forward run on the shard: an adoptable one first, else the latest; null when none. */
+    private @Nullable MigrationRow revertRow(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        return revertOf(
+                target.keyspace(), target.shard(), forwardRow(target, spec, key).uuid(), key);
+    }
+
+    private @Nullable MigrationRow revertOf(String keyspace, String shard, String forwardUuid, EngineKey key) {
+        List<MigrationRow> reverts;
+        try {
+            reverts = vtgate.revertsOf(keyspace, shard, forwardUuid);
+        } catch (SQLException e) {
+            throw SqlFailures.of(e, "looking up reverts of Vitess migration " + forwardUuid, key.migrationId(), shard);
+        }
+        MigrationRow found = null;
+        for (MigrationRow r : reverts) {
+            if (r.shard().equals(shard) && (found == null || adoptable(r) || !adoptable(found))) {
+                found = r;
+            }
+        }
+        return found;
     }
 
     private void alter(EngineHandle handle, String action) {
@@ -454,7 +631,8 @@ public final class VitessEngine implements ExecutionEngine {
         }
         List<MigrationRow> rows = new ArrayList<>();
         for (MigrationRow r : vtgate.migrationsLike(keyspace, null, context)) {
-            if (context.equals(r.context()) && (r.keyspace() == null || keyspace.equals(r.keyspace()))) {
+            boolean mine = context.equals(r.context()) || context.equalsIgnoreCase(r.uuid());
+            if (mine && (r.keyspace() == null || keyspace.equals(r.keyspace()))) {
                 rows.add(r);
             }
         }

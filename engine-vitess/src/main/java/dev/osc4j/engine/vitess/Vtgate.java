@@ -71,6 +71,21 @@ final class Vtgate implements AutoCloseable {
     }
 
     /**
+     * {@code SHOW VITESS_MIGRATIONS WHERE reverted_uuid = '<uuid>'} on one shard: the reverts of {@code uuid} there
+     * (the tablet fills {@code reverted_uuid} when it inserts the revert's row, {@code sqlInsertMigration} in
+     * go/vt/vttablet/onlineddl/schema.go, and indexes it).
+     */
+    List<MigrationRow> revertsOf(String keyspace, String shard, String uuid) throws SQLException {
+        check(UUID, "migration uuid", uuid);
+        return onTarget(target(keyspace, shard), c -> {
+            try (Statement s = statement(c)) {
+                return VtgateRows.migrations(
+                        query(s, "SHOW VITESS_MIGRATIONS WHERE reverted_uuid = '" + uuid + "'"), zone);
+            }
+        });
+    }
+
+    /**
      * Submits {@code ddl} under {@code strategy} and {@code context} to the keyspace or one shard; returns the uuids
      * VTGate answered.
      */
