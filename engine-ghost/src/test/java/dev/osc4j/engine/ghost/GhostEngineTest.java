@@ -59,6 +59,41 @@ class GhostEngineTest {
     }
 
     @Test
+    @DisplayName("a revertible run adds --checkpoint and never --ok-to-drop-table; a revert runs --revert"
+            + " --old-table=_<t>_del without --alter")
+    void revertCommandLines() {
+        GhostEngine e = engine();
+        RunDirectory run = RunDirectory.of(dir.resolve("w"), KEY);
+        GhostOptions options = GhostOptions.resolve(Map.of(), Map.of("ok-to-drop-table", "true"));
+        Endpoint primary = new Endpoint("db1", 3306);
+        MigrationSpec forward = spec(Map.of("ok-to-drop-table", "true")).withRevertible(true);
+        assertThat(e.arguments(run, TARGET, forward, KEY, options, primary, primary))
+                .contains("--checkpoint", "--alter=ADD COLUMN x INT")
+                .doesNotContain("--ok-to-drop-table");
+        assertThat(e.arguments(run, TARGET, forward.withRevertible(false), KEY, options, primary, primary))
+                .contains("--ok-to-drop-table")
+                .doesNotContain("--checkpoint");
+        MigrationSpec revert = forward.revertOf(KEY.migrationId(), 2, List.of("-80"));
+        assertThat(e.arguments(run, TARGET, revert, KEY, options, primary, primary))
+                .contains("--revert", "--old-table=_orders_del", "--execute")
+                .doesNotContain("--checkpoint", "--ok-to-drop-table")
+                .noneMatch(a -> a.startsWith("--alter"));
+    }
+
+    @Test
+    @DisplayName("gh-ost can revert from 1.1.8 (--revert, PR #1607); without an executable it says it cannot")
+    void revertVersions() {
+        assertThat(GhostEngine.canRevert("1.1.7")).isFalse();
+        assertThat(GhostEngine.canRevert("1.1.6")).isFalse();
+        assertThat(GhostEngine.canRevert("1.1.8")).isTrue();
+        assertThat(GhostEngine.canRevert("1.1.10")).isTrue();
+        assertThat(GhostEngine.canRevert("v1.2.0")).isTrue();
+        assertThat(GhostEngine.canRevert("1.0.49")).isFalse();
+        assertThat(GhostEngine.canRevert("unknown")).isFalse();
+        assertThat(engine().capabilities().revert()).isFalse();
+    }
+
+    @Test
     @DisplayName("builds gh-ost's command line: connection without credentials, postponed cut-over, per-run files")
     void commandLine() {
         GhostEngine e = engine();
