@@ -223,6 +223,22 @@ class GhostRevertIT {
     }
 
     @Test
+    @DisplayName("gh-ost refuses a revert whose old table is gone with its inspector's error, and the checkpoint stays")
+    void noOldTable() throws Exception {
+        Case c = Case.of("eng_revert_noold", 200);
+        EngineKey forwardKey = key("revert-noold-forward");
+        completeForward(c.engine(), c.target(), forwardKey);
+        db.execute("RENAME TABLE " + c.schema() + "._orders_del TO " + c.schema() + ".elsewhere");
+        MigrationSpec revert = forward().revertOf(forwardKey.migrationId(), 1, List.of("s1"));
+        EngineKey revertKey = key("revert-noold-revert");
+        EngineHandle handle = c.engine().start(c.target(), revert, revertKey);
+        EngineObservation failed = await(c.engine(), handle, LONG, o -> o.phase() == EnginePhase.FAILED);
+        assertThat(failed.message()).contains("no PRIMARY nor UNIQUE key found in table! Bailing out");
+        c.engine().cleanup(c.target(), revert, revertKey);
+        assertThat(tables(db, c.schema())).contains("orders", "_orders_ghk", "elsewhere");
+    }
+
+    @Test
     @DisplayName("gh-ost 1.1.7 has no --revert: no revert capability, and a revertible migration is refused naming"
             + " the version")
     void tooOld() {

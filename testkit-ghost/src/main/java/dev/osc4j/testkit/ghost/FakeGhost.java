@@ -339,6 +339,9 @@ public final class FakeGhost {
         if (!List.of("atomic", "default", "", "two-step").contains(cutOver)) {
             return "Unknown cut-over: " + cutOver;
         }
+        if (f.integer("checkpoint-seconds", 300) < 10) {
+            return "--checkpoint-seconds should be >=10"; // main.go from v1.1.8, which defines the flag
+        }
         return null;
     }
 

@@ -62,6 +62,21 @@ class FakeGhostTest {
     }
 
     @Test
+    @DisplayName("refuses what gh-ost 1.1.8+'s main.go refuses about --revert and --checkpoint-seconds, in its words;"
+            + " --revert needs no --alter")
+    void revertRefusals() {
+        assertThat(run("--database=d", "--table=t", "--revert", "--resume")).isEqualTo(1);
+        assertThat(err()).contains("FATAL --revert cannot be used with --resume");
+        assertThat(run("--database=d", "--table=t", "--revert")).isEqualTo(1);
+        assertThat(err())
+                .contains("FATAL --revert must be called with --old-table")
+                .doesNotContain("--alter must");
+        assertThat(run("--alter=x", "--database=d", "--table=t", "--checkpoint", "--checkpoint-seconds=5"))
+                .isEqualTo(1);
+        assertThat(err()).contains("FATAL --checkpoint-seconds should be >=10");
+    }
+
+    @Test
     @DisplayName("fails with exit 1 and a FATAL log line when --alter, --database or --table is missing")
     void missingMandatory() {
         assertThat(run("--database=d", "--table=t")).isEqualTo(1);
