@@ -46,12 +46,12 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Checkpoint and revert</b> (1.1.8 and later, github/gh-ost PR #1607; {@code doc/revert.md},
  * {@code doc/resume.md}, {@code go/cmd/gh-ost/main.go}, {@code Revert} and {@code CheckpointAfterCutOver} in
  * {@code go/logic/migrator.go}, {@code GetGhostTableName}/{@code GetOldTableName} in {@code go/base/context.go}):
- * with {@code --checkpoint} the run creates {@code _<t>_ghk} ({@link GhostCheckpoint}), swaps with gh-ost's locked
+ * with {@code --checkpoint} the run creates {@code _<t>_ghk} ({@code GhostCheckpoint}), swaps with gh-ost's locked
  * cut-over and writes the cut-over checkpoint with its binlog coordinates; {@code --ok-to-drop-table} then drops the
  * checkpoint table too. {@code --revert --old-table=_<t>_del} (refused with {@code --resume}, or without
  * {@code --old-table}, in main.go's words; {@code --alter} ignored with main.go's warning) reads that checkpoint
  * (failing as gh-ost does when there is none, or when the last one is not the cut-over's), applies every change made to
- * the table since then to {@code _<t>_del} ({@link GhostBinlogReplay}: this is the only place the fake reads the binary
+ * the table since then to {@code _<t>_del} ({@code GhostBinlogReplay}: this is the only place the fake reads the binary
  * log), and swaps back after the same postponed cut-over ({@code <t>} becomes {@code _<t>_rev_del}); hooks see
  * {@code GH_OST_REVERT=true}. The periodic checkpoints during a copy, and so {@code --resume}, are not done.
  *
