@@ -184,7 +184,7 @@ public final class GhostEngine implements ExecutionEngine {
     @Override
     public void validate(MigrationSpec spec) {
         GhostOptions.resolve(defaults, spec.engineOptions());
-        if (spec.revertible() || spec.isRevert()) {
+        if (spec.revertible() || spec.revertOf() != null) {
             String version = knownVersion();
             if (version != null && !canRevert(version)) {
                 throw new InvalidRequestException(
@@ -255,7 +255,7 @@ public final class GhostEngine implements ExecutionEngine {
             }
             Endpoint connect = RunPreparation.connectEndpoint(options, target, primary);
             String version = executable.version();
-            if ((spec.revertible() || spec.isRevert()) && !canRevert(version)) {
+            if ((spec.revertible() || spec.revertOf() != null) && !canRevert(version)) {
                 throw EngineException.permanent(
                         FailureReason.ENGINE_CONFIGURATION,
                         "gh-ost " + version + " cannot revert a migration: --revert needs gh-ost " + REVERT_VERSION

@@ -118,7 +118,7 @@ final class RunCleanup {
      */
     private static List<String> artifacts(MigrationSpec spec, String table, boolean swapped, List<String> notes) {
         GhostTables names = GhostTables.of(table);
-        if (spec.isRevert()) {
+        if (spec.revertOf() != null) {
             if (swapped) {
                 return List.of(names.changelog(), names.revertedOld(), names.checkpoint());
             }

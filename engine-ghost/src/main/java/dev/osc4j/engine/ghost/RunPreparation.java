@@ -77,7 +77,7 @@ final class RunPreparation {
         a.add("--port=" + connect.port());
         a.add("--database=" + target.schema());
         a.add("--table=" + spec.table());
-        if (spec.isRevert()) {
+        if (spec.revertOf() != null) {
             // go/cmd/gh-ost/main.go (1.1.8+): --revert needs --old-table and ignores --alter
             a.add("--revert");
             a.add("--old-table=" + GhostTables.of(spec.table()).old());
@@ -101,7 +101,7 @@ final class RunPreparation {
         a.add("--hooks-hint=" + key.value());
         a.add("--replica-server-id=" + RunDirectory.replicaServerId(key));
         a.add("--verbose");
-        if (spec.revertible() && !spec.isRevert()) {
+        if (spec.revertible() && spec.revertOf() == null) {
             // the cut-over checkpoint in _<t>_ghk is what --revert reads (doc/revert.md)
             a.add("--checkpoint");
         }
@@ -117,7 +117,7 @@ final class RunPreparation {
 
     /** Whether a run of {@code spec} keeps its old table for a revert, or is a revert. */
     static boolean keepsTables(MigrationSpec spec) {
-        return spec.revertible() || spec.isRevert();
+        return spec.revertible() || spec.revertOf() != null;
     }
 
     void prepare(
@@ -154,7 +154,7 @@ final class RunPreparation {
         facts.put("replicaServerId", Long.toString(RunDirectory.replicaServerId(key)));
         facts.put("maxLagMillis", Long.toString(options.maxLagMillis()));
         facts.put("revertible", Boolean.toString(spec.revertible()));
-        facts.put("revert", Boolean.toString(spec.isRevert()));
+        facts.put("revert", Boolean.toString(spec.revertOf() != null));
         facts.put("startedAt", clock.instant().toString());
         RunFiles.writePrivate(run.keyFile(), key.value() + "\n");
         RunFiles.writePrivate(run.path().resolve(RUN_FILE), properties(facts));

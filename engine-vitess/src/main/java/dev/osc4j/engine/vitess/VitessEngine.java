@@ -169,7 +169,7 @@ public final class VitessEngine implements ExecutionEngine {
 
     @Override
     public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
-        if (spec.isRevert()) {
+        if (spec.revertOf() != null) {
             return startRevert(target, spec, key);
         }
         String keyspace = target.keyspace();
@@ -355,14 +355,15 @@ public final class VitessEngine implements ExecutionEngine {
     public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
         String keyspace = target.keyspace();
         String shard = target.shard();
-        MigrationRow row = spec.isRevert()
+        MigrationRow row = spec.revertOf() != null
                 ? revertRow(target, spec, key)
                 : rowOn(lookup(keyspace, key.context(), key, shard), shard, null);
         if (row == null) {
             return new CleanupReport(
                     List.of(),
                     List.of("no Vitess migration "
-                            + (spec.isRevert() ? "reverting the forward run" : "with context " + key.context()) + " on "
+                            + (spec.revertOf() != null ? "reverting the forward run" : "with context " + key.context())
+                            + " on "
                             + keyspace + "/" + shard));
         }
         String kept = keptForRevert(spec, row);
@@ -385,11 +386,11 @@ public final class VitessEngine implements ExecutionEngine {
      */
     private static @Nullable String keptForRevert(MigrationSpec spec, MigrationRow row) {
         boolean complete = row.status().equals("complete");
-        if (spec.isRevert() && !complete) {
+        if (spec.revertOf() != null && !complete) {
             return "no CLEANUP of Vitess revert " + row.uuid() + " (" + row.status() + "): its artifact is the forward"
                     + " migration's kept table, so the forward migration stays revertible";
         }
-        if (!spec.isRevert() && spec.revertible() && complete) {
+        if (spec.revertOf() == null && spec.revertible() && complete) {
             return "kept the artifacts of Vitess migration " + row.uuid() + " (" + row.artifacts() + ") for a revert"
                     + " until the revert window ends (retire sends CLEANUP)";
         }
@@ -455,7 +456,7 @@ public final class VitessEngine implements ExecutionEngine {
     @Override
     public Optional<EngineHandle> reattach(
             ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
-        if (spec.isRevert()) {
+        if (spec.revertOf() != null) {
             MigrationRow revert = revertRow(target, spec, key);
             return revert == null || !adoptable(revert)
                     ? Optional.empty()
