@@ -13,7 +13,9 @@ import org.apiguardian.api.API;
  * revert is approved by the policy that armed it: it waits for no approval, release or window (it is an emergency),
  * only for the gates that keep it safe (replica lag, topology, the barrier). As in Argo Rollouts' analysis (failure
  * limit, consecutive error limit) and Flagger's threshold; the counts are kept by the controller that owns the
- * migration and start again after a takeover.
+ * migration and start again after a takeover. The same signals can also watch the copy ({@code whileCopying}): a
+ * breach before the swap pauses or aborts the migration. Every evaluation is recorded in the audit trail with what each
+ * signal measured.
  *
  * @param signals the names of the signals to ask (registered on the controllers), at least one
  * @param bakeTime how long after the swap the signals are watched; at most the policy's revert window
@@ -21,9 +23,31 @@ import org.apiguardian.api.API;
  * @param failureLimit unhealthy verdicts (in total, over the bake time) that revert the migration, at least 1
  * @param errorLimit unknown verdicts in a row, from one signal, that revert it (a signal that goes blind counts as a
  *     failure, as Flagger treats missing metrics), at least 1
+ * @param whileCopying what a breach does before the swap, counted the same way (the counts start again at the swap)
  */
 @API(status = MAINTAINED, since = "0.3")
-public record AutoRevert(List<String> signals, Duration bakeTime, Duration interval, int failureLimit, int errorLimit) {
+public record AutoRevert(
+        List<String> signals,
+        Duration bakeTime,
+        Duration interval,
+        int failureLimit,
+        int errorLimit,
+        BreachAction whileCopying) {
+
+    /** What a breach of the signals does before the swap. */
+    public enum BreachAction {
+        /** Nothing: the signals watch only the bake after the swap. */
+        NONE,
+        /** Pause the migration (nothing new starts, copies fully throttled) until an operator resumes it. */
+        PAUSE,
+        /** Abort it: the fallback chain stops the runs and removes what they created. */
+        ABORT
+    }
+
+    /** Watches only the bake after the swap. */
+    public AutoRevert(List<String> signals, Duration bakeTime, Duration interval, int failureLimit, int errorLimit) {
+        this(signals, bakeTime, interval, failureLimit, errorLimit, BreachAction.NONE);
+    }
 
     /** Validates and copies. */
     public AutoRevert {
@@ -54,5 +78,10 @@ public record AutoRevert(List<String> signals, Duration bakeTime, Duration inter
      */
     public static AutoRevert on(Duration bakeTime, String... signals) {
         return new AutoRevert(List.of(signals), bakeTime, Duration.ofSeconds(10), 1, 4);
+    }
+
+    /** These settings, with {@code action} taken on a breach before the swap. */
+    public AutoRevert onBreachWhileCopying(BreachAction action) {
+        return new AutoRevert(signals, bakeTime, interval, failureLimit, errorLimit, action);
     }
 }

@@ -6,6 +6,7 @@ import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import java.time.Instant;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,25 +23,46 @@ final class AutoDirectives {
     private AutoDirectives() {}
 
     /**
-     * The revert the policy's health signals ask for, with a note of why: the directive {@code auto-revert-<attempt>}
-     * by {@link #ACTOR}, whose revert waits for no approval (see {@link Reverts#revertRecord}). Null when the revert is
-     * refused (the window just ended, a revert runs).
+     * A round of health checks in the audit trail, with what its breach calls for: while baking after the swap, the
+     * revert {@code auto-revert-<attempt>} by {@link #ACTOR}, whose revert waits for no approval (see {@link
+     * Reverts#revertRecord}); while copying, a pause or an abort, as the policy says. A directive that is refused (the
+     * window just ended, a revert runs) leaves the note alone.
      */
-    static Outcomes.@Nullable Result revert(MigrationRecord rec, String why, Instant now) {
-        Directives.Directive d =
-                new Directives.Directive("auto-revert-" + rec.attempt(), DirectiveKind.REVERT, "", ACTOR);
-        Outcomes.Result r;
-        try {
-            r = Directives.apply(rec, d, now).change();
-        } catch (IllegalDirectiveException e) {
-            return null;
+    static Outcomes.Result onHealth(MigrationRecord rec, HealthWatch.Round round, Instant now) {
+        MigrationRecord base = rec;
+        java.util.List<dev.osc4j.AuditEntry> audit = new java.util.ArrayList<>();
+        String breach = round.breach();
+        if (breach != null) {
+            Directives.Directive d =
+                    switch (round.phase()) {
+                        case BAKE ->
+                            new Directives.Directive("auto-revert-" + rec.attempt(), DirectiveKind.REVERT, "", ACTOR);
+                        case COPY ->
+                            Objects.requireNonNull(rec.policy().autoRevert()).whileCopying()
+                                            == dev.osc4j.AutoRevert.BreachAction.ABORT
+                                    ? new Directives.Directive(
+                                            "auto-abort-" + rec.attempt(), DirectiveKind.ABORT, "", ACTOR)
+                                    : new Directives.Directive(
+                                            "auto-pause-" + rec.auditSeq(), DirectiveKind.PAUSE, "", ACTOR);
+                    };
+            try {
+                Outcomes.Result r = Directives.apply(rec, d, now).change();
+                if (r != null) {
+                    base = r.record();
+                    audit.addAll(r.audit());
+                }
+            } catch (IllegalDirectiveException e) {
+                breach = breach + " (" + d.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused: "
+                        + e.getMessage() + ")";
+            }
         }
-        if (r == null) {
-            return null;
-        }
-        RecordChange note = new RecordChange(r.record(), ACTOR, now);
-        note.note(null, "auto-revert", why);
-        java.util.List<dev.osc4j.AuditEntry> audit = new java.util.ArrayList<>(r.audit());
+        RecordChange note = new RecordChange(base, ACTOR, now);
+        note.note(
+                null,
+                breach == null ? "health" : "health-breach",
+                (round.phase() == HealthWatch.Phase.BAKE ? "bake: " : "copy: ")
+                        + round.summary()
+                        + (breach == null ? "" : " -> " + breach));
         audit.addAll(note.audit());
         return new Outcomes.Result(note.build(false), audit);
     }

@@ -7,66 +7,104 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.spi.HealthSignal;
 import dev.osc4j.spi.HealthVerdict;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Watches a migration that bakes after its swap with the health signals its policy names ({@link AutoRevert}), and says
- * when it must be reverted. Kept in memory by the controller that owns the migration: a controller that takes over
- * starts counting again, which can only delay a revert, never cause one.
+ * Watches a migration with the health signals its policy names ({@link AutoRevert}): while it bakes after its swap, and
+ * (if the policy says so) while it copies. Says what each round of checks measured and what a breach calls for. Kept in
+ * memory by the controller that owns the migration: a controller that takes over starts counting again, which can only
+ * delay an action, never cause one.
  */
 final class HealthWatch {
+    /** When the signals are watched. */
+    enum Phase {
+        /** Before the swap, with {@link AutoRevert#whileCopying()} set. */
+        COPY,
+        /** After the swap, within the bake time. */
+        BAKE
+    }
+
+    /**
+     * One round of checks.
+     *
+     * @param phase when it was taken
+     * @param summary what each signal said, for the audit trail
+     * @param breach why the policy must act now, or null
+     */
+    record Round(Phase phase, String summary, @Nullable String breach) {}
+
+    private @Nullable Phase phase;
     private @Nullable Instant lastCheck;
     private int failures;
     private final Map<String, Integer> unknownInARow = new HashMap<>();
 
-    /**
-     * Asks the signals if a check is due, and returns why the migration must be reverted now, or null. Only for a
-     * migration in its revert window, not being reverted, within its bake time.
-     */
+    /** A round of checks if one is due for {@code rec} now, or null. */
     @Nullable
-    String check(MigrationRecord rec, Map<String, HealthSignal> signals, String controllerId, Instant now) {
+    Round check(MigrationRecord rec, Map<String, HealthSignal> signals, String controllerId, Instant now) {
         AutoRevert auto = rec.policy().autoRevert();
-        if (auto == null
-                || rec.state() != MigrationState.REVERTIBLE
-                || rec.controls().revertedBy() != null) {
-            return null;
+        Phase current = auto == null ? null : phase(rec, auto, now);
+        if (current != phase) {
+            phase = current;
+            lastCheck = null;
+            failures = 0;
+            unknownInARow.clear();
         }
-        Optional<Instant> swapped = rec.shards().stream()
-                .filter(s -> s.state() == MigrationState.REVERTIBLE)
-                .map(ShardRecord::stateSince)
-                .min(Instant::compareTo);
-        if (swapped.isEmpty() || !now.isBefore(swapped.get().plus(auto.bakeTime()))) {
-            return null;
-        }
-        if (lastCheck != null && now.isBefore(lastCheck.plus(auto.interval()))) {
+        if (auto == null || current == null || (lastCheck != null && now.isBefore(lastCheck.plus(auto.interval())))) {
             return null;
         }
         lastCheck = now;
+        List<String> said = new ArrayList<>();
+        String breach = null;
         for (String name : auto.signals()) {
             HealthVerdict verdict = verdict(rec, signals.get(name), name, controllerId);
+            said.add(name + " " + verdict.status().name().toLowerCase(java.util.Locale.ROOT) + " (" + verdict.detail()
+                    + ")");
             switch (verdict.status()) {
                 case HEALTHY -> unknownInARow.put(name, 0);
                 case UNHEALTHY -> {
                     unknownInARow.put(name, 0);
                     failures++;
-                    if (failures >= auto.failureLimit()) {
-                        return "health signal " + name + " unhealthy: " + verdict.detail() + " (" + failures + " of "
+                    if (breach == null && failures >= auto.failureLimit()) {
+                        breach = "health signal " + name + " unhealthy: " + verdict.detail() + " (" + failures + " of "
                                 + auto.failureLimit() + " failed checks allowed)";
                     }
                 }
                 case UNKNOWN -> {
                     int inARow = unknownInARow.merge(name, 1, Integer::sum);
-                    if (inARow >= auto.errorLimit()) {
-                        return "health signal " + name + " could not tell " + inARow + " times in a row: "
+                    if (breach == null && inARow >= auto.errorLimit()) {
+                        breach = "health signal " + name + " could not tell " + inARow + " times in a row: "
                                 + verdict.detail();
                     }
                 }
             }
         }
-        return null;
+        return new Round(current, String.join("; ", said), breach);
+    }
+
+    /** Whether the migration is watched now, and in which phase. */
+    private static @Nullable Phase phase(MigrationRecord rec, AutoRevert auto, Instant now) {
+        if (rec.controls().abortRequested()) {
+            return null;
+        }
+        boolean baking = rec.controls().revertedBy() == null
+                && rec.shards().stream()
+                        .anyMatch(s -> s.state() == MigrationState.REVERTIBLE
+                                && now.isBefore(s.stateSince().plus(auto.bakeTime())));
+        if (baking) {
+            return Phase.BAKE;
+        }
+        boolean copying = rec.shards().stream()
+                .map(ShardRecord::state)
+                .anyMatch(s -> s.isRunning() && s != MigrationState.SWITCHING_TRAFFIC);
+        return copying
+                        && auto.whileCopying() != AutoRevert.BreachAction.NONE
+                        && !rec.controls().paused()
+                ? Phase.COPY
+                : null;
     }
 
     private static HealthVerdict verdict(

@@ -275,11 +275,13 @@ final class Reconciler {
                 }
                 continue;
             }
-            String unhealthy = o.health.check(rec, settings.healthSignals(), controllerId, now());
-            Outcomes.Result autoRevert = unhealthy == null ? null : AutoDirectives.revert(rec, unhealthy, now());
-            if (autoRevert != null) {
-                LOG.warn("migration {}: reverting it: {}", id, unhealthy);
-                rec = write(id, o, rec, autoRevert.record(), autoRevert.audit());
+            HealthWatch.Round health = o.health.check(rec, settings.healthSignals(), controllerId, now());
+            if (health != null) {
+                if (health.breach() != null) {
+                    LOG.warn("migration {}: health breach while {}: {}", id, health.phase(), health.breach());
+                }
+                Outcomes.Result r = AutoDirectives.onHealth(rec, health, now());
+                rec = write(id, o, rec, r.record(), r.audit());
                 if (rec == null) {
                     return;
                 }

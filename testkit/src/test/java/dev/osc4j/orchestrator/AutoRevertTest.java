@@ -85,12 +85,18 @@ class AutoRevertTest {
         return sim.runUntil(id, MigrationState.REVERTIBLE, Duration.ofHours(1));
     }
 
-    private AuditEntry autoRevertNote(MigrationId id) {
+    private AuditEntry breachNote(MigrationId id) {
         List<AuditEntry> notes = osc.audit(id).stream()
-                .filter(e -> e.kind() == AuditEntry.Kind.NOTE && e.stepId().contains("auto-revert"))
+                .filter(e -> e.kind() == AuditEntry.Kind.NOTE && e.stepId().endsWith(":health-breach"))
                 .toList();
         assertThat(notes).hasSize(1);
         return notes.get(0);
+    }
+
+    private List<AuditEntry> healthNotes(MigrationId id) {
+        return osc.audit(id).stream()
+                .filter(e -> e.kind() == AuditEntry.Kind.NOTE && e.stepId().endsWith(":health"))
+                .toList();
     }
 
     @Test
@@ -110,8 +116,13 @@ class AutoRevertTest {
         assertThat(revert.requestedBy()).isEqualTo("osc4j-policy");
         assertThat(revert.policy().requireCutoverApproval()).isFalse();
         sim.runUntil(id, MigrationState.REVERTED, Duration.ofMinutes(5));
-        assertThat(autoRevertNote(id).detail())
-                .isEqualTo("health signal orders-p99 unhealthy: p99 412 ms > 250 ms (2 of 2 failed checks allowed)");
+        assertThat(breachNote(id).detail())
+                .isEqualTo("bake: orders-p99 unhealthy (p99 412 ms > 250 ms) -> health signal orders-p99 unhealthy: p99"
+                        + " 412 ms > 250 ms (2 of 2 failed checks allowed)");
+        // Every evaluation is in the audit trail, with what was measured: the healthy ones and the first failure.
+        assertThat(healthNotes(id))
+                .hasSize(checks.size() - 1)
+                .allSatisfy(e -> assertThat(e.detail()).startsWith("bake: orders-p99 "));
     }
 
     @Test
@@ -123,7 +134,7 @@ class AutoRevertTest {
             throw new IllegalStateException("prometheus unreachable, password=hunter2");
         };
         MigrationRecord reverting = sim.runUntil(id, r -> r.controls().revertedBy() != null, Duration.ofMinutes(5));
-        assertThat(autoRevertNote(id).detail())
+        assertThat(breachNote(id).detail())
                 .contains("could not tell 3 times in a row")
                 .doesNotContain("hunter2");
         assertThat(reverting.controls().revertedBy()).isNotNull();
@@ -145,6 +156,32 @@ class AutoRevertTest {
         sim.runUntil(id, MigrationState.COMPLETED, Duration.ofHours(3));
         assertThat(checks).hasSize(asked);
         assertThat(osc.get(id).controls().revertedBy()).isNull();
+    }
+
+    @Test
+    @DisplayName("while copying, a breach pauses the migration or aborts it (the fallback chain), as the policy says")
+    void breachWhileCopying() {
+        latency = r -> HealthVerdict.unhealthy("p99 900 ms");
+        MigrationId paused = submit(
+                "ADD COLUMN note INT",
+                MigrationPolicy.builder()
+                        .autoRevert(
+                                AutoRevert.on(BAKE, "orders-p99").onBreachWhileCopying(AutoRevert.BreachAction.PAUSE)));
+        MigrationRecord p = sim.runUntil(paused, r -> r.controls().paused(), Duration.ofMinutes(5));
+        assertThat(p.shards())
+                .allSatisfy(s ->
+                        assertThat(s.state().pathIndex()).isLessThan(MigrationState.SWITCHING_TRAFFIC.pathIndex()));
+        assertThat(breachNote(paused).detail()).startsWith("copy: orders-p99 unhealthy (p99 900 ms) -> ");
+        assertThat(p.directives().values())
+                .singleElement()
+                .satisfies(d -> assertThat(d.actor()).isEqualTo("osc4j-policy"));
+        int asked = checks.size();
+        for (int i = 0; i < 30; i++) {
+            sim.tick();
+        }
+        assertThat(checks).as("not asked while paused").hasSize(asked);
+        osc.abort(paused, "stop", "carol");
+        sim.runUntil(paused, MigrationState.ABORTED, Duration.ofMinutes(5));
     }
 
     @Test
