@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Installs what the osc4j tests run against, on Debian or Ubuntu: MariaDB (server and client), etcd (server and
 # client), pt-online-schema-change with its MySQL driver, headless Chromium with its WebDriver (the dashboard's browser
-# tests) and tmux (the command line's pseudo-terminal test). Safe to run again: it installs only what is missing,
-# and runs `apt-get update` only when something is.
+# tests), tmux (the command line's pseudo-terminal test) and HAProxy (the haproxy module's traffic switch). Safe to
+# run again: it installs only what is missing, and runs `apt-get update` only when something is.
 #
 # The tests start their own servers from these binaries, in temporary directories on free loopback ports with
-# --no-defaults: a system-wide MariaDB or etcd service, running or not, is never used. So that installing does not
-# start one either, a temporary /usr/sbin/policy-rc.d keeps the packages from starting services.
+# --no-defaults (HAProxy with a configuration file of their own): a system-wide MariaDB, etcd or HAProxy service,
+# running or not, is never used. So that installing does not start one either, a temporary /usr/sbin/policy-rc.d keeps
+# the packages from starting services, and the services of the packages this script installed are disabled after, so
+# that they do not start at the next boot either.
 set -euo pipefail
 
-PACKAGES=(mariadb-server mariadb-client etcd-server etcd-client percona-toolkit libdbd-mysql-perl chromium chromium-driver tmux)
+PACKAGES=(mariadb-server mariadb-client etcd-server etcd-client percona-toolkit libdbd-mysql-perl chromium chromium-driver tmux haproxy)
 # The binaries the testkit looks for, on PATH and in the sbin directories.
-BINARIES=(mariadbd mariadb-install-db mariadb etcd etcdctl pt-online-schema-change chromium chromedriver tmux)
+BINARIES=(mariadbd mariadb-install-db mariadb etcd etcdctl pt-online-schema-change chromium chromedriver tmux haproxy)
 POLICY=/usr/sbin/policy-rc.d
+# The system service each package brings, disabled when this script installed the package.
+declare -A SERVICES=([mariadb-server]=mariadb [etcd-server]=etcd [haproxy]=haproxy)
 
 die() {
     echo "install-test-deps: $*" >&2
@@ -85,6 +89,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
     run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed (see above)"
+
+    for package in "${missing[@]}"; do
+        service=${SERVICES[$package]:-}
+        [ -n "$service" ] || continue
+        # systemctl disable works without a running systemd (it edits the links, and the SysV ones through
+        # systemd-sysv-install); update-rc.d is the fallback on a machine without systemd.
+        if command -v systemctl >/dev/null 2>&1; then
+            run_as_root systemctl disable "$service" >/dev/null 2>&1 \
+                || echo "install-test-deps: could not disable the $service service; disable it by hand" >&2
+        elif command -v update-rc.d >/dev/null 2>&1; then
+            run_as_root update-rc.d "$service" disable >/dev/null 2>&1 \
+                || echo "install-test-deps: could not disable the $service service; disable it by hand" >&2
+        fi
+        echo "disabled the system service $service (the tests start their own)"
+    done
 fi
 
 absent=()
@@ -97,7 +116,7 @@ for binary in "${BINARIES[@]}"; do
 done
 [ "${#absent[@]}" -eq 0 ] || die "installed, but still not found on PATH or in the sbin directories: ${absent[*]}"
 
-for service in mariadb etcd; do
+for service in mariadb etcd haproxy; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
         echo "note     the system service $service is running; the tests do not use it (they start their own servers)"
     fi
