@@ -5,6 +5,7 @@ import dev.osc4j.testkit.servers.internal.FreePorts;
 import dev.osc4j.testkit.servers.internal.LogFiles;
 import dev.osc4j.testkit.servers.internal.ManagedProcess;
 import dev.osc4j.testkit.servers.internal.Poll;
+import dev.osc4j.testkit.servers.internal.PortRetries;
 import dev.osc4j.testkit.servers.internal.TempDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,7 +79,6 @@ public final class LocalEtcd implements AutoCloseable {
             "initial-cluster-token",
             "config-file",
             "discovery");
-    private static final int PORT_ATTEMPTS = 3;
     private static final int LOG_TAIL_LINES = 30;
     private static final AtomicInteger HTTP_THREADS = new AtomicInteger();
 
@@ -269,7 +269,7 @@ public final class LocalEtcd implements AutoCloseable {
                 .map(m -> "--- " + m.name() + " (" + m.logFile + "):\n" + m.logTail())
                 .collect(Collectors.joining("\n"));
         if (dead.stream().anyMatch(m -> m.logTail().contains("address already in use"))) {
-            throw new PortTakenException(logs);
+            throw new PortRetries.PortTakenException(logs);
         }
         throw new ServerLaunchException(
                 (dead.isEmpty()
@@ -283,32 +283,7 @@ public final class LocalEtcd implements AutoCloseable {
     }
 
     private static LocalEtcd create(Settings settings) {
-        for (int attempt = 1; ; attempt++) {
-            LocalEtcd etcd = new LocalEtcd(settings);
-            try {
-                etcd.launch();
-                return etcd;
-            } catch (PortTakenException e) {
-                etcd.close();
-                if (attempt >= PORT_ATTEMPTS) {
-                    throw new ServerLaunchException(
-                            "etcd could not bind its ports in " + attempt + " attempts. Logs:\n" + e.getMessage(),
-                            DEBIAN_PACKAGE,
-                            null);
-                }
-                LOG.log(Level.DEBUG, "A port was taken before etcd could bind it; trying other ports");
-            } catch (RuntimeException e) {
-                etcd.close();
-                throw e;
-            }
-        }
-    }
-
-    /** A member could not bind a port that was free a moment before; the launch is retried on other ports. */
-    private static final class PortTakenException extends RuntimeException {
-        PortTakenException(String logs) {
-            super(logs, null, false, false);
-        }
+        return PortRetries.launch("etcd", DEBIAN_PACKAGE, () -> new LocalEtcd(settings), LocalEtcd::launch);
     }
 
     /**
