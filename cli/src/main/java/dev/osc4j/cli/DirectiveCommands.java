@@ -5,6 +5,10 @@ import dev.osc4j.DirectiveResult;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationClient;
 import dev.osc4j.MigrationId;
+import dev.osc4j.MigrationRecord;
+import dev.osc4j.RevertRefusedException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import picocli.CommandLine.Command;
@@ -18,8 +22,8 @@ import picocli.CommandLine.Parameters;
 final class DirectiveCommands {
     private DirectiveCommands() {}
 
-    /** What every directive command takes. */
-    abstract static class DirectiveCommand extends StoreCommand {
+    /** What every command that directs a migration takes: its id, a directive id and who sends it. */
+    abstract static class Directing extends StoreCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "the migration id")
         String id = "";
 
@@ -32,11 +36,22 @@ final class DirectiveCommands {
         @Option(names = "--actor", description = "who sends it, for the audit trail; default: $USER")
         String actor = "";
 
+        /** The directive id given, or a new one. */
+        String directiveId() {
+            return directiveId.isBlank() ? "cli-" + UUID.randomUUID() : directiveId;
+        }
+
+        /** The actor given, else $USER. */
+        String actor() {
+            return !actor.isBlank() ? actor : root().env.getOrDefault("USER", "osc4j-cli");
+        }
+    }
+
+    /** A directive answered by a {@link DirectiveResult}. */
+    abstract static class DirectiveCommand extends Directing {
         @Override
         final int run(MigrationClient client) {
-            String d = directiveId.isBlank() ? "cli-" + UUID.randomUUID() : directiveId;
-            String who = !actor.isBlank() ? actor : root().env.getOrDefault("USER", "osc4j-cli");
-            DirectiveResult r = send(client, id(id), d, who);
+            DirectiveResult r = send(client, id(id), directiveId(), actor());
             if (json()) {
                 root().out.println(Json.directive(r));
             } else {
@@ -141,6 +156,64 @@ final class DirectiveCommands {
         @Override
         DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
             return client.retry(id, directiveId, actor);
+        }
+    }
+
+    @Command(
+            name = "revert",
+            description = "Reverts a migration in its revert window (REVERTIBLE): starts a revert migration that swaps"
+                    + " the tables back, and prints its id.")
+    static final class Revert extends Directing {
+        @Option(
+                names = "--shards",
+                paramLabel = "SHARD[,SHARD...]",
+                split = ",",
+                description = "revert only these shards; default: every shard in its revert window")
+        List<String> shards = new ArrayList<>();
+
+        @Override
+        int run(MigrationClient client) {
+            MigrationId forward = id(id);
+            String d = directiveId();
+            String who = actor();
+            MigrationId revert;
+            try {
+                revert = client.revert(forward, d, shards, who);
+            } catch (RevertRefusedException e) {
+                if (json()) {
+                    root().out.println(Json.refusal(e));
+                }
+                throw e;
+            }
+            MigrationRecord r = client.get(revert);
+            if (json()) {
+                root().out.println(Json.revert(forward, r, d, who));
+            } else {
+                root().out.println(revert.value());
+                root().err
+                        .printf(
+                                Locale.ROOT,
+                                "revert of %s on %s started as %s (directive %s by %s); follow it with: osc4j watch"
+                                        + " %s%n",
+                                forward.value(),
+                                r.spec().shards(),
+                                revert.value(),
+                                d,
+                                who,
+                                revert.value());
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(
+            name = "close-window",
+            description = "Ends a migration's revert window now: what kept the original table is retired, it ends"
+                    + " COMPLETED, and its table can be migrated again.")
+    static final class CloseWindow extends DirectiveCommand {
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.closeRevertWindow(id, directiveId, actor);
         }
     }
 }

@@ -16,13 +16,19 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** No migration has that id. */
     public static final int NOT_FOUND = 3;
-    /** The directive was refused: not allowed in the migration's state, or its id was used for another directive. */
+    /**
+     * The directive was refused: not allowed in the migration's state (a revert outside its window, say, with the
+     * reason), or its id was used for another directive.
+     */
     public static final int REFUSED = 4;
     /** An argument is invalid (an id, a ratio, a file). */
     public static final int INVALID = 5;
     /** The store cannot be reached or read. */
     public static final int STORE = 6;
-    /** {@code watch} saw the migration end in a state other than COMPLETED. */
+    /**
+     * {@code watch} saw the migration end without its new schema live (ABORTED, REVERTED); COMPLETED and REVERTIBLE (in
+     * its revert window) are {@link #OK}.
+     */
     public static final int NOT_COMPLETED = 7;
     /** {@code audit --verify} found the trail does not match its hash chain (edited, removed or added entries). */
     public static final int TAMPERED = 8;

@@ -9,16 +9,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.DirectiveResult;
+import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.Owner;
+import dev.osc4j.RevertOf;
+import dev.osc4j.RevertRefusedException;
 import dev.osc4j.spi.RecordCodec;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON the read commands print with {@code --output json}: a record and an audit entry in the one form every store
- * writes ({@link RecordCodec}), summaries and directive results as flat objects (times ISO-8601, durations in
+ * writes ({@link RecordCodec}), summaries, directive results and reverts as flat objects (times ISO-8601, durations in
  * seconds).
  */
 final class Json {
@@ -40,7 +47,12 @@ final class Json {
         return write(out);
     }
 
-    static String summaries(List<MigrationSummary> list) {
+    /**
+     * Summaries, each with its revert fields from its record: {@code revertibleUntil} (ISO-8601, null outside a revert
+     * window), {@code revertedBy} and {@code reverts} (migration ids, or null).
+     */
+    static String summaries(
+            List<MigrationSummary> list, Function<MigrationId, @Nullable MigrationRecord> records, Instant now) {
         ArrayNode out = MAPPER.createArrayNode();
         for (MigrationSummary s : list) {
             ObjectNode n = out.addObject();
@@ -70,6 +82,22 @@ final class Json {
                 on.put("since", o.since().toString());
                 on.put("releasedAt", o.releasedAt() == null ? null : String.valueOf(o.releasedAt()));
             }
+            MigrationRecord r = records.apply(s.id());
+            Instant until = r == null || r.state() != MigrationState.REVERTIBLE
+                    ? null
+                    : RevertNotes.revertibleUntil(r).orElse(null);
+            n.put("revertibleUntil", until == null ? null : until.toString());
+            if (until == null) {
+                n.putNull("revertSecondsLeft");
+            } else {
+                n.put(
+                        "revertSecondsLeft",
+                        Math.max(0, Duration.between(now, until).toSeconds()));
+            }
+            MigrationId revertedBy = r == null ? null : r.controls().revertedBy();
+            n.put("revertedBy", revertedBy == null ? null : revertedBy.value());
+            RevertOf revertOf = r == null ? null : r.spec().revertOf();
+            n.put("reverts", revertOf == null ? null : revertOf.migration().value());
         }
         return write(out);
     }
@@ -82,6 +110,29 @@ final class Json {
         n.put("actor", r.actor());
         n.put("stateAfter", r.stateAfter().name());
         n.put("at", r.at().toString());
+        return write(n);
+    }
+
+    /** A started revert: the forward migration, the revert's id, state and shards, the directive and its actor. */
+    static String revert(MigrationId forward, MigrationRecord revert, String directiveId, String actor) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("revert", revert.id().value());
+        n.put("reverts", forward.value());
+        n.put("state", revert.state().name());
+        ArrayNode shards = n.putArray("shards");
+        revert.spec().shards().forEach(shards::add);
+        n.put("directiveId", directiveId);
+        n.put("actor", actor);
+        return write(n);
+    }
+
+    /** A refused revert: the reason a script can act on, and the message. */
+    static String refusal(RevertRefusedException e) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("refused", true);
+        n.put("reason", e.reason().name());
+        n.put("state", e.state().name());
+        n.put("message", e.getMessage());
         return write(n);
     }
 

@@ -1,5 +1,6 @@
 package dev.osc4j.cli;
 
+import dev.osc4j.RevertRefusedException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,8 @@ import picocli.CommandLine.Command;
  * osc4j list
  * osc4j watch m-5f0c...
  * osc4j pause m-5f0c... --directive-id CHG-1234
+ * osc4j revert m-5f0c... --directive-id CHG-1240      # prints the revert migration's id
+ * osc4j close-window m-5f0c...
  * </pre>
  */
 @Command(
@@ -35,16 +38,20 @@ import picocli.CommandLine.Command;
             DirectiveCommands.Resume.class,
             DirectiveCommands.Throttle.class,
             DirectiveCommands.Abort.class,
-            DirectiveCommands.Retry.class
+            DirectiveCommands.Retry.class,
+            DirectiveCommands.Revert.class,
+            DirectiveCommands.CloseWindow.class
         })
 public final class Osc4jCli implements Runnable {
     final Map<String, String> env;
     final PrintStream out;
+    final PrintStream err;
     final boolean console;
 
-    private Osc4jCli(Map<String, String> env, PrintStream out, boolean console) {
+    private Osc4jCli(Map<String, String> env, PrintStream out, PrintStream err, boolean console) {
         this.env = env;
         this.out = out;
+        this.err = err;
         this.console = console;
     }
 
@@ -60,12 +67,15 @@ public final class Osc4jCli implements Runnable {
      * that {@code watch} redraws in place.
      */
     public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, boolean console) {
-        CommandLine cl = new CommandLine(new Osc4jCli(env, out, console));
+        CommandLine cl = new CommandLine(new Osc4jCli(env, out, err, console));
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setExecutionExceptionHandler((e, command, parsed) -> {
             int code = ExitCodes.of(e);
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (e instanceof RevertRefusedException refused) {
+                message += " (reason " + refused.reason() + ")";
+            }
             command.getErr().println("osc4j: " + message);
             if (code == ExitCodes.USAGE) {
                 command.usage(command.getErr());

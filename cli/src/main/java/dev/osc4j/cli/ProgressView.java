@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A migration as lines of text: a header (state, aggregate bar weighted as the keyspace aggregate is, ETA, owner, how
- * old the figures are) and one line per shard (state, bar, rate, lag, throttle and wait reasons). Every line is cut to
+ * old the figures are), a line on its revert when there is something to say (until when it can be reverted and how
+ * long that is from now, the revert that reverts it, the migration a revert reverts) and one line per shard (state, bar, rate, lag, throttle and wait reasons). Every line is cut to
  * the width, so a long wait reason never wraps and a redraw in place stays in place. ASCII only, so it reads the same
  * in any locale and in a log file. Used by {@code osc4j show} and {@code osc4j watch}, and by the quickstart.
  */
@@ -38,7 +39,7 @@ public final class ProgressView {
                 .append(String.format(Locale.ROOT, "  %5.1f%% ", s.percent()))
                 .append(bar(s.percent()));
         Duration eta = s.eta();
-        if (eta != null && !r.state().isTerminal()) {
+        if (eta != null && !r.state().isTerminal() && !r.state().isSwitched()) {
             h.append("  ETA ").append(duration(eta));
         }
         h.append("  ").append(r.spec().keyspace()).append('.').append(r.spec().table());
@@ -53,6 +54,10 @@ public final class ProgressView {
                     .append(" old");
         }
         out.add(cut(h.toString(), width));
+        List<String> notes = RevertNotes.of(r, now);
+        if (!notes.isEmpty()) {
+            out.add(cut("  " + String.join("; ", notes), width));
+        }
         int shown = 0;
         int nameWidth = 4;
         for (ShardRecord sh : r.shards()) {

@@ -3,13 +3,16 @@ package dev.osc4j.cli;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationClient;
 import dev.osc4j.MigrationFilter;
+import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.Owner;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,16 +21,24 @@ import picocli.CommandLine.Parameters;
 final class ReadCommands {
     private ReadCommands() {}
 
-    @Command(name = "list", description = "Lists the active migrations (--all: every migration).")
+    @Command(
+            name = "list",
+            description = "Lists the active migrations (--all: every migration), with their revert windows and links.")
     static final class ListCommand extends StoreCommand {
-        @Option(names = "--all", description = "include COMPLETED and ABORTED migrations")
+        @Option(names = "--all", description = "include COMPLETED, ABORTED and REVERTED migrations")
         boolean all;
 
         @Override
         int run(MigrationClient client) {
             List<MigrationSummary> list = client.list(all ? MigrationFilter.all() : MigrationFilter.active());
+            // A summary says nothing of reverts: the record does (one read per migration, as the dashboard does).
+            Instant now = Instant.now();
+            Map<MigrationId, MigrationRecord> records = new HashMap<>();
+            for (MigrationSummary s : list) {
+                records.put(s.id(), client.get(s.id()));
+            }
             if (json()) {
-                root().out.println(Json.summaries(list));
+                root().out.println(Json.summaries(list, records::get, now));
                 return ExitCodes.OK;
             }
             root().out
@@ -44,6 +55,8 @@ final class ReadCommands {
             for (MigrationSummary s : list) {
                 Owner o = s.owner();
                 Duration eta = s.eta();
+                MigrationRecord r = records.get(s.id());
+                List<String> notes = r == null ? List.of() : RevertNotes.of(r, now);
                 root().out
                         .println(ProgressView.cut(
                                 String.format(
@@ -54,9 +67,16 @@ final class ReadCommands {
                                         s.keyspace() + "." + s.table(),
                                         s.shards(),
                                         s.percent(),
-                                        eta == null || s.state().isTerminal() ? "-" : ProgressView.duration(eta),
+                                        eta == null
+                                                        || s.state().isTerminal()
+                                                        || s.state().isSwitched()
+                                                ? "-"
+                                                : ProgressView.duration(eta),
                                         o == null || o.releasedAt() != null ? "-" : o.controllerId()),
                                 width()));
+                if (!notes.isEmpty()) {
+                    root().out.println(ProgressView.cut("    " + String.join("; ", notes), width()));
+                }
             }
             if (list.isEmpty()) {
                 root().out.println(all ? "(no migrations)" : "(no active migrations; --all lists every one)");

@@ -11,10 +11,11 @@ import picocli.CommandLine.Parameters;
 /**
  * Follows a migration until it ends, shown by a {@link LiveView}: redrawn in place in a terminal, a timestamped block
  * per visible change when piped or with {@code --plain}; with {@code --output json} one record per line (NDJSON)
- * whenever the record changed. Exits 0 when the migration completes,
- * {@value ExitCodes#NOT_COMPLETED} when it ends otherwise.
+ * whenever the record changed. Stops when the migration ends or swaps into its revert window: exits 0 when the new
+ * schema is live (COMPLETED, or REVERTIBLE: the swap is done and only the window's end or a revert moves it on),
+ * {@value ExitCodes#NOT_COMPLETED} when it ends otherwise (ABORTED, REVERTED).
  */
-@Command(name = "watch", description = "Follows a migration live until it ends.")
+@Command(name = "watch", description = "Follows a migration live until it ends or swaps into its revert window.")
 final class WatchCommand extends StoreCommand {
     @Parameters(paramLabel = "ID", description = "the migration id")
     String id = "";
@@ -37,7 +38,7 @@ final class WatchCommand extends StoreCommand {
         try (LiveView view = root().console ? LiveView.system(plain, width()) : LiveView.plain(root().out, width())) {
             while (true) {
                 MigrationRecord r = client.get(mid);
-                if (r.state().isTerminal()) {
+                if (ended(r)) {
                     view.last(r);
                     return exitCode(r);
                 }
@@ -55,14 +56,23 @@ final class WatchCommand extends StoreCommand {
                 root().out.println(Json.record(r));
                 lastVersion = r.version();
             }
-            if (r.state().isTerminal()) {
+            if (ended(r)) {
                 return exitCode(r);
             }
             Thread.sleep(intervalMillis);
         }
     }
 
+    /**
+     * Whether there is nothing more to follow: the migration ended, or it swapped and waits in its revert window
+     * ({@link MigrationState#REVERTIBLE}), which only the window's end or a revert moves on.
+     */
+    private static boolean ended(MigrationRecord r) {
+        return r.state().isTerminal() || r.state() == MigrationState.REVERTIBLE;
+    }
+
+    /** 0 when the new schema is live (the swap is done: COMPLETED or REVERTIBLE), 7 otherwise (ABORTED, REVERTED). */
     private static int exitCode(MigrationRecord r) {
-        return r.state() == MigrationState.COMPLETED ? ExitCodes.OK : ExitCodes.NOT_COMPLETED;
+        return r.state().isSwitched() ? ExitCodes.OK : ExitCodes.NOT_COMPLETED;
     }
 }
