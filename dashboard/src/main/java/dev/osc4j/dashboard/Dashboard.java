@@ -16,7 +16,11 @@ import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationNotFoundException;
 import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
+import dev.osc4j.RevertOf;
+import dev.osc4j.RevertRefusedException;
+import dev.osc4j.ShardRecord;
 import dev.osc4j.StoreException;
 import dev.osc4j.spi.RecordCodec;
 import java.io.IOException;
@@ -29,7 +33,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -45,7 +51,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Reads go through the {@link MigrationClient} (the store alone), so a dashboard outside the controller's process
  * shows figures at most the controller's progress-write interval (default 1 s) plus one pass old; the page polls every
- * second and shows each migration's age. Directives need an {@link Authenticator}: without one the page is read-only
+ * second and shows each migration's age. A migration in its revert window shows until when (and how long from now) it
+ * can be reverted, with buttons to revert it and to close the window; a forward migration and its revert link to each
+ * other. Directives need an {@link Authenticator}: without one the page is read-only
  * and every directive is refused with 403. Each directive carries the directive id the page generated for the click,
  * so a repeated request is one directive. Cross-site requests are refused: a directive must carry the
  * {@code X-Osc4j-Csrf} header with a token the page reads from {@code /api/session} (a same-origin read another site
@@ -150,6 +158,8 @@ public final class Dashboard {
             return route(request);
         } catch (MigrationNotFoundException e) {
             return error(404, e.getMessage());
+        } catch (RevertRefusedException e) {
+            return json(409, errorNode(e.getMessage()).put("reason", e.reason().name()));
         } catch (IllegalDirectiveException | IdempotencyConflictException e) {
             return error(409, e.getMessage());
         } catch (InvalidRequestException | IllegalArgumentException e) {
@@ -245,7 +255,36 @@ public final class Dashboard {
         } else {
             n.put("ageMillis", Math.max(0, Duration.between(persisted, now).toMillis()));
         }
+        Instant until = r.state() == MigrationState.REVERTIBLE ? revertibleUntil(r) : null;
+        if (until == null) {
+            n.putNull("revertibleUntil");
+            n.putNull("revertSecondsLeft");
+        } else {
+            n.put("revertibleUntil", until.toString());
+            n.put("revertSecondsLeft", Math.max(0, Duration.between(now, until).toSeconds()));
+        }
+        n.put(
+                "revertClosing",
+                r.state() == MigrationState.REVERTIBLE && r.controls().closeRevertWindow());
+        MigrationId revertedBy = r.controls().revertedBy();
+        n.put("revertedBy", revertedBy == null ? null : revertedBy.value());
+        RevertOf revertOf = r.spec().revertOf();
+        n.put("reverts", revertOf == null ? null : revertOf.migration().value());
         return n;
+    }
+
+    /**
+     * Until when {@code r} can be reverted: its earliest shard in its revert window since then plus the policy's
+     * window, as the core computes it; null when no shard is in its window.
+     */
+    private static @Nullable Instant revertibleUntil(MigrationRecord r) {
+        Duration window = r.policy().revertWindowOrDefault();
+        return r.shards().stream()
+                .filter(s -> s.state() == MigrationState.REVERTIBLE)
+                .map(ShardRecord::stateSince)
+                .min(Instant::compareTo)
+                .map(t -> t.plus(window))
+                .orElse(null);
     }
 
     private ObjectNode session(Request r) {
@@ -307,8 +346,14 @@ public final class Dashboard {
         if (directiveId.isBlank() || directiveId.length() > 128) {
             return error(400, "directiveId is required (1-128 characters)");
         }
+        MigrationId revert = null;
+        if (kind.equals("revert")) {
+            revert = client.revert(id, directiveId, shards(body.path("shards"), id), actor);
+        }
         DirectiveResult result =
                 switch (kind) {
+                    case "revert" -> revertResult(id, directiveId);
+                    case "close-window" -> client.closeRevertWindow(id, directiveId, actor);
                     case "pause" -> client.pause(id, directiveId, actor);
                     case "resume" -> client.resume(id, directiveId, actor);
                     case "abort" -> client.abort(id, directiveId, actor);
@@ -335,7 +380,37 @@ public final class Dashboard {
         n.put("actor", result.actor());
         n.put("stateAfter", result.stateAfter().name());
         n.put("at", result.at().toString());
+        if (revert != null) {
+            n.put("revert", revert.value());
+        }
         return json(200, n);
+    }
+
+    /** The shards a revert names in its body: an array of shard names, or none for every shard in the window. */
+    private static List<String> shards(JsonNode shards, MigrationId id) {
+        if (shards.isMissingNode() || shards.isNull()) {
+            return List.of();
+        }
+        if (!shards.isArray()) {
+            throw new InvalidRequestException("shards must be an array of shard names", id);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode shard : shards) {
+            if (!shard.isTextual() || shard.asText().isBlank()) {
+                throw new InvalidRequestException("shards must be an array of shard names", id);
+            }
+            out.add(shard.asText());
+        }
+        return out;
+    }
+
+    /** What the forward migration recorded for the revert directive that started a revert. */
+    private DirectiveResult revertResult(MigrationId id, String directiveId) {
+        DirectiveResult recorded = client.get(id).directives().get(directiveId);
+        if (recorded == null) {
+            throw new IllegalStateException("the revert directive " + directiveId + " is not on migration " + id);
+        }
+        return recorded;
     }
 
     private static ApprovalStage stage(String value) {
@@ -385,9 +460,13 @@ public final class Dashboard {
     }
 
     private static Response error(int status, @Nullable String message) {
+        return json(status, errorNode(message));
+    }
+
+    private static ObjectNode errorNode(@Nullable String message) {
         ObjectNode n = JSON.createObjectNode();
         n.put("error", Objects.requireNonNullElse(message, "error"));
-        return json(status, n);
+        return n;
     }
 
     /** Configures a {@link Dashboard}. */

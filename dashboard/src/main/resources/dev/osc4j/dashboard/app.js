@@ -21,6 +21,29 @@ function seconds(iso) { // an ISO-8601 duration as Java writes it: PT1H2M3.5S
   return m ? (Number(m[1] || 0) * 3600 + Number(m[2] || 0) * 60 + Number(m[3] || 0)) : null;
 }
 
+function link(id) {
+  return `<a href="#" class="link" data-id="${esc(id)}">${esc(id)}</a>`;
+}
+// What a migration says about reverts: until when it can be reverted, the revert that reverts it, what a revert reverts.
+function revertNotes(m) {
+  const notes = [];
+  if (m.revertClosing) notes.push('revert window closing');
+  else if (m.revertibleUntil) {
+    notes.push(`revertible until <time datetime="${esc(m.revertibleUntil)}" title="${esc(m.revertibleUntil)}">`
+      + `${esc(new Date(m.revertibleUntil).toLocaleString())}</time> (${duration(m.revertSecondsLeft)} left)`);
+  }
+  if (m.revertedBy) notes.push('reverted by ' + link(m.revertedBy));
+  if (m.reverts) notes.push('reverts ' + link(m.reverts));
+  return notes.join('; ');
+}
+function followLinks(root) {
+  root.querySelectorAll('a.link').forEach(a => a.addEventListener('click', e => {
+    e.preventDefault();
+    e.stopPropagation();
+    select(a.dataset.id);
+  }));
+}
+
 async function load() {
   const session = await fetch('api/session').then(r => r.json());
   state.session = session;
@@ -46,14 +69,16 @@ async function refresh() {
     const age = m.ageMillis === null ? '–' : (m.ageMillis / 1000).toFixed(1) + 's old';
     return `<tr class="migration${state.selected === m.id ? ' selected' : ''}" data-id="${esc(m.id)}">`
       + `<td class="id">${esc(m.id)}</td><td>${esc(r.spec.keyspace)}.${esc(r.spec.table)}</td>`
-      + `<td class="state state-${esc(r.state)}">${esc(r.state)}${r.controls.paused ? ' (paused)' : ''}</td>`
-      + `<td class="progress">${bar(m.percent, r.state === 'COMPLETED')}</td>`
-      + `<td>${r.state === 'COMPLETED' || r.state === 'ABORTED' ? '–' : duration(m.etaSeconds)}</td>`
+      + `<td><span class="state state-${esc(r.state)}">${esc(r.state)}${r.controls.paused ? ' (paused)' : ''}</span>`
+      + `<div class="revert-note">${revertNotes(m)}</div></td>`
+      + `<td class="progress">${bar(m.percent, r.state === 'COMPLETED' || r.state === 'REVERTIBLE')}</td>`
+      + `<td>${['COMPLETED', 'ABORTED', 'REVERTIBLE', 'REVERTED'].includes(r.state) ? '–' : duration(m.etaSeconds)}</td>`
       + `<td>${minis}</td><td>${owner}</td><td class="age">${age}</td></tr>`;
   });
   const body = document.querySelector('#fleet tbody');
   body.innerHTML = rows.join('') || '<tr><td colspan="8">no migrations</td></tr>';
   body.querySelectorAll('tr.migration').forEach(tr => tr.addEventListener('click', () => select(tr.dataset.id)));
+  followLinks(body);
   if (state.selected) {
     const m = fleet.migrations.find(x => x.id === state.selected);
     if (m) await detail(m);
@@ -70,16 +95,20 @@ async function detail(m) {
   const r = m.record;
   document.getElementById('detail').hidden = false;
   document.getElementById('detail-title').textContent = `${m.id}: ${r.spec.ddl} on ${r.spec.keyspace} (${r.state})`;
+  const info = document.getElementById('revert-info');
+  info.innerHTML = revertNotes(m);
+  followLinks(info);
   document.querySelector('#shards tbody').innerHTML = r.shards.map(s => {
     const p = s.progress;
     const lag = p.replicaLag === null || p.replicaLag === undefined ? '–' : duration(seconds(p.replicaLag));
     const throttle = p.throttled ? `<span class="throttled">throttled: ${esc(p.throttleReason)} (ratio ${s.appliedThrottleRatio})</span>`
       : (s.appliedThrottleRatio > 0 ? `ratio ${s.appliedThrottleRatio}` : '–');
     return `<tr class="shard"><td>${esc(s.shard)}</td><td class="state state-${esc(s.state)}">${esc(s.state)}</td>`
-      + `<td>${bar(p.percent, s.state === 'COMPLETED')}</td><td>${p.rowsCopied.toLocaleString()} / ${Math.max(0, p.rowsTotal).toLocaleString()}</td>`
+      + `<td>${bar(p.percent, s.state === 'COMPLETED' || s.state === 'REVERTIBLE')}</td><td>${p.rowsCopied.toLocaleString()} / ${Math.max(0, p.rowsTotal).toLocaleString()}</td>`
       + `<td>${lag}</td><td>${throttle}</td><td>${esc(s.waitReason ?? (s.failure ? 'failed: ' + s.failure.message : ''))}</td></tr>`;
   }).join('');
   renderActions(m.id);
+  document.querySelectorAll('#actions button[data-only]').forEach(b => { b.hidden = b.dataset.only !== r.state; });
   const trail = await fetch('api/migrations/' + encodeURIComponent(m.id) + '/audit').then(x => x.json());
   const chain = await fetch('api/migrations/' + encodeURIComponent(m.id) + '/verify').then(x => x.json());
   document.getElementById('chain').textContent = chain.intact
@@ -97,6 +126,8 @@ const ACTIONS = [
   ['approve', 'Approve cut-over', { stage: 'cutover' }], ['revoke', 'Withdraw my cut-over approval', { stage: 'cutover' }],
   ['release', 'Release cut-over', {}],
   ['retry', 'Retry', {}], ['abort', 'Abort', {}],
+  // Only for a migration in its revert window: a revert of every shard in it, and the window's end now.
+  ['revert', 'Revert', {}, 'REVERTIBLE'], ['close-window', 'Close revert window', {}, 'REVERTIBLE'],
 ];
 
 function renderActions(id) {
@@ -104,10 +135,11 @@ function renderActions(id) {
   if (box.dataset.id === id && box.children.length) return; // keep buttons (and their pending state) stable
   box.dataset.id = id;
   box.innerHTML = '';
-  for (const [kind, label, args] of ACTIONS) {
+  for (const [kind, label, args, only] of ACTIONS) {
     const b = document.createElement('button');
     b.textContent = label;
     b.dataset.kind = kind;
+    if (only) { b.dataset.only = only; b.hidden = true; }
     if (args.stage) b.dataset.stage = args.stage;
     b.disabled = state.session === null || state.session.readOnly;
     b.title = b.disabled ? state.session.why : '';
@@ -129,9 +161,11 @@ async function send(id, kind, args, button) {
       body: JSON.stringify(Object.assign({ directiveId }, args)),
     });
     const body = await response.json();
-    result.textContent = response.ok
-      ? `${body.kind.toLowerCase()} recorded (${body.directiveId}); the migration is ${body.stateAfter}`
-      : `refused (${response.status}): ${body.error}`;
+    result.textContent = !response.ok
+      ? `refused (${response.status}${body.reason ? ', ' + body.reason : ''}): ${body.error}`
+      : body.revert
+        ? `revert started as ${body.revert} (${body.directiveId}); the migration is ${body.stateAfter}`
+        : `${body.kind.toLowerCase()} recorded (${body.directiveId}); the migration is ${body.stateAfter}`;
   } finally {
     delete button.dataset.pending;
     button.disabled = false;

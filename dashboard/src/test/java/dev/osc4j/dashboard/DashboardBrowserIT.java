@@ -3,6 +3,7 @@ package dev.osc4j.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
@@ -41,8 +42,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The page in headless Chromium (Debian's {@code chromium} and {@code chromium-driver}), served by the JDK's
  * HttpServer, over a fleet a real controller drives on the embedded H2 store with the fake engine: bars and states
- * render, figures update live, a click pauses a migration, a double click is one directive, and a page whose
- * application configured no authentication cannot direct. One browser for the class; a screenshot in target/.
+ * render, figures update live, a click pauses a migration, a double click is one directive, a page whose
+ * application configured no authentication cannot direct, and a migration in its revert window is reverted or its
+ * window closed from the page (the fake engine can revert). One browser for the class; screenshots in target/.
  */
 class DashboardBrowserIT {
     @TempDir
@@ -66,11 +68,16 @@ class DashboardBrowserIT {
         }
         store = JdbcStateStore.h2File(dir.resolve("osc4j"));
         Clock clock = Clock.systemUTC();
-        FakeTopology topology = new FakeTopology(clock).addUniformKeyspace("commerce", 4, 2_000_000);
+        FakeTopology topology = new FakeTopology(clock)
+                .addUniformKeyspace("commerce", 4, 2_000_000)
+                .addUniformKeyspace("billing", 2, 2_000);
         controller = MigrationOrchestrator.builder()
                 .store(store)
                 .topology(topology)
-                .engine(FakeEngine.builder(topology).rowsPerSecond(20_000).build())
+                .engine(FakeEngine.builder(topology)
+                        .rowsPerSecond(20_000)
+                        .revert(true)
+                        .build())
                 .clock(clock)
                 .pollInterval(Duration.ofMillis(200))
                 .build();
@@ -240,5 +247,79 @@ class DashboardBrowserIT {
         assertThat(((Number) Objects.requireNonNull(status)).intValue()).isEqualTo(403);
         assertThat(store.read(other).orElseThrow().state()).isNotEqualTo(MigrationState.ABORTED);
         assertThat(store.read(other).orElseThrow().controls().abortRequested()).isFalse();
+    }
+
+    @Test
+    @DisplayName("a migration in its revert window shows until when; Revert starts a revert linked both ways, a second"
+            + " click shows the refusal's reason; Close revert window ends another's window; a screenshot is kept")
+    void revertFromThePage() throws Exception {
+        // The revert inherits the policy's start approval, so it waits in QUEUED and the forward stays REVERTIBLE.
+        MigrationId held = controller.submit(billing(
+                "ledger", MigrationPolicy.builder().requireStartApproval(true).build()));
+        controller.approve(held, "ok-ledger", ApprovalStage.START, "bob");
+        MigrationId closing = controller.submit(billing("refunds", MigrationPolicy.defaults()));
+        waiting(30)
+                .until(d -> store.read(held).orElseThrow().state() == MigrationState.REVERTIBLE
+                        && store.read(closing).orElseThrow().state() == MigrationState.REVERTIBLE);
+        browser.get(base + "/osc4j/");
+        waiting(10)
+                .until(d -> text("tr[data-id='" + held.value() + "'] .revert-note")
+                        .matches("revertible until .* \\(23h5\\dm left\\)"));
+
+        clickRow(held);
+        WebElement revert = displayed("#actions button[data-kind='revert']");
+        assertThat(text("#revert-info")).startsWith("revertible until ");
+        revert.click();
+        waiting(5).until(d -> store.read(held).orElseThrow().controls().revertedBy() != null);
+        MigrationId revertId =
+                Objects.requireNonNull(store.read(held).orElseThrow().controls().revertedBy());
+        assertThat(Objects.requireNonNull(
+                                store.read(revertId).orElseThrow().spec().revertOf())
+                        .migration())
+                .isEqualTo(held);
+        waiting(5).until(d -> text("#action-result").contains("revert started as " + revertId.value()));
+        waiting(5).until(d -> text("#revert-info").contains("reverted by " + revertId.value()));
+        Path shot = Path.of("target", "dashboard-revert.png");
+        Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        assertThat(Files.size(shot)).isGreaterThan(10_000);
+
+        displayed("#actions button[data-kind='revert']").click();
+        waiting(5).until(d -> text("#action-result").contains("refused (409, ALREADY_REVERTING)"));
+        assertThat(store.read(held).orElseThrow().controls().revertedBy()).isEqualTo(revertId);
+
+        waiting(5).until(d -> {
+            d.findElement(By.cssSelector("#revert-info a.link[data-id='" + revertId.value() + "']"))
+                    .click();
+            return true;
+        });
+        waiting(5).until(d -> text("#revert-info").contains("reverts " + held.value()));
+        assertThat(browser.findElement(By.cssSelector("#actions button[data-kind='revert']"))
+                        .isDisplayed())
+                .as("a revert waiting for its start approval cannot be reverted")
+                .isFalse();
+
+        clickRow(closing);
+        displayed("#actions button[data-kind='close-window']").click();
+        waiting(10).until(d -> store.read(closing).orElseThrow().state() == MigrationState.COMPLETED);
+        waiting(5)
+                .until(d -> text("tr[data-id='" + closing.value() + "'] .state").equals("COMPLETED"));
+        assertThat(text("tr[data-id='" + closing.value() + "'] .revert-note")).isEmpty();
+    }
+
+    private static WebElement displayed(String css) {
+        waiting(5).until(d -> d.findElement(By.cssSelector(css)).isDisplayed());
+        return browser.findElement(By.cssSelector(css));
+    }
+
+    private static MigrationRequest billing(String table, MigrationPolicy policy) {
+        return MigrationRequest.builder()
+                .idempotencyKey("browser-" + table)
+                .keyspace("billing")
+                .table(table)
+                .ddl("ALTER TABLE " + table + " ADD COLUMN note VARCHAR(64)")
+                .engine(FakeEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .policy(policy)
+                .build();
     }
 }

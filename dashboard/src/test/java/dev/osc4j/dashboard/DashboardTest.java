@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.testkit.FakeEngine;
@@ -15,6 +16,7 @@ import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.SettableClock;
 import dev.osc4j.testkit.Simulation;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +24,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The handler without a browser: JSON, authentication, CSRF, idempotent directives, bad input. */
+/**
+ * The handler without a browser: JSON, authentication, CSRF, idempotent directives, bad input, the revert window and
+ * the revert directives.
+ */
 class DashboardTest {
     static final ObjectMapper JSON = new ObjectMapper();
     SettableClock clock;
@@ -174,5 +179,118 @@ class DashboardTest {
                 .isEqualTo(404);
         assertThat(d.handle(get("/api/migrations/bad id", Map.of())).status()).isEqualTo(400);
         assertThat(store.read(id).orElseThrow().version()).isEqualTo(version);
+    }
+
+    @Test
+    @DisplayName("a migration in its revert window shows until when; revert (behind the same authentication and CSRF"
+            + " check, idempotent by directive id) starts a revert linked both ways; a second revert answers 409 with"
+            + " its reason; bad shards are refused; close-window closes the window")
+    void revertAndCloseWindow() throws Exception {
+        Duration window = Duration.ofHours(2);
+        InMemoryStateStore revertStore = new InMemoryStateStore(clock);
+        FakeTopology topology = new FakeTopology(clock).addUniformKeyspace("billing", 2, 1_000);
+        MigrationOrchestrator controller = MigrationOrchestrator.builder()
+                .store(revertStore)
+                .topology(topology)
+                .engine(FakeEngine.builder(topology).revert(true).build())
+                .clock(clock)
+                .build();
+        Simulation sim = Simulation.of(controller, clock);
+        MigrationId forward = controller.submit(revertible("ledger", window));
+        MigrationId other = controller.submit(revertible("refunds", window));
+        sim.runUntil(forward, MigrationState.REVERTIBLE, Duration.ofHours(1));
+        sim.runUntil(other, MigrationState.REVERTIBLE, Duration.ofHours(1));
+        Dashboard d = Dashboard.builder(controller)
+                .clock(clock)
+                .authenticator(r -> Optional.ofNullable(r.header("x-user")))
+                .build();
+
+        JsonNode shown = json(d.handle(get("/api/migrations/" + forward.value(), Map.of())));
+        Instant swapped = controller.get(forward).shards().stream()
+                .map(s -> s.stateSince())
+                .min(Instant::compareTo)
+                .orElseThrow();
+        assertThat(shown.path("revertibleUntil").asText())
+                .isEqualTo(swapped.plus(window).toString());
+        assertThat(shown.path("revertSecondsLeft").asLong())
+                .isEqualTo(
+                        Duration.between(clock.instant(), swapped.plus(window)).toSeconds());
+        assertThat(shown.path("revertedBy").isNull()).isTrue();
+        assertThat(shown.path("revertClosing").asBoolean()).isFalse();
+
+        String path = "/api/migrations/" + forward.value() + "/revert";
+        String body = "{\"directiveId\":\"web-r1\"}";
+        assertThat(d.handle(post(path, Map.of("x-user", "alice"), body)).status())
+                .as("no CSRF token")
+                .isEqualTo(403);
+        assertThat(d.handle(post(path, Map.of(), body)).status())
+                .as("not signed in")
+                .isEqualTo(403);
+        assertThat(controller.get(forward).controls().revertedBy()).isNull();
+        String token = json(d.handle(get("/api/session", Map.of("x-user", "alice"))))
+                .path("csrf")
+                .asText();
+        Map<String, String> ok = Map.of("x-user", "alice", "x-osc4j-csrf", token);
+        Dashboard.Response started = d.handle(post(path, ok, body));
+        assertThat(started.status()).as(started.text()).isEqualTo(200);
+        JsonNode result = json(started);
+        assertThat(result.path("kind").asText()).isEqualTo("REVERT");
+        assertThat(result.path("actor").asText()).isEqualTo("alice");
+        MigrationId revert = MigrationId.of(result.path("revert").asText());
+        assertThat(controller.get(forward).controls().revertedBy()).isEqualTo(revert);
+        assertThat(json(d.handle(post(path, ok, body))).path("revert").asText())
+                .as("the same click again: the same revert")
+                .isEqualTo(revert.value());
+        assertThat(json(d.handle(get("/api/migrations/" + revert.value(), Map.of())))
+                        .path("reverts")
+                        .asText())
+                .isEqualTo(forward.value());
+        assertThat(json(d.handle(get("/api/migrations/" + forward.value(), Map.of())))
+                        .path("revertedBy")
+                        .asText())
+                .isEqualTo(revert.value());
+
+        Dashboard.Response second = d.handle(post(path, ok, "{\"directiveId\":\"web-r2\"}"));
+        assertThat(second.status()).isEqualTo(409);
+        assertThat(json(second).path("reason").asText()).isEqualTo("ALREADY_REVERTING");
+        assertThat(json(second).path("error").asText()).contains(revert.value());
+
+        String otherBase = "/api/migrations/" + other.value();
+        long version = controller.get(other).version();
+        Dashboard.Response badShard =
+                d.handle(post(otherBase + "/revert", ok, "{\"directiveId\":\"web-r3\",\"shards\":[\"nope\"]}"));
+        assertThat(badShard.status()).isEqualTo(409);
+        assertThat(json(badShard).path("reason").asText()).isEqualTo("BAD_SHARDS");
+        assertThat(d.handle(post(otherBase + "/revert", ok, "{\"directiveId\":\"web-r4\",\"shards\":\"-80\"}"))
+                        .status())
+                .isEqualTo(400);
+        assertThat(controller.get(other).version()).as("nothing changed").isEqualTo(version);
+        Dashboard.Response closed = d.handle(post(otherBase + "/close-window", ok, "{\"directiveId\":\"web-c1\"}"));
+        assertThat(closed.status()).as(closed.text()).isEqualTo(200);
+        assertThat(json(closed).path("kind").asText()).isEqualTo("CLOSE_REVERT_WINDOW");
+        assertThat(json(d.handle(get(otherBase, Map.of())))
+                        .path("revertClosing")
+                        .asBoolean())
+                .isTrue();
+        sim.runUntil(other, MigrationState.COMPLETED, Duration.ofMinutes(5));
+        Dashboard.Response late = d.handle(post(otherBase + "/revert", ok, "{\"directiveId\":\"web-r5\"}"));
+        assertThat(late.status()).isEqualTo(409);
+        assertThat(json(late).path("reason").asText()).isEqualTo("WINDOW_CLOSED");
+        assertThat(json(d.handle(get(otherBase, Map.of())))
+                        .path("revertibleUntil")
+                        .isNull())
+                .isTrue();
+    }
+
+    private static MigrationRequest revertible(String table, Duration window) {
+        return MigrationRequest.builder()
+                .idempotencyKey("revertible-" + table)
+                .keyspace("billing")
+                .table(table)
+                .ddl("ALTER TABLE " + table + " ADD COLUMN note VARCHAR(64)")
+                .engine(FakeEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .policy(MigrationPolicy.builder().revertWindow(window).build())
+                .build();
     }
 }
