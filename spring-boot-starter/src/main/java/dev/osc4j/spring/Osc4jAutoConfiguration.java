@@ -7,6 +7,7 @@ import dev.osc4j.ProgressSinks;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TopologyProbe;
+import dev.osc4j.spi.TrafficSwitch;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -29,7 +30,8 @@ import org.springframework.core.env.Environment;
  *   <li>a {@link StateStore} ({@link Osc4jStoreAutoConfiguration});
  *   <li>a {@link MigrationOrchestrator} when the application declares a {@link TopologyProbe} and at least one
  *       {@link ExecutionEngine}, its loop started and stopped with the context (SmartLifecycle), publishing to
- *       Micrometer when a {@link MeterRegistry} is a bean;
+ *       Micrometer when a {@link MeterRegistry} is a bean, holding and restoring traffic around each swap through the
+ *       application's {@link TrafficSwitch} bean when it declares one;
  *   <li>a {@link MigrationClient} otherwise (a process that only reads and directs);
  *   <li>an Actuator health indicator and the dashboard servlet, in {@link Osc4jWebAutoConfiguration}.
  * </ul>
@@ -66,6 +68,7 @@ public class Osc4jAutoConfiguration {
                 TopologyProbe topology,
                 ObjectProvider<ExecutionEngine> engines,
                 ObjectProvider<ProgressSink> sinks,
+                ObjectProvider<TrafficSwitch> trafficSwitch,
                 Osc4jProperties properties,
                 Environment environment) {
             MigrationOrchestrator.Builder b = MigrationOrchestrator.builder()
@@ -83,6 +86,7 @@ public class Osc4jAutoConfiguration {
             }
             engines.orderedStream().forEach(b::engine);
             sinks.orderedStream().forEach(b::progressSink);
+            trafficSwitch.ifAvailable(b::trafficSwitch);
             return b.build();
         }
 

@@ -190,6 +190,21 @@ public class Osc4jProperties {
         /** Whether to swap without comparing the original table with its copy first. */
         private boolean skipChecksum;
 
+        /**
+         * How long a migration stays revertible after its swap (REVERTIBLE, the original table kept in sync); 0 for no
+         * revert window; unset for 24h.
+         */
+        private @Nullable Duration revertWindow;
+
+        /** How many times a failed migration is retried without an operator (0 to 100; 0 waits for one). */
+        private int autoRetries;
+
+        /**
+         * Whether a final failure (after auto-retries) runs the fallback chain at once (stop the run, restore routing,
+         * clean up, end ABORTED) instead of waiting for an operator's retry or abort.
+         */
+        private boolean fallbackOnFailure;
+
         /** The policy these settings make. */
         public MigrationPolicy toPolicy() {
             MigrationPolicy.Builder b = MigrationPolicy.builder()
@@ -200,7 +215,10 @@ public class Osc4jProperties {
                     .approvalValidity(approvalValidity)
                     .cutoverMode(cutoverMode)
                     .targetReplicaLag(targetReplicaLag)
-                    .skipChecksum(skipChecksum);
+                    .skipChecksum(skipChecksum)
+                    .revertWindow(revertWindow)
+                    .autoRetries(autoRetries)
+                    .fallbackOnFailure(fallbackOnFailure);
             if (maxReplicaLag != null) {
                 b.maxReplicaLag(maxReplicaLag);
             }
@@ -299,6 +317,30 @@ public class Osc4jProperties {
 
         public void setSkipChecksum(boolean value) {
             this.skipChecksum = value;
+        }
+
+        public @Nullable Duration getRevertWindow() {
+            return revertWindow;
+        }
+
+        public void setRevertWindow(@Nullable Duration value) {
+            this.revertWindow = value;
+        }
+
+        public int getAutoRetries() {
+            return autoRetries;
+        }
+
+        public void setAutoRetries(int value) {
+            this.autoRetries = value;
+        }
+
+        public boolean isFallbackOnFailure() {
+            return fallbackOnFailure;
+        }
+
+        public void setFallbackOnFailure(boolean value) {
+            this.fallbackOnFailure = value;
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.osc4j.spi.StateStore;
 import dev.osc4j.store.jdbc.JdbcStateStore;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
+import dev.osc4j.testkit.FakeTrafficSwitch;
 import dev.osc4j.testkit.InMemoryStateStore;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
@@ -98,7 +99,10 @@ class Osc4jAutoConfigurationTest {
         FakeTopology topology = new FakeTopology(Clock.systemUTC()).addUniformKeyspace("commerce", 1, 1_000);
         runner.withBean(StateStore.class, InMemoryStateStore::new)
                 .withBean(FakeTopology.class, () -> topology)
-                .withBean(FakeEngine.class, () -> FakeEngine.on(topology))
+                // An explicit revert window needs an engine that can revert.
+                .withBean(
+                        FakeEngine.class,
+                        () -> FakeEngine.builder(topology).revert(true).build())
                 .withPropertyValues(
                         "osc4j.start-controller=false",
                         "osc4j.policy.require-cutover-approval=true",
@@ -106,7 +110,10 @@ class Osc4jAutoConfigurationTest {
                         "osc4j.policy.target-replica-lag=1s",
                         "osc4j.policy.max-replica-lag=8s",
                         "osc4j.policy.cutover-schedule=daily 01:00-04:00 UTC",
-                        "osc4j.policy.skip-checksum=true")
+                        "osc4j.policy.skip-checksum=true",
+                        "osc4j.policy.revert-window=2h",
+                        "osc4j.policy.auto-retries=3",
+                        "osc4j.policy.fallback-on-failure=true")
                 .run(ctx -> {
                     MigrationOrchestrator osc = ctx.getBean(MigrationOrchestrator.class);
                     dev.osc4j.MigrationId id = osc.submit(dev.osc4j.MigrationRequest.builder()
@@ -124,6 +131,70 @@ class Osc4jAutoConfigurationTest {
                     assertThat(p.maxReplicaLag()).isEqualTo(java.time.Duration.ofSeconds(8));
                     assertThat(p.cutoverSchedule()).isNotNull();
                     assertThat(p.skipChecksum()).isTrue();
+                    assertThat(p.revertWindow()).isEqualTo(java.time.Duration.ofHours(2));
+                    assertThat(p.autoRetries()).isEqualTo(3);
+                    assertThat(p.fallbackOnFailure()).isTrue();
+                });
+    }
+
+    @Test
+    @DisplayName("unset, the revert settings keep the core's defaults (24h window, no auto-retries, no fallback);"
+            + " osc4j.policy.revert-window=0 makes migrations not revertible")
+    void revertDefaults() {
+        dev.osc4j.MigrationPolicy unset = new Osc4jProperties().getPolicy().toPolicy();
+        assertThat(unset.revertWindow()).isNull();
+        assertThat(unset.revertWindowOrDefault()).isEqualTo(dev.osc4j.MigrationPolicy.DEFAULT_REVERT_WINDOW);
+        assertThat(unset.autoRetries()).isZero();
+        assertThat(unset.fallbackOnFailure()).isFalse();
+        runner.withPropertyValues("osc4j.policy.revert-window=0")
+                .run(ctx -> assertThat(ctx.getBean(Osc4jProperties.class)
+                                .getPolicy()
+                                .toPolicy()
+                                .revertWindowOrDefault())
+                        .isZero());
+    }
+
+    @Test
+    @DisplayName("a TrafficSwitch bean is the controller's: it holds traffic before each shard's swap and restores it"
+            + " after")
+    void trafficSwitchBean() {
+        FakeTopology topology = new FakeTopology(Clock.systemUTC()).addUniformKeyspace("commerce", 2, 1_000);
+        FakeTrafficSwitch routing = new FakeTrafficSwitch();
+        runner.withBean(StateStore.class, InMemoryStateStore::new)
+                .withBean(FakeTopology.class, () -> topology)
+                .withBean(
+                        FakeEngine.class,
+                        () -> FakeEngine.builder(topology)
+                                .rowsPerSecond(100_000)
+                                .build())
+                .withBean(FakeTrafficSwitch.class, () -> routing)
+                .withPropertyValues("osc4j.poll-interval=50ms")
+                .run(ctx -> {
+                    MigrationOrchestrator osc = ctx.getBean(MigrationOrchestrator.class);
+                    dev.osc4j.MigrationId id = osc.submit(dev.osc4j.MigrationRequest.builder()
+                            .idempotencyKey("routed")
+                            .keyspace("commerce")
+                            .table("orders")
+                            .ddl("ADD COLUMN note INT")
+                            .engine(FakeEngine.DEFAULT_NAME)
+                            .requestedBy("test")
+                            .build());
+                    long deadline =
+                            System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+                    while (!osc.get(id).state().isTerminal()) {
+                        assertThat(System.nanoTime())
+                                .as("waiting for the migration")
+                                .isLessThan(deadline);
+                        Thread.sleep(50);
+                    }
+                    assertThat(osc.get(id).state()).isEqualTo(dev.osc4j.MigrationState.COMPLETED);
+                    assertThat(routing.calls())
+                            .filteredOn(c -> c.startsWith("hold "))
+                            .hasSize(2);
+                    assertThat(routing.calls())
+                            .filteredOn(c -> c.startsWith("restore "))
+                            .hasSize(2);
+                    assertThat(routing.held()).isEmpty();
                 });
     }
 
@@ -182,6 +253,9 @@ class Osc4jAutoConfigurationTest {
                             "\"osc4j.jdbc.table-prefix\"",
                             "\"osc4j.dashboard.path\"",
                             "\"osc4j.policy.target-replica-lag\"",
+                            "\"osc4j.policy.revert-window\"",
+                            "\"osc4j.policy.auto-retries\"",
+                            "\"osc4j.policy.fallback-on-failure\"",
                             "Time between two reconcile passes.");
         }
     }
