@@ -116,14 +116,7 @@ class Osc4jAutoConfigurationTest {
                         "osc4j.policy.fallback-on-failure=true")
                 .run(ctx -> {
                     MigrationOrchestrator osc = ctx.getBean(MigrationOrchestrator.class);
-                    dev.osc4j.MigrationId id = osc.submit(dev.osc4j.MigrationRequest.builder()
-                            .idempotencyKey("policy-defaults")
-                            .keyspace("commerce")
-                            .table("orders")
-                            .ddl("ADD COLUMN note INT")
-                            .engine(FakeEngine.DEFAULT_NAME)
-                            .requestedBy("test")
-                            .build());
+                    dev.osc4j.MigrationId id = submitOrders(osc, "policy-defaults");
                     dev.osc4j.MigrationPolicy p = osc.get(id).policy();
                     assertThat(p.requireCutoverApproval()).isTrue();
                     assertThat(p.approversRequired()).isEqualTo(2);
@@ -171,14 +164,7 @@ class Osc4jAutoConfigurationTest {
                 .withPropertyValues("osc4j.poll-interval=50ms")
                 .run(ctx -> {
                     MigrationOrchestrator osc = ctx.getBean(MigrationOrchestrator.class);
-                    dev.osc4j.MigrationId id = osc.submit(dev.osc4j.MigrationRequest.builder()
-                            .idempotencyKey("routed")
-                            .keyspace("commerce")
-                            .table("orders")
-                            .ddl("ADD COLUMN note INT")
-                            .engine(FakeEngine.DEFAULT_NAME)
-                            .requestedBy("test")
-                            .build());
+                    dev.osc4j.MigrationId id = submitOrders(osc, "routed");
                     long deadline =
                             System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
                     while (!osc.get(id).state().isTerminal()) {
@@ -196,6 +182,18 @@ class Osc4jAutoConfigurationTest {
                             .hasSize(2);
                     assertThat(routing.held()).isEmpty();
                 });
+    }
+
+    /** Submits a fake-engine migration of commerce.orders without a policy of its own. */
+    private static dev.osc4j.MigrationId submitOrders(MigrationOrchestrator osc, String key) {
+        return osc.submit(dev.osc4j.MigrationRequest.builder()
+                .idempotencyKey(key)
+                .keyspace("commerce")
+                .table("orders")
+                .ddl("ADD COLUMN note INT")
+                .engine(FakeEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .build());
     }
 
     @Test
