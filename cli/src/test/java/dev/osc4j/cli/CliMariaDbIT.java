@@ -77,4 +77,37 @@ class CliMariaDbIT {
         assertThat(watch.code()).as(watch.toString()).isEqualTo(ExitCodes.NOT_COMPLETED);
         assertThat(watch.out()).contains("ABORTED");
     }
+
+    @Test
+    @DisplayName("a revert round trip: watch stops at REVERTIBLE with 0; revert prints the revert's id, the controller"
+            + " swaps back and the forward ends REVERTED (watch 7); a second revert is refused (4) with its reason;"
+            + " close-window ends another's window")
+    void revertRoundTrip() throws Exception {
+        MigrationId id = fleet.submitRevertible("cli-revert", "invoices");
+        MigrationId other = fleet.submitRevertible("cli-close", "refunds"); // copies alongside, for close-window
+        Cli.Run watch = fleet.cli().run("watch", id.value(), "--interval", "200");
+        assertThat(watch.code()).as(watch.toString()).isZero();
+        assertThat(watch.out()).contains("REVERTIBLE", "revertible until ", "left)");
+        Cli.Run revert = fleet.cli().run("revert", id.value(), "--directive-id", "ops-revert-1");
+        assertThat(revert.code()).as(revert.toString()).isZero();
+        MigrationId revertId = MigrationId.of(revert.out().trim());
+        Cli.Run second = fleet.cli().run("revert", id.value(), "--directive-id", "ops-revert-2", "--output", "json");
+        assertThat(second.code()).as(second.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(new ObjectMapper().readTree(second.out()).path("reason").asText())
+                .isEqualTo("ALREADY_REVERTING");
+        Cli.Run watchRevert = fleet.cli().run("watch", revertId.value(), "--interval", "200");
+        assertThat(watchRevert.code()).as(watchRevert.toString()).isZero();
+        assertThat(watchRevert.out()).contains("COMPLETED", "reverts " + id.value());
+        await(
+                "the forward to end REVERTED",
+                () -> fleet.store.read(id).orElseThrow().state() == MigrationState.REVERTED);
+        Cli.Run watchForward = fleet.cli().run("watch", id.value(), "--interval", "200");
+        assertThat(watchForward.code()).as(watchForward.toString()).isEqualTo(ExitCodes.NOT_COMPLETED);
+        assertThat(watchForward.out()).contains("REVERTED", "reverted by " + revertId.value());
+
+        await("REVERTIBLE", () -> fleet.store.read(other).orElseThrow().state() == MigrationState.REVERTIBLE);
+        Cli.Run close = fleet.cli().run("close-window", other.value(), "--directive-id", "ops-close-1");
+        assertThat(close.code()).as(close.toString()).isZero();
+        await("the window to close", () -> fleet.store.read(other).orElseThrow().state() == MigrationState.COMPLETED);
+    }
 }

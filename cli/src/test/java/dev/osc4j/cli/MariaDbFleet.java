@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
+import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.store.jdbc.JdbcStateStore;
 import dev.osc4j.testkit.FakeEngine;
@@ -18,7 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * A real MariaDB store with a controller driving fake-engine migrations on the real clock, for the command line's
+ * A real MariaDB store with a controller driving fake-engine migrations (which can revert) on the real clock, for the command line's
  * end-to-end tests; the store password is in a 0600 file, as an operator would keep it.
  */
 final class MariaDbFleet implements AutoCloseable {
@@ -47,6 +48,7 @@ final class MariaDbFleet implements AutoCloseable {
                 .topology(topology)
                 .engine(FakeEngine.builder(topology)
                         .rowsPerSecond(rowsPerSecond)
+                        .revert(true)
                         .build())
                 .clock(clock)
                 .pollInterval(Duration.ofMillis(200))
@@ -58,7 +60,20 @@ final class MariaDbFleet implements AutoCloseable {
         Files.writeString(passwordFile, server.password() + "\n");
     }
 
+    /** A migration that ends COMPLETED at its swap (no revert window). */
     MigrationId submit(String key, String table) {
+        return submit(
+                key,
+                table,
+                MigrationPolicy.builder().revertWindow(Duration.ZERO).build());
+    }
+
+    /** A migration that swaps into its revert window (REVERTIBLE) for the default 24 hours. */
+    MigrationId submitRevertible(String key, String table) {
+        return submit(key, table, MigrationPolicy.defaults());
+    }
+
+    private MigrationId submit(String key, String table, MigrationPolicy policy) {
         return controller.submit(MigrationRequest.builder()
                 .idempotencyKey(key)
                 .keyspace("commerce")
@@ -66,6 +81,7 @@ final class MariaDbFleet implements AutoCloseable {
                 .ddl("ALTER TABLE " + table + " ADD COLUMN note VARCHAR(64)")
                 .engine(FakeEngine.DEFAULT_NAME)
                 .requestedBy("test")
+                .policy(policy)
                 .build());
     }
 
