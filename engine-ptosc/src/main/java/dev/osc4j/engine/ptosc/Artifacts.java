@@ -1,5 +1,6 @@
 package dev.osc4j.engine.ptosc;
 
+import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.mysql.MySqlNames;
 import dev.osc4j.mysql.TableLifecycle;
 import java.sql.Connection;
@@ -48,11 +49,17 @@ final class Artifacts {
      *
      * @param tables tables named like the new or old table (or named by the run)
      * @param triggers triggers named like pt-osc's for the table
+     * @param reverseTriggers osc4j's reverse triggers of the table ({@link KeptTable}): a revert window is open
      */
-    record Found(List<String> tables, List<Trigger> triggers) {
+    record Found(List<String> tables, List<Trigger> triggers, List<String> reverseTriggers) {
         Found {
             tables = List.copyOf(tables);
             triggers = List.copyOf(triggers);
+            reverseTriggers = List.copyOf(reverseTriggers);
+        }
+
+        Found(List<String> tables, List<Trigger> triggers) {
+            this(tables, triggers, List.of());
         }
 
         boolean isEmpty() {
@@ -185,7 +192,9 @@ final class Artifacts {
                 }
             }
         }
-        return new Found(tables, triggers);
+        List<String> reverse = new ArrayList<>(
+                KeptTable.of(schema, table, "").reverseTriggers(c).keySet());
+        return new Found(tables, triggers, reverse);
     }
 
     /** Decides what belongs to the run. Pure. */

@@ -7,6 +7,7 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
+import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.mysql.TableChecksum;
 import dev.osc4j.mysql.TableLifecycle;
@@ -179,6 +180,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final RunEventWatcher runEvents;
     private final RunChecksum checksums;
     private final TableLifecycle lifecycle;
+    private final RevertRun reverts;
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
 
     private PtOscEngine(Builder b, Path binary, Path shell, @Nullable Path setsid, CredentialsProvider credentials) {
@@ -197,6 +199,7 @@ public final class PtOscEngine implements ExecutionEngine {
         this.launcher = new RunLauncher(name, binary, shell, setsid, clock, connections, hostName);
         this.observer = new RunObserver(clock, observationMaxAge, connections);
         this.lifecycle = new TableLifecycle(b.quarantineHold, clock);
+        this.reverts = new RevertRun(name, hostName, clock, connections, lifecycle);
         this.checksums = new RunChecksum(connections, clock, b.checksumChunkRows, b.checksumRecopies);
         this.runEvents = new RunEventWatcher(
                 "osc4j-pt-osc-events",
@@ -221,13 +224,18 @@ public final class PtOscEngine implements ExecutionEngine {
      */
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(true, true, true, false, false).withChecksum(true);
+        return new EngineCapabilities(true, true, true, false, false)
+                .withChecksum(true)
+                .withRevert(true);
     }
 
     /** Checks the engine options against the reviewed list. */
     @Override
     public void validate(MigrationSpec spec) {
-        PtOscOptions.effective(defaultOptions, spec.engineOptions());
+        Map<String, String> options = PtOscOptions.effective(defaultOptions, spec.engineOptions());
+        if (spec.revertible()) {
+            PtOscOptions.requireRevertible(options);
+        }
     }
 
     /** The root under which runs have their directories. */
@@ -244,9 +252,15 @@ public final class PtOscEngine implements ExecutionEngine {
     public EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key) {
         Endpoint primary = primaryOf(target);
         String schema = schemaOf(target);
+        if (spec.revertOf() != null) {
+            return startRevert(target, spec, key, primary, schema);
+        }
         Map<String, String> options;
         try {
             options = PtOscOptions.effective(defaultOptions, spec.engineOptions());
+            if (spec.revertible()) {
+                PtOscOptions.requireRevertible(options);
+            }
         } catch (InvalidRequestException e) {
             throw new EngineException(
                     FailureReason.ENGINE_CONFIGURATION,
@@ -298,6 +312,22 @@ public final class PtOscEngine implements ExecutionEngine {
         }
     }
 
+    private EngineHandle startRevert(
+            ShardTarget target, MigrationSpec spec, EngineKey key, Endpoint primary, String schema) {
+        dev.osc4j.RevertOf of = java.util.Objects.requireNonNull(spec.revertOf());
+        RunDirectory run = RunDirectory.of(workDirectory, key);
+        RunDirectory forward = RunDirectory.of(workDirectory, of.forwardKey(target.shard()));
+        run.create();
+        // The forward run's lock: a retire and a revert of the same run do not interleave.
+        synchronized (startLock(forward)) {
+            synchronized (startLock(run)) {
+                EngineHandle h = reverts.start(run, forward, key, primary, schema);
+                runEvents.watch(run.dir());
+                return h;
+            }
+        }
+    }
+
     @Override
     public EngineObservation observe(EngineHandle handle) {
         RunDirectory run = runOf(handle);
@@ -305,7 +335,22 @@ public final class PtOscEngine implements ExecutionEngine {
         if (!run.exists()) {
             return EngineObservation.runLost("the run directory " + run + " of " + handle.key() + " is gone");
         }
+        if (RevertRun.isRevert(run)) {
+            synchronized (startLock(run)) {
+                return reverts.observe(run);
+            }
+        }
         runEvents.watch(run.dir());
+        try {
+            rotateIfReleased(run);
+        } catch (SQLException e) {
+            LOG.warn(
+                    "pt-osc run {}: the rotation did not finish; tried again at the next observation", handle.key(), e);
+        }
+        Optional<String> rotateFailure = RunFiles.read(rotateFailed(run));
+        if (rotateFailure.isPresent()) {
+            return EngineObservation.failed(FailureReason.CUTOVER_FAILED, rotateFailure.get());
+        }
         EngineObservation obs = observer.observe(handle, run);
         ChecksumStatus checksum = checksums.status(run, () -> tablesOf(run));
         return checksum == null ? obs : obs.withChecksum(checksum);
@@ -347,12 +392,95 @@ public final class PtOscEngine implements ExecutionEngine {
                         new Endpoint(record.host(), record.port()), record.schema(), record.table(), copy);
     }
 
+    /**
+     * Lets the run swap. A revertible run's swap is the engine's rotation ({@link KeptTable#rotate}), made here while
+     * the plugin holds (or at the first observation that sees it hold), after which the release file lets pt-osc finish
+     * without swapping; a revert swaps back here.
+     */
     @Override
     public void releaseCutover(EngineHandle handle) {
         RunDirectory run = existingRun(handle);
-        RunFiles.touch(run.releaseFile());
+        if (RevertRun.isRevert(run)) {
+            synchronized (startLock(run)) {
+                reverts.release(run, handle.key());
+            }
+            LOG.info("released the swap back of revert {}", handle.key());
+            return;
+        }
+        boolean revertible = run.runRecordContent().map(RunRecord::revertible).orElse(false);
+        if (!revertible) {
+            RunFiles.touch(run.releaseFile());
+            observer.forgetRecent(run);
+            LOG.info("released the cut-over of pt-osc run {}", handle.key());
+            return;
+        }
+        RunFiles.touch(run.releaseRequested());
         observer.forgetRecent(run);
-        LOG.info("released the cut-over of pt-osc run {}", handle.key());
+        try {
+            rotateIfReleased(run);
+        } catch (SQLException e) {
+            throw new EngineException(
+                    FailureReason.CUTOVER_FAILED,
+                    true,
+                    "the rotation of pt-osc run " + handle.key()
+                            + " did not finish (repeated at the next observation): " + e.getMessage(),
+                    handle.key().migrationId(),
+                    handle.key().shard(),
+                    e);
+        }
+        LOG.info("released the cut-over of revertible pt-osc run {}", handle.key());
+    }
+
+    /**
+     * A revertible run released while its plugin holds: rotates the tables (idempotent, read from the server), then
+     * writes the release file so pt-osc ends without a swap of its own. A problem that keeps the original from being
+     * kept in sync is recorded in {@code rotate-failed} and fails the run.
+     */
+    private void rotateIfReleased(RunDirectory run) throws SQLException {
+        if (!Files.exists(run.releaseRequested()) || Files.exists(run.releaseFile())) {
+            return;
+        }
+        synchronized (startLock(run)) {
+            RunRecord record = run.runRecordContent().orElse(null);
+            if (record == null
+                    || !record.revertible()
+                    || Files.exists(run.releaseFile())
+                    || Files.exists(rotateFailed(run))) {
+                return;
+            }
+            RunWatch w = observer.watch(run);
+            String newTable;
+            synchronized (w) {
+                w.refresh();
+                if (!w.events.holding() || run.exitStatus().isPresent()) {
+                    return;
+                }
+                newTable = RunObserver.facts(record, w).newTable();
+            }
+            if (newTable == null) {
+                return;
+            }
+            KeptTable kept = KeptTable.of(record.schema(), record.table(), record.kept());
+            try (Connection c = connections.open(new Endpoint(record.host(), record.port()))) {
+                List<String> done = kept.rotate(
+                        c,
+                        newTable,
+                        KeptTable.swapName(record.table()),
+                        Artifacts.triggerNames(record.schema(), record.table()));
+                RunFiles.touch(run.rotated());
+                RunFiles.touch(run.releaseFile());
+                LOG.info("pt-osc run {}: {}", record.key(), done);
+            } catch (IllegalStateException e) {
+                RunFiles.write(rotateFailed(run), String.valueOf(e.getMessage()));
+                LOG.warn("pt-osc run {}: {}", record.key(), e.getMessage());
+            } finally {
+                observer.forgetRecent(run);
+            }
+        }
+    }
+
+    private static Path rotateFailed(RunDirectory run) {
+        return run.dir().resolve("rotate-failed");
     }
 
     /**
@@ -397,6 +525,12 @@ public final class PtOscEngine implements ExecutionEngine {
             LOG.info("nothing to cancel: pt-osc run {} has no run directory ({})", handle.key(), run);
             return;
         }
+        if (RevertRun.isRevert(run)) {
+            synchronized (startLock(run)) {
+                reverts.cancel(run);
+            }
+            return;
+        }
         if (run.exitStatus().isPresent()) {
             return;
         }
@@ -425,6 +559,11 @@ public final class PtOscEngine implements ExecutionEngine {
     @Override
     public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
         RunDirectory run = RunDirectory.of(workDirectory, key);
+        if (run.exists() && RevertRun.isRevert(run)) {
+            synchronized (startLock(run)) {
+                return reverts.cleanup(run);
+            }
+        }
         if (!run.exists() || run.runRecordContent().isEmpty()) {
             return CleanupReport.nothing();
         }
@@ -442,10 +581,12 @@ public final class PtOscEngine implements ExecutionEngine {
                 RunRecord record = run.runRecordContent().orElseThrow();
                 Endpoint primary = new Endpoint(record.host(), record.port());
                 try (Connection c = connections.open(primary)) {
+                    List<String> kept = settleRotation(c, run, record);
                     plan = Artifacts.plan(
                             RunObserver.facts(record, w),
                             Artifacts.find(c, record.schema(), record.table(), RunObserver.reported(w)));
-                    dropped = Artifacts.drop(c, record.schema(), plan, lifecycle, key.value());
+                    dropped = new ArrayList<>(kept);
+                    dropped.addAll(Artifacts.drop(c, record.schema(), plan, lifecycle, key.value()));
                 } catch (SQLException e) {
                     throw new EngineException(
                             FailureReason.CONNECTION,
@@ -467,6 +608,73 @@ public final class PtOscEngine implements ExecutionEngine {
         }
     }
 
+    /**
+     * A revertible run's rotation, at cleanup: one that renamed is finished (the new schema is live; the original stays
+     * kept in sync until {@link #retire}); one that did not is undone (reverse triggers, then the placeholder) before
+     * pt-osc's own triggers and new table are dropped. Returns what was dropped.
+     */
+    private static List<String> settleRotation(Connection c, RunDirectory run, RunRecord record) throws SQLException {
+        if (!record.revertible() || !Files.exists(run.releaseRequested())) {
+            return List.of();
+        }
+        KeptTable kept = KeptTable.of(record.schema(), record.table(), record.kept());
+        if (Files.exists(run.rotated()) || Files.exists(run.reverted()) || Files.exists(run.retired())) {
+            return List.of();
+        }
+        if (kept.renamed(c)) {
+            String newTable = Artifacts.newTableNames(record.table()).get(0);
+            List<String> done = kept.rotate(
+                    c,
+                    newTable,
+                    KeptTable.swapName(record.table()),
+                    Artifacts.triggerNames(record.schema(), record.table()));
+            RunFiles.touch(run.rotated());
+            return done;
+        }
+        return kept.abandon(c);
+    }
+
+    /**
+     * Ends the revert window of a revertible run: drops the reverse triggers first (they write into the kept table),
+     * then hands the kept table to the lifecycle (quarantined for {@link Builder#quarantineHold}). Nothing to do for a
+     * run that is not revertible, has not swapped, was reverted or was retired already.
+     */
+    @Override
+    public CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        RunDirectory run = RunDirectory.of(workDirectory, key);
+        RunRecord record = run.exists() ? run.runRecordContent().orElse(null) : null;
+        if (record == null || !record.revertible()) {
+            return CleanupReport.nothing();
+        }
+        synchronized (startLock(run)) {
+            if (Files.exists(run.retired()) || Files.exists(run.reverted()) || !Files.exists(run.rotated())) {
+                return CleanupReport.nothing();
+            }
+            KeptTable kept = KeptTable.of(record.schema(), record.table(), record.kept());
+            Endpoint primary = new Endpoint(record.host(), record.port());
+            List<String> dropped;
+            try (Connection c = connections.open(primary)) {
+                dropped = new ArrayList<>(kept.stopSync(c));
+                String retired = lifecycle.retire(c, record.schema(), record.kept(), key.value() + " " + record.kept());
+                if (!retired.isEmpty()) {
+                    dropped.add(retired);
+                }
+                dropped.addAll(lifecycle.sweep(c, record.schema()));
+            } catch (SQLException e) {
+                throw new EngineException(
+                        FailureReason.CONNECTION,
+                        true,
+                        "retire of " + key + " on " + primary + " failed: " + e.getMessage(),
+                        key.migrationId(),
+                        target.shard(),
+                        e);
+            }
+            RunFiles.touch(run.retired());
+            LOG.info("retired the kept table of pt-osc run {}: {}", key, dropped);
+            return new CleanupReport(dropped, List.of("revert window of " + key + " ended"));
+        }
+    }
+
     @Override
     public Optional<EngineHandle> reattach(
             ShardTarget target, MigrationSpec spec, EngineKey key, @Nullable EngineHandle recorded) {
@@ -478,6 +686,9 @@ public final class PtOscEngine implements ExecutionEngine {
             return Optional.of(recorded); // another host's run: observe says so and the shard waits
         }
         synchronized (startLock(run)) {
+            if (RevertRun.isRevert(run)) {
+                return reverts.find(run, key);
+            }
             return launcher.find(run, key);
         }
     }

@@ -230,9 +230,30 @@ final class PtOscOptions {
             String table,
             String alterClause,
             RunDirectory run) {
+        return command(binary, options, primary, schema, table, alterClause, run, false);
+    }
+
+    /**
+     * The command line of a run; a {@code revertible} one swaps nothing itself and keeps its triggers and new table
+     * ({@code --no-swap-tables --no-drop-triggers}, which implies {@code --no-drop-new-table} and {@code
+     * --no-drop-old-table}): the engine rotates the tables while the plugin holds ({@link dev.osc4j.mysql.KeptTable}).
+     */
+    static List<String> command(
+            String binary,
+            Map<String, String> options,
+            Endpoint primary,
+            String schema,
+            String table,
+            String alterClause,
+            RunDirectory run,
+            boolean revertible) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary);
         cmd.add("--execute");
+        if (revertible) {
+            cmd.add("--no-swap-tables");
+            cmd.add("--no-drop-triggers");
+        }
         cmd.add("--no-version-check");
         cmd.add("--alter");
         cmd.add(alterClause);
@@ -275,6 +296,25 @@ final class PtOscOptions {
         cmd.add("D=" + schema + ",t=" + table + ",h=" + primary.host() + ",P=" + primary.port() + ",F="
                 + run.optionFile());
         return cmd;
+    }
+
+    /**
+     * Refuses the options a revertible run cannot honour: child tables' foreign keys (pt-osc would rebuild or swap them
+     * at its own swap, which a revertible run does not make) and {@code --preserve-triggers} (pt-osc refuses it with
+     * {@code --no-drop-triggers}; a table with triggers of its own cannot be kept in sync by the engine's triggers).
+     *
+     * @throws InvalidRequestException naming the option
+     */
+    static void requireRevertible(Map<String, String> options) {
+        if (options.containsKey(ALTER_FOREIGN_KEYS_METHOD)) {
+            throw invalid("engine option '" + ALTER_FOREIGN_KEYS_METHOD + "' cannot be used by a revertible run: the"
+                    + " engine swaps the tables itself and does not move child tables' foreign keys");
+        }
+        String flags = options.get(FLAGS);
+        if (flags != null && flags(flags).contains("--preserve-triggers")) {
+            throw invalid("engine option 'flags' --preserve-triggers cannot be used by a revertible run: the kept"
+                    + " table is kept in sync by the engine's own triggers");
+        }
     }
 
     /** The plugin's configuration file. */

@@ -135,6 +135,36 @@ final class RunDirectory {
         return dir.resolve("cleaned");
     }
 
+    /** A revertible run: the cut-over was released; the engine rotates the tables, then writes the release file. */
+    Path releaseRequested() {
+        return dir.resolve("release-requested");
+    }
+
+    /** A revertible run: the rotation finished (the new schema is live, the original kept in sync). */
+    Path rotated() {
+        return dir.resolve("rotated");
+    }
+
+    /** A revertible run: its revert window ended ({@code retire}). */
+    Path retired() {
+        return dir.resolve("retired");
+    }
+
+    /** A revertible run: a revert swapped its tables back. */
+    Path reverted() {
+        return dir.resolve("reverted");
+    }
+
+    /** A revert run's record (a revert runs no process). */
+    Path revertRecord() {
+        return dir.resolve("revert.json");
+    }
+
+    /** A revert run: the swap back and its clean-up finished. */
+    Path revertDone() {
+        return dir.resolve("revert-done");
+    }
+
     Path lockFile() {
         return dir.resolve(".lock");
     }
@@ -177,6 +207,8 @@ final class RunDirectory {
      * @param preexistingTables tables named like pt-osc's new or old table that existed before the run
      * @param preexistingTriggers triggers named like pt-osc's that existed before the run
      * @param command the command line, without any secret
+     * @param revertible the run keeps the original table at the swap, in sync ({@link dev.osc4j.mysql.KeptTable})
+     * @param kept the kept table's name for a revertible run, empty otherwise
      */
     record RunRecord(
             String key,
@@ -188,7 +220,9 @@ final class RunDirectory {
             Instant createdAt,
             List<String> preexistingTables,
             List<String> preexistingTriggers,
-            List<String> command) {
+            List<String> command,
+            boolean revertible,
+            String kept) {
         RunRecord {
             preexistingTables = List.copyOf(preexistingTables);
             preexistingTriggers = List.copyOf(preexistingTriggers);
@@ -207,6 +241,8 @@ final class RunDirectory {
             array(n.putArray("preexistingTables"), preexistingTables);
             array(n.putArray("preexistingTriggers"), preexistingTriggers);
             array(n.putArray("command"), command);
+            n.put("revertible", revertible);
+            n.put("kept", kept);
             return n.toPrettyString() + "\n";
         }
 
@@ -222,8 +258,74 @@ final class RunDirectory {
                     Instant.parse(text(n, "createdAt")),
                     strings(n.path("preexistingTables")),
                     strings(n.path("preexistingTriggers")),
-                    strings(n.path("command")));
+                    strings(n.path("command")),
+                    n.path("revertible").asBoolean(false),
+                    n.path("kept").asText(""));
         }
+    }
+
+    /**
+     * A revert run's record: what it swaps back, written by {@code start}.
+     *
+     * @param key the revert's key
+     * @param forwardKey the forward run's key
+     * @param forwardDir the forward run's directory
+     * @param host the primary's host
+     * @param port the primary's port
+     * @param schema the schema
+     * @param table the table
+     * @param kept the forward run's kept table
+     * @param aside the name the new-schema table takes at the swap back
+     * @param placeholder the name of the placeholder that takes the kept table's name at the swap back
+     * @param createdAt when it was written
+     */
+    record RevertRecord(
+            String key,
+            String forwardKey,
+            String forwardDir,
+            String host,
+            int port,
+            String schema,
+            String table,
+            String kept,
+            String aside,
+            String placeholder,
+            Instant createdAt) {
+        String toJson() {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("key", key);
+            n.put("forwardKey", forwardKey);
+            n.put("forwardDir", forwardDir);
+            n.put("host", host);
+            n.put("port", port);
+            n.put("schema", schema);
+            n.put("table", table);
+            n.put("kept", kept);
+            n.put("aside", aside);
+            n.put("placeholder", placeholder);
+            n.put("createdAt", createdAt.toString());
+            return n.toPrettyString() + "\n";
+        }
+
+        static RevertRecord fromJson(String json) {
+            JsonNode n = parse(json, "revert.json");
+            return new RevertRecord(
+                    text(n, "key"),
+                    text(n, "forwardKey"),
+                    text(n, "forwardDir"),
+                    text(n, "host"),
+                    n.path("port").asInt(),
+                    text(n, "schema"),
+                    text(n, "table"),
+                    text(n, "kept"),
+                    text(n, "aside"),
+                    text(n, "placeholder"),
+                    Instant.parse(text(n, "createdAt")));
+        }
+    }
+
+    Optional<RevertRecord> revertRecordContent() {
+        return RunFiles.read(revertRecord()).map(RevertRecord::fromJson);
     }
 
     /**

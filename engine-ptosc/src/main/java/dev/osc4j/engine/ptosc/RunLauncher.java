@@ -93,8 +93,33 @@ final class RunLauncher {
                     target.shard(),
                     e);
         }
+        if (!before.reverseTriggers().isEmpty()) {
+            // pt-osc would refuse the table anyway ("has triggers"); say why.
+            throw new EngineException(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    false,
+                    "the revert window of an earlier migration of " + schema + "." + spec.table() + " is open (its"
+                            + " reverse triggers " + before.reverseTriggers() + " keep the original table in sync);"
+                            + " retire or revert that migration first",
+                    key.migrationId(),
+                    target.shard(),
+                    null);
+        }
+        String kept = "";
+        if (spec.revertible()) {
+            kept = Artifacts.oldTableNames(spec.table()).stream()
+                    .filter(n -> !before.tables().contains(n))
+                    .findFirst()
+                    .orElseThrow(() -> new EngineException(
+                            FailureReason.ENGINE_CONFIGURATION,
+                            false,
+                            "every name pt-osc uses for the old table of " + schema + "." + spec.table() + " is taken",
+                            key.migrationId(),
+                            target.shard(),
+                            null));
+        }
         List<String> command = PtOscOptions.command(
-                binary.toString(), options, primary, schema, spec.table(), spec.alterClause(), run);
+                binary.toString(), options, primary, schema, spec.table(), spec.alterClause(), run, spec.revertible());
         String unlaunchable = Processes.unlaunchable(command);
         if (unlaunchable != null) {
             // Permanent: retrying would fail the same way forever, with the shard stuck in INITIALIZING.
@@ -116,7 +141,9 @@ final class RunLauncher {
                 clock.instant(),
                 before.tables(),
                 before.triggers().stream().map(Artifacts.Trigger::name).toList(),
-                command);
+                command,
+                spec.revertible(),
+                kept);
         RunFiles.write(run.runRecord(), record.toJson());
         RunFiles.writePrivate(run.optionFile(), optionFile(credentials));
         RunFiles.write(run.plugin(), pluginSource());

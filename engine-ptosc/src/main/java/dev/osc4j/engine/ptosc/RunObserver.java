@@ -79,7 +79,7 @@ final class RunObserver {
             RunWatch.Status status = new RunWatch.Status(
                     exit.orElse(null),
                     Files.exists(run.pauseFile()),
-                    Files.exists(run.releaseFile()),
+                    Files.exists(run.releaseFile()) || Files.exists(run.releaseRequested()),
                     Files.exists(run.cancelMarker()),
                     run.throttleRatio());
             if (exit.isPresent()) {
@@ -167,7 +167,9 @@ final class RunObserver {
                 w.events.oldTable(),
                 w.events.saw("before_create_new_table") || newTable != null,
                 w.events.saw("before_create_triggers"),
-                w.events.saw("released") || w.output.stage().compareTo(OutputParser.Stage.SWAPPING) >= 0,
+                // A revertible run's pt-osc swaps nothing (the engine rotates): no pt-osc old table to infer.
+                !record.revertible()
+                        && (w.events.saw("released") || w.output.stage().compareTo(OutputParser.Stage.SWAPPING) >= 0),
                 record.preexistingTables(),
                 record.preexistingTriggers());
     }
