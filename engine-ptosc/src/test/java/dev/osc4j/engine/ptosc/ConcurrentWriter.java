@@ -42,6 +42,7 @@ final class ConcurrentWriter implements AutoCloseable {
     private long updates;
     private long deletes;
     private long refused;
+    private final List<String> errors = new ArrayList<>();
     private @Nullable String broken;
 
     ConcurrentWriter(LocalMariaDb server, String table, int initialRows, long seed) {
@@ -130,6 +131,9 @@ final class ConcurrentWriter implements AutoCloseable {
                         return;
                     }
                     refused++; // rolled back by the server: the model does not change
+                    synchronized (errors) {
+                        errors.add("operation " + op + ": " + e.getErrorCode() + " " + e.getMessage());
+                    }
                 }
             }
         } catch (SQLException e) {
@@ -155,6 +159,13 @@ final class ConcurrentWriter implements AutoCloseable {
         }
         if (thread.isAlive()) {
             throw new IllegalStateException("writer did not stop");
+        }
+    }
+
+    /** The statements the server refused (each rolled back), with the error. */
+    List<String> errors() {
+        synchronized (errors) {
+            return List.copyOf(errors);
         }
     }
 

@@ -205,7 +205,9 @@ class PtOscEngineTest {
                 Instant.parse("2026-01-02T03:04:05Z"),
                 List.of("_orders_new"),
                 List.of(),
-                List.of("pt-online-schema-change", "--execute"));
+                List.of("pt-online-schema-change", "--execute"),
+                true,
+                "_orders_old");
         RunFiles.write(run.runRecord(), record.toJson());
         assertThat(run.runRecordContent()).contains(record);
         RunDirectory.LaunchRecord launch =
