@@ -47,6 +47,10 @@ import java.util.stream.Collectors;
  *   <li>drops the forward triggers, then the placeholder (a trigger always before the table it writes to).
  * </ol>
  *
+ * <p>Measured limit (MariaDB 10.11.19, docs/revert.md): with three concurrent writers, about one application write in
+ * 40,000 that was queued behind the forward RENAME failed with error 1146 naming {@code k}, at the instant the RENAME
+ * completed, although {@code k} exists before and after that statement; with one writer none failed.
+ *
  * <p>Every step is idempotent and the state is read from the server, so a rotation interrupted by a crash is finished
  * by calling {@link #rotate} again, or undone by {@link #abandon} when it has not renamed yet.
  */
@@ -217,10 +221,10 @@ public final class KeptTable {
     /**
      * The revert's swap: a placeholder created like {@code k}, then {@code RENAME TABLE t TO aside, k TO t, placeholder
      * TO k} in one statement (the original, in sync, takes the name back), then the reverse triggers, now on {@code
-     * aside}, dropped, then the placeholder. The placeholder is there because a statement that began opening {@code t}
-     * before the RENAME may open again, after it, the tables it had listed from {@code t}'s triggers then: without a
-     * table named {@code k} that write fails with error 1146 (measured: about one write in 20,000 at the swap back on
-     * MariaDB 10.11 with three writers). Idempotent: once {@code aside} exists the RENAME is not repeated.
+     * aside}, dropped, then the placeholder. The placeholder keeps the name {@code k} existing after the swap back for
+     * a statement that listed it from {@code t}'s triggers before the RENAME; it is a precaution by the same rule as
+     * the forward rotation, not a measured necessity (the failures measured were at the forward RENAME, see
+     * docs/revert.md). Idempotent: once {@code aside} exists the RENAME is not repeated.
      *
      * @param aside a name free in the schema for the new-schema table
      * @param placeholder a name free in the schema for the placeholder

@@ -87,6 +87,13 @@ import org.slf4j.LoggerFactory;
  *       then dropped by a later cleanup's sweep), that this run created and nothing else: names pt-osc uses
  *       for this table, absent before the run, reported by the run's plugin (triggers must also write into the run's
  *       new table). It stops a run that is still going first.
+ *   <li><b>Revertible runs</b> ({@link MigrationSpec#revertible()}): pt-osc runs with {@code --no-swap-tables
+ *       --no-drop-triggers}; at the release the engine rotates the tables itself ({@link KeptTable#rotate}: placeholder,
+ *       reverse triggers, one three-way RENAME, then pt-osc's triggers and the placeholder dropped) so the original is
+ *       kept as {@code _<table>_old}, in sync, until {@link #retire} (reverse triggers dropped first, then the table
+ *       quarantined). A revert ({@link MigrationSpec#revertOf()}) runs no process: it holds in {@code
+ *       READY_FOR_CUTOVER}, swaps back at {@link #releaseCutover} ({@link KeptTable#swapBack}) and hands the new-schema
+ *       table to the lifecycle. See docs/revert.md, with the measured 1146 limit.
  * </ul>
  *
  * <p>Engine options (request options over {@linkplain Builder#defaultOption builder defaults}; anything else is
