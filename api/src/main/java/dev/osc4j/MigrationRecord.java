@@ -82,6 +82,20 @@ public record MigrationRecord(
         return shards.stream().filter(s -> s.shard().equals(name)).findFirst();
     }
 
+    /**
+     * Until when the migration can be reverted: its earliest swap into {@link MigrationState#REVERTIBLE} plus the
+     * policy's revert window; empty when no shard is in its revert window. An operator may close the window earlier
+     * ({@link Controls#closeRevertWindow()}).
+     */
+    public Optional<Instant> revertibleUntil() {
+        java.time.Duration window = policy.revertWindowOrDefault();
+        return shards.stream()
+                .filter(s -> s.state() == MigrationState.REVERTIBLE)
+                .map(ShardRecord::stateSince)
+                .min(Instant::compareTo)
+                .map(t -> t.plus(window));
+    }
+
     /** Whether any shard has a side effect recorded but not confirmed. */
     public boolean hasPendingIntents() {
         return shards.stream().anyMatch(s -> s.intent() != null);

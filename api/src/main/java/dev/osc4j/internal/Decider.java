@@ -446,7 +446,7 @@ final class Decider {
                     rec.controls().closeRevertWindow() ? "revert window closed by an operator" : "revert window ended");
             return;
         }
-        Instant until = Reverts.revertibleUntil(rec).orElse(now(change));
+        Instant until = rec.revertibleUntil().orElse(now(change));
         change.soft(
                 i,
                 change.progress(i),

@@ -317,9 +317,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                     MigrationRecord open = settings.store().read(s.id()).orElse(null);
                     String until = open == null
                             ? "its window ends"
-                            : Reverts.revertibleUntil(open)
-                                    .map(Object::toString)
-                                    .orElse("its window ends");
+                            : open.revertibleUntil().map(Object::toString).orElse("its window ends");
                     throw new RevertWindowOpenException(s.id(), spec.table(), until);
                 }
             }

@@ -113,22 +113,9 @@ final class Reverts {
         }
     }
 
-    /**
-     * Until when the migration can be reverted: its earliest swap plus the policy's revert window; empty when no shard
-     * is in its revert window.
-     */
-    public static Optional<Instant> revertibleUntil(MigrationRecord rec) {
-        Duration window = rec.policy().revertWindowOrDefault();
-        return rec.shards().stream()
-                .filter(s -> s.state() == MigrationState.REVERTIBLE)
-                .map(ShardRecord::stateSince)
-                .min(Instant::compareTo)
-                .map(t -> t.plus(window));
-    }
-
     /** Whether the revert window of {@code rec} has ended at {@code now} (by time, or because an operator closed it). */
     public static boolean windowOver(MigrationRecord rec, Instant now) {
-        Optional<Instant> until = revertibleUntil(rec);
+        Optional<Instant> until = rec.revertibleUntil();
         return rec.controls().closeRevertWindow() || until.isEmpty() || !now.isBefore(until.get());
     }
 
@@ -166,7 +153,7 @@ final class Reverts {
             throw refused(
                     rec,
                     Reason.WINDOW_CLOSED,
-                    "its revert window ended at " + revertibleUntil(rec).orElse(now));
+                    "its revert window ended at " + rec.revertibleUntil().orElse(now));
         }
         Set<String> open = new LinkedHashSet<>();
         for (ShardRecord s : rec.shards()) {

@@ -85,7 +85,7 @@ final class Json {
             MigrationRecord r = records.apply(s.id());
             Instant until = r == null || r.state() != MigrationState.REVERTIBLE
                     ? null
-                    : RevertNotes.revertibleUntil(r).orElse(null);
+                    : r.revertibleUntil().orElse(null);
             n.put("revertibleUntil", until == null ? null : until.toString());
             if (until == null) {
                 n.putNull("revertSecondsLeft");

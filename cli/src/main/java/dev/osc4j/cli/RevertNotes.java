@@ -4,7 +4,6 @@ import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.RevertOf;
-import dev.osc4j.ShardRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,26 +19,13 @@ final class RevertNotes {
     private RevertNotes() {}
 
     /**
-     * Until when {@code r} can be reverted: its earliest shard in {@link MigrationState#REVERTIBLE} since then plus the
-     * policy's revert window, as the core computes it; empty when no shard is in its window.
-     */
-    static Optional<Instant> revertibleUntil(MigrationRecord r) {
-        Duration window = r.policy().revertWindowOrDefault();
-        return r.shards().stream()
-                .filter(s -> s.state() == MigrationState.REVERTIBLE)
-                .map(ShardRecord::stateSince)
-                .min(Instant::compareTo)
-                .map(t -> t.plus(window));
-    }
-
-    /**
      * The notes on {@code r} at {@code now}, each a few words: "revertible until 2026-01-01T12:00:00Z (23h59m left)"
      * (or "revert window closing" once an operator closed it), "reverted by ID", "reverts ID"; empty when none applies.
      */
     static List<String> of(MigrationRecord r, Instant now) {
         List<String> notes = new ArrayList<>();
         if (r.state() == MigrationState.REVERTIBLE) {
-            Optional<Instant> until = revertibleUntil(r);
+            Optional<Instant> until = r.revertibleUntil();
             if (r.controls().closeRevertWindow()) {
                 notes.add("revert window closing");
             } else if (until.isPresent()) {

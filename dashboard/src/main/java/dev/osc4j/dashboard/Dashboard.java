@@ -20,7 +20,6 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.RevertOf;
 import dev.osc4j.RevertRefusedException;
-import dev.osc4j.ShardRecord;
 import dev.osc4j.StoreException;
 import dev.osc4j.spi.RecordCodec;
 import java.io.IOException;
@@ -255,7 +254,8 @@ public final class Dashboard {
         } else {
             n.put("ageMillis", Math.max(0, Duration.between(persisted, now).toMillis()));
         }
-        Instant until = r.state() == MigrationState.REVERTIBLE ? revertibleUntil(r) : null;
+        Instant until =
+                r.state() == MigrationState.REVERTIBLE ? r.revertibleUntil().orElse(null) : null;
         if (until == null) {
             n.putNull("revertibleUntil");
             n.putNull("revertSecondsLeft");
@@ -271,20 +271,6 @@ public final class Dashboard {
         RevertOf revertOf = r.spec().revertOf();
         n.put("reverts", revertOf == null ? null : revertOf.migration().value());
         return n;
-    }
-
-    /**
-     * Until when {@code r} can be reverted: its earliest shard in its revert window since then plus the policy's
-     * window, as the core computes it; null when no shard is in its window.
-     */
-    private static @Nullable Instant revertibleUntil(MigrationRecord r) {
-        Duration window = r.policy().revertWindowOrDefault();
-        return r.shards().stream()
-                .filter(s -> s.state() == MigrationState.REVERTIBLE)
-                .map(ShardRecord::stateSince)
-                .min(Instant::compareTo)
-                .map(t -> t.plus(window))
-                .orElse(null);
     }
 
     private ObjectNode session(Request r) {

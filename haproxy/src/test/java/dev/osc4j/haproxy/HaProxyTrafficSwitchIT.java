@@ -253,13 +253,7 @@ class HaProxyTrafficSwitchIT {
 
     /** {@code srv_admin_state} of db/primary: 0 ready, 8 drain. */
     private static int adminState() {
-        for (String line : haproxy.command("show servers state db").split("\n")) {
-            String[] fields = line.trim().split("\\s+");
-            if (fields.length > 6 && fields[3].equals("primary")) {
-                return Integer.parseInt(fields[6]);
-            }
-        }
-        throw new AssertionError("no db/primary in " + haproxy.command("show servers state db"));
+        return haproxy.adminState("db", "primary");
     }
 
     private static Connection connectThroughHaProxy() throws SQLException {

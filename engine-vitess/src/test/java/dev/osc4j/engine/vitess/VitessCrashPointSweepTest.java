@@ -131,6 +131,7 @@ class VitessCrashPointSweepTest {
                 .engine(CrashInjection.crashAroundEffects(f.engine(), before, after))
                 .clock(f.clock)
                 .leaseTtl(LEASE_TTL)
+                .defaultPolicy(VitessFixture.withoutRevertWindow(null))
                 .build();
     }
 

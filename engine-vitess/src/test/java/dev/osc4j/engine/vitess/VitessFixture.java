@@ -75,12 +75,21 @@ final class VitessFixture implements AutoCloseable {
                         snapshots.add(snapshot);
                     }
                 });
-        if (policy != null) {
-            b.defaultPolicy(policy);
-        }
+        b.defaultPolicy(withoutRevertWindow(policy));
         MigrationOrchestrator osc = b.build();
         closeables.add(osc);
         return osc;
+    }
+
+    /**
+     * {@code policy} (the defaults when null) without a revert window unless it sets one: the tests that are not about
+     * reverts run to COMPLETED, as before the window existed.
+     */
+    static MigrationPolicy withoutRevertWindow(@Nullable MigrationPolicy policy) {
+        MigrationPolicy p = policy == null ? MigrationPolicy.defaults() : policy;
+        return p.revertWindow() != null
+                ? p
+                : p.toBuilder().revertWindow(java.time.Duration.ZERO).build();
     }
 
     static MigrationRequest request(String key) {

@@ -131,6 +131,44 @@ class VitessMigrationTest {
     }
 
     @Test
+    @DisplayName(
+            "a revertible migration on four shards is reverted by one directive: REVERT VITESS_MIGRATION per shard,"
+                    + " held at the barrier and released together; the forward ends REVERTED")
+    void revertThroughTheBarrier() throws Exception {
+        try (VitessFixture f = new VitessFixture(unequalShards())) {
+            MigrationOrchestrator osc = f.orchestrator(MigrationPolicy.builder()
+                    .revertWindow(java.time.Duration.ofHours(1))
+                    .build());
+            Simulation sim = Simulation.of(osc, f.clock);
+            MigrationId id = osc.submit(VitessFixture.request("revertible"));
+            MigrationRecord swapped = sim.runUntil(id, MigrationState.REVERTIBLE, LIMIT);
+            assertThat(swapped.spec().revertible()).isTrue();
+            MigrationId revertId = osc.revert(id, "revert-1", "alice");
+            MigrationRecord revert = sim.runUntil(revertId, MigrationState.COMPLETED, LIMIT);
+            sim.runUntil(id, MigrationState.REVERTED, LIMIT);
+            List<FakeVtgate.Submission> reverts = f.vtgate.submissions().stream()
+                    .filter(sub ->
+                            sub.statement().toUpperCase(java.util.Locale.ROOT).startsWith("REVERT"))
+                    .toList();
+            assertThat(reverts).as("one REVERT per shard").hasSize(4);
+            List<AuditEntry> trail = osc.audit(revertId);
+            AuditTrails.assertSound(trail);
+            Map<String, Instant> pending = VitessFixture.lastEntered(trail, MigrationState.CUTOVER_PENDING);
+            Instant lastReady =
+                    pending.values().stream().max(Instant::compareTo).orElseThrow();
+            Instant firstSwitch =
+                    Objects.requireNonNull(VitessFixture.firstEntered(trail, MigrationState.SWITCHING_TRAFFIC));
+            assertThat(firstSwitch)
+                    .as("no shard swapped back before the last was ready")
+                    .isAfterOrEqualTo(lastReady);
+            assertThat(revert.shards()).hasSize(4);
+            for (ShardRecord s : revert.shards()) {
+                assertThat(f.topology.appliedDdl(KS, s.shard())).hasSize(2);
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a shard that rejects the submission fails alone; the retry adopts the uuid of the others and"
             + " submits to that shard only")
     void partialSubmission() throws Exception {

@@ -186,6 +186,21 @@ public final class LocalHaProxy implements AutoCloseable {
     }
 
     /**
+     * The {@code srv_admin_state} of {@code backend/server} from {@code show servers state}: 0 ready, 8 drained (set
+     * by {@code set server ... state drain}), 1 maintenance.
+     */
+    public int adminState(String backend, String server) {
+        String state = command("show servers state " + backend);
+        for (String line : state.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length > 6 && fields[3].equals(server)) {
+                return Integer.parseInt(fields[6]);
+            }
+        }
+        throw new IllegalStateException("HAProxy has no server " + backend + "/" + server + ": " + state);
+    }
+
+    /**
      * Returns whether the process is alive.
      *
      * @return whether it runs
