@@ -77,15 +77,10 @@ class VitessMigrationTest {
             }
 
             // The barrier: nobody was released before the last shard was ready; the small shards waited long.
-            List<AuditEntry> trail = osc.audit(id);
-            AuditTrails.assertSound(trail);
-            Map<String, Instant> pending = VitessFixture.lastEntered(trail, MigrationState.CUTOVER_PENDING);
-            Instant lastReady =
-                    pending.values().stream().max(Instant::compareTo).orElseThrow();
+            Map<String, Instant> pending = new java.util.HashMap<>();
+            Instant lastReady = releasedTogether(osc.audit(id), pending);
             Instant firstSwitch =
-                    Objects.requireNonNull(VitessFixture.firstEntered(trail, MigrationState.SWITCHING_TRAFFIC));
-            assertThat(pending).hasSize(4);
-            assertThat(firstSwitch).isAfterOrEqualTo(lastReady);
+                    Objects.requireNonNull(VitessFixture.firstEntered(osc.audit(id), MigrationState.SWITCHING_TRAFFIC));
             assertThat(Duration.between(pending.get("c0-"), firstSwitch)).isGreaterThan(Duration.ofSeconds(20));
             List<FakeVtgate.Executed> completes = f.statements("ALTER VITESS_MIGRATION", "COMPLETE");
             assertThat(completes).hasSize(4);
@@ -130,6 +125,21 @@ class VitessMigrationTest {
         }
     }
 
+    /**
+     * Checks the barrier on a sound trail: every shard entered CUTOVER_PENDING and none left for SWITCHING_TRAFFIC
+     * before the last one was ready. Fills {@code pending} with when each shard last became ready; returns the last.
+     */
+    private static Instant releasedTogether(List<AuditEntry> trail, Map<String, Instant> pending) {
+        AuditTrails.assertSound(trail);
+        pending.putAll(VitessFixture.lastEntered(trail, MigrationState.CUTOVER_PENDING));
+        Instant lastReady = pending.values().stream().max(Instant::compareTo).orElseThrow();
+        Instant firstSwitch =
+                Objects.requireNonNull(VitessFixture.firstEntered(trail, MigrationState.SWITCHING_TRAFFIC));
+        assertThat(pending).hasSize(4);
+        assertThat(firstSwitch).as("no shard swapped before the last was ready").isAfterOrEqualTo(lastReady);
+        return lastReady;
+    }
+
     @Test
     @DisplayName(
             "a revertible migration on four shards is reverted by one directive: REVERT VITESS_MIGRATION per shard,"
@@ -151,16 +161,7 @@ class VitessMigrationTest {
                             sub.statement().toUpperCase(java.util.Locale.ROOT).startsWith("REVERT"))
                     .toList();
             assertThat(reverts).as("one REVERT per shard").hasSize(4);
-            List<AuditEntry> trail = osc.audit(revertId);
-            AuditTrails.assertSound(trail);
-            Map<String, Instant> pending = VitessFixture.lastEntered(trail, MigrationState.CUTOVER_PENDING);
-            Instant lastReady =
-                    pending.values().stream().max(Instant::compareTo).orElseThrow();
-            Instant firstSwitch =
-                    Objects.requireNonNull(VitessFixture.firstEntered(trail, MigrationState.SWITCHING_TRAFFIC));
-            assertThat(firstSwitch)
-                    .as("no shard swapped back before the last was ready")
-                    .isAfterOrEqualTo(lastReady);
+            releasedTogether(osc.audit(revertId), new java.util.HashMap<String, Instant>());
             assertThat(revert.shards()).hasSize(4);
             for (ShardRecord s : revert.shards()) {
                 assertThat(f.topology.appliedDdl(KS, s.shard())).hasSize(2);
