@@ -346,6 +346,9 @@ public final class PtOscBenchmark {
                     .options(options)
                     .policy(dev.osc4j.MigrationPolicy.builder()
                             .skipChecksum(!checksum)
+                            // Side by side with bare pt-osc, which keeps nothing for a revert: no revert window
+                            // (PtOscRevertBenchmark measures the revertible swap).
+                            .revertWindow(java.time.Duration.ZERO)
                             .build())
                     .build());
             MigrationRecord rec = osc.get(id);

@@ -102,8 +102,16 @@ final class Fixture {
                 .pollInterval(Duration.ofMillis(250))
                 .leaseTtl(Duration.ofSeconds(3))
                 .progressWriteInterval(Duration.ofSeconds(1))
-                .defaultPolicy(MigrationPolicy.defaults())
+                .defaultPolicy(policy().build())
                 .build();
+    }
+
+    /**
+     * The policy of the tests that are not about reverts: the defaults without a revert window, so a migration ends
+     * COMPLETED at its swap (PtOscRevertIT asks for a window).
+     */
+    static MigrationPolicy.Builder policy() {
+        return MigrationPolicy.builder().revertWindow(Duration.ZERO);
     }
 
     /** Polls until the record satisfies {@code condition}; fails with the record's state after {@code timeout}. */

@@ -224,7 +224,7 @@ class PtOscFailureIT {
                 .ddl("ADD COLUMN extra INT")
                 .engine(PtOscEngine.DEFAULT_NAME)
                 .requestedBy("test")
-                .policy(dev.osc4j.MigrationPolicy.builder()
+                .policy(Fixture.policy()
                         .cutoverMode(dev.osc4j.CutoverMode.MANUAL)
                         .build())
                 .build());

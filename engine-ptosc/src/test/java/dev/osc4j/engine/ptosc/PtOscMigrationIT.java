@@ -166,7 +166,7 @@ class PtOscMigrationIT {
                     .shard(Fixture.shard("s2", second))
                     .build();
             MigrationPolicy manual =
-                    MigrationPolicy.builder().cutoverMode(CutoverMode.MANUAL).build();
+                    Fixture.policy().cutoverMode(CutoverMode.MANUAL).build();
             try (topology;
                     MigrationOrchestrator osc = Fixture.orchestrator(new InMemoryStateStore(), topology, engine)) {
                 osc.start();

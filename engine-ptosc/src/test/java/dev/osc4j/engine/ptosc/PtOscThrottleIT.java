@@ -51,7 +51,7 @@ class PtOscThrottleIT {
                 PtOscEngine.OPTION_REPLICAS,
                 DB.replica().host() + ":" + DB.replica().port());
         options.put(PtOscEngine.OPTION_MAX_LAG, "1");
-        MigrationPolicy policy = MigrationPolicy.builder()
+        MigrationPolicy policy = Fixture.policy()
                 .cutoverMode(CutoverMode.MANUAL)
                 .maxReplicaLag(Duration.ofSeconds(2))
                 .build();

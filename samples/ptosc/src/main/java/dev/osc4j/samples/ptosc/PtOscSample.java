@@ -106,8 +106,15 @@ public final class PtOscSample {
                 System.out.println("\nCopy done; pt-osc holds before the table swap (" + console.waitReason()
                         + ").\nReleasing the cut-over...");
                 osc.releaseCutover(id, "sample-release", "sample");
-                MigrationRecord rec = waitFor(osc, id, MigrationState.COMPLETED, console);
-                System.out.println("\nMigration " + id + " is " + rec.state() + ".");
+                MigrationRecord rec = waitFor(osc, id, MigrationState.REVERTIBLE, console);
+                System.out.println("\nMigration " + id + " is " + rec.state() + ": the new schema is live, and the"
+                        + " original table is kept in sync until "
+                        + rec.revertibleUntil().orElseThrow()
+                        + " so that osc.revert(...) could swap back without losing a write.");
+                // A sample tidies up: end the window now (what kept the old table is retired).
+                osc.closeRevertWindow(id, "sample-close-window", "sample");
+                rec = waitFor(osc, id, MigrationState.COMPLETED, console);
+                System.out.println("Revert window closed; migration " + id + " is " + rec.state() + ".");
             }
             try (Connection c = primary.connect("shop");
                     Statement st = c.createStatement();
