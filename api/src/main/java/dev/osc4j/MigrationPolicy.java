@@ -42,6 +42,7 @@ import org.jspecify.annotations.Nullable;
  *     at once (stop the run, restore routing, remove the intermediate artifacts, end {@link MigrationState#ABORTED}),
  *     instead of waiting for an operator's retry or abort
  * @param autoRevert health signals that revert the migration on their own while it bakes after its swap; null for none
+ * @param rollout cut over in waves (a canary, a bake time, then the rest); null for every shard at once
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -65,7 +66,8 @@ public record MigrationPolicy(
         @Nullable Duration revertWindow,
         int autoRetries,
         boolean fallbackOnFailure,
-        @Nullable AutoRevert autoRevert) {
+        @Nullable AutoRevert autoRevert,
+        @Nullable Rollout rollout) {
 
     /** Default for {@link #revertWindow()}: 24 hours, as long as Vitess retains a migration's artifacts. */
     public static final Duration DEFAULT_REVERT_WINDOW = Duration.ofHours(24);
@@ -181,6 +183,7 @@ public record MigrationPolicy(
         b.autoRetries = autoRetries;
         b.fallbackOnFailure = fallbackOnFailure;
         b.autoRevert = autoRevert;
+        b.rollout = rollout;
         return b;
     }
 
@@ -215,8 +218,15 @@ public record MigrationPolicy(
         private int autoRetries;
         private boolean fallbackOnFailure;
         private @Nullable AutoRevert autoRevert;
+        private @Nullable Rollout rollout;
 
         private Builder() {}
+
+        /** See {@link MigrationPolicy#rollout()}. */
+        public Builder rollout(@Nullable Rollout value) {
+            this.rollout = value;
+            return this;
+        }
 
         /** See {@link MigrationPolicy#autoRevert()}. */
         public Builder autoRevert(@Nullable AutoRevert value) {
@@ -370,7 +380,8 @@ public record MigrationPolicy(
                     revertWindow,
                     autoRetries,
                     fallbackOnFailure,
-                    autoRevert);
+                    autoRevert,
+                    rollout);
         }
     }
 }

@@ -45,15 +45,24 @@ final class AutoDirectives {
                                     : new Directives.Directive(
                                             "auto-pause-" + rec.auditSeq(), DirectiveKind.PAUSE, "", ACTOR);
                     };
-            try {
-                Outcomes.Result r = Directives.apply(rec, d, now).change();
-                if (r != null) {
-                    base = r.record();
-                    audit.addAll(r.audit());
+            java.util.List<Directives.Directive> ds = new java.util.ArrayList<>(java.util.List.of(d));
+            if (round.phase() == HealthWatch.Phase.BAKE
+                    && rec.shards().stream()
+                            .anyMatch(s -> !s.state().isSwitched() && !s.state().isTerminal())) {
+                // A staged rollout stops: the waves still to swap are aborted as the switched ones are reverted.
+                ds.add(new Directives.Directive("auto-abort-" + rec.attempt(), DirectiveKind.ABORT, "", ACTOR));
+            }
+            for (Directives.Directive each : ds) {
+                try {
+                    Outcomes.Result r = Directives.apply(base, each, now).change();
+                    if (r != null) {
+                        base = r.record();
+                        audit.addAll(r.audit());
+                    }
+                } catch (IllegalDirectiveException e) {
+                    breach = breach + " (" + each.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused: "
+                            + e.getMessage() + ")";
                 }
-            } catch (IllegalDirectiveException e) {
-                breach = breach + " (" + d.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused: "
-                        + e.getMessage() + ")";
             }
         }
         RecordChange note = new RecordChange(base, ACTOR, now);

@@ -6,6 +6,7 @@ import dev.osc4j.Intent.IntentKind;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.Rollout;
 import dev.osc4j.ShardProgress;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.Transition;
@@ -372,6 +373,18 @@ final class Decider {
         }
         if (ready.isEmpty()) {
             return;
+        }
+        Rollout rollout = change.base().policy().rollout();
+        if (rollout != null) {
+            // Waves: only the earliest wave with a shard ready can be released; the later ones say why they wait.
+            int wave = ready.stream().mapToInt(rollout::waveOf).min().orElseThrow();
+            List<Integer> later =
+                    ready.stream().filter(i -> rollout.waveOf(i) != wave).toList();
+            for (int i : later) {
+                GateResult r = gates.evaluate(context(change, i, CUTOVER, in[i]));
+                change.soft(i, change.progress(i), r.passed() ? "waiting for an earlier wave" : r.reason());
+            }
+            ready = ready.stream().filter(i -> rollout.waveOf(i) == wave).toList();
         }
         if (change.controls().paused()) {
             for (int i : ready) {

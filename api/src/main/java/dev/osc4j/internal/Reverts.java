@@ -136,7 +136,10 @@ final class Reverts {
                             ? "revert " + c.revertedBy() + " of this migration runs or ran already"
                             : "the migration was reverted already");
         }
-        if (state != MigrationState.REVERTIBLE) {
+        // In a staged rollout the migration as a whole may still wait for later waves while earlier ones are in
+        // their window: what counts is whether some shard is.
+        boolean anyOpen = rec.shards().stream().anyMatch(s -> s.state() == MigrationState.REVERTIBLE);
+        if (!anyOpen) {
             if (state == MigrationState.COMPLETED && rec.spec().revertible()) {
                 throw refused(rec, Reason.WINDOW_CLOSED, "its revert window ended; the kept table is gone");
             }
@@ -262,8 +265,11 @@ final class Reverts {
             MigrationRecord forward, List<String> shards, String directiveId, String actor, Instant now) {
         MigrationId id = revertId(forward.id(), directiveId);
         MigrationSpec spec = forward.spec().revertOf(forward.id(), forward.attempt(), shards);
-        MigrationPolicy.Builder revertPolicy =
-                forward.policy().toBuilder().revertWindow(Duration.ZERO).autoRevert(null);
+        // The revert swaps every shard it covers back at once: no waves of its own.
+        MigrationPolicy.Builder revertPolicy = forward.policy().toBuilder()
+                .revertWindow(Duration.ZERO)
+                .autoRevert(null)
+                .rollout(null);
         if (actor.equals(AutoDirectives.ACTOR)) {
             // Approved by the policy that armed it: an emergency waits for no person, release or window.
             revertPolicy

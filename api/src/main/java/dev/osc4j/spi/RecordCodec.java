@@ -196,6 +196,9 @@ public final class RecordCodec {
         if (tree.path("autoRevert").isNull()) {
             tree.remove("autoRevert");
         }
+        if (tree.path("rollout").isNull()) {
+            tree.remove("rollout");
+        }
         if (tree.path("autoRetries").asInt(0) == 0) {
             tree.remove("autoRetries");
         }

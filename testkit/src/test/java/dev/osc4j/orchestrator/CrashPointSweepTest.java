@@ -47,14 +47,16 @@ class CrashPointSweepTest {
     /**
      * The scenarios swept: a plain run; a run whose shard fails at 40% and is retried; a revertible run behind a
      * traffic switch, reverted in its window (the revert is a migration of its own, swept too); a revertible run whose
-     * window ends (the retire); a run whose shard fails once and whose policy runs the fallback chain.
+     * window ends (the retire); a run whose shard fails once and whose policy runs the fallback chain; a staged rollout
+     * (a canary, a bake, then waves of two).
      */
     enum Scenario {
         HAPPY_PATH,
         FAIL_AND_RETRY,
         REVERT,
         WINDOW_END,
-        FALLBACK
+        FALLBACK,
+        WAVES
     }
 
     /** One run of a scenario with one crash point; returns how many writes and effects it saw. */

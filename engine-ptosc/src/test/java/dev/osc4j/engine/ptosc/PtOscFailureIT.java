@@ -217,17 +217,7 @@ class PtOscFailureIT {
     @DisplayName("abort while pt-osc holds before the swap: the table is never swapped and nothing is left")
     void abortWhileHeld() throws Exception {
         Fixture.createTable(DB.primary(), "heldback", 5_000);
-        MigrationId id = osc.submit(MigrationRequest.builder()
-                .idempotencyKey("abort-held")
-                .keyspace(Fixture.KEYSPACE)
-                .table("heldback")
-                .ddl("ADD COLUMN extra INT")
-                .engine(PtOscEngine.DEFAULT_NAME)
-                .requestedBy("test")
-                .policy(Fixture.policy()
-                        .cutoverMode(dev.osc4j.CutoverMode.MANUAL)
-                        .build())
-                .build());
+        MigrationId id = osc.submit(held("abort-held", "heldback"));
         Fixture.awaitState(osc, id, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(1));
         assertThat(Fixture.artifacts(DB.primary(), "heldback")).contains("table _heldback_new");
         osc.abort(id, "abort-held-1", "test");
@@ -235,6 +225,62 @@ class PtOscFailureIT {
         assertThat(Fixture.ptOscProcesses(work.toString())).isEmpty();
         Fixture.assertNoArtifacts(DB.primary(), "heldback");
         assertThat(Fixture.columns(DB.primary(), "heldback")).doesNotContain("extra");
+    }
+
+    @Test
+    @DisplayName("abort with a writer running: pt-osc's triggers go before the table they write to, so no application"
+            + " write fails; the control, dropping the new table first as a careless cleanup would, fails writes with"
+            + " 1146")
+    void triggersGoFirstUnderWrites() throws Exception {
+        Fixture.createTable(DB.primary(), "busy", 5_000);
+        MigrationId id = osc.submit(held("abort-busy", "busy"));
+        Fixture.awaitState(osc, id, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(1));
+        try (ConcurrentWriter writer = new ConcurrentWriter(DB.primary(), "busy", 5_000, 11).start()) {
+            Thread.sleep(300);
+            osc.abort(id, "abort-busy-1", "test");
+            Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
+            Thread.sleep(300);
+            assertThat(writer.operations()).isPositive();
+            assertThat(writer.errors())
+                    .as("application writes refused during the cleanup")
+                    .isEmpty();
+        }
+        Fixture.assertNoArtifacts(DB.primary(), "busy");
+
+        // The control: the same situation, the new table dropped while the triggers that write to it remain.
+        Fixture.createTable(DB.primary(), "careless", 5_000);
+        MigrationId control = osc.submit(held("abort-careless", "careless"));
+        Fixture.awaitState(osc, control, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(1));
+        try (ConcurrentWriter writer = new ConcurrentWriter(DB.primary(), "careless", 5_000, 12).start()) {
+            Thread.sleep(300);
+            try (Connection c = DB.primary().connect(Fixture.SCHEMA);
+                    Statement st = c.createStatement()) {
+                st.execute("DROP TABLE `_careless_new`");
+            }
+            Thread.sleep(300);
+            assertThat(writer.errors())
+                    .as("writes while the triggers name a table that is gone")
+                    .isNotEmpty()
+                    .allSatisfy(e -> assertThat(e).contains("1146"));
+        }
+        osc.abort(control, "abort-careless-1", "test");
+        Fixture.awaitState(osc, control, MigrationState.ABORTED, Duration.ofMinutes(1));
+        Fixture.assertNoArtifacts(DB.primary(), "careless");
+    }
+
+    /** A request that holds before the swap until released (manual cut-over), without a revert window. */
+    private static MigrationRequest held(String key, String table) {
+        return MigrationRequest.builder()
+                .idempotencyKey(key)
+                .keyspace(Fixture.KEYSPACE)
+                .table(table)
+                .ddl("ADD COLUMN extra INT")
+                .engine(PtOscEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .policy(Fixture.policy()
+                        .cutoverMode(dev.osc4j.CutoverMode.MANUAL)
+                        .build())
+                .build();
     }
 
     private EngineHandle awaitCopying(MigrationId id) {
