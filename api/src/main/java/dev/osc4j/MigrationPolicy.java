@@ -3,6 +3,8 @@ package dev.osc4j;
 import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
 
@@ -43,6 +45,9 @@ import org.jspecify.annotations.Nullable;
  *     instead of waiting for an operator's retry or abort
  * @param autoRevert health signals that revert the migration on their own while it bakes after its swap; null for none
  * @param rollout cut over in waves (a canary, a bake time, then the rest); null for every shard at once
+ * @param shardCutoverSchedules per shard, a cut-over schedule that replaces {@code cutoverSchedule} for that shard (a
+ *     shard serving Asia follows Asia's window); the shards of one wave swap together, so a policy whose shards of one
+ *     wave never share an opening within {@link #SCHEDULE_HORIZON} is refused at submit; null or empty for none
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -67,7 +72,8 @@ public record MigrationPolicy(
         int autoRetries,
         boolean fallbackOnFailure,
         @Nullable AutoRevert autoRevert,
-        @Nullable Rollout rollout) {
+        @Nullable Rollout rollout,
+        @Nullable Map<String, WindowSchedule> shardCutoverSchedules) {
 
     /** Default for {@link #revertWindow()}: 24 hours, as long as Vitess retains a migration's artifacts. */
     public static final Duration DEFAULT_REVERT_WINDOW = Duration.ofHours(24);
@@ -129,6 +135,12 @@ public record MigrationPolicy(
         return Math.max(1, requiredApprovers);
     }
 
+    /** The cut-over schedule of {@code shard}: its own if the policy gives it one, else {@link #cutoverSchedule()}. */
+    public @Nullable WindowSchedule cutoverScheduleOf(String shard) {
+        WindowSchedule own = shardCutoverSchedules == null ? null : shardCutoverSchedules.get(shard);
+        return own != null ? own : cutoverSchedule;
+    }
+
     /** The revert window, or its default when none is set; zero when the migration is not to be revertible. */
     public Duration revertWindowOrDefault() {
         return revertWindowOrDefault(revertWindow);
@@ -184,6 +196,9 @@ public record MigrationPolicy(
         b.fallbackOnFailure = fallbackOnFailure;
         b.autoRevert = autoRevert;
         b.rollout = rollout;
+        if (shardCutoverSchedules != null) {
+            b.shardCutoverSchedules.putAll(shardCutoverSchedules);
+        }
         return b;
     }
 
@@ -219,8 +234,15 @@ public record MigrationPolicy(
         private boolean fallbackOnFailure;
         private @Nullable AutoRevert autoRevert;
         private @Nullable Rollout rollout;
+        private final Map<String, WindowSchedule> shardCutoverSchedules = new TreeMap<>();
 
         private Builder() {}
+
+        /** See {@link MigrationPolicy#shardCutoverSchedules()}: {@code shard} cuts over in {@code schedule}. */
+        public Builder shardCutoverSchedule(String shard, WindowSchedule schedule) {
+            shardCutoverSchedules.put(shard, schedule);
+            return this;
+        }
 
         /** See {@link MigrationPolicy#rollout()}. */
         public Builder rollout(@Nullable Rollout value) {
@@ -381,7 +403,8 @@ public record MigrationPolicy(
                     autoRetries,
                     fallbackOnFailure,
                     autoRevert,
-                    rollout);
+                    rollout,
+                    shardCutoverSchedules.isEmpty() ? null : Map.copyOf(shardCutoverSchedules));
         }
     }
 }

@@ -178,6 +178,30 @@ public record WindowSchedule(
     }
 
     /**
+     * The first instant at or after {@code from}, within {@code horizon}, at which every one of {@code schedules} is open
+     * and stays open for at least {@code minimum}: when shards that must swap together, each in its own schedule, can
+     * do so. Empty if there is none. Openness changes only at a schedule's boundaries, so the answer is exact.
+     */
+    public static Optional<Instant> commonOpening(
+            List<WindowSchedule> schedules, Instant from, Duration minimum, Duration horizon) {
+        Instant end = from.plus(horizon);
+        java.util.TreeSet<Instant> candidates = new java.util.TreeSet<>();
+        candidates.add(from);
+        for (WindowSchedule s : schedules) {
+            candidates.addAll(s.boundaries(from, end.plus(minimum)).tailSet(from, false));
+        }
+        for (Instant b : candidates) {
+            if (b.isAfter(end)) {
+                break;
+            }
+            if (schedules.stream().allMatch(s -> s.isOpenFor(b, minimum))) {
+                return Optional.of(b);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * When the schedule, open at {@code at}, next closes, looking at most {@code horizon} ahead; empty if it is closed
      * at {@code at} or stays open past the horizon.
      */

@@ -21,6 +21,7 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.ProgressSink;
 import dev.osc4j.RevertWindowOpenException;
+import dev.osc4j.Rollout;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.WindowSchedule;
@@ -212,6 +213,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         }
         requireOpens("copy", policy.copySchedule(), Duration.ZERO, now);
         requireOpens("cut-over", policy.cutoverSchedule(), policy.expectedCutoverTimeOrDefault(), now);
+        requireWavesShareOpenings(policy, targets, now);
         MigrationRecord record = new MigrationRecord(
                 MigrationRecord.SCHEMA_VERSION,
                 id,
@@ -325,6 +327,57 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 return;
             }
             filter = filter.after(page.get(page.size() - 1).id());
+        }
+    }
+
+    /**
+     * Refuses per-shard cut-over schedules under which the shards of one wave (all shards, without a rollout) never
+     * share an opening of the expected cut-over time within {@link MigrationPolicy#SCHEDULE_HORIZON}: the barrier swaps
+     * them together, so they would wait for ever. Also refuses a schedule for a shard the migration does not have.
+     */
+    private static void requireWavesShareOpenings(MigrationPolicy policy, List<ShardTarget> targets, Instant now) {
+        Map<String, WindowSchedule> own = policy.shardCutoverSchedules();
+        if (own == null || own.isEmpty()) {
+            return;
+        }
+        List<String> names = targets.stream().map(ShardTarget::shard).toList();
+        for (String shard : own.keySet()) {
+            if (!names.contains(shard)) {
+                throw new InvalidRequestException(
+                        "policy shardCutoverSchedules names shard '" + shard + "', which the migration does not have;"
+                                + " its shards: " + names,
+                        null);
+            }
+        }
+        Rollout rollout = policy.rollout();
+        Map<Integer, List<String>> waves = new java.util.TreeMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            waves.computeIfAbsent(rollout == null ? 0 : rollout.waveOf(i), w -> new ArrayList<>())
+                    .add(names.get(i));
+        }
+        Duration needed = policy.expectedCutoverTimeOrDefault();
+        for (Map.Entry<Integer, List<String>> wave : waves.entrySet()) {
+            List<WindowSchedule> schedules = new ArrayList<>();
+            List<String> described = new ArrayList<>();
+            for (String shard : wave.getValue()) {
+                WindowSchedule s = policy.cutoverScheduleOf(shard);
+                if (s != null && !schedules.contains(s)) {
+                    schedules.add(s);
+                    described.add(shard + " '" + s + "'");
+                }
+            }
+            if (!schedules.isEmpty()
+                    && WindowSchedule.commonOpening(schedules, now, needed, MigrationPolicy.SCHEDULE_HORIZON)
+                            .isEmpty()) {
+                throw new InvalidRequestException(
+                        "the shards of " + (rollout == null ? "the migration" : "wave " + (wave.getKey() + 1))
+                                + " " + wave.getValue() + " swap together but their cut-over schedules never share an"
+                                + " opening of " + Durations.format(needed) + " within the next "
+                                + Durations.format(MigrationPolicy.SCHEDULE_HORIZON) + ": "
+                                + String.join(", ", described)
+                                + "; put them in different waves (rollout) or widen a window",
+                        null);
+            }
         }
     }
 

@@ -28,7 +28,7 @@ final class WindowGate implements Gate {
         if (window != null && !window.isOpen(now)) {
             return GateResult.waitFor("cut-over window closed (opens " + window + ")");
         }
-        WindowSchedule schedule = policy.cutoverSchedule();
+        WindowSchedule schedule = policy.cutoverScheduleOf(context.shard().shard());
         Duration needed = policy.expectedCutoverTimeOrDefault();
         if (schedule == null || schedule.isOpenFor(now, needed)) {
             return GateResult.pass();

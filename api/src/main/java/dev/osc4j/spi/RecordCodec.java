@@ -199,6 +199,9 @@ public final class RecordCodec {
         if (tree.path("rollout").isNull()) {
             tree.remove("rollout");
         }
+        if (tree.path("shardCutoverSchedules").isNull()) {
+            tree.remove("shardCutoverSchedules");
+        }
         if (tree.path("autoRetries").asInt(0) == 0) {
             tree.remove("autoRetries");
         }

@@ -1,18 +1,23 @@
 package dev.osc4j.orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.AutoRevert;
+import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
+import dev.osc4j.MigrationWindow;
 import dev.osc4j.Rollout;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.Trigger;
+import dev.osc4j.WindowSchedule;
 import dev.osc4j.spi.HealthSignal;
 import dev.osc4j.spi.HealthVerdict;
 import dev.osc4j.testkit.AuditTrails;
@@ -149,5 +154,56 @@ class RolloutTest {
             assertThat(engine.artifacts(KS, shard)).as("artifacts on " + shard).isEmpty();
         }
         AuditTrails.assertSound(osc.audit(id));
+    }
+
+    private static WindowSchedule daily(String hours) {
+        return WindowSchedule.of(MigrationWindow.parse("daily " + hours + " UTC"));
+    }
+
+    @Test
+    @DisplayName("per-shard windows go with waves: the canary swaps in its region's window, the next wave in its own")
+    void perShardWindows() {
+        List<String> shards = topology.shards(KS);
+        MigrationPolicy.Builder policy = MigrationPolicy.builder()
+                .revertWindow(Duration.ZERO)
+                .rollout(new Rollout(1, 3, BAKE))
+                .shardCutoverSchedule(shards.get(0), daily("01:00-03:00"))
+                .shardCutoverSchedule(shards.get(1), daily("10:00-12:00"))
+                .shardCutoverSchedule(shards.get(2), daily("10:00-12:00"));
+        MigrationId id = submit(policy.build());
+        sim.step(Duration.ofSeconds(30));
+        sim.runUntil(id, MigrationState.COMPLETED, Duration.ofHours(13));
+        Map<String, Instant> at = switched(id);
+        assertThat(at.get(shards.get(0)))
+                .isBetween(Instant.parse("2026-01-01T01:00:00Z"), Instant.parse("2026-01-01T03:00:00Z"));
+        for (String shard : shards.subList(1, 4)) {
+            assertThat(at.get(shard))
+                    .as(shard)
+                    .isBetween(Instant.parse("2026-01-01T10:00:00Z"), Instant.parse("2026-01-01T12:00:00Z"))
+                    .isEqualTo(at.get(shards.get(1)));
+        }
+    }
+
+    @Test
+    @DisplayName("shards that swap together but never share an opening are refused at submit, naming their schedules;"
+            + " so is a schedule for a shard the migration lacks")
+    void windowsThatNeverMeetAreRefused() {
+        List<String> shards = topology.shards(KS);
+        MigrationPolicy apart = MigrationPolicy.builder()
+                .shardCutoverSchedule(shards.get(0), daily("01:00-03:00"))
+                .shardCutoverSchedule(shards.get(1), daily("10:00-12:00"))
+                .build();
+        assertThatThrownBy(() -> submit(apart))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("the shards of the migration")
+                .hasMessageContaining("never share an opening of 5m00s")
+                .hasMessageContaining(shards.get(0) + " 'all: daily 01:00-03:00 UTC'");
+        MigrationPolicy unknown = MigrationPolicy.builder()
+                .shardCutoverSchedule("f0-", daily("01:00-03:00"))
+                .build();
+        assertThatThrownBy(() -> submit(unknown))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("names shard 'f0-', which the migration does not have");
+        assertThat(osc.list(MigrationFilter.all())).isEmpty();
     }
 }
