@@ -4,6 +4,7 @@ import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
 import dev.osc4j.internal.GateOnEdge;
+import dev.osc4j.spi.ApproverGroups;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Gate;
 import dev.osc4j.spi.HealthSignal;
@@ -105,6 +106,7 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         private @Nullable ThreadFactory threadFactory;
         private TrafficSwitch trafficSwitch = TrafficSwitch.NONE;
         private final Map<String, HealthSignal> healthSignals = new LinkedHashMap<>();
+        private @Nullable ApproverGroups approverGroups;
 
         Builder() {}
 
@@ -245,6 +247,15 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         }
 
         /**
+         * Who belongs to which approver group, for policies that name {@link MigrationPolicy#approverGroups()}: an
+         * approval then counts only from a member of one of them.
+         */
+        public Builder approverGroups(ApproverGroups value) {
+            this.approverGroups = value;
+            return this;
+        }
+
+        /**
          * Builds the orchestrator. Starts no thread.
          *
          * @throws InvalidRequestException naming the missing or invalid setting
@@ -287,7 +298,8 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
                     releaseParallelism,
                     threadFactory,
                     trafficSwitch,
-                    Map.copyOf(healthSignals)));
+                    Map.copyOf(healthSignals),
+                    approverGroups));
         }
 
         private static void requirePositive(String name, Duration value) {

@@ -3,6 +3,7 @@ package dev.osc4j;
 import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apiguardian.api.API;
@@ -48,6 +49,8 @@ import org.jspecify.annotations.Nullable;
  * @param shardCutoverSchedules per shard, a cut-over schedule that replaces {@code cutoverSchedule} for that shard (a
  *     shard serving Asia follows Asia's window); the shards of one wave swap together, so a policy whose shards of one
  *     wave never share an opening within {@link #SCHEDULE_HORIZON} is refused at submit; null or empty for none
+ * @param approverGroups an approval counts only from a member of one of these groups ({@link
+ *     dev.osc4j.spi.ApproverGroups}, registered on the controllers); null or empty: anyone but the requester
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -73,7 +76,8 @@ public record MigrationPolicy(
         boolean fallbackOnFailure,
         @Nullable AutoRevert autoRevert,
         @Nullable Rollout rollout,
-        @Nullable Map<String, WindowSchedule> shardCutoverSchedules) {
+        @Nullable Map<String, WindowSchedule> shardCutoverSchedules,
+        @Nullable List<String> approverGroups) {
 
     /** Default for {@link #revertWindow()}: 24 hours, as long as Vitess retains a migration's artifacts. */
     public static final Duration DEFAULT_REVERT_WINDOW = Duration.ofHours(24);
@@ -199,6 +203,7 @@ public record MigrationPolicy(
         if (shardCutoverSchedules != null) {
             b.shardCutoverSchedules.putAll(shardCutoverSchedules);
         }
+        b.approverGroups = approverGroups;
         return b;
     }
 
@@ -235,8 +240,15 @@ public record MigrationPolicy(
         private @Nullable AutoRevert autoRevert;
         private @Nullable Rollout rollout;
         private final Map<String, WindowSchedule> shardCutoverSchedules = new TreeMap<>();
+        private @Nullable List<String> approverGroups;
 
         private Builder() {}
+
+        /** See {@link MigrationPolicy#approverGroups()}. */
+        public Builder approverGroups(String... groups) {
+            this.approverGroups = groups.length == 0 ? null : List.of(groups);
+            return this;
+        }
 
         /** See {@link MigrationPolicy#shardCutoverSchedules()}: {@code shard} cuts over in {@code schedule}. */
         public Builder shardCutoverSchedule(String shard, WindowSchedule schedule) {
@@ -404,7 +416,8 @@ public record MigrationPolicy(
                     fallbackOnFailure,
                     autoRevert,
                     rollout,
-                    shardCutoverSchedules.isEmpty() ? null : Map.copyOf(shardCutoverSchedules));
+                    shardCutoverSchedules.isEmpty() ? null : Map.copyOf(shardCutoverSchedules),
+                    approverGroups);
         }
     }
 }

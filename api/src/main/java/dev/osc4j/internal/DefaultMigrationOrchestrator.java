@@ -25,6 +25,7 @@ import dev.osc4j.Rollout;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.WindowSchedule;
+import dev.osc4j.spi.ApproverGroups;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.HealthSignal;
@@ -79,6 +80,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * @param threadFactory makes the loop's thread; null for a daemon thread named after the controller
      * @param trafficSwitch what the cut-over changes in front of the database
      * @param healthSignals the health signals policies may name, by name
+     * @param approverGroups who belongs to which approver group, for policies that name groups; null for none
      */
     public record Settings(
             StateStore store,
@@ -97,7 +99,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             int releaseParallelism,
             @Nullable ThreadFactory threadFactory,
             TrafficSwitch trafficSwitch,
-            Map<String, HealthSignal> healthSignals) {}
+            Map<String, HealthSignal> healthSignals,
+            @Nullable ApproverGroups approverGroups) {}
 
     /**
      * Deliberate bugs, for the fault simulator's mutation check only ({@code dev.osc4j.testkit.sim}): it must catch
@@ -134,7 +137,9 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         this.settings = settings;
         this.controllerId =
                 settings.controllerName() + "-" + ProcessHandle.current().pid() + "-" + randomSuffix();
-        GateSet gates = GateSet.defaults();
+        GateSet gates = GateSet.defaults()
+                .replacing(GateId.START_APPROVAL, new ApprovalGate(ApprovalStage.START, settings.approverGroups()))
+                .replacing(GateId.CUTOVER_APPROVAL, new ApprovalGate(ApprovalStage.CUTOVER, settings.approverGroups()));
         if (mutations.contains(Mutation.RELEASE_SKIPS_BARRIER_FOR_ONE_SHARD)) {
             gates = gates.replacing(GateId.BARRIER, BarrierGate.ignoringLastShard());
         }
@@ -196,6 +201,14 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         MigrationPolicy policy = request.policy() == null ? settings.defaultPolicy() : request.policy();
         spec = spec.withRevertible(revertible(spec, policy, engine));
         requireAutoRevertPossible(spec, policy);
+        if (policy.approverGroups() != null
+                && !policy.approverGroups().isEmpty()
+                && settings.approverGroups() == null) {
+            throw new InvalidRequestException(
+                    "policy approverGroups " + policy.approverGroups() + " needs an ApproverGroups on the controller"
+                            + " (MigrationOrchestrator.builder().approverGroups(...)): no approval could count",
+                    null);
+        }
         engine.validate(spec);
         refuseIfRevertWindowOpen(spec);
         KeyspaceTopology topology = settings.topology().describe(spec.keyspace());

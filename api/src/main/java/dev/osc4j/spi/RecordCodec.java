@@ -202,6 +202,9 @@ public final class RecordCodec {
         if (tree.path("shardCutoverSchedules").isNull()) {
             tree.remove("shardCutoverSchedules");
         }
+        if (tree.path("approverGroups").isNull()) {
+            tree.remove("approverGroups");
+        }
         if (tree.path("autoRetries").asInt(0) == 0) {
             tree.remove("autoRetries");
         }
