@@ -4,7 +4,9 @@ import dev.osc4j.MigrationClient;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.ProgressSink;
 import dev.osc4j.ProgressSinks;
+import dev.osc4j.spi.ApproverGroups;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.HealthSignal;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TopologyProbe;
 import dev.osc4j.spi.TrafficSwitch;
@@ -31,7 +33,8 @@ import org.springframework.core.env.Environment;
  *   <li>a {@link MigrationOrchestrator} when the application declares a {@link TopologyProbe} and at least one
  *       {@link ExecutionEngine}, its loop started and stopped with the context (SmartLifecycle), publishing to
  *       Micrometer when a {@link MeterRegistry} is a bean, holding and restoring traffic around each swap through the
- *       application's {@link TrafficSwitch} bean when it declares one;
+ *       application's {@link TrafficSwitch} bean when it declares one, its {@link HealthSignal} beans (which
+ *       {@code osc4j.policy.auto-revert-signals} names) and its {@link ApproverGroups} bean;
  *   <li>a {@link MigrationClient} otherwise (a process that only reads and directs);
  *   <li>an Actuator health indicator and the dashboard servlet, in {@link Osc4jWebAutoConfiguration}.
  * </ul>
@@ -69,6 +72,8 @@ public class Osc4jAutoConfiguration {
                 ObjectProvider<ExecutionEngine> engines,
                 ObjectProvider<ProgressSink> sinks,
                 ObjectProvider<TrafficSwitch> trafficSwitch,
+                ObjectProvider<HealthSignal> healthSignals,
+                ObjectProvider<ApproverGroups> approverGroups,
                 Osc4jProperties properties,
                 Environment environment) {
             MigrationOrchestrator.Builder b = MigrationOrchestrator.builder()
@@ -87,6 +92,8 @@ public class Osc4jAutoConfiguration {
             engines.orderedStream().forEach(b::engine);
             sinks.orderedStream().forEach(b::progressSink);
             trafficSwitch.ifAvailable(b::trafficSwitch);
+            healthSignals.orderedStream().forEach(b::healthSignal);
+            approverGroups.ifAvailable(b::approverGroups);
             return b.build();
         }
 

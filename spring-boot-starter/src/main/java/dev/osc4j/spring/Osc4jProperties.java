@@ -1,7 +1,9 @@
 package dev.osc4j.spring;
 
+import dev.osc4j.AutoRevert;
 import dev.osc4j.CutoverMode;
 import dev.osc4j.MigrationPolicy;
+import dev.osc4j.Rollout;
 import dev.osc4j.WindowSchedule;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -205,6 +207,30 @@ public class Osc4jProperties {
          */
         private boolean fallbackOnFailure;
 
+        /**
+         * Approver groups: an approval counts only from a member of one of them, as the application's ApproverGroups
+         * bean says (LDAP, GitHub teams, ...); empty for anyone but the requester.
+         */
+        private List<String> approverGroups = new ArrayList<>();
+
+        /** A staged rollout: shards in the canary wave (unset: every shard cuts over at once). */
+        private @Nullable Integer rolloutCanaryShards;
+
+        /** A staged rollout: shards in each wave after the canary (unset: all the others in one wave). */
+        private @Nullable Integer rolloutWaveShards;
+
+        /** A staged rollout: how long a wave runs on the new schema before the next may swap. */
+        private Duration rolloutBakeTime = Duration.ZERO;
+
+        /**
+         * Health signals (the names of the application's HealthSignal beans) that revert a migration on their own
+         * while it bakes after its swap; empty for none.
+         */
+        private List<String> autoRevertSignals = new ArrayList<>();
+
+        /** How long after the swap the auto-revert signals are watched. */
+        private Duration autoRevertBakeTime = Duration.ofMinutes(15);
+
         /** The policy these settings make. */
         public MigrationPolicy toPolicy() {
             MigrationPolicy.Builder b = MigrationPolicy.builder()
@@ -227,6 +253,16 @@ public class Osc4jProperties {
             }
             if (copySchedule != null && !copySchedule.isBlank()) {
                 b.copySchedule(WindowSchedule.parse(copySchedule));
+            }
+            b.approverGroups(approverGroups.toArray(String[]::new));
+            if (rolloutCanaryShards != null) {
+                b.rollout(new Rollout(
+                        rolloutCanaryShards,
+                        rolloutWaveShards == null ? Integer.MAX_VALUE : rolloutWaveShards,
+                        rolloutBakeTime));
+            }
+            if (!autoRevertSignals.isEmpty()) {
+                b.autoRevert(AutoRevert.on(autoRevertBakeTime, autoRevertSignals.toArray(String[]::new)));
             }
             return b.build();
         }
@@ -341,6 +377,54 @@ public class Osc4jProperties {
 
         public void setFallbackOnFailure(boolean value) {
             this.fallbackOnFailure = value;
+        }
+
+        public List<String> getApproverGroups() {
+            return approverGroups;
+        }
+
+        public void setApproverGroups(List<String> value) {
+            this.approverGroups = new ArrayList<>(value);
+        }
+
+        public @Nullable Integer getRolloutCanaryShards() {
+            return rolloutCanaryShards;
+        }
+
+        public void setRolloutCanaryShards(@Nullable Integer value) {
+            this.rolloutCanaryShards = value;
+        }
+
+        public @Nullable Integer getRolloutWaveShards() {
+            return rolloutWaveShards;
+        }
+
+        public void setRolloutWaveShards(@Nullable Integer value) {
+            this.rolloutWaveShards = value;
+        }
+
+        public Duration getRolloutBakeTime() {
+            return rolloutBakeTime;
+        }
+
+        public void setRolloutBakeTime(Duration value) {
+            this.rolloutBakeTime = value;
+        }
+
+        public List<String> getAutoRevertSignals() {
+            return autoRevertSignals;
+        }
+
+        public void setAutoRevertSignals(List<String> value) {
+            this.autoRevertSignals = new ArrayList<>(value);
+        }
+
+        public Duration getAutoRevertBakeTime() {
+            return autoRevertBakeTime;
+        }
+
+        public void setAutoRevertBakeTime(Duration value) {
+            this.autoRevertBakeTime = value;
         }
     }
 }

@@ -184,6 +184,50 @@ class Osc4jAutoConfigurationTest {
                 });
     }
 
+    @Test
+    @DisplayName("staged rollout, auto-revert signals and approver groups come from properties, and the signal and"
+            + " directory beans are the controller's")
+    void rolloutSignalsAndGroups() {
+        FakeTopology topology = new FakeTopology(Clock.systemUTC()).addUniformKeyspace("commerce", 4, 1_000);
+        dev.osc4j.spi.HealthSignal latency = new dev.osc4j.spi.HealthSignal() {
+            @Override
+            public String name() {
+                return "orders-p99";
+            }
+
+            @Override
+            public dev.osc4j.spi.HealthVerdict check(dev.osc4j.MigrationRecord migration) {
+                return dev.osc4j.spi.HealthVerdict.healthy("p99 9 ms");
+            }
+        };
+        dev.osc4j.spi.ApproverGroups directory = (person, group) -> person.equals("alice") && group.equals("dba");
+        runner.withBean(StateStore.class, InMemoryStateStore::new)
+                .withBean(FakeTopology.class, () -> topology)
+                .withBean(
+                        FakeEngine.class,
+                        () -> FakeEngine.builder(topology).revert(true).build())
+                .withBean(dev.osc4j.spi.HealthSignal.class, () -> latency)
+                .withBean(dev.osc4j.spi.ApproverGroups.class, () -> directory)
+                .withPropertyValues(
+                        "osc4j.start-controller=false",
+                        "osc4j.policy.approver-groups=dba,sre",
+                        "osc4j.policy.rollout-canary-shards=1",
+                        "osc4j.policy.rollout-wave-shards=2",
+                        "osc4j.policy.rollout-bake-time=15m",
+                        "osc4j.policy.auto-revert-signals=orders-p99",
+                        "osc4j.policy.auto-revert-bake-time=30m")
+                .run(ctx -> {
+                    MigrationOrchestrator osc = ctx.getBean(MigrationOrchestrator.class);
+                    dev.osc4j.MigrationPolicy p =
+                            osc.get(submitOrders(osc, "staged")).policy();
+                    assertThat(p.approverGroups()).containsExactly("dba", "sre");
+                    assertThat(p.rollout()).isEqualTo(new dev.osc4j.Rollout(1, 2, java.time.Duration.ofMinutes(15)));
+                    assertThat(java.util.Objects.requireNonNull(p.autoRevert()).signals())
+                            .containsExactly("orders-p99");
+                    assertThat(p.autoRevert().bakeTime()).isEqualTo(java.time.Duration.ofMinutes(30));
+                });
+    }
+
     /** Submits a fake-engine migration of commerce.orders without a policy of its own. */
     private static dev.osc4j.MigrationId submitOrders(MigrationOrchestrator osc, String key) {
         return osc.submit(dev.osc4j.MigrationRequest.builder()
