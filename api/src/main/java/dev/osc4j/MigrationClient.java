@@ -3,10 +3,12 @@ package dev.osc4j;
 import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import dev.osc4j.internal.StoreClient;
+import dev.osc4j.spi.AuditKeys;
 import dev.osc4j.spi.StateStore;
 import java.time.Clock;
 import java.util.List;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads migrations and sends operators' directives through the store alone: what a command line, a dashboard host or
@@ -42,6 +44,14 @@ public interface MigrationClient {
     }
 
     /**
+     * A client on {@code store} that seals its directives' audit entries with {@code keys} and verifies trails with
+     * them, as the controllers built with {@link MigrationOrchestrator.Builder#auditKeys} do.
+     */
+    static MigrationClient of(StateStore store, Clock clock, AuditKeys keys) {
+        return new StoreClient(store, clock, () -> {}, () -> {}, keys);
+    }
+
+    /**
      * The migration's record.
      *
      * @throws MigrationNotFoundException when there is none
@@ -60,10 +70,20 @@ public interface MigrationClient {
      * entry, so writes during the check are not mistaken for tampering.
      */
     default List<String> verifyAudit(MigrationId id) {
+        return verifyAudit(id, null);
+    }
+
+    /**
+     * {@link #verifyAudit(MigrationId)}, and that the trail still has the entry a checkpoint kept outside the store
+     * names ({@link dev.osc4j.spi.AuditCheckpoints}), with the same hash: this also finds entries removed from the end of
+     * the trail together with the record's head. A client with audit keys checks keyed links and refuses a chain that
+     * stops being keyed.
+     */
+    default List<String> verifyAudit(MigrationId id, dev.osc4j.spi.AuditChain.@Nullable Checkpoint checkpoint) {
         MigrationRecord record = get(id);
         List<AuditEntry> trail =
                 audit(id).stream().filter(e -> e.seq() <= record.auditSeq()).toList();
-        return dev.osc4j.spi.AuditChain.verify(record, trail);
+        return dev.osc4j.spi.AuditChain.verify(record, trail, null, checkpoint);
     }
 
     /** Records an approval of {@code stage}. */

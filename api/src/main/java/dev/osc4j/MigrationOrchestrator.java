@@ -5,6 +5,8 @@ import static org.apiguardian.api.API.Status.MAINTAINED;
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
 import dev.osc4j.internal.GateOnEdge;
 import dev.osc4j.spi.ApproverGroups;
+import dev.osc4j.spi.AuditCheckpoints;
+import dev.osc4j.spi.AuditKeys;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Gate;
 import dev.osc4j.spi.HealthSignal;
@@ -107,6 +109,8 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         private TrafficSwitch trafficSwitch = TrafficSwitch.NONE;
         private final Map<String, HealthSignal> healthSignals = new LinkedHashMap<>();
         private @Nullable ApproverGroups approverGroups;
+        private @Nullable AuditKeys auditKeys;
+        private @Nullable AuditCheckpoints auditCheckpoints;
 
         Builder() {}
 
@@ -256,6 +260,22 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
         }
 
         /**
+         * Seals the audit trail with HMACs under these keys instead of plain hashes, so that someone who can edit the
+         * store but does not hold a key cannot rewrite the trail unseen. Give every controller and every {@link
+         * MigrationClient} that writes ({@link MigrationClient#of(StateStore, Clock, AuditKeys)}) the same keys.
+         */
+        public Builder auditKeys(AuditKeys value) {
+            this.auditKeys = value;
+            return this;
+        }
+
+        /** Tells {@code value} the audit chain's head after every write, to keep it outside the store. */
+        public Builder auditCheckpoints(AuditCheckpoints value) {
+            this.auditCheckpoints = value;
+            return this;
+        }
+
+        /**
          * Builds the orchestrator. Starts no thread.
          *
          * @throws InvalidRequestException naming the missing or invalid setting
@@ -299,7 +319,9 @@ public interface MigrationOrchestrator extends MigrationClient, AutoCloseable {
                     threadFactory,
                     trafficSwitch,
                     Map.copyOf(healthSignals),
-                    approverGroups));
+                    approverGroups,
+                    auditKeys,
+                    auditCheckpoints));
         }
 
         private static void requirePositive(String name, Duration value) {

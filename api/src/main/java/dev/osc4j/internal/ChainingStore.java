@@ -6,6 +6,8 @@ import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.spi.AuditChain;
+import dev.osc4j.spi.AuditCheckpoints;
+import dev.osc4j.spi.AuditKeys;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
@@ -21,15 +23,41 @@ import org.jspecify.annotations.Nullable;
  * writer chains the trail in one place and the stores keep it as JSON.
  */
 final class ChainingStore implements StateStore {
-    private final StateStore delegate;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChainingStore.class);
 
-    private ChainingStore(StateStore delegate) {
+    private final StateStore delegate;
+    private final @Nullable AuditKeys keys;
+    private final @Nullable AuditCheckpoints checkpoints;
+
+    private ChainingStore(StateStore delegate, @Nullable AuditKeys keys, @Nullable AuditCheckpoints checkpoints) {
         this.delegate = delegate;
+        this.keys = keys;
+        this.checkpoints = checkpoints;
     }
 
-    /** {@code store}, chaining; a chaining store as it is. */
+    /** {@code store}, chaining with plain hashes; a chaining store as it is. */
     static StateStore of(StateStore store) {
-        return store instanceof ChainingStore ? store : new ChainingStore(store);
+        return of(store, null, null);
+    }
+
+    /**
+     * {@code store}, chaining with HMACs under {@code keys} (plain hashes without), and telling {@code checkpoints}
+     * each new head; a chaining store as it is.
+     */
+    static StateStore of(StateStore store, @Nullable AuditKeys keys, @Nullable AuditCheckpoints checkpoints) {
+        return store instanceof ChainingStore ? store : new ChainingStore(store, keys, checkpoints);
+    }
+
+    private void checkpoint(MigrationRecord written) {
+        String head = written.auditHead();
+        if (checkpoints == null || head == null) {
+            return;
+        }
+        try {
+            checkpoints.checkpoint(written.id(), written.auditSeq(), head);
+        } catch (RuntimeException e) {
+            LOG.warn("migration {}: could not checkpoint its audit head: {}", written.id(), e.toString());
+        }
     }
 
     @Override
@@ -44,8 +72,12 @@ final class ChainingStore implements StateStore {
 
     @Override
     public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
-        List<AuditEntry> sealed = AuditChain.seal(null, audit);
-        return delegate.create(record.withAuditHead(AuditChain.head(null, sealed)), sealed);
+        List<AuditEntry> sealed = AuditChain.seal(null, audit, keys);
+        CreateResult r = delegate.create(record.withAuditHead(AuditChain.head(null, sealed)), sealed);
+        if (r.created()) {
+            checkpoint(r.record());
+        }
+        return r;
     }
 
     @Override
@@ -53,9 +85,13 @@ final class ChainingStore implements StateStore {
             MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
         // next was built from the record it replaces, whose head it still carries.
         String previous = next.auditHead();
-        List<AuditEntry> sealed = AuditChain.seal(previous, audit);
-        return delegate.compareAndSet(
+        List<AuditEntry> sealed = AuditChain.seal(previous, audit, keys);
+        MigrationRecord written = delegate.compareAndSet(
                 next.withAuditHead(AuditChain.head(previous, sealed)), expectedVersion, fence, sealed);
+        if (!sealed.isEmpty()) {
+            checkpoint(written);
+        }
+        return written;
     }
 
     @Override

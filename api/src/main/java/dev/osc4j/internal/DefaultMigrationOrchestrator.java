@@ -26,6 +26,9 @@ import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.WindowSchedule;
 import dev.osc4j.spi.ApproverGroups;
+import dev.osc4j.spi.AuditChain;
+import dev.osc4j.spi.AuditCheckpoints;
+import dev.osc4j.spi.AuditKeys;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.HealthSignal;
@@ -81,6 +84,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * @param trafficSwitch what the cut-over changes in front of the database
      * @param healthSignals the health signals policies may name, by name
      * @param approverGroups who belongs to which approver group, for policies that name groups; null for none
+     * @param auditKeys the keys that seal the audit trail with HMACs; null for plain hashes
+     * @param auditCheckpoints where each new audit head is kept outside the store; null for nowhere
      */
     public record Settings(
             StateStore store,
@@ -100,7 +105,15 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             @Nullable ThreadFactory threadFactory,
             TrafficSwitch trafficSwitch,
             Map<String, HealthSignal> healthSignals,
-            @Nullable ApproverGroups approverGroups) {}
+            @Nullable ApproverGroups approverGroups,
+            @Nullable AuditKeys auditKeys,
+            @Nullable AuditCheckpoints auditCheckpoints) {
+
+        /** The settings' store as every writer writes to it: chaining (keyed, checkpointed) the audit trail. */
+        public StateStore chainingStore() {
+            return ChainingStore.of(store, auditKeys, auditCheckpoints);
+        }
+    }
 
     /**
      * Deliberate bugs, for the fault simulator's mutation check only ({@code dev.osc4j.testkit.sim}): it must catch
@@ -151,7 +164,8 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 controllerId,
                 new Decider(gates, settings.progressWriteInterval(), settings.trafficSwitch() != TrafficSwitch.NONE),
                 mutations.contains(Mutation.START_WITHOUT_INTENT));
-        this.client = new StoreClient(settings.store(), settings.clock(), this::requireOpen, this::wake);
+        this.client = new StoreClient(
+                settings.chainingStore(), settings.clock(), this::requireOpen, this::wake, settings.auditKeys());
     }
 
     /**
@@ -258,7 +272,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 null,
                 "submit:" + request.idempotencyKey(),
                 spec.ddl() + " on " + spec.keyspace() + " (" + shards.size() + " shard(s)) with " + spec.engine());
-        CreateResult created = ChainingStore.of(settings.store()).create(record, List.of(submitted));
+        CreateResult created = settings.chainingStore().create(record, List.of(submitted));
         if (!created.created()) {
             return sameRequestOrConflict(created.record(), fingerprint, request);
         }
@@ -510,6 +524,11 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     @Override
     public DirectiveResult closeRevertWindow(MigrationId id, String directiveId, String actor) {
         return client.closeRevertWindow(id, directiveId, actor);
+    }
+
+    @Override
+    public List<String> verifyAudit(MigrationId id, AuditChain.@Nullable Checkpoint checkpoint) {
+        return client.verifyAudit(id, checkpoint);
     }
 
     @Override

@@ -79,7 +79,7 @@ final class Reconciler {
             boolean startWithoutIntent) {
         this.settings = settings;
         this.startWithoutIntent = startWithoutIntent;
-        this.store = ChainingStore.of(settings.store());
+        this.store = settings.chainingStore();
         this.controllerId = controllerId;
         this.decider = decider;
         this.leases = new LeaseKeeper(

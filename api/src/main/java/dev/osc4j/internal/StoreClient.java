@@ -17,12 +17,15 @@ import dev.osc4j.RevertOf;
 import dev.osc4j.RevertRefusedException;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
+import dev.osc4j.spi.AuditChain;
+import dev.osc4j.spi.AuditKeys;
 import dev.osc4j.spi.StateStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +44,7 @@ public final class StoreClient implements MigrationClient {
     private final Clock clock;
     private final Runnable beforeCall;
     private final Runnable afterDirective;
+    private final @Nullable AuditKeys keys;
 
     /**
      * Creates the client.
@@ -51,10 +55,28 @@ public final class StoreClient implements MigrationClient {
      * @param afterDirective runs after a directive was written
      */
     public StoreClient(StateStore store, Clock clock, Runnable beforeCall, Runnable afterDirective) {
-        this.store = ChainingStore.of(store);
+        this(store, clock, beforeCall, afterDirective, null);
+    }
+
+    /**
+     * Creates the client, sealing the audit entries of its directives with {@code keys} (null: plain hashes) and
+     * verifying trails with them.
+     */
+    public StoreClient(
+            StateStore store, Clock clock, Runnable beforeCall, Runnable afterDirective, @Nullable AuditKeys keys) {
+        this.store = ChainingStore.of(store, keys, null);
         this.clock = clock;
         this.beforeCall = beforeCall;
         this.afterDirective = afterDirective;
+        this.keys = keys;
+    }
+
+    @Override
+    public List<String> verifyAudit(MigrationId id, AuditChain.@Nullable Checkpoint checkpoint) {
+        MigrationRecord record = get(id);
+        List<AuditEntry> trail =
+                audit(id).stream().filter(e -> e.seq() <= record.auditSeq()).toList();
+        return AuditChain.verify(record, trail, keys, checkpoint);
     }
 
     @Override

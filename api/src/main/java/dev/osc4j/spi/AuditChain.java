@@ -30,13 +30,38 @@ public final class AuditChain {
 
     /** The entries with their hashes, chained from {@code previous} (null: the first chained entry). */
     public static List<AuditEntry> seal(@Nullable String previous, List<AuditEntry> entries) {
+        return seal(previous, entries, null);
+    }
+
+    /**
+     * The entries with their links, chained from {@code previous}: HMAC-SHA256 links under {@code keys}' current key
+     * ({@code hmac-sha256:<key id>:<hex>}), or plain SHA-256 ones without keys.
+     */
+    public static List<AuditEntry> seal(@Nullable String previous, List<AuditEntry> entries, @Nullable AuditKeys keys) {
         List<AuditEntry> out = new ArrayList<>(entries.size());
         String head = previous;
+        String keyId = keys == null ? null : keys.currentKeyId();
         for (AuditEntry e : entries) {
-            head = link(head, e);
+            head = keys == null || keyId == null ? link(head, e) : keyedLink(head, e, keyId, keys.key(keyId));
             out.add(e.withHash(head));
         }
         return out;
+    }
+
+    private static final String KEYED = "hmac-sha256:";
+
+    private static String keyedLink(@Nullable String previous, AuditEntry entry, String keyId, byte[] key) {
+        String json = RecordCodec.encodeAudit(entry.withHash(null));
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            mac.update((previous == null ? "" : previous).getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) '\n');
+            mac.update(json.getBytes(StandardCharsets.UTF_8));
+            return KEYED + keyId + ":" + HexFormat.of().formatHex(mac.doFinal());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
+        }
     }
 
     /** The hash of the last entry {@link #seal} gives, or {@code previous} when there are none. */
@@ -61,13 +86,35 @@ public final class AuditChain {
      * What is wrong with a trail against its record: entries out of sequence or missing, an entry whose hash does not
      * follow from the one before (edited, reordered, inserted), an entry after the first chained one without a hash,
      * a last hash that is not the record's head (the trail was cut short or extended). Entries written before the chain
-     * existed (no hash, all before the first chained one) are accepted. Empty when the trail is intact.
+     * existed (no hash, all before the first chained one) are accepted. Keyed entries cannot be checked without the
+     * keys ({@link #verify(MigrationRecord, List, AuditKeys, Checkpoint)}). Empty when the trail is intact.
      */
     public static List<String> verify(MigrationRecord record, List<AuditEntry> trail) {
+        return verify(record, trail, null, null);
+    }
+
+    /**
+     * A head kept outside the store ({@link AuditCheckpoints}): entry {@code seq} of the migration had hash {@code
+     * head}. A trail that no longer has that entry, or has it with another hash, was cut short or rewritten.
+     *
+     * @param seq the entry's sequence number
+     * @param head its hash
+     */
+    public record Checkpoint(long seq, String head) {}
+
+    /**
+     * {@link #verify(MigrationRecord, List)}, checking keyed links with {@code keys} and, with keys, refusing a trail
+     * whose chain stops being keyed (rewritten by someone without the key) or whose last entry is not keyed; and
+     * checking the trail against a {@code checkpoint} kept outside the store, which also finds entries removed from its
+     * end together with the record's head.
+     */
+    public static List<String> verify(
+            MigrationRecord record, List<AuditEntry> trail, @Nullable AuditKeys keys, @Nullable Checkpoint checkpoint) {
         List<String> problems = new ArrayList<>();
         long expectedSeq = 1;
         String head = null;
         boolean chained = false;
+        boolean keyed = false;
         for (AuditEntry e : trail) {
             if (e.seq() != expectedSeq) {
                 problems.add("entry " + e.seq() + " where " + expectedSeq + " was expected");
@@ -81,9 +128,35 @@ public final class AuditChain {
                 }
                 continue;
             }
-            String expected = link(chained ? head : null, e);
-            if (!expected.equals(hash)) {
-                problems.add("entry " + e.seq() + " does not match its hash: it was changed, or one before it was");
+            String previous = chained ? head : null;
+            if (hash.startsWith(KEYED)) {
+                keyed = true;
+                String keyId =
+                        hash.substring(KEYED.length(), Math.max(KEYED.length(), hash.indexOf(':', KEYED.length())));
+                if (keys == null) {
+                    problems.add("entry " + e.seq() + " is sealed with key '" + keyId + "': verify with the keys");
+                } else {
+                    String expected;
+                    try {
+                        expected = keyedLink(previous, e, keyId, keys.key(keyId));
+                    } catch (IllegalArgumentException unknown) {
+                        expected = null;
+                        problems.add("entry " + e.seq() + " is sealed with key '" + keyId + "', which is not among"
+                                + " the keys given");
+                    }
+                    if (expected != null && !expected.equals(hash)) {
+                        problems.add("entry " + e.seq()
+                                + " does not match its keyed hash: it was changed, or one before it was");
+                    }
+                }
+            } else {
+                if (keyed && keys != null) {
+                    problems.add("entry " + e.seq() + " is not keyed after keyed entries: the chain was rewritten"
+                            + " without the key");
+                }
+                if (!link(previous, e).equals(hash)) {
+                    problems.add("entry " + e.seq() + " does not match its hash: it was changed, or one before it was");
+                }
             }
             chained = true;
             head = hash;
@@ -98,6 +171,22 @@ public final class AuditChain {
         }
         if (recorded == null && chained) {
             problems.add("the record has no audit head but its trail is chained");
+        }
+        if (keys != null && head != null && !head.startsWith(KEYED)) {
+            problems.add("the trail's last entry is not keyed: it was written, or rewritten, without the key");
+        }
+        if (checkpoint != null) {
+            AuditEntry at = trail.stream()
+                    .filter(e -> e.seq() == checkpoint.seq())
+                    .findFirst()
+                    .orElse(null);
+            if (at == null) {
+                problems.add("entry " + checkpoint.seq() + ", checkpointed outside the store, is gone: the trail was"
+                        + " cut short");
+            } else if (!checkpoint.head().equals(at.hash())) {
+                problems.add("entry " + checkpoint.seq() + " no longer has the hash checkpointed outside the store:"
+                        + " the trail was rewritten");
+            }
         }
         return problems;
     }
