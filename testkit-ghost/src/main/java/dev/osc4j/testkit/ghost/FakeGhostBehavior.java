@@ -31,6 +31,7 @@ public final class FakeGhostBehavior {
 
     private final Duration second;
     private final Duration chunkDelay;
+    private final Duration applyDelay;
     private final double failAtPercent;
     private final double hangAtPercent;
     private final double dieAtPercent;
@@ -42,6 +43,7 @@ public final class FakeGhostBehavior {
         this.version = b.version;
         this.second = b.second;
         this.chunkDelay = b.chunkDelay;
+        this.applyDelay = b.applyDelay;
         this.failAtPercent = b.failAtPercent;
         this.hangAtPercent = b.hangAtPercent;
         this.dieAtPercent = b.dieAtPercent;
@@ -67,6 +69,15 @@ public final class FakeGhostBehavior {
     /** The pause after each copied chunk, to make a copy last long enough to watch. */
     public Duration chunkDelay() {
         return chunkDelay;
+    }
+
+    /**
+     * How long a row event on the migrated table waits after the streamer read it from the binary log before the
+     * applier writes it to the ghost table: gh-ost's backlog ({@code applyEventsQueue} in {@code go/logic/migrator.go}),
+     * made long enough to see. On top of the streamer's own polling of the log (about 50 ms). Default zero.
+     */
+    public Duration applyDelay() {
+        return applyDelay;
     }
 
     /** The copy fails (gh-ost exits 1 after its failure hook, leaving its tables) at this percent; negative: never. */
@@ -108,6 +119,7 @@ public final class FakeGhostBehavior {
         Properties p = new Properties();
         p.setProperty("second-millis", Long.toString(second.toMillis()));
         p.setProperty("chunk-delay-millis", Long.toString(chunkDelay.toMillis()));
+        p.setProperty("apply-delay-millis", Long.toString(applyDelay.toMillis()));
         p.setProperty("fail-at-percent", Double.toString(failAtPercent));
         p.setProperty("hang-at-percent", Double.toString(hangAtPercent));
         p.setProperty("die-at-percent", Double.toString(dieAtPercent));
@@ -137,6 +149,7 @@ public final class FakeGhostBehavior {
         Builder b = builder();
         b.second(Duration.ofMillis(Long.parseLong(p.getProperty("second-millis", "1000"))));
         b.chunkDelay(Duration.ofMillis(Long.parseLong(p.getProperty("chunk-delay-millis", "0"))));
+        b.applyDelay(Duration.ofMillis(Long.parseLong(p.getProperty("apply-delay-millis", "0"))));
         b.failAtPercent = Double.parseDouble(p.getProperty("fail-at-percent", "-1"));
         b.hangAtPercent = Double.parseDouble(p.getProperty("hang-at-percent", "-1"));
         b.dieAtPercent = Double.parseDouble(p.getProperty("die-at-percent", "-1"));
@@ -150,6 +163,7 @@ public final class FakeGhostBehavior {
     public static final class Builder {
         private Duration second = DEFAULT_SECOND;
         private Duration chunkDelay = Duration.ZERO;
+        private Duration applyDelay = Duration.ZERO;
         private double failAtPercent = -1;
         private double hangAtPercent = -1;
         private double dieAtPercent = -1;
@@ -187,6 +201,15 @@ public final class FakeGhostBehavior {
                 throw new IllegalArgumentException("chunkDelay must be 0 to 10 s, got " + value);
             }
             this.chunkDelay = value;
+            return this;
+        }
+
+        /** See {@link FakeGhostBehavior#applyDelay()}; 0 to 60 s. */
+        public Builder applyDelay(Duration value) {
+            if (value.isNegative() || value.toMillis() > 60_000) {
+                throw new IllegalArgumentException("applyDelay must be 0 to 60 s, got " + value);
+            }
+            this.applyDelay = value;
             return this;
         }
 

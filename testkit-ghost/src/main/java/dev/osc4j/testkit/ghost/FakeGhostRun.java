@@ -90,6 +90,13 @@ final class FakeGhostRun {
     volatile long inspectorLagNanos;
     volatile long lastHeartbeatNanos = System.nanoTime();
     volatile String streamer = "mysql-bin.000001:4";
+    /** True once a streamer owns {@link #streamer} (the binlog read position); before, the collector shows the master's. */
+    volatile boolean streaming;
+    /** The forward run's streamer and applier, once the DML listener is added; null before and in noop or revert. */
+    volatile @Nullable GhostDmlApplier dml;
+    /** {@code TotalDMLEventsApplied} of a revert (a forward run counts in {@link #dml}). */
+    final AtomicLong revertApplied = new AtomicLong();
+
     volatile long etaRowsPerSecond;
     volatile long startNanos = System.nanoTime();
     volatile Instant startTime = Instant.now();
@@ -272,6 +279,9 @@ final class FakeGhostRun {
             collector.startCollector();
             collector.awaitFirstThrottlingCollected();
             inspection.countRows(applier);
+            if (!noop) {
+                startDmlApplier(applier, key, shared); // migrator.go: addDMLEventsListener, then executeWriteFuncs
+            }
             hooks.executeHooks("before-row-copy");
             copyStartNanos = System.nanoTime();
             status.startStatus();
@@ -285,8 +295,9 @@ final class FakeGhostRun {
             status.printStatus(GhostStatusPrinter.Rule.FORCE, null);
             hooks.executeHooks("before-cut-over");
             String coords = null;
-            if (!noop) {
-                coords = rowCopy.cutOver(applier, null);
+            GhostDmlApplier events = dml;
+            if (!noop && events != null) {
+                coords = rowCopy.cutOver(applier, (file, pos, monitor) -> events.awaitUpTo(file, pos));
             }
             if (flags.bool("checkpoint") && !noop && coords != null) {
                 try {
@@ -303,6 +314,39 @@ final class FakeGhostRun {
         }
         successHook(false);
         log("INFO", "Done migrating " + q(database) + "." + q(table));
+    }
+
+    /**
+     * {@code addDMLEventsListener} and {@code executeWriteFuncs} ({@code go/logic/migrator.go}): from here on every row
+     * event on the original table reaches the ghost table through the binlog ({@link GhostDmlApplier}).
+     */
+    private void startDmlApplier(Connection applier, List<String> key, List<String> shared) throws SQLException, Fatal {
+        String[] at = masterCoordinates(applier);
+        GhostBinlogReplay log = new GhostBinlogReplay(
+                this,
+                mysql.user(),
+                mysql.password(),
+                at[0],
+                Long.parseLong(at[1]),
+                inspection.columns(applier, table),
+                shared,
+                key);
+        GhostDmlApplier events = new GhostDmlApplier(this, log);
+        streaming = true;
+        dml = events;
+        events.start(mysql.connect(applierHost, applierPort));
+    }
+
+    /** {@code readCurrentBinlogCoordinates} in {@code go/logic/streamer.go}: file and position of the master. */
+    static String[] masterCoordinates(Connection c) throws SQLException, Fatal {
+        try (java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs =
+                        st.executeQuery("SHOW /* gh-ost readCurrentBinlogCoordinates */ MASTER STATUS")) {
+            if (!rs.next()) {
+                throw new Fatal("fake gh-ost: SHOW MASTER STATUS is empty: is the binary log on?");
+            }
+            return new String[] {rs.getString(1), Long.toString(rs.getLong(2))};
+        }
     }
 
     /** {@code finalCleanup} in {@code go/logic/migrator.go}: the changelog goes; the old and checkpoint tables stay unless {@code --ok-to-drop-table}. */
@@ -367,7 +411,9 @@ final class FakeGhostRun {
                     tableColumns,
                     shared,
                     key.isEmpty() ? ghostKey : key);
-            replay.catchUp(replayConnection);
+            revertApplied.addAndGet(replay.catchUp(replayConnection));
+            streaming = true;
+            streamer = replay.coordinates();
             changelogWriter.writeChangelog(applier, "state", "GhostTableMigrated");
             changelogWriter.startHeartbeat();
             hooks.executeHooks("validated");
@@ -383,7 +429,8 @@ final class FakeGhostRun {
             background("revert-apply", () -> {
                 while (!finished) {
                     try {
-                        replay.catchUp(replayConnection);
+                        revertApplied.addAndGet(replay.catchUp(replayConnection));
+                        streamer = replay.coordinates();
                     } catch (Fatal e) {
                         panic(String.valueOf(e.getMessage()));
                     }
@@ -393,7 +440,11 @@ final class FakeGhostRun {
             status.startStatus();
             status.printStatus(GhostStatusPrinter.Rule.FORCE, null);
             hooks.executeHooks("before-cut-over");
-            rowCopy.cutOver(applier, replay);
+            rowCopy.cutOver(applier, (file, pos, monitor) -> {
+                while (!replay.reached(file, pos)) {
+                    revertApplied.addAndGet(replay.catchUp(monitor));
+                }
+            });
             finished = true;
             stopThreads();
             finalCleanup(applier, false);

@@ -22,12 +22,15 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The binlog events gh-ost applies in {@code --revert} mode ({@code Revert}, {@code initiateStreaming},
- * {@code addDMLEventsListener} and {@code executeDMLWriteFuncs} in {@code go/logic/migrator.go}; the statements of
- * {@code ApplyDMLEventQueries} in {@code go/logic/applier.go}): from the cut-over coordinates of the checkpoint on, each
- * row event on the original table is applied to the table gh-ost writes to (in revert, the forward run's old table),
- * for the columns both have: an insert as {@code REPLACE}, a delete as {@code DELETE} by the unique key, an update as
- * both. Applying an event twice is harmless, as in gh-ost.
+ * The binlog events gh-ost applies to the table it writes: in {@code --revert} mode ({@code Revert},
+ * {@code initiateStreaming}, {@code addDMLEventsListener} and {@code executeDMLWriteFuncs} in
+ * {@code go/logic/migrator.go}) from the cut-over coordinates of the checkpoint on, read and applied in one step
+ * ({@link #catchUp}); in a forward run from where the streamer started, read by {@link GhostDmlApplier}'s streamer and
+ * applied by its applier after a delay ({@link #readBatch}, {@link #apply}). Each row event on the original table is
+ * applied for the columns both tables have, with the statements of {@code buildDMLEventQuery} in
+ * {@code go/logic/applier.go}: an insert as {@code REPLACE}, a delete as {@code DELETE} by the unique key, an update as
+ * {@code UPDATE} by the unique key (a delete and a replace when it changes the key). Applying an event twice is
+ * harmless, as in gh-ost.
  *
  * <p>Unlike gh-ost, which connects as a replica and decodes the events itself, the fake reads the binary log with
  * MariaDB's {@code mariadb-binlog --read-from-remote-server -v --base64-output=DECODE-ROWS} (from the
@@ -58,7 +61,7 @@ final class GhostBinlogReplay {
     private long applied;
 
     /** A row change read from the log. */
-    private record Change(
+    record Change(
             String kind,
             @Nullable Map<String, Object> before,
             @Nullable Map<String, Object> after) {}
@@ -102,6 +105,31 @@ final class GhostBinlogReplay {
 
     /** Reads the log from the last applied position to its end and applies what it finds; returns the events applied. */
     synchronized int catchUp(Connection c) throws Fatal {
+        Batch batch = readBatch();
+        try {
+            apply(c, batch.changes());
+        } catch (SQLException e) {
+            throw new Fatal(GoMySql.goError(e, run.applierKey));
+        }
+        advance(batch);
+        applied += batch.changes().size();
+        return batch.changes().size();
+    }
+
+    /** The row changes on the table read from the log, and the coordinates the log was read up to. */
+    record Batch(List<Change> changes, String file, long position) {}
+
+    /** Moves the read position past {@code batch}, once its changes are applied or queued. */
+    synchronized void advance(Batch batch) {
+        file = batch.file();
+        position = batch.position();
+    }
+
+    /**
+     * Reads the log from the last position to its end (the streamer's part, {@code go/binlog/gomysql_reader.go}),
+     * without applying or moving the position.
+     */
+    synchronized Batch readBatch() throws Fatal {
         List<String> lines = read();
         List<Change> changes = new ArrayList<>();
         String currentFile = file;
@@ -174,18 +202,15 @@ final class GhostBinlogReplay {
         if (kind != null && ours) {
             changes.add(new Change(kind, before, after));
         }
-        try {
-            apply(c, changes);
-        } catch (SQLException e) {
-            throw new Fatal(GoMySql.goError(e, run.applierKey));
-        }
-        file = currentFile;
-        position = lastEnd;
-        applied += changes.size();
-        return changes.size();
+        return new Batch(changes, currentFile, lastEnd);
     }
 
-    private void apply(Connection c, List<Change> changes) throws SQLException {
+    /**
+     * Applies changes in one transaction, as {@code ApplyDMLEventQueries} does a batch: {@code buildDMLEventQuery}
+     * makes an insert a {@code REPLACE}, a delete a {@code DELETE} by the unique key, and an update an {@code UPDATE}
+     * by the unique key, or a delete and a replace when the update changes the key.
+     */
+    void apply(Connection c, List<Change> changes) throws SQLException {
         if (changes.isEmpty()) {
             return;
         }
@@ -195,6 +220,10 @@ final class GhostBinlogReplay {
             for (Change ch : changes) {
                 Map<String, Object> before = ch.before();
                 Map<String, Object> after = ch.after();
+                if (before != null && after != null && sameKey(before, after)) {
+                    update(c, before, after);
+                    continue;
+                }
                 if (before != null) {
                     delete(c, before);
                 }
@@ -208,6 +237,32 @@ final class GhostBinlogReplay {
             throw e;
         } finally {
             c.setAutoCommit(auto);
+        }
+    }
+
+    private boolean sameKey(Map<String, Object> before, Map<String, Object> after) {
+        for (String k : key) {
+            if (!java.util.Objects.equals(before.get(k), after.get(k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void update(Connection c, Map<String, Object> before, Map<String, Object> after) throws SQLException {
+        String set = String.join(", ", shared.stream().map(s -> q(s) + "=?").toList());
+        String where =
+                String.join(" and ", key.stream().map(k -> "(" + q(k) + " = ?)").toList());
+        try (PreparedStatement ps = c.prepareStatement(
+                "update /* gh-ost */ " + run.mysql.qq(run.ghost) + " set " + set + " where " + where)) {
+            int i = 1;
+            for (String s : shared) {
+                ps.setObject(i++, after.get(s));
+            }
+            for (String k : key) {
+                ps.setObject(i++, before.get(k));
+            }
+            ps.executeUpdate();
         }
     }
 

@@ -115,16 +115,28 @@ final class GhostRowCopy {
         }
     }
 
+    /** {@code waitForEventsUpToLock} in {@code go/logic/migrator.go}: every event up to the coordinates applied. */
+    @FunctionalInterface
+    interface EventsUpToLock {
+        /**
+         * Returns once every row event up to {@code file:position} is applied; {@code monitor} is a connection of the
+         * cut-over's own that the wait may use.
+         */
+        void await(String file, long position, Connection monitor) throws Fatal;
+    }
+
     /**
-     * Postpones while the flag file says so, then swaps. With {@code --checkpoint} or {@code --revert} the swap is
-     * gh-ost's atomic cut-over ({@code atomicCutOver} in {@code go/logic/migrator.go}): the original table is locked,
-     * the binlog coordinates taken (in revert, every event up to them applied first), the {@code RENAME} issued from
-     * another connection and seen waiting for the lock, then the lock released so that the {@code RENAME} runs before
-     * any write waiting for the table (a pending exclusive metadata lock goes first). Without the sentry table and the
-     * changelog handshake of the real one. Returns the cut-over's coordinates, or null without a lock.
+     * Postpones while the flag file says so, then swaps. The default ({@code --cut-over=atomic}, and with
+     * {@code --checkpoint} or {@code --revert} whatever the flag) is gh-ost's atomic cut-over ({@code atomicCutOver} in
+     * {@code go/logic/migrator.go}): the original table is locked, the binlog coordinates taken and every event up to
+     * them applied ({@code waitForEventsUpToLock}), the {@code RENAME} issued from another connection and seen waiting
+     * for the lock, then the lock released so that the {@code RENAME} runs before any write waiting for the table (a
+     * pending exclusive metadata lock goes first). Without the sentry table and the changelog handshake of the real
+     * one. {@code --cut-over=two-step} and {@code --test-on-replica} wait for the events up to the coordinates, then
+     * rename without a lock (gh-ost locks for those too). Returns the cut-over's coordinates, or null without a lock.
      */
     @Nullable
-    String cutOver(Connection c, @Nullable GhostBinlogReplay replay) throws SQLException, Fatal {
+    String cutOver(Connection c, EventsUpToLock events) throws SQLException, Fatal {
         waitWhileThrottled();
         String postpone = run.flags.string("postpone-cut-over-flag-file", "");
         while (!postpone.isEmpty() && !run.unpostponed && Files.exists(Path.of(postpone))) {
@@ -142,12 +154,15 @@ final class GhostRowCopy {
         }
         String atomic = "RENAME /* gh-ost */ TABLE " + run.mysql.qq(run.table) + " TO " + run.mysql.qq(run.old) + ", "
                 + run.mysql.qq(run.ghost) + " TO " + run.mysql.qq(run.table);
-        if (run.flags.bool("checkpoint") || run.revert) {
-            String coords = lockedRename(c, atomic, replay);
+        boolean twoStep = run.flags.string("cut-over", "atomic").equals("two-step");
+        if (run.flags.bool("checkpoint") || run.revert || (!twoStep && !run.flags.bool("test-on-replica"))) {
+            String coords = lockedRename(c, atomic, events);
             run.log("INFO", "Tables renamed");
             return coords;
         }
-        if (run.flags.string("cut-over", "atomic").equals("two-step")) {
+        String[] at = FakeGhostRun.masterCoordinates(c);
+        events.await(at[0], Long.parseLong(at[1]), c);
+        if (twoStep) {
             run.mysql.exec(c, "RENAME /* gh-ost */ TABLE " + run.mysql.qq(run.table) + " TO " + run.mysql.qq(run.old));
             run.mysql.exec(
                     c, "RENAME /* gh-ost */ TABLE " + run.mysql.qq(run.ghost) + " TO " + run.mysql.qq(run.table));
@@ -164,8 +179,7 @@ final class GhostRowCopy {
         return null;
     }
 
-    private String lockedRename(Connection c, String rename, @Nullable GhostBinlogReplay replay)
-            throws SQLException, Fatal {
+    private String lockedRename(Connection c, String rename, EventsUpToLock events) throws SQLException, Fatal {
         run.mysql.exec(c, "LOCK /* gh-ost */ TABLES " + run.mysql.qq(run.table) + " WRITE");
         boolean locked = true;
         try (Connection renamer = run.mysql.connect(run.applierHost, run.applierPort);
@@ -180,13 +194,9 @@ final class GhostRowCopy {
                 file = rs.getString(1);
                 pos = rs.getLong(2);
             }
-            if (replay != null) {
-                run.log("INFO", "Waiting for events up to lock");
-                while (!replay.reached(file, pos)) {
-                    replay.catchUp(monitor);
-                }
-                run.log("INFO", "Done waiting for events up to lock; " + replay.applied() + " events applied");
-            }
+            run.log("INFO", "Waiting for events up to lock");
+            events.await(file, pos, monitor);
+            run.log("INFO", "Done waiting for events up to lock");
             long renamerId;
             try (PreparedStatement ps = renamer.prepareStatement("SELECT CONNECTION_ID()");
                     ResultSet rs = ps.executeQuery()) {

@@ -113,6 +113,7 @@ final class GhostStatusPrinter {
             }
             return null;
         }
+        GhostDmlApplier dml = run.dml;
         long copyNanos = run.copyStartNanos == 0
                 ? 0
                 : (run.rowCopyComplete ? run.copyEndNanos : System.nanoTime()) - run.copyStartNanos;
@@ -123,9 +124,9 @@ final class GhostStatusPrinter {
                 total,
                 estimate,
                 pct,
-                0,
-                0,
-                1000,
+                dml == null ? run.revertApplied.get() : dml.applied(),
+                dml == null ? 0 : dml.backlog(),
+                GhostDmlApplier.QUEUE_CAPACITY,
                 goDuration(Duration.ofNanos(elapsedNanos)),
                 goDuration(Duration.ofNanos(copyNanos)),
                 run.streamer,

@@ -74,7 +74,7 @@ final class ThrottleCollector {
                         run.panic("Found panic-file " + panicFile + ". Aborting without cleanup");
                     }
                     run.inspectorLagNanos = heartbeatLag(inspector);
-                    if (System.nanoTime() - lastCoordinates > TimeUnit.SECONDS.toNanos(1)) {
+                    if (!run.streaming && System.nanoTime() - lastCoordinates > TimeUnit.SECONDS.toNanos(1)) {
                         run.streamer = coordinates(inspector);
                         lastCoordinates = System.nanoTime();
                     }
