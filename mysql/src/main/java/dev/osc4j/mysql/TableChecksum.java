@@ -27,8 +27,10 @@ import org.jspecify.annotations.Nullable;
  * Builder#maxRecopies}; a chunk that still differs makes the result a mismatch, and the copy must not be swapped in.
  *
  * <p>One snapshot per chunk is consistent only while every write to the original reaches the copy in the same
- * transaction, as pt-online-schema-change's triggers do; a tool that applies changes asynchronously (gh-ost's binlog
- * applier) needs its backlog drained and writes held first. The columns compared are those both tables have, by name
+ * transaction, as pt-online-schema-change's triggers do. A tool that applies changes asynchronously (gh-ost's binlog
+ * applier) needs its backlog drained and writes held first: with {@link Builder#snapshot} the caller opens one snapshot
+ * in which the copy has caught up, every chunk is compared in it, and the chunks that differ are copied again and
+ * compared again in a new such snapshot, up to {@link Builder#maxRecopies} times. The columns compared are those both tables have, by name
  * (the migration adds, drops or redefines the others), without generated columns; values are compared as text in
  * utf8mb4, so a change of a column's type that keeps its values keeps its checksum. Both tables need the same primary
  * key.
@@ -48,6 +50,23 @@ public final class TableChecksum {
     private static final Duration LOAD_WAIT = Duration.ofMillis(100);
     /** The longest it waits for load to fall before it goes on with the next chunk anyway. */
     private static final int LOAD_WAITS = 50;
+
+    /**
+     * Opens, on the run's connection (manual commit, repeatable read), a consistent snapshot in which the copy has
+     * every change made to the original before it, and leaves its transaction open: for instance, hold writes to the
+     * original, wait until the tool has applied everything up to the primary's current binlog position, {@code START
+     * TRANSACTION WITH CONSISTENT SNAPSHOT}, release the writes.
+     */
+    @FunctionalInterface
+    public interface Snapshot {
+        /**
+         * Opens the snapshot.
+         *
+         * @param connection the run's connection, on which the transaction must be left open
+         * @throws SQLException when the server fails a statement, or the copy does not catch up in time
+         */
+        void open(Connection connection) throws SQLException;
+    }
 
     /** How far a run got, told after every chunk. */
     @FunctionalInterface
@@ -91,6 +110,9 @@ public final class TableChecksum {
     private final int chunkRows;
     private final int maxRecopies;
     private final int loadCeiling;
+    private final @Nullable Snapshot snapshot;
+    /** True while the run compares in one snapshot: nothing may commit until it ends. */
+    private boolean holding;
 
     private TableChecksum(Builder b) {
         this.schema = b.schema;
@@ -99,6 +121,7 @@ public final class TableChecksum {
         this.chunkRows = b.chunkRows;
         this.maxRecopies = b.maxRecopies;
         this.loadCeiling = b.loadCeiling;
+        this.snapshot = b.snapshot;
     }
 
     /**
@@ -148,6 +171,16 @@ public final class TableChecksum {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        Snapshot held = snapshot;
+        if (held != null) {
+            try {
+                return inSnapshots(connection, held, progress, stop, started, estimate, row, columns, chunks);
+            } finally {
+                holding = false;
+                connection.rollback();
+                connection.setAutoCommit(autoCommit);
+            }
+        }
         long rows = 0;
         long count = 0;
         int recopied = 0;
@@ -184,6 +217,69 @@ public final class TableChecksum {
             connection.rollback();
             connection.setAutoCommit(autoCommit);
         }
+    }
+
+    /** Every chunk in one snapshot; then the chunks that differ copied again and compared in a new one, and so on. */
+    private Result inSnapshots(
+            Connection c,
+            Snapshot held,
+            Progress progress,
+            BooleanSupplier stop,
+            long started,
+            long estimate,
+            String row,
+            String columns,
+            Chunks chunks)
+            throws SQLException {
+        long rows = 0;
+        long count = 0;
+        Map<Range, Sums[]> differ = new LinkedHashMap<>();
+        held.open(c);
+        holding = true;
+        List<Object> lower = null;
+        boolean last = false;
+        while (!last) {
+            if (stop.getAsBoolean()) {
+                return new Result(count, rows, 0, List.of(), true, since(started));
+            }
+            awaitLoad(c);
+            List<Object> upper = chunks.upperBound(c, lower);
+            last = upper == null;
+            Range range = new Range(chunks, lower, upper);
+            Sums[] sums = {sums(c, original, range, row), sums(c, copy, range, row)};
+            if (!sums[0].equals(sums[1])) {
+                differ.put(range, sums);
+            }
+            rows += sums[0].rows();
+            count++;
+            progress.checked(rows, estimate);
+            lower = upper;
+        }
+        holding = false;
+        c.commit();
+        int recopied = differ.size();
+        for (int attempt = 0; !differ.isEmpty() && attempt < maxRecopies; attempt++) {
+            if (stop.getAsBoolean()) {
+                return new Result(count, rows, recopied, List.of(), true, since(started));
+            }
+            for (Range range : differ.keySet()) {
+                copyAgain(c, range, columns);
+            }
+            held.open(c);
+            Map<Range, Sums[]> still = new LinkedHashMap<>();
+            for (Range range : differ.keySet()) {
+                Sums[] sums = {sums(c, original, range, row), sums(c, copy, range, row)};
+                if (!sums[0].equals(sums[1])) {
+                    still.put(range, sums);
+                }
+            }
+            c.commit();
+            differ = still;
+        }
+        List<String> mismatches = new ArrayList<>();
+        differ.forEach((range, sums) ->
+                mismatches.add("rows " + range + ": " + original + " " + sums[0] + ", " + copy + " " + sums[1]));
+        return new Result(count, rows, recopied, mismatches, false, since(started));
     }
 
     /** A chunk's count and hashes. */
@@ -247,11 +343,13 @@ public final class TableChecksum {
         }
     }
 
-    private static long threadsRunning(Connection c) throws SQLException {
+    private long threadsRunning(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS LIKE 'Threads_running'")) {
             long value = rs.next() ? rs.getLong(2) : 0;
-            c.commit();
+            if (!holding) {
+                c.commit();
+            }
             return value;
         }
     }
@@ -349,7 +447,9 @@ public final class TableChecksum {
                             upper.add(rs.getObject(i));
                         }
                     }
-                    c.commit();
+                    if (!holding) {
+                        c.commit();
+                    }
                     return upper;
                 }
             }
@@ -428,6 +528,7 @@ public final class TableChecksum {
         private int chunkRows = DEFAULT_CHUNK_ROWS;
         private int maxRecopies = DEFAULT_MAX_RECOPIES;
         private int loadCeiling = DEFAULT_LOAD_CEILING;
+        private @Nullable Snapshot snapshot;
 
         private Builder(String schema, String original, String copy) {
             require("schema", schema);
@@ -486,6 +587,18 @@ public final class TableChecksum {
                 throw new InvalidRequestException("loadCeiling must be at least 1, got " + value, null);
             }
             this.loadCeiling = value;
+            return this;
+        }
+
+        /**
+         * Compares every chunk in one snapshot that {@code value} opens (for a copy that catches up asynchronously),
+         * rather than each chunk in a snapshot of its own (for a copy kept in step by triggers, the default).
+         *
+         * @param value opens the snapshot; called again before each round of copies again
+         * @return this builder
+         */
+        public Builder snapshot(Snapshot value) {
+            this.snapshot = value;
             return this;
         }
 

@@ -7,6 +7,7 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
+import dev.osc4j.mysql.BackgroundChecksum;
 import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.mysql.TableChecksum;
@@ -185,7 +186,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final RunLauncher launcher;
     private final RunObserver observer;
     private final RunEventWatcher runEvents;
-    private final RunChecksum checksums;
+    private final BackgroundChecksum checksums;
     private final TableLifecycle lifecycle;
     private final RevertRun reverts;
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
@@ -207,7 +208,7 @@ public final class PtOscEngine implements ExecutionEngine {
         this.observer = new RunObserver(clock, observationMaxAge, connections);
         this.lifecycle = new TableLifecycle(b.quarantineHold, clock);
         this.reverts = new RevertRun(name, hostName, clock, connections, lifecycle);
-        this.checksums = new RunChecksum(connections, clock, b.checksumChunkRows, b.checksumRecopies);
+        this.checksums = new BackgroundChecksum("pt-osc", connections, clock, b.checksumChunkRows, b.checksumRecopies);
         this.runEvents = new RunEventWatcher(
                 "osc4j-pt-osc-events",
                 Set.of(RunDirectory.EVENTS, RunDirectory.EXIT, RunDirectory.CHECKSUM_DONE),
@@ -359,7 +360,7 @@ public final class PtOscEngine implements ExecutionEngine {
             return EngineObservation.failed(FailureReason.CUTOVER_FAILED, rotateFailure.get());
         }
         EngineObservation obs = observer.observe(handle, run);
-        ChecksumStatus checksum = checksums.status(run, () -> tablesOf(run));
+        ChecksumStatus checksum = checksums.status(checksumPaths(run), () -> tablesOf(run));
         return checksum == null ? obs : obs.withChecksum(checksum);
     }
 
@@ -373,17 +374,21 @@ public final class PtOscEngine implements ExecutionEngine {
     public void verify(EngineHandle handle) {
         requireThisHost(handle);
         RunDirectory run = existingRun(handle);
-        RunChecksum.Tables tables = tablesOf(run);
+        BackgroundChecksum.Target tables = tablesOf(run);
         if (tables == null) {
             throw EngineException.transientFailure(
                     "pt-osc run " + handle.key() + " has not named its new table yet; cannot compare", null);
         }
-        checksums.request(run, tables);
+        checksums.request(checksumPaths(run), tables);
         observer.forgetRecent(run);
     }
 
+    private static BackgroundChecksum.Paths checksumPaths(RunDirectory run) {
+        return new BackgroundChecksum.Paths(run.verifyRequested(), run.checksum(), run.checksumDone());
+    }
+
     /** The run's original table and its copy, once the plugin has named the copy. */
-    private RunChecksum.@Nullable Tables tablesOf(RunDirectory run) {
+    private BackgroundChecksum.@Nullable Target tablesOf(RunDirectory run) {
         RunRecord record = run.runRecordContent().orElse(null);
         if (record == null) {
             return null;
@@ -395,7 +400,7 @@ public final class PtOscEngine implements ExecutionEngine {
         }
         return copy == null
                 ? null
-                : new RunChecksum.Tables(
+                : new BackgroundChecksum.Target(
                         new Endpoint(record.host(), record.port()), record.schema(), record.table(), copy);
     }
 
@@ -606,7 +611,7 @@ public final class PtOscEngine implements ExecutionEngine {
             }
             RunFiles.delete(run.optionFile());
             RunFiles.touch(run.cleanedMarker());
-            checksums.forget(run);
+            checksums.forget(checksumPaths(run));
             runEvents.forget(run.dir());
             List<String> notes = new ArrayList<>(plan.leftAlone());
             notes.add("run directory kept for inspection: " + run);
