@@ -327,7 +327,8 @@ final class GhostBinlogReplay {
         try {
             defaults = Files.createTempFile("fake-gh-ost-binlog-", ".cnf");
             Files.setPosixFilePermissions(defaults, PosixFilePermissions.fromString("rw-------"));
-            Files.writeString(defaults, "[client]\nuser=" + user + "\npassword=" + password + "\n");
+            // the password goes by MYSQL_PWD: an option file would need it quoted and escaped by rules of its own
+            Files.writeString(defaults, "[client]\nuser=" + user + "\n");
             output = Files.createTempFile("fake-gh-ost-binlog-", ".out");
             List<String> command = List.of(
                     tool(),
@@ -341,8 +342,9 @@ final class GhostBinlogReplay {
                     "--to-last-log",
                     "--start-position=" + position,
                     file);
-            Process p = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().put("MYSQL_PWD", password);
+            Process p = builder.redirectErrorStream(true)
                     .redirectOutput(output.toFile())
                     .start();
             p.getOutputStream().close();
