@@ -7,12 +7,15 @@ import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ghost.GhostOutputParser.Status;
+import dev.osc4j.mysql.BackgroundChecksum;
 import dev.osc4j.mysql.MySqlConnections;
+import dev.osc4j.mysql.TableChecksum;
 import dev.osc4j.mysql.TableLifecycle;
 import dev.osc4j.process.FileTail;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunEventWatcher;
 import dev.osc4j.process.RunFiles;
+import dev.osc4j.spi.ChecksumStatus;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.CredentialsProvider;
 import dev.osc4j.spi.DatabaseCredentials;
@@ -93,7 +96,18 @@ import org.slf4j.LoggerFactory;
  * {@code test-on-replica}) and {@code inspect-host} ({@code host:port} of the replica for the replica modes; per shard
  * as {@code inspect-host.<shard>}). Anything else is refused by {@link #validate} naming the option.
  *
- * <p>The engine starts no thread; every call does its work on the caller's thread and returns.
+ * <p><b>Checksum before the swap</b> ({@link EngineCapabilities#checksum()} is true): while the run postpones its
+ * cut-over, {@link #verify} starts comparing the original table with {@code _<table>_gho} ({@link TableChecksum}, in
+ * a thread of the engine; request, progress and result in the run directory, so a restarted controller finds a
+ * comparison that ended and starts again one that was interrupted). Because gh-ost applies changes from the binary log,
+ * the chunks are compared in a snapshot opened once gh-ost has applied everything up to a moment when writes to the
+ * original were held ({@link DrainedSnapshot}: {@code LOCK TABLES ... READ}, wait for gh-ost's streamer and backlog,
+ * {@code START TRANSACTION WITH CONSISTENT SNAPSHOT}, {@code UNLOCK TABLES}; at most {@link
+ * Builder#checksumHoldLimit} of held writes). Differing chunks are copied again from the original and compared again
+ * in a new such snapshot, up to {@link Builder#checksumRecopies} times.
+ *
+ * <p>Apart from the comparisons, the engine starts no thread; every call does its work on the caller's thread and
+ * returns.
  */
 public final class GhostEngine implements ExecutionEngine {
     /** The engine's name, which requests use to choose it. */
@@ -108,6 +122,8 @@ public final class GhostEngine implements ExecutionEngine {
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(15);
     /** How long {@link #start} waits for the wrapper to record gh-ost's pid. */
     public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofSeconds(15);
+    /** How long writes may be held for a drained snapshot unless the builder says otherwise. */
+    public static final Duration DEFAULT_CHECKSUM_HOLD_LIMIT = Duration.ofSeconds(3);
     /** JDBC properties {@link #cleanup} connects with unless the builder says otherwise. */
     public static final Map<String, String> DEFAULT_JDBC_PROPERTIES =
             Map.of("sslMode", "PREFERRED", "connectTimeout", "10000", "socketTimeout", "600000");
@@ -133,8 +149,12 @@ public final class GhostEngine implements ExecutionEngine {
     private final RunPreparation preparation;
     private final RunControl control;
     private final RunCleanup runCleanup;
-    private final RunEventWatcher runEvents =
-            new RunEventWatcher("osc4j-gh-ost-events", Set.of(RunDirectory.EVENTS, RunDirectory.EXIT), dir -> {});
+    private final BackgroundChecksum checksums;
+    private final Duration checksumHoldLimit;
+    private final RunEventWatcher runEvents = new RunEventWatcher(
+            "osc4j-gh-ost-events",
+            Set.of(RunDirectory.EVENTS, RunDirectory.EXIT, RunDirectory.CHECKSUM_DONE),
+            dir -> {});
 
     private GhostEngine(Builder b, CredentialsProvider credentials) {
         this.executable = new GhostExecutable(b.executable, b.environment, b.probeTimeout);
@@ -151,6 +171,8 @@ public final class GhostEngine implements ExecutionEngine {
         this.control = new RunControl(socketTimeout, stopTimeout);
         this.runCleanup =
                 new RunCleanup(credentials, connections, control, new TableLifecycle(b.quarantineHold, b.clock));
+        this.checksums = new BackgroundChecksum(NAME, connections, b.clock, b.checksumChunkRows, b.checksumRecopies);
+        this.checksumHoldLimit = b.checksumHoldLimit;
     }
 
     /** Starts configuring an engine; {@link Builder#credentials} is required. */
@@ -164,14 +186,15 @@ public final class GhostEngine implements ExecutionEngine {
     }
 
     /**
-     * Postponed cut-over, partial throttle ratios and reattach: yes; retry in place, applied positions: no. Revert:
+     * Postponed cut-over, partial throttle ratios, reattach and the checksum before the swap: yes; retry in place,
+     * applied positions: no. Revert:
      * when the gh-ost at hand is 1.1.8 or later ({@code --revert}, {@code --old-table} and {@code --checkpoint} came
      * with it, github/gh-ost PR #1607), asked once with {@code --version}; false when it cannot be asked.
      */
     @Override
     public EngineCapabilities capabilities() {
         String version = knownVersion();
-        return CAPABILITIES.withRevert(version != null && canRevert(version));
+        return CAPABILITIES.withChecksum(true).withRevert(version != null && canRevert(version));
     }
 
     /**
@@ -415,6 +438,10 @@ public final class GhostEngine implements ExecutionEngine {
         if (!alive) {
             RunFiles.delete(run.conf()); // the secret is not needed once gh-ost is gone
         }
+        ChecksumStatus checksum = checksums.status(checksumPaths(run), () -> alive ? checksumTarget(run) : null);
+        if (checksum != null) {
+            obs = obs.withChecksum(checksum);
+        }
         double nice = RunFiles.readDecimal(run.niceRatioFile()).orElse(0.0);
         if (nice > 0 && !obs.throttled() && obs.phase() == EnginePhase.COPYING) {
             obs = obs.withThrottle(
@@ -441,6 +468,66 @@ public final class GhostEngine implements ExecutionEngine {
             out = out.replace(pw, "****");
         }
         return out;
+    }
+
+    /**
+     * Starts comparing the original table with gh-ost's ghost table while the run postpones its cut-over (see the
+     * class comment: a drained snapshot, then chunks hashed on the server, differing chunks copied again). Idempotent:
+     * a comparison that runs or ended is left as it is; one a controller restart interrupted is started again.
+     *
+     * @throws EngineException (retryable) when gh-ost does not run; (permanent) when there is no run
+     */
+    @Override
+    public void verify(EngineHandle handle) {
+        RunDirectory run = runOf(handle);
+        if (!run.exists()) {
+            throw EngineException.permanent(FailureReason.RUN_LOST, "no gh-ost run for " + handle.key());
+        }
+        if (GhostProcesses.find(run).isEmpty()) {
+            throw EngineException.transientFailure(
+                    "gh-ost run " + handle.key() + " is not running; its tables cannot be compared now", null);
+        }
+        BackgroundChecksum.Target target = checksumTarget(run);
+        if (target == null) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    "gh-ost run " + handle.key() + " recorded no schema, table or applier: cannot compare");
+        }
+        checksums.request(checksumPaths(run), target);
+    }
+
+    private static BackgroundChecksum.Paths checksumPaths(RunDirectory run) {
+        return new BackgroundChecksum.Paths(run.verifyRequested(), run.checksum(), run.checksumDone());
+    }
+
+    /**
+     * The original and ghost tables on the server gh-ost applies to, compared in a {@link DrainedSnapshot}; for a run
+     * that streams another server's binary log ({@code mode=replica}) a snapshot that refuses, since the coordinates
+     * of the two servers cannot be compared.
+     */
+    private BackgroundChecksum.@Nullable Target checksumTarget(RunDirectory run) {
+        Map<String, String> facts = RunPreparation.readFacts(run);
+        String schema = facts.get("schema");
+        String table = facts.get("table");
+        String host = facts.get("applierHost");
+        String port = facts.get("applierPort");
+        if (schema == null || table == null || host == null || port == null) {
+            return null;
+        }
+        Endpoint applier = new Endpoint(host, Integer.parseInt(port));
+        String ghost = GhostTables.of(table).ghost();
+        TableChecksum.Snapshot snapshot;
+        if (applier.toString().equals(facts.get("connectTo"))) {
+            snapshot = new DrainedSnapshot(run, connections, applier, schema, table, checksumHoldLimit, socketTimeout);
+        } else {
+            snapshot = c -> {
+                throw new InvalidRequestException(
+                        "gh-ost streams the binary log of " + facts.get("connectTo") + " but applies to " + applier
+                                + ": osc4j cannot tell when its backlog is drained",
+                        null);
+            };
+        }
+        return new BackgroundChecksum.Target(applier, schema, table, ghost, snapshot);
     }
 
     @Override
@@ -565,6 +652,7 @@ public final class GhostEngine implements ExecutionEngine {
         synchronized (lock(key)) {
             RunDirectory run = RunDirectory.of(workDirectory, key);
             runEvents.forget(run.path());
+            checksums.forget(checksumPaths(run));
             return runCleanup.cleanup(target, spec, key, run);
         }
     }
@@ -652,8 +740,50 @@ public final class GhostEngine implements ExecutionEngine {
         private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
         private Duration launchTimeout = DEFAULT_LAUNCH_TIMEOUT;
         private Duration quarantineHold = TableLifecycle.DEFAULT_HOLD;
+        private int checksumChunkRows = TableChecksum.DEFAULT_CHUNK_ROWS;
+        private int checksumRecopies = TableChecksum.DEFAULT_MAX_RECOPIES;
+        private Duration checksumHoldLimit = DEFAULT_CHECKSUM_HOLD_LIMIT;
 
         private Builder() {}
+
+        /**
+         * Rows per chunk of the comparison before the swap (default {@value TableChecksum#DEFAULT_CHUNK_ROWS}).
+         *
+         * @throws InvalidRequestException when not within 1 to 1,000,000
+         */
+        public Builder checksumChunkRows(int value) {
+            TableChecksum.of("s", "a", "b").chunkRows(value);
+            this.checksumChunkRows = value;
+            return this;
+        }
+
+        /**
+         * Copies again of a chunk that differs before the comparison is a mismatch and the shard fails with {@link
+         * FailureReason#CHECKSUM_MISMATCH} (default {@value TableChecksum#DEFAULT_MAX_RECOPIES}; 0 fails at the first
+         * difference).
+         *
+         * @throws InvalidRequestException when not within 0 to 100
+         */
+        public Builder checksumRecopies(int value) {
+            TableChecksum.of("s", "a", "b").maxRecopies(value);
+            this.checksumRecopies = value;
+            return this;
+        }
+
+        /**
+         * The longest writes to the original table are held to open a drained snapshot for the comparison (waiting
+         * for the table lock, then for gh-ost to apply the binary log up to it); past it the lock is released and the
+         * comparison starts again a few seconds later (default {@link #DEFAULT_CHECKSUM_HOLD_LIMIT}).
+         *
+         * @throws InvalidRequestException when not within 100 ms to 60 s
+         */
+        public Builder checksumHoldLimit(Duration value) {
+            if (value.toMillis() < 100 || value.toMillis() > 60_000) {
+                throw new InvalidRequestException("checksumHoldLimit must be 100 ms to 60 s, got " + value, null);
+            }
+            this.checksumHoldLimit = value;
+            return this;
+        }
 
         /** The gh-ost executable (default {@link #DEFAULT_EXECUTABLE}, looked up on the {@code PATH}). */
         public Builder executable(Path value) {

@@ -18,6 +18,8 @@ final class RunDirectory {
     static final String EVENTS = "events.jsonl";
     /** The run's exit status, written by the wrapper when the tool exits; its creation wakes the controller. */
     static final String EXIT = "exit";
+    /** Touched when the comparison before the swap ended (the engine watches this name). */
+    static final String CHECKSUM_DONE = "checksum.done";
 
     /** Unix socket paths longer than this do not bind on Linux (108 bytes with the terminating NUL). */
     static final int MAX_SOCKET_PATH_BYTES = 107;
@@ -96,6 +98,20 @@ final class RunDirectory {
     /** The nice-ratio osc4j set through the socket (a partial throttle), kept for observations; absent for none. */
     Path niceRatioFile() {
         return dir.resolve("nice-ratio");
+    }
+
+    /** Exists once {@code verify} asked for the comparison before the swap. */
+    Path verifyRequested() {
+        return dir.resolve("verify-requested");
+    }
+
+    /** The comparison's progress and result. */
+    Path checksum() {
+        return dir.resolve("checksum.json");
+    }
+
+    Path checksumDone() {
+        return dir.resolve(CHECKSUM_DONE);
     }
 
     Path events() {
