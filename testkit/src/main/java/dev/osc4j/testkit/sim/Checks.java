@@ -18,14 +18,17 @@ import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
+import dev.osc4j.spi.TrafficSwitch;
 import dev.osc4j.testkit.AuditTrails;
 import dev.osc4j.testkit.FakeEngine;
+import dev.osc4j.testkit.FakeTrafficSwitch;
 import dev.osc4j.testkit.ForwardingExecutionEngine;
 import dev.osc4j.testkit.ForwardingStateStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,6 +63,22 @@ final class Checks {
         return new CheckingEngine(fake, slot);
     }
 
+    TrafficSwitch trafficSwitch(FakeTrafficSwitch proxy, Slot slot) {
+        return new CheckingSwitch(proxy, slot);
+    }
+
+    private List<FakeEngine> engines() {
+        return List.of(run.engine, run.revertEngine);
+    }
+
+    private Map<EngineKey, Set<String>> artifactsByRun() {
+        Map<EngineKey, Set<String>> out = new LinkedHashMap<>();
+        for (FakeEngine e : engines()) {
+            out.putAll(e.artifactsByRun());
+        }
+        return out;
+    }
+
     void violate(String invariant, String detail) {
         if (violation == null) {
             violation = new FaultSimulator.Violation(run.step, invariant, detail);
@@ -68,7 +87,7 @@ final class Checks {
 
     /** Every run that left tables is named by its migration's record (handle, intent or leftovers). */
     void recorded() {
-        for (Map.Entry<EngineKey, Set<String>> e : run.engine.artifactsByRun().entrySet()) {
+        for (Map.Entry<EngineKey, Set<String>> e : artifactsByRun().entrySet()) {
             EngineKey key = e.getKey();
             MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
             ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
@@ -103,7 +122,7 @@ final class Checks {
 
     /** Every trail is gap-free and takes only table edges. */
     void audits() {
-        for (MigrationId id : run.submitted.values()) {
+        for (MigrationId id : run.tracked) {
             List<AuditEntry> trail = run.base.audit(id, 0, Integer.MAX_VALUE);
             List<String> problems = new ArrayList<>(AuditTrails.problems(trail));
             MigrationRecord record = run.base.read(id).orElse(null);
@@ -121,10 +140,71 @@ final class Checks {
 
     /** At the end: no run left a table behind. */
     void noArtifactsLeft() {
-        Map<EngineKey, Set<String>> left = run.engine.artifactsByRun();
+        Map<EngineKey, Set<String>> left = artifactsByRun();
         if (!left.isEmpty()) {
             violate("cleanup", "tables left after every migration ended: " + left);
         }
+    }
+
+    /**
+     * At the end of every step: no traffic stays held for a shard that is done with its swap (terminal or in its revert
+     * window); the original table an engine keeps for a revert exists only for a shard in its revert window (or one
+     * whose swap the controller has not recorded yet); no two forward migrations of one table are in their revert
+     * windows at once.
+     */
+    void afterStep() {
+        FakeTrafficSwitch proxy = run.routing;
+        if (proxy != null) {
+            for (EngineKey key : proxy.held()) {
+                ShardRecord s = shardOf(key);
+                if (s != null && (s.state().isTerminal() || s.state() == MigrationState.REVERTIBLE)) {
+                    violate("routing", "traffic of " + key + " is still held, its shard is " + s.state());
+                    return;
+                }
+            }
+        }
+        for (Map.Entry<EngineKey, Set<String>> e : artifactsByRun().entrySet()) {
+            boolean kept = e.getValue().stream().anyMatch(a -> a.endsWith("_old") || a.endsWith("_reverse_triggers"));
+            if (!kept) {
+                continue;
+            }
+            EngineKey key = e.getKey();
+            MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+            ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
+            if (r == null
+                    || s == null
+                    || !key.equals(handleKey(s))
+                    || (s.state() != MigrationState.REVERTIBLE && s.state() != MigrationState.SWITCHING_TRAFFIC)) {
+                violate(
+                        "kept",
+                        "run " + key + " keeps " + e.getValue() + " for a revert, but its shard is "
+                                + (r == null || s == null ? "unknown" : s.state() + " (run " + handleKey(s) + ")"));
+                return;
+            }
+        }
+        Map<String, MigrationId> open = new HashMap<>();
+        for (MigrationId id : run.tracked) {
+            MigrationRecord r = run.base.read(id).orElse(null);
+            if (r == null
+                    || r.spec().revertOf() != null
+                    || r.shards().stream().noneMatch(s -> s.state() == MigrationState.REVERTIBLE)) {
+                continue;
+            }
+            MigrationId other =
+                    open.putIfAbsent(r.spec().keyspace() + "." + r.spec().table(), id);
+            if (other != null) {
+                violate(
+                        "one-window",
+                        "migrations " + other.value() + " and " + id.value() + " of "
+                                + r.spec().keyspace() + "." + r.spec().table() + " are both in their revert windows");
+                return;
+            }
+        }
+    }
+
+    private @Nullable ShardRecord shardOf(EngineKey key) {
+        MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+        return r == null ? null : r.shard(key.shard()).orElse(null);
     }
 
     /** Sees every committed write, with the record it replaced. */
@@ -183,9 +263,15 @@ final class Checks {
             if (before.state() != s.state() && !Transitions.allowed(before.state(), s.state())) {
                 violate("edges", id.value() + "/" + s.shard() + " went " + before.state() + " -> " + s.state());
             }
+            if (s.state() == MigrationState.REVERTED && before.state() != MigrationState.REVERTED) {
+                revertedAfterRevert(prev, next, s.shard());
+            }
             boolean switching =
                     s.state() == MigrationState.SWITCHING_TRAFFIC && before.state() != MigrationState.SWITCHING_TRAFFIC;
             boolean released = isRelease(s.intent()) && !isRelease(before.intent());
+            if (released && run.routing != null && !s.routeHeld()) {
+                violate("routing", id.value() + "/" + s.shard() + " is released for its swap without its traffic held");
+            }
             if (switching || released) {
                 WindowSchedule schedule = next.policy().cutoverSchedule();
                 Duration expected = next.policy().expectedCutoverTimeOrDefault();
@@ -203,6 +289,22 @@ final class Checks {
                                     + notReady + " are not ready");
                 }
             }
+        }
+    }
+
+    /** A forward shard goes REVERTED only once its revert's shard has COMPLETED (swapped back). */
+    private void revertedAfterRevert(MigrationRecord prev, MigrationRecord next, String shard) {
+        MigrationId linked = next.controls().revertedBy();
+        MigrationId revertId = linked != null ? linked : prev.controls().revertedBy();
+        MigrationRecord revert =
+                revertId == null ? null : run.base.read(revertId).orElse(null);
+        ShardRecord back = revert == null ? null : revert.shard(shard).orElse(null);
+        if (back == null || back.state() != MigrationState.COMPLETED) {
+            violate(
+                    "reverted",
+                    next.id().value() + "/" + shard + " went REVERTED while its revert "
+                            + (revertId == null ? "is not linked" : revertId.value())
+                            + (back == null ? " has no such shard" : "'s shard is " + back.state()));
         }
     }
 
@@ -251,6 +353,12 @@ final class Checks {
                         kind + " of " + key + " by c" + slot.index + " (" + me + ") while the lease is "
                                 + lease.map(l -> "held by " + l.owner() + " until " + l.expiresAt())
                                         .orElse("free"));
+            }
+            FakeTrafficSwitch proxy = run.routing;
+            if (kind == IntentKind.RELEASE_CUTOVER
+                    && proxy != null
+                    && !proxy.held().contains(key)) {
+                violate("routing", "release of " + key + " reached the engine while its traffic is not held");
             }
             if (kind == IntentKind.RELEASE_CUTOVER && r != null) {
                 List<String> notReady = notReady(r);
@@ -317,6 +425,44 @@ final class Checks {
             cleaned.add(key);
             performed();
             return report;
+        }
+
+        @Override
+        public CleanupReport retire(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            effect(key, IntentKind.RETIRE);
+            CleanupReport report = super.retire(target, spec, key);
+            performed();
+            return report;
+        }
+    }
+
+    /** Sees every hold and restore one controller asks of the shared proxy: each under its intent and the lease. */
+    private final class CheckingSwitch implements TrafficSwitch {
+        private final FakeTrafficSwitch proxy;
+        private final CheckingEngine effects;
+
+        CheckingSwitch(FakeTrafficSwitch proxy, Slot slot) {
+            this.proxy = proxy;
+            this.effects = new CheckingEngine(run.engine, slot);
+        }
+
+        @Override
+        public void hold(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            effects.effect(key, IntentKind.ROUTE_HOLD);
+            proxy.hold(target, spec, key);
+            effects.performed();
+        }
+
+        @Override
+        public void restore(ShardTarget target, MigrationSpec spec, EngineKey key) {
+            effects.effect(key, IntentKind.ROUTE_RESTORE);
+            proxy.restore(target, spec, key);
+            effects.performed();
+        }
+
+        @Override
+        public String name() {
+            return proxy.name();
         }
     }
 }

@@ -104,4 +104,23 @@ public sealed interface Fault {
      * range, so the same id comes again, for the same directive or for a conflicting one.
      */
     record Directive(int migration, DirectiveKind kind, int idNumber, double ratio) implements Fault {}
+
+    /**
+     * An operator reverts migration {@code migration} with directive id {@code "d" + idNumber}, on every shard in its
+     * window ({@code shard} -1) or on shard number {@code shard}, as {@code alice} ({@code actor} 0) or {@code bob}
+     * (1). Refused unless the migration is in its window; the revert it starts is a migration of its own.
+     */
+    record Revert(int migration, int idNumber, int shard, int actor) implements Fault {}
+
+    /** An operator closes migration {@code migration}'s revert window early, with directive id {@code "d" + idNumber}. */
+    record CloseRevertWindow(int migration, int idNumber) implements Fault {}
+
+    /**
+     * An operator sends a directive to the latest revert of migration {@code migration} (nothing happens while it has
+     * none), with directive id {@code "d" + idNumber}.
+     */
+    record RevertDirective(int migration, DirectiveKind kind, int idNumber, double ratio) implements Fault {}
+
+    /** The traffic switch's proxy does not answer for {@code steps} steps (every hold and restore fails, retryably). */
+    record ProxyUnavailable(int steps) implements Fault {}
 }

@@ -1,5 +1,6 @@
 package dev.osc4j.testkit.sim;
 
+import dev.osc4j.AutoRevert;
 import dev.osc4j.CutoverMode;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
@@ -64,6 +65,12 @@ public final class FaultSimulator {
 
     static final long ROWS_PER_SECOND = 1_000;
 
+    /** The name of the fleet's second engine, which can revert a swap (migrations choose it by their shape). */
+    public static final String REVERT_ENGINE = "fake-revert";
+
+    /** The name of the scripted health signal every controller registers. */
+    public static final String HEALTH_SIGNAL = "sim-health";
+
     private final Set<Mutation> mutations;
 
     private FaultSimulator(Set<Mutation> mutations) {
@@ -107,6 +114,9 @@ public final class FaultSimulator {
      * @param crashes controllers that died
      * @param completed migrations that ended COMPLETED
      * @param aborted migrations that ended ABORTED
+     * @param reverts revert migrations created (by an operator or a health signal)
+     * @param reverted forward migrations that ended REVERTED
+     * @param revertsAsked revert directives an operator sent (most are refused: no window is open then)
      * @param trace what happened, step by step (states that changed, faults, directives), for replay comparisons
      */
     public record Result(
@@ -120,6 +130,9 @@ public final class FaultSimulator {
             int crashes,
             int completed,
             int aborted,
+            int reverts,
+            int reverted,
+            int revertsAsked,
             List<String> trace) {
 
         /** Whether every invariant held. */
@@ -213,7 +226,11 @@ public final class FaultSimulator {
                 "directive",
                 "audit",
                 "liveness",
-                "cleanup");
+                "cleanup",
+                "routing",
+                "reverted",
+                "kept",
+                "one-window");
     }
 
     /** Sorted map helper for the trace: state of each migration as a short string. */
@@ -238,7 +255,29 @@ public final class FaultSimulator {
                     .cutoverSchedule(WindowSchedule.parse(CUTOVER_SCHEDULE))
                     .expectedCutoverTime(Duration.ofMinutes(1));
         }
+        Scenario.Reverting rv = m.reverting();
+        if (rv.revertEngine()) {
+            // Never the default of 24 h: every window must end within the run.
+            b.revertWindow(Duration.ofSeconds(rv.windowSeconds()));
+        }
+        b.autoRetries(rv.autoRetries()).fallbackOnFailure(rv.fallbackOnFailure());
+        Scenario.Health h = rv.health();
+        if (h != null) {
+            b.autoRevert(new AutoRevert(
+                    List.of(HEALTH_SIGNAL),
+                    Duration.ofSeconds(h.bakeSeconds()),
+                    Duration.ofSeconds(h.intervalSeconds()),
+                    h.failureLimit(),
+                    h.errorLimit()));
+        }
         return b.build();
+    }
+
+    /** The DDL of a migration: a column added (revertible) or, for some, a column dropped (not revertible). */
+    static String ddl(MigrationShape m) {
+        return m.reverting().irreversibleDdl()
+                ? "ALTER TABLE orders DROP COLUMN legacy"
+                : "ALTER TABLE orders ADD COLUMN note VARCHAR(64)";
     }
 
     static String keyspace(int migration) {

@@ -3,6 +3,8 @@ package dev.osc4j.testkit.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.internal.DefaultMigrationOrchestrator.Mutation;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -36,12 +38,16 @@ class FaultSimulationTest {
     void everySeedHolds() {
         FaultSimulator sim = FaultSimulator.create();
         long started = System.nanoTime();
+        long cpuStarted = cpuNanos();
         long writes = 0;
         long calls = 0;
         int faults = 0;
         int crashes = 0;
         int completed = 0;
         int aborted = 0;
+        int reverts = 0;
+        int reverted = 0;
+        int revertsAsked = 0;
         int maxSteps = 0;
         List<Long> seeds = seeds();
         for (long seed : seeds) {
@@ -56,21 +62,41 @@ class FaultSimulationTest {
             crashes += r.crashes();
             completed += r.completed();
             aborted += r.aborted();
+            reverts += r.reverts();
+            reverted += r.reverted();
+            revertsAsked += r.revertsAsked();
             maxSteps = Math.max(maxSteps, r.steps());
         }
         System.out.printf(
                 Locale.ROOT,
-                "fault simulator: %d seeds in %.1f s, %d faults, %d controller crashes, %d writes, %d engine calls,"
-                        + " %d migrations completed, %d aborted, longest run %d steps: no invariant broken%n",
+                "fault simulator: %d seeds in %.1f s (%.1f s of CPU), %d faults, %d controller crashes, %d writes,"
+                        + " %d engine calls, %d migrations completed, %d aborted, %d reverted; %d revert directives,"
+                        + " %d reverts created; longest run %d steps: no invariant broken%n",
                 seeds.size(),
                 (System.nanoTime() - started) / 1e9,
+                (cpuNanos() - cpuStarted) / 1e9,
                 faults,
                 crashes,
                 writes,
                 calls,
                 completed,
                 aborted,
+                reverted,
+                revertsAsked,
+                reverts,
                 maxSteps);
+        if (seeds.size() >= CI_SEEDS) {
+            assertThat(reverted)
+                    .as("forward migrations reverted over the CI seeds")
+                    .isPositive();
+            assertThat(reverts).as("reverts created").isGreaterThanOrEqualTo(reverted);
+        }
+    }
+
+    /** CPU time of this thread: a figure that other processes on a shared machine do not inflate. */
+    private static long cpuNanos() {
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        return bean.isCurrentThreadCpuTimeSupported() ? bean.getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     /** Runs seeds 1, 2, ... with {@code mutation} until an invariant breaks; returns that result. */
@@ -136,6 +162,29 @@ class FaultSimulationTest {
             assertThat(b.engineCalls()).isEqualTo(a.engineCalls());
             assertThat(a.trace()).isNotEmpty();
         }
+    }
+
+    @Test
+    @DisplayName("a revert by hand, with a crash, an outage and the proxy gone while it swaps back: the forward"
+            + " migration ends REVERTED behind the traffic switch")
+    void handWrittenRevert() {
+        // Seed 56: two controllers, a traffic switch, migration 0 on 15 shards in its 81 s window from step 53.
+        Scenario s = Scenario.generate(56L)
+                .withFaults(List.of(
+                        Scenario.at(60, new Fault.Revert(0, 1, -1, 0)),
+                        Scenario.at(61, new Fault.ControllerCrash(0, 3, 5)),
+                        Scenario.at(62, new Fault.ProxyUnavailable(10)),
+                        Scenario.at(64, new Fault.StoreOutage(5)),
+                        Scenario.at(70, new Fault.Revert(0, 1, 0, 1)),
+                        Scenario.at(75, new Fault.CloseRevertWindow(0, 2))));
+        assertThat(s.trafficSwitch()).isTrue();
+        assertThat(s.migrations().get(0).reverting().revertible()).isTrue();
+        FaultSimulator.Result r = FaultSimulator.create().run(s);
+        assertThat(r.violation()).isNull();
+        assertThat(r.reverts()).isEqualTo(1);
+        assertThat(r.reverted()).isEqualTo(1);
+        assertThat(r.trace()).anyMatch(t -> t.contains("revert d1 [] ") && t.contains(": revert m-"));
+        assertThat(r.trace()).anyMatch(t -> t.contains("revert d1 [") && t.contains("refused"));
     }
 
     @Test
