@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -185,6 +186,21 @@ class FaultSimulationTest {
         assertThat(r.reverted()).isEqualTo(1);
         assertThat(r.trace()).anyMatch(t -> t.contains("revert d1 [] ") && t.contains(": revert m-"));
         assertThat(r.trace()).anyMatch(t -> t.contains("revert d1 [") && t.contains("refused"));
+    }
+
+    /**
+     * Found by the simulator, not fixed: osc4j refuses a migration of a table only while another one of the table is
+     * REVERTIBLE ({@code RevertWindowOpenException} at submit). Two migrations of one table submitted before either
+     * swapped both pass that check, both swap, and both keep the original table for a revert: two revert windows on
+     * one table at once, where a revert of the first would undo the second (the operator's revert is refused as
+     * SUPERSEDED, a health signal's is not checked). Seed 34 with the table's second migration submitted while the
+     * first still copies, shrunk to no fault at all. Enable once the core refuses or holds that case.
+     */
+    @Test
+    @Disabled("core gap: one revert window per table is checked only at submit; see the Javadoc")
+    @DisplayName("two migrations of one table submitted before either swapped never both keep a revert window")
+    void seed34SameTableWhileRunning() {
+        FaultSimulator.assertHolds(Scenario.generate(34L, true).withFaults(List.of()));
     }
 
     @Test
