@@ -89,7 +89,7 @@ final class Checks {
     void recorded() {
         for (Map.Entry<EngineKey, Set<String>> e : artifactsByRun().entrySet()) {
             EngineKey key = e.getKey();
-            MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+            MigrationRecord r = run.read(key.migrationId()).orElse(null);
             ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
             if (s == null || !names(s, key)) {
                 violate(
@@ -125,7 +125,7 @@ final class Checks {
         for (MigrationId id : run.tracked) {
             List<AuditEntry> trail = run.base.audit(id, 0, Integer.MAX_VALUE);
             List<String> problems = new ArrayList<>(AuditTrails.problems(trail));
-            MigrationRecord record = run.base.read(id).orElse(null);
+            MigrationRecord record = run.read(id).orElse(null);
             if (record != null) {
                 problems.addAll(AuditChain.verify(
                         record,
@@ -169,7 +169,7 @@ final class Checks {
                 continue;
             }
             EngineKey key = e.getKey();
-            MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+            MigrationRecord r = run.read(key.migrationId()).orElse(null);
             ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
             if (r == null
                     || s == null
@@ -184,7 +184,7 @@ final class Checks {
         }
         Map<String, MigrationId> open = new HashMap<>();
         for (MigrationId id : run.tracked) {
-            MigrationRecord r = run.base.read(id).orElse(null);
+            MigrationRecord r = run.read(id).orElse(null);
             if (r == null
                     || r.spec().revertOf() != null
                     || r.shards().stream().noneMatch(s -> s.state() == MigrationState.REVERTIBLE)) {
@@ -203,7 +203,7 @@ final class Checks {
     }
 
     private @Nullable ShardRecord shardOf(EngineKey key) {
-        MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+        MigrationRecord r = run.read(key.migrationId()).orElse(null);
         return r == null ? null : r.shard(key.shard()).orElse(null);
     }
 
@@ -216,7 +216,7 @@ final class Checks {
         @Override
         public MigrationRecord compareAndSet(
                 MigrationRecord next, long expectedVersion, @Nullable Lease fence, List<AuditEntry> audit) {
-            MigrationRecord prev = run.base.read(next.id()).orElse(null);
+            MigrationRecord prev = run.read(next.id()).orElse(null);
             MigrationRecord stored = super.compareAndSet(next, expectedVersion, fence, audit);
             if (prev != null) {
                 written(prev, stored, fence);
@@ -296,8 +296,7 @@ final class Checks {
     private void revertedAfterRevert(MigrationRecord prev, MigrationRecord next, String shard) {
         MigrationId linked = next.controls().revertedBy();
         MigrationId revertId = linked != null ? linked : prev.controls().revertedBy();
-        MigrationRecord revert =
-                revertId == null ? null : run.base.read(revertId).orElse(null);
+        MigrationRecord revert = revertId == null ? null : run.read(revertId).orElse(null);
         ShardRecord back = revert == null ? null : revert.shard(shard).orElse(null);
         if (back == null || back.state() != MigrationState.COMPLETED) {
             violate(
@@ -334,7 +333,7 @@ final class Checks {
         }
 
         private void effect(EngineKey key, IntentKind kind) {
-            MigrationRecord r = run.base.read(key.migrationId()).orElse(null);
+            MigrationRecord r = run.read(key.migrationId()).orElse(null);
             ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
             Intent i = s == null ? null : s.intent();
             if (i == null || i.kind() != kind || !i.key().equals(key)) {

@@ -227,7 +227,7 @@ public record Scenario(
      */
     private static Reverting reverting(Random rv, int m, boolean whileRunning) {
         boolean revertEngine = rv.nextInt(5) < 2;
-        int window = revertEngine && rv.nextInt(6) > 0 ? 20 + rv.nextInt(131) : 0;
+        int window = revertEngine && rv.nextInt(6) > 0 ? 15 + rv.nextInt(76) : 0;
         boolean irreversible = revertEngine && rv.nextInt(6) == 0;
         int autoRetries = rv.nextInt(5) == 0 ? 1 + rv.nextInt(2) : 0;
         boolean fallback = rv.nextInt(5) == 0;

@@ -208,7 +208,7 @@ final class SimRun {
                 }
             }
             for (MigrationId id : tracked) {
-                base.read(id).ifPresent(r -> stuck.add(describe(r) + waitReasons(r)));
+                read(id).ifPresent(r -> stuck.add(describe(r) + waitReasons(r)));
             }
             checks.violate(
                     "liveness",
@@ -222,7 +222,7 @@ final class SimRun {
         int reverted = 0;
         int reverts = 0;
         for (MigrationId id : tracked) {
-            MigrationRecord r = base.read(id).orElse(null);
+            MigrationRecord r = read(id).orElse(null);
             MigrationState s = r == null ? MigrationState.QUEUED : r.state();
             completed += s == MigrationState.COMPLETED ? 1 : 0;
             aborted += s == MigrationState.ABORTED ? 1 : 0;
@@ -256,12 +256,34 @@ final class SimRun {
         return reasons.isEmpty() ? "" : " " + reasons;
     }
 
+    /**
+     * A migration's record as the store holds it now, decoded once per version: the checks read every record at every
+     * step, and the in-memory store decodes its JSON at every read.
+     */
+    java.util.Optional<MigrationRecord> read(MigrationId id) {
+        long version = base.currentVersion(id);
+        if (version < 0) {
+            return java.util.Optional.empty();
+        }
+        MigrationRecord cached = decoded.get(id);
+        if (cached == null || cached.version() != version) {
+            cached = base.read(id).orElse(null);
+            if (cached == null) {
+                return java.util.Optional.empty();
+            }
+            decoded.put(id, cached);
+        }
+        return java.util.Optional.of(cached);
+    }
+
+    private final Map<MigrationId, MigrationRecord> decoded = new java.util.HashMap<>();
+
     boolean allSettled() {
         if (submitted.size() < scenario.migrations().size()) {
             return false;
         }
         for (MigrationId id : tracked) {
-            MigrationRecord r = base.read(id).orElse(null);
+            MigrationRecord r = read(id).orElse(null);
             if (r == null || !r.state().isTerminal() || r.hasPendingIntents()) {
                 return false;
             }
@@ -295,7 +317,7 @@ final class SimRun {
         for (dev.osc4j.MigrationSummary s : base.list(MigrationFilter.all())) {
             if (!tracked.contains(s.id())) {
                 tracked.add(s.id());
-                base.read(s.id()).ifPresent(r -> {
+                read(s.id()).ifPresent(r -> {
                     dev.osc4j.RevertOf of = r.spec().revertOf();
                     Integer m = of == null ? null : indexOf(of.migration());
                     if (m != null) {
@@ -310,7 +332,7 @@ final class SimRun {
     /** Whether a submitted migration names a revert (it may have been created by a controller or a signal). */
     private boolean anyReverting() {
         for (MigrationId id : submitted.values()) {
-            MigrationRecord r = base.read(id).orElse(null);
+            MigrationRecord r = read(id).orElse(null);
             if (r != null && r.controls().revertedBy() != null) {
                 return true;
             }
@@ -340,7 +362,7 @@ final class SimRun {
 
     void traceStates() {
         for (MigrationId id : tracked) {
-            base.read(id).ifPresent(r -> {
+            read(id).ifPresent(r -> {
                 String d = describe(r);
                 if (!d.equals(lastDescribed.put(id, d))) {
                     trace(d);
@@ -405,7 +427,7 @@ final class SimRun {
             if (e.getKey() == m || !keyspace(e.getKey()).equals(keyspace(m))) {
                 continue;
             }
-            MigrationRecord r = base.read(e.getValue()).orElse(null);
+            MigrationRecord r = read(e.getValue()).orElse(null);
             if (r == null || !(r.state().isSwitched() || r.state().isTerminal())) {
                 return false;
             }
@@ -488,12 +510,12 @@ final class SimRun {
             MigrationId id = submitted.get(f.migration());
             String sh = shard(f.migration(), f.shard());
             if (id != null) {
-                MigrationRecord r = base.read(id).orElse(null);
+                MigrationRecord r = read(id).orElse(null);
                 // The shard's current run: the forward one, or, once it swapped, that of a revert linked to it.
                 if (r != null && !lose(r, sh)) {
                     MigrationId revert = r.controls().revertedBy();
                     if (revert != null) {
-                        base.read(revert).ifPresent(rr -> lose(rr, sh));
+                        read(revert).ifPresent(rr -> lose(rr, sh));
                     }
                 }
             }
@@ -546,10 +568,10 @@ final class SimRun {
             }
         } else if (fault instanceof Fault.RevertDirective f) {
             MigrationId forward = submitted.get(f.migration());
-            MigrationRecord r = forward == null ? null : base.read(forward).orElse(null);
+            MigrationRecord r = forward == null ? null : read(forward).orElse(null);
             MigrationId linked = r == null ? null : r.controls().revertedBy();
             MigrationId revert = linked != null ? linked : latestRevert.get(f.migration());
-            if (revert != null && base.read(revert).isPresent()) {
+            if (revert != null && read(revert).isPresent()) {
                 send(revert, f.kind(), "d" + f.idNumber(), f.ratio());
             }
         } else if (fault instanceof Fault.ProxyUnavailable f) {
@@ -581,7 +603,7 @@ final class SimRun {
         answer("revert d" + f.idNumber() + " " + shards, id, () -> {
             MigrationId revert = operator.revert(id, "d" + f.idNumber(), shards, actor);
             latestRevert.put(f.migration(), revert);
-            if (!tracked.contains(revert) && base.read(revert).isPresent()) {
+            if (!tracked.contains(revert) && read(revert).isPresent()) {
                 tracked.add(revert);
             }
             return "revert " + revert.value();
@@ -643,7 +665,7 @@ final class SimRun {
      */
     void tidyUp() {
         for (MigrationId tracked : List.copyOf(this.tracked)) {
-            MigrationRecord r = base.read(tracked).orElse(null);
+            MigrationRecord r = read(tracked).orElse(null);
             if (r == null || r.state().isTerminal()) {
                 continue;
             }
