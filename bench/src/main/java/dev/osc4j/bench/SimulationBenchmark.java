@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs the fault simulator over many seeds, on demand (CI runs 500): osc4j as built, then each deliberate bug of the
+ * Runs the fault simulator over many seeds, on demand (CI runs 1,500): osc4j as built, then each deliberate bug of the
  * mutation check until it is caught. Prints the count, the time, what the runs did and what was found; a failure is
  * shrunk and printed as a ready-to-run test.
  *
@@ -35,6 +35,9 @@ public final class SimulationBenchmark {
         long directives = 0;
         long completed = 0;
         long aborted = 0;
+        long reverts = 0;
+        long reverted = 0;
+        long revertsAsked = 0;
         int maxSteps = 0;
         int maxShards = 0;
         List<FaultSimulator.Result> failures = new ArrayList<>();
@@ -49,6 +52,9 @@ public final class SimulationBenchmark {
             directives += r.directives();
             completed += r.completed();
             aborted += r.aborted();
+            reverts += r.reverts();
+            reverted += r.reverted();
+            revertsAsked += r.revertsAsked();
             maxSteps = Math.max(maxSteps, r.steps());
             for (Scenario.MigrationShape m : scenario.migrations()) {
                 maxShards = Math.max(maxShards, m.rowsPerShard().size());
@@ -63,7 +69,8 @@ public final class SimulationBenchmark {
                 Locale.ROOT,
                 "osc4j as built: %d seeds (%d..%d) in %.1f s (%.1f ms per seed, %d cores)%n"
                         + "  %d faults, %d controller crashes, %d directives, %d store writes, %d engine side effects%n"
-                        + "  %d migrations completed, %d aborted; up to %d shards per migration, longest run %d steps%n"
+                        + "  %d migrations completed, %d aborted, %d reverted; %d revert directives, %d reverts created%n"
+                        + "  up to %d shards per migration, longest run %d steps%n"
                         + "  seeds that broke an invariant: %d %s%n",
                 seeds,
                 first,
@@ -78,6 +85,9 @@ public final class SimulationBenchmark {
                 calls,
                 completed,
                 aborted,
+                reverted,
+                revertsAsked,
+                reverts,
                 maxShards,
                 maxSteps,
                 failures.size(),

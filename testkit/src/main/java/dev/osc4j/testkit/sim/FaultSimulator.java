@@ -42,10 +42,19 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>pass</b>: a reconcile pass never throws (one migration's error stays that migration's);
  *   <li><b>directive</b>: an operator's directive is answered or refused with a typed error, never a bare exception;
  *   <li><b>audit</b>: every trail is gap-free and only table edges (checked every 50 steps and at the end);
+ *   <li><b>routing</b>: with a traffic switch, a shard is released for its swap only with its traffic held, and no
+ *       traffic stays held for a shard that is terminal or in its revert window;
+ *   <li><b>reverted</b>: a forward shard goes REVERTED only once its revert's shard COMPLETED;
+ *   <li><b>kept</b>: the original table and reverse triggers an engine keeps for a revert exist only for a shard in its
+ *       revert window (or swapped and not yet recorded);
+ *   <li><b>one-window</b>: no two forward migrations of one table are in their revert windows at once;
  *   <li><b>liveness</b>: once faults stop and an operator tidies up (resumes, approves, releases, retries a failed
- *       migration twice, then aborts it), every migration ends COMPLETED or ABORTED within {@link #SETTLE_STEPS}
- *       steps, and no table an engine created is left.
+ *       migration twice, then aborts it), every migration, reverts included, ends COMPLETED, ABORTED or REVERTED
+ *       within {@link #SETTLE_STEPS} steps (revert windows end on their own), and no table an engine created is left.
  * </ul>
+ *
+ * <p>Migrations run on two fake engines, one that can revert ({@link #REVERT_ENGINE}) and one that cannot; a revert
+ * an operator or a health signal starts is tracked and driven like any migration.
  *
  * <p>{@link #shrink} reduces a failing scenario's fault schedule (delta debugging) to a short one that still breaks
  * the same invariant, and {@link Result#report()} prints it as a ready-to-run test. {@link #withMutations} builds the

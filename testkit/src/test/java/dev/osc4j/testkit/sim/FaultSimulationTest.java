@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@code bench/} ({@code SimulationBenchmark}).
  */
 class FaultSimulationTest {
-    static final int CI_SEEDS = 500;
+    static final int CI_SEEDS = 1_500;
 
     private static List<Long> seeds() {
         String one = System.getProperty("osc4j.sim.seed");
