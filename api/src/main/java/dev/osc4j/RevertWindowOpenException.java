@@ -10,7 +10,7 @@ import org.apiguardian.api.API;
  * revert undo it. Close the window first ({@link MigrationClient#closeRevertWindow}) or revert. Nothing was written.
  */
 @API(status = MAINTAINED, since = "0.3")
-public final class RevertWindowOpenException extends InvalidRequestException {
+public final class RevertWindowOpenException extends TableBusyException {
     private static final long serialVersionUID = 1L;
 
     private final MigrationId revertible;
@@ -18,10 +18,10 @@ public final class RevertWindowOpenException extends InvalidRequestException {
     /** Creates the exception. */
     public RevertWindowOpenException(MigrationId revertible, String table, String until) {
         super(
+                revertible,
                 "table " + table + " is in the revert window of migration " + revertible.value() + " until " + until
                         + "; close that window (closeRevertWindow, or `osc4j close-window " + revertible.value()
-                        + "`) or revert it before migrating the table again",
-                null);
+                        + "`) or revert it before migrating the table again");
         this.revertible = revertible;
     }
 

@@ -17,8 +17,8 @@ import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.Osc4jException;
-import dev.osc4j.RevertWindowOpenException;
 import dev.osc4j.ShardRecord;
+import dev.osc4j.TableBusyException;
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
 import dev.osc4j.internal.DefaultMigrationOrchestrator.Mutation;
 import dev.osc4j.spi.EngineHandle;
@@ -395,11 +395,11 @@ final class SimRun {
                     tracked.add(id);
                 }
                 trace("submitted m" + m + " as " + id.value());
-            } catch (RevertWindowOpenException e) {
-                // The table's previous migration is in its revert window: expected; again next step.
-                if (!e.revertible().equals(lastRefusal.put(m, e.revertible()))) {
-                    trace("submit m" + m + " refused: window of "
-                            + e.revertible().value() + " is open");
+            } catch (TableBusyException e) {
+                // The table's previous migration still runs or is in its revert window: expected; again next step.
+                if (!e.busyWith().equals(lastRefusal.put(m, e.busyWith()))) {
+                    trace("submit m" + m + " refused: table busy with "
+                            + e.busyWith().value());
                 }
             } catch (InvalidRequestException e) {
                 checks.violate("directive", "submit of m" + m + " refused for good: " + e.getMessage());

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -194,10 +193,10 @@ class FaultSimulationTest {
      * swapped both pass that check, both swap, and both keep the original table for a revert: two revert windows on
      * one table at once, where a revert of the first would undo the second (the operator's revert is refused as
      * SUPERSEDED, a health signal's is not checked). Seed 34 with the table's second migration submitted while the
-     * first still copies, shrunk to no fault at all. Enable once the core refuses or holds that case.
+     * first still copies, shrunk to no fault at all. The core now refuses the second submit while the first runs
+     * ({@code TableBusyException}); the simulator submits it again once the table is free.
      */
     @Test
-    @Disabled("core gap: one revert window per table is checked only at submit; see the Javadoc")
     @DisplayName("two migrations of one table submitted before either swapped never both keep a revert window")
     void seed34SameTableWhileRunning() {
         FaultSimulator.assertHolds(Scenario.generate(34L, true).withFaults(List.of()));
