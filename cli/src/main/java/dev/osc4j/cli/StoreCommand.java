@@ -2,6 +2,7 @@ package dev.osc4j.cli;
 
 import dev.osc4j.MigrationClient;
 import dev.osc4j.MigrationId;
+import dev.osc4j.spi.AuditKeys;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +38,11 @@ abstract class StoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (StoreOptions.Opened opened = store.open(root().env)) {
-            return run(MigrationClient.of(opened.store()));
+            AuditKeys keys = store.auditKeys(root().env);
+            return run(
+                    keys == null
+                            ? MigrationClient.of(opened.store())
+                            : MigrationClient.of(opened.store(), java.time.Clock.systemUTC(), keys));
         }
     }
 

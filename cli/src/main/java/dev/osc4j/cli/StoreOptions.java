@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.StoreException;
+import dev.osc4j.spi.AuditKeys;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.store.etcd.EtcdStateStore;
 import dev.osc4j.store.jdbc.JdbcStateStore;
@@ -26,6 +27,7 @@ final class StoreOptions {
     static final String ENV_USER = "OSC4J_STORE_USER";
     static final String ENV_PASSWORD = "OSC4J_STORE_PASSWORD";
     static final String ENV_PREFIX = "OSC4J_ETCD_PREFIX";
+    static final String ENV_AUDIT_KEY = "OSC4J_AUDIT_KEY_FILE";
 
     @Option(
             names = "--store",
@@ -52,6 +54,46 @@ final class StoreOptions {
             description = "key prefix of an etcd store; default: $OSC4J_ETCD_PREFIX or /osc4j/")
     @Nullable
     String etcdPrefix;
+
+    @Option(
+            names = "--audit-key-file",
+            paramLabel = "FILE",
+            description = "file holding the audit key (KEY_ID:BASE64_KEY, as the controllers' AuditKeys), to seal"
+                    + " directives and verify a keyed trail; default: $OSC4J_AUDIT_KEY_FILE")
+    @Nullable
+    Path auditKeyFile;
+
+    /** The audit keys from {@code --audit-key-file} or the environment, or null when neither names a file. */
+    @Nullable
+    AuditKeys auditKeys(Map<String, String> env) {
+        String file = auditKeyFile != null ? auditKeyFile.toString() : env.get(ENV_AUDIT_KEY);
+        if (file == null || file.isBlank()) {
+            return null;
+        }
+        String content;
+        try {
+            content = java.nio.file.Files.readString(Path.of(file)).strip();
+        } catch (java.io.IOException e) {
+            throw new UsageException("cannot read the audit key file " + file + ": "
+                    + e.getClass().getSimpleName());
+        }
+        int colon = content.indexOf(':');
+        if (colon < 1) {
+            throw new UsageException("the audit key file " + file + " must hold KEY_ID:BASE64_KEY");
+        }
+        byte[] key;
+        try {
+            key = java.util.Base64.getDecoder().decode(content.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("the audit key in " + file + " is not valid base64"); // nothing of the key itself
+        }
+        try {
+            return AuditKeys.of(content.substring(0, colon), key);
+        } catch (IllegalArgumentException e) {
+            // AuditKeys' messages name the id or the length, never the key.
+            throw new UsageException("the audit key file " + file + " is not usable: " + e.getMessage());
+        }
+    }
 
     /** An open store and what closes it. */
     record Opened(StateStore store, Runnable closer) implements AutoCloseable {
