@@ -336,9 +336,11 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     }
 
     /**
-     * Refuses a migration of a table that another migration still changes (one not ended yet, its revert window
-     * included): one migration per table at a time. Found in the simulator: two migrations of one table submitted
-     * before either swapped both kept the original table, and a revert of one would undo the other.
+     * Refuses a migration of a table whose previous migration is in its revert window, and, when either is revertible,
+     * one of a table that another migration still changes: a revertible migration shares its table with no other.
+     * Found in the simulator: two revertible migrations of one table submitted before either swapped both kept the
+     * original table, and a revert of one would undo the other. Migrations that keep nothing for a revert may still
+     * queue on one table, as before (the engine decides whether it can run them side by side).
      */
     private void refuseIfTableBusy(MigrationSpec spec) {
         MigrationFilter filter = MigrationFilter.active().inKeyspace(spec.keyspace());
@@ -355,10 +357,14 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                             : open.revertibleUntil().map(Object::toString).orElse("its window ends");
                     throw new RevertWindowOpenException(s.id(), spec.table(), until);
                 }
-                throw new TableBusyException(
-                        s.id(),
-                        "table " + spec.table() + " is being migrated by " + s.id().value() + " (" + s.state()
-                                + "); one migration per table at a time: wait for it to end, or abort it");
+                MigrationRecord other = settings.store().read(s.id()).orElse(null);
+                if (spec.revertible() || (other != null && other.spec().revertible())) {
+                    throw new TableBusyException(
+                            s.id(),
+                            "table " + spec.table() + " is being migrated by " + s.id().value() + " (" + s.state()
+                                    + "), and a revertible migration shares its table with no other: wait for it to"
+                                    + " end, or abort it");
+                }
             }
             if (page.size() < filter.limit()) {
                 return;
