@@ -90,7 +90,10 @@ final class HealthWatch {
         if (rec.controls().abortRequested()) {
             return null;
         }
+        // A swap in flight finishes first: a revert started now would miss the shards still swapping.
+        boolean swapping = rec.shards().stream().anyMatch(s -> s.state() == MigrationState.SWITCHING_TRAFFIC);
         boolean baking = rec.controls().revertedBy() == null
+                && !swapping
                 && rec.shards().stream()
                         .anyMatch(s -> s.state() == MigrationState.REVERTIBLE
                                 && now.isBefore(s.stateSince().plus(auto.bakeTime())));

@@ -152,6 +152,13 @@ final class Reverts {
                     "only a migration in its revert window (REVERTIBLE) can be reverted; one that has not swapped is"
                             + " aborted instead");
         }
+        if (rec.shards().stream().anyMatch(s -> s.state() == MigrationState.SWITCHING_TRAFFIC)) {
+            throw refused(
+                    rec,
+                    Reason.NOT_SWITCHED,
+                    "shards are still swapping; revert once every shard of the release has swapped, so that the"
+                            + " revert covers them all");
+        }
         if (windowOver(rec, now)) {
             throw refused(
                     rec,

@@ -2,15 +2,20 @@ package dev.osc4j.orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
+import dev.osc4j.AutoRevert;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
+import dev.osc4j.Rollout;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.HealthSignal;
+import dev.osc4j.spi.HealthVerdict;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TrafficSwitch;
 import dev.osc4j.testkit.AuditTrails;
@@ -48,7 +53,8 @@ class CrashPointSweepTest {
      * The scenarios swept: a plain run; a run whose shard fails at 40% and is retried; a revertible run behind a
      * traffic switch, reverted in its window (the revert is a migration of its own, swept too); a revertible run whose
      * window ends (the retire); a run whose shard fails once and whose policy runs the fallback chain; a staged rollout
-     * (a canary, a bake, then waves of two).
+     * (a canary, a bake, then waves of two); start and cut-over approvals, then a health signal that reverts the
+     * migration on its own while it bakes.
      */
     enum Scenario {
         HAPPY_PATH,
@@ -56,7 +62,8 @@ class CrashPointSweepTest {
         REVERT,
         WINDOW_END,
         FALLBACK,
-        WAVES
+        WAVES,
+        AUTO_REVERT
     }
 
     /** One run of a scenario with one crash point; returns how many writes and effects it saw. */
@@ -67,7 +74,8 @@ class CrashPointSweepTest {
         if (scenario == Scenario.FAIL_AND_RETRY || scenario == Scenario.FALLBACK) {
             topology.failAt(KEYSPACE, "40-80", 40);
         }
-        boolean revertible = scenario == Scenario.REVERT || scenario == Scenario.WINDOW_END;
+        boolean revertible =
+                scenario == Scenario.REVERT || scenario == Scenario.WINDOW_END || scenario == Scenario.AUTO_REVERT;
         // With a checksum before the swap: its request is a side effect like the others, swept too.
         FakeEngine fake = FakeEngine.builder(topology)
                 .checksumTime(Duration.ofSeconds(3))
@@ -86,6 +94,18 @@ class CrashPointSweepTest {
                         MigrationPolicy.builder().revertWindow(WINDOW).build();
                     case FALLBACK ->
                         MigrationPolicy.builder().fallbackOnFailure(true).build();
+                    case WAVES ->
+                        MigrationPolicy.builder()
+                                .revertWindow(Duration.ZERO)
+                                .rollout(new Rollout(1, 2, Duration.ofSeconds(20)))
+                                .build();
+                    case AUTO_REVERT ->
+                        MigrationPolicy.builder()
+                                .revertWindow(WINDOW)
+                                .requireStartApproval(true)
+                                .requireCutoverApproval(true)
+                                .autoRevert(AutoRevert.on(Duration.ofMinutes(10), "errors"))
+                                .build();
                     default -> null;
                 };
         MigrationRequest request = MigrationRequest.builder()
@@ -99,7 +119,7 @@ class CrashPointSweepTest {
                 .build();
         MigrationState end =
                 switch (scenario) {
-                    case REVERT -> MigrationState.REVERTED;
+                    case REVERT, AUTO_REVERT -> MigrationState.REVERTED;
                     case FALLBACK -> MigrationState.ABORTED;
                     default -> MigrationState.COMPLETED;
                 };
@@ -117,13 +137,23 @@ class CrashPointSweepTest {
                 if (r.state() == end) {
                     break;
                 }
+                if (scenario == Scenario.AUTO_REVERT) {
+                    // Approvals in play, each sent again after a crash under the same directive id.
+                    if (r.state() == MigrationState.QUEUED) {
+                        osc.approve(id, "start-ok", ApprovalStage.START, "dave");
+                    } else if (r.state() == MigrationState.CUTOVER_PENDING) {
+                        osc.approve(id, "cutover-ok", ApprovalStage.CUTOVER, "dave");
+                    }
+                    revertId = r.controls().revertedBy();
+                }
                 if (r.state() == MigrationState.FAILED && scenario != Scenario.FALLBACK) {
                     osc.retry(id, "retry-1", "sweep");
                 }
                 if (r.state() == MigrationState.REVERTIBLE) {
                     if (scenario == Scenario.REVERT) {
                         revertId = osc.revert(id, "revert-1", "sweep"); // again after a crash: the same revert
-                    } else if (Duration.between(r.updatedAt(), clock.instant()).compareTo(Duration.ofMinutes(1)) < 0) {
+                    } else if (scenario == Scenario.WINDOW_END
+                            && Duration.between(r.updatedAt(), clock.instant()).compareTo(Duration.ofMinutes(1)) < 0) {
                         clock.advance(WINDOW);
                     }
                 }
@@ -155,11 +185,14 @@ class CrashPointSweepTest {
                     .isEqualTo(attempts);
             assertThat(runs.size() - forwardRuns.size())
                     .as(where + ": revert runs of shard " + shard)
-                    .isEqualTo(scenario == Scenario.REVERT ? 1 : 0);
+                    .isEqualTo(scenario == Scenario.REVERT || scenario == Scenario.AUTO_REVERT ? 1 : 0);
             int applied = scenario == Scenario.FALLBACK && shard.equals("40-80") ? 0 : 1;
             assertThat(topology.appliedDdl(KEYSPACE, shard))
                     .as(where)
-                    .hasSize(scenario == Scenario.REVERT ? 2 : scenario == Scenario.FALLBACK ? 0 : applied);
+                    .hasSize(
+                            scenario == Scenario.REVERT || scenario == Scenario.AUTO_REVERT
+                                    ? 2
+                                    : scenario == Scenario.FALLBACK ? 0 : applied);
             assertThat(fake.artifacts(KEYSPACE, shard))
                     .as(where + ": artifacts left on " + shard)
                     .isEmpty();
@@ -170,6 +203,12 @@ class CrashPointSweepTest {
         }
         if (scenario == Scenario.WINDOW_END) {
             assertThat(fake.retireCalls()).as(where + ": retires").isGreaterThanOrEqualTo(4);
+        }
+        if (scenario == Scenario.AUTO_REVERT) {
+            revertId = done.controls().revertedBy();
+            assertThat(revertId).as(where + ": the policy's revert").isNotNull();
+            assertThat(osc.get(java.util.Objects.requireNonNull(revertId)).requestedBy())
+                    .isEqualTo("osc4j-policy");
         }
         List<MigrationId> ids = new ArrayList<>(List.of(submitted));
         if (revertId != null) {
@@ -200,6 +239,17 @@ class CrashPointSweepTest {
                 .topology(topology)
                 .engine(engine)
                 .trafficSwitch(traffic)
+                .healthSignal(new HealthSignal() {
+                    @Override
+                    public String name() {
+                        return "errors";
+                    }
+
+                    @Override
+                    public HealthVerdict check(MigrationRecord migration) {
+                        return HealthVerdict.unhealthy("error rate 9 %");
+                    }
+                })
                 .clock(clock)
                 .leaseTtl(LEASE_TTL)
                 .build();
