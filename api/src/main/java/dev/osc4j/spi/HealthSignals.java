@@ -22,38 +22,29 @@ public final class HealthSignals {
      * health or a replica's lag cannot be read. Reads {@code probe} (the controller's topology probe) once per shard.
      */
     public static HealthSignal replicaLag(String name, TopologyProbe probe, Duration limit) {
-        return new HealthSignal() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public HealthVerdict check(MigrationRecord migration) {
-                Duration worst = Duration.ZERO;
-                String where = "";
-                for (ShardRecord s : migration.shards()) {
-                    ShardHealth h;
-                    try {
-                        h = probe.health(migration.spec().keyspace(), s.shard());
-                    } catch (RuntimeException e) {
-                        return HealthVerdict.unknown(
-                                "shard " + s.shard() + ": " + e.getClass().getSimpleName());
-                    }
-                    String unknown = h.replicaWithUnknownLag();
-                    if (unknown != null) {
-                        return HealthVerdict.unknown("shard " + s.shard() + ": lag of " + unknown + " unknown");
-                    }
-                    if (h.maxKnownLag().compareTo(worst) > 0) {
-                        worst = h.maxKnownLag();
-                        where = " on " + s.shard();
-                    }
+        return named(name, migration -> {
+            Duration worst = Duration.ZERO;
+            String where = "";
+            for (ShardRecord s : migration.shards()) {
+                ShardHealth h;
+                try {
+                    h = probe.health(migration.spec().keyspace(), s.shard());
+                } catch (RuntimeException e) {
+                    return HealthVerdict.unknown(
+                            "shard " + s.shard() + ": " + e.getClass().getSimpleName());
                 }
-                String detail =
-                        "replica lag " + worst.toMillis() + " ms" + where + ", limit " + limit.toMillis() + " ms";
-                return worst.compareTo(limit) > 0 ? HealthVerdict.unhealthy(detail) : HealthVerdict.healthy(detail);
+                String unknown = h.replicaWithUnknownLag();
+                if (unknown != null) {
+                    return HealthVerdict.unknown("shard " + s.shard() + ": lag of " + unknown + " unknown");
+                }
+                if (h.maxKnownLag().compareTo(worst) > 0) {
+                    worst = h.maxKnownLag();
+                    where = " on " + s.shard();
+                }
             }
-        };
+            String detail = "replica lag " + worst.toMillis() + " ms" + where + ", limit " + limit.toMillis() + " ms";
+            return worst.compareTo(limit) > 0 ? HealthVerdict.unhealthy(detail) : HealthVerdict.healthy(detail);
+        });
     }
 
     /**
@@ -62,6 +53,28 @@ public final class HealthSignals {
      * measurement of each (a gauge's value, a counter's count); unknown when there is no such meter.
      */
     public static HealthSignal meter(String name, MeterRegistry registry, String meterName, double limit) {
+        return named(name, migration -> {
+            List<Meter> meters = new ArrayList<>(registry.find(meterName).meters());
+            if (meters.isEmpty()) {
+                return HealthVerdict.unknown("no meter " + meterName);
+            }
+            double value = 0;
+            for (Meter m : meters) {
+                for (Measurement measurement : m.measure()) {
+                    value += measurement.getValue();
+                    break;
+                }
+            }
+            if (Double.isNaN(value)) {
+                return HealthVerdict.unknown(meterName + " has no value");
+            }
+            String detail = meterName + " " + value + ", limit " + limit;
+            return value > limit ? HealthVerdict.unhealthy(detail) : HealthVerdict.healthy(detail);
+        });
+    }
+
+    /** A signal of this name whose check is {@code check}. */
+    private static HealthSignal named(String name, java.util.function.Function<MigrationRecord, HealthVerdict> check) {
         return new HealthSignal() {
             @Override
             public String name() {
@@ -70,22 +83,7 @@ public final class HealthSignals {
 
             @Override
             public HealthVerdict check(MigrationRecord migration) {
-                List<Meter> meters = new ArrayList<>(registry.find(meterName).meters());
-                if (meters.isEmpty()) {
-                    return HealthVerdict.unknown("no meter " + meterName);
-                }
-                double value = 0;
-                for (Meter m : meters) {
-                    for (Measurement measurement : m.measure()) {
-                        value += measurement.getValue();
-                        break;
-                    }
-                }
-                if (Double.isNaN(value)) {
-                    return HealthVerdict.unknown(meterName + " has no value");
-                }
-                String detail = meterName + " " + value + ", limit " + limit;
-                return value > limit ? HealthVerdict.unhealthy(detail) : HealthVerdict.healthy(detail);
+                return check.apply(migration);
             }
         };
     }
