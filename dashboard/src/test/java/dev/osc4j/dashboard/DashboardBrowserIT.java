@@ -270,7 +270,11 @@ class DashboardBrowserIT {
         WebElement revert = displayed("#actions button[data-kind='revert']");
         assertThat(text("#revert-info")).startsWith("revertible until ");
         revert.click();
-        waiting(5).until(d -> store.read(held).orElseThrow().controls().revertedBy() != null);
+        // The directive links the revert on the forward record first, then creates the revert's record.
+        waiting(5).until(d -> {
+            MigrationId linked = store.read(held).orElseThrow().controls().revertedBy();
+            return linked != null && store.read(linked).isPresent();
+        });
         MigrationId revertId =
                 Objects.requireNonNull(store.read(held).orElseThrow().controls().revertedBy());
         assertThat(Objects.requireNonNull(
