@@ -345,7 +345,7 @@ final class Decider {
                                 MigrationState.REVERTIBLE,
                                 Trigger.SWITCHED,
                                 "tables swapped; the original table is kept in sync for a revert until "
-                                        + now(change)
+                                        + change.now()
                                                 .plus(change.base().policy().revertWindowOrDefault()));
                     } else {
                         change.transition(i, MigrationState.COMPLETED, Trigger.SWITCHED, "tables swapped");
@@ -450,7 +450,7 @@ final class Decider {
             }
             return;
         }
-        if (Reverts.windowOver(rec, now(change))) {
+        if (Reverts.windowOver(rec, change.now())) {
             change.intent(
                     i,
                     IntentKind.RETIRE,
@@ -459,11 +459,12 @@ final class Decider {
                     rec.controls().closeRevertWindow() ? "revert window closed by an operator" : "revert window ended");
             return;
         }
-        Instant until = rec.revertibleUntil().orElse(now(change));
+        Instant until = rec.revertibleUntil().orElse(change.now());
         change.soft(
                 i,
                 change.progress(i),
-                "revertible until " + until + " (" + Durations.format(Duration.between(now(change), until)) + " left)");
+                "revertible until " + until + " (" + Durations.format(Duration.between(change.now(), until))
+                        + " left)");
     }
 
     /**
@@ -480,10 +481,6 @@ final class Decider {
         }
         change.controls(c.withRevertedBy(null));
         change.note(null, "revert", "revert " + revert.id() + " was aborted; the revert window stays open");
-    }
-
-    private static Instant now(RecordChange change) {
-        return change.now();
     }
 
     private void abortStep(RecordChange change, int i, ShardInput in) {

@@ -343,33 +343,20 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
      * queue on one table, as before (the engine decides whether it can run them side by side).
      */
     private void refuseIfTableBusy(MigrationSpec spec) {
-        MigrationFilter filter = MigrationFilter.active().inKeyspace(spec.keyspace());
-        while (true) {
-            List<MigrationSummary> page = settings.store().list(filter);
-            for (MigrationSummary s : page) {
-                if (!s.table().equals(spec.table())) {
-                    continue;
-                }
-                if (s.state() == MigrationState.REVERTIBLE) {
-                    MigrationRecord open = settings.store().read(s.id()).orElse(null);
-                    String until = open == null
-                            ? "its window ends"
-                            : open.revertibleUntil().map(Object::toString).orElse("its window ends");
-                    throw new RevertWindowOpenException(s.id(), spec.table(), until);
-                }
-                MigrationRecord other = settings.store().read(s.id()).orElse(null);
-                if (spec.revertible() || (other != null && other.spec().revertible())) {
-                    throw new TableBusyException(
-                            s.id(),
-                            "table " + spec.table() + " is being migrated by " + s.id().value() + " (" + s.state()
-                                    + "), and a revertible migration shares its table with no other: wait for it to"
-                                    + " end, or abort it");
-                }
+        MigrationFilter active = MigrationFilter.active().inKeyspace(spec.keyspace());
+        for (MigrationRecord other : StoreClient.ofTable(settings.store(), active, spec.table())) {
+            if (other.state() == MigrationState.REVERTIBLE) {
+                String until = other.revertibleUntil().map(Object::toString).orElse("its window ends");
+                throw new RevertWindowOpenException(other.id(), spec.table(), until);
             }
-            if (page.size() < filter.limit()) {
-                return;
+            if (spec.revertible() || other.spec().revertible()) {
+                throw new TableBusyException(
+                        other.id(),
+                        "table " + spec.table() + " is being migrated by "
+                                + other.id().value() + " ("
+                                + other.state() + "), and a revertible migration shares its table with no other: wait"
+                                + " for it to end, or abort it");
             }
-            filter = filter.after(page.get(page.size() - 1).id());
         }
     }
 

@@ -178,30 +178,36 @@ public final class StoreClient implements MigrationClient {
                 forward.spec().keyspace(),
                 null,
                 MigrationFilter.DEFAULT_LIMIT);
+        for (MigrationRecord other : ofTable(store, filter, forward.spec().table())) {
+            RevertOf of = other.spec().revertOf();
+            if (!other.id().equals(forward.id())
+                    && (of == null || !of.migration().equals(forward.id()))
+                    && other.createdAt().isAfter(forward.createdAt())) {
+                throw new RevertRefusedException(
+                        forward.id(),
+                        forward.state(),
+                        RevertRefusedException.Reason.SUPERSEDED,
+                        "migration " + other.id() + " (" + other.spec().ddl() + ") changed table "
+                                + forward.spec().table() + " later; revert that one first");
+            }
+        }
+    }
+
+    /** The records of the migrations {@code filter} selects, every page of it, that change {@code table}. */
+    static List<MigrationRecord> ofTable(StateStore store, MigrationFilter filter, String table) {
+        List<MigrationRecord> out = new ArrayList<>();
+        MigrationFilter page = filter;
         while (true) {
-            List<MigrationSummary> page = store.list(filter);
-            for (MigrationSummary s : page) {
-                if (s.id().equals(forward.id())
-                        || !s.table().equals(forward.spec().table())) {
-                    continue;
-                }
-                MigrationRecord other = store.read(s.id()).orElse(null);
-                RevertOf of = other == null ? null : other.spec().revertOf();
-                if (other != null
-                        && (of == null || !of.migration().equals(forward.id()))
-                        && other.createdAt().isAfter(forward.createdAt())) {
-                    throw new RevertRefusedException(
-                            forward.id(),
-                            forward.state(),
-                            RevertRefusedException.Reason.SUPERSEDED,
-                            "migration " + other.id() + " (" + other.spec().ddl() + ") changed table "
-                                    + forward.spec().table() + " later; revert that one first");
+            List<MigrationSummary> summaries = store.list(page);
+            for (MigrationSummary s : summaries) {
+                if (s.table().equals(table)) {
+                    store.read(s.id()).ifPresent(out::add);
                 }
             }
-            if (page.size() < filter.limit()) {
-                return;
+            if (summaries.size() < page.limit()) {
+                return out;
             }
-            filter = filter.after(page.get(page.size() - 1).id());
+            page = page.after(summaries.get(summaries.size() - 1).id());
         }
     }
 
