@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
  * the new table, so that the swap can be undone without losing a write: the reverse triggers, the rotation of names
  * that swaps, the swap back, and the end of the window.
  *
- * <p>Names: the table {@code t}, the trigger-based copy {@code n} (pt-osc's {@code _t_new}, with its forward triggers on
- * {@code t} writing into {@code n}), and the kept table {@code k} (pt-osc's {@code _t_old} name). The reverse triggers
+ * <p>Names: the table {@code t}, the trigger-based copy {@code n} ({@link #newTableName}, with pt-osc's forward triggers
+ * on {@code t} writing into {@code n}), and the kept table {@code k} ({@link #keptName}). The reverse triggers
  * ({@link #reverseTriggerNames}) are AFTER INSERT, UPDATE and DELETE triggers on the new-schema table writing into
  * {@code k} for the columns both tables have, with pt-osc's own semantics: {@code REPLACE} for an insert, {@code DELETE
  * IGNORE} of the old key then {@code REPLACE} for an update, {@code DELETE IGNORE} for a delete. A {@code REPLACE}
@@ -47,9 +47,18 @@ import java.util.stream.Collectors;
  *   <li>drops the forward triggers, then the placeholder (a trigger always before the table it writes to).
  * </ol>
  *
- * <p>Measured limit (MariaDB 10.11.19, docs/revert.md): with three concurrent writers, about one application write in
- * 40,000 that was queued behind the forward RENAME failed with error 1146 naming {@code k}, at the instant the RENAME
- * completed, although {@code k} exists before and after that statement; with one writer none failed.
+ * <p>Why {@code n} and {@code k} are named after {@code t} ({@link #newTableName}, {@link #keptName}: {@code
+ * <t>_osc4j_new}, {@code <t>_osc4j_old}): a RENAME takes its exclusive metadata locks in name order. With pt-osc's own
+ * names ({@code _t_new}, {@code _t_old}, which sort before {@code t} when its name starts with a lower-case letter) it holds {@code n} and {@code k} while it waits
+ * for {@code t}; an application write that already holds {@code t} then waits for {@code n} or {@code k} (tables its
+ * triggers write into), the server resolves that deadlock by making the write back off and open its tables again after
+ * the RENAME, and in that retry the write runs in prelocked mode without the table the new {@code t}'s triggers name:
+ * MariaDB reports error 1146 for a table that exists ({@code open_table} in {@code sql/sql_base.cc}: "In case of
+ * pre-locked mode ... we may only end up here if the table did not exist when locked tables list was created").
+ * Measured on MariaDB 10.11.19 with three writers (docs/revert.md): 18 of 366,847 writes failed with the old names, none
+ * of 328,945 with names that sort after {@code t}; a trigger target that is never renamed failed the same way, so the
+ * order of locks is the cause, not the rotation. With {@code n} and {@code k} after {@code t}, the RENAME waits for
+ * {@code t} before it holds anything a write needs.
  *
  * <p>Every step is idempotent and the state is read from the server, so a rotation interrupted by a crash is finished
  * by calling {@link #rotate} again, or undone by {@link #abandon} when it has not renamed yet.
@@ -268,6 +277,39 @@ public final class KeptTable {
         }
         execute(c, "DROP TABLE IF EXISTS " + qualified(schema, placeholder));
         return List.of("table " + schema + "." + placeholder);
+    }
+
+    /** The kept table's name for {@code table}: {@code <table>_osc4j_old}, sorting after the table (see above). */
+    public static String keptName(String table) {
+        return after(table, "osc4j_old");
+    }
+
+    /**
+     * The name of the trigger-based copy of a revertible run for {@code table}: {@code <table>_osc4j_new}, sorting after
+     * the table (see above; pt-osc takes it as {@code --new-table-name}).
+     */
+    public static String newTableName(String table) {
+        return after(table, "osc4j_new");
+    }
+
+    /**
+     * A name that the server's metadata-lock order puts after {@code table}: {@code <table>_<role>} when that fits in 64
+     * characters (a name that starts with another sorts after it), else the table's name cut short and {@code ~<role>}
+     * ({@code ~} sorts after every ASCII letter, digit, {@code _} and {@code $}).
+     *
+     * @throws IllegalArgumentException when the table's name is too long and has a character at the cut that sorts
+     *     after {@code ~}
+     */
+    static String after(String table, String role) {
+        if (table.length() + 1 + role.length() <= 64) {
+            return table + "_" + role;
+        }
+        int cut = 64 - 1 - role.length();
+        if (table.charAt(cut) >= '~') {
+            throw new IllegalArgumentException("cannot name a table after " + table + " in lock order: its character"
+                    + " at position " + cut + " sorts after '~'; use a shorter name to make it revertible");
+        }
+        return table.substring(0, cut) + "~" + role;
     }
 
     /**

@@ -41,9 +41,12 @@ public final class PtOscRevertBenchmark {
     /** Runs the benchmark. */
     public static void main(String[] args) throws Exception {
         int rows = 200_000;
+        int writerCount = 1;
         for (String a : args) {
             if (a.startsWith("rows=")) {
                 rows = Integer.parseInt(a.substring(5));
+            } else if (a.startsWith("writers=")) {
+                writerCount = Integer.parseInt(a.substring(8));
             }
         }
         Path work = Files.createTempDirectory("osc4j-ptosc-revert-bench-");
@@ -73,9 +76,8 @@ public final class PtOscRevertBenchmark {
                             List.of())
                     .withRevertible(true);
             MigrationId id = MigrationId.of("bench-forward");
-            Writer writer = new Writer(primary, rows);
-            Thread thread = new Thread(writer, "writer");
-            thread.start();
+            Writers writer = new Writers(primary, rows, writerCount);
+            writer.start();
             long t0 = System.nanoTime();
             EngineHandle h = engine.start(target, forward, new EngineKey(id, 1, "s1"));
             await(engine, h, EnginePhase.READY_FOR_CUTOVER);
@@ -98,18 +100,18 @@ public final class PtOscRevertBenchmark {
             long revertMillis = (System.nanoTime() - t1) / 1_000_000;
             Thread.sleep(500);
             int revertFailures = writer.failed.get() - beforeRevert;
-            writer.stop = true;
-            thread.join();
-            int[] diff = writer.compare();
+            writer.stop();
+            int[] diff = writer.compare(primary);
             replica.waitForCatchUp(java.time.Duration.ofMinutes(2));
             boolean replicaSame = checksum(replica) == checksum(primary);
             System.out.printf(
-                    "rows=%d forward_ms=%d revert_ms=%d writes=%d failed_writes_total=%d failed_at_forward_swap=%d"
+                    "rows=%d writers=%d forward_ms=%d revert_ms=%d writes=%d failed_writes_total=%d failed_at_forward_swap=%d"
                             + " failed_at_swap_back=%d lost=%d phantom=%d different=%d replica_same=%s first_error=%s%n",
                     rows,
+                    writerCount,
                     forwardMillis,
                     revertMillis,
-                    writer.ok.get(),
+                    writer.ok(),
                     writer.failed.get(),
                     forwardFailures,
                     revertFailures,
@@ -117,7 +119,7 @@ public final class PtOscRevertBenchmark {
                     diff[1],
                     diff[2],
                     replicaSame,
-                    writer.firstError);
+                    writer.firstError());
         }
     }
 
@@ -141,28 +143,83 @@ public final class PtOscRevertBenchmark {
         }
     }
 
-    /** The writer and its model of the table (ids to (a, b)). */
+    /**
+     * Concurrent writers, each on its own rows (ids {@code i % count == index}, inserts from its own range), so that each
+     * one's model of its rows is exact and the union is the table's.
+     */
+    private static final class Writers {
+        private final List<Writer> writers = new java.util.ArrayList<>();
+        private final List<Thread> threads = new java.util.ArrayList<>();
+        final AtomicInteger failed = new AtomicInteger();
+
+        Writers(LocalMariaDb server, int rows, int count) {
+            for (int i = 0; i < count; i++) {
+                writers.add(new Writer(server, rows, i, count, failed));
+            }
+        }
+
+        void start() {
+            for (Writer w : writers) {
+                Thread t = new Thread(w, "writer-" + threads.size());
+                threads.add(t);
+                t.start();
+            }
+        }
+
+        void stop() throws InterruptedException {
+            writers.forEach(w -> w.stop = true);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+
+        long ok() {
+            return writers.stream().mapToLong(w -> w.ok.get()).sum();
+        }
+
+        String firstError() {
+            return writers.stream()
+                    .map(w -> w.firstError)
+                    .filter(e -> !e.equals("none"))
+                    .findFirst()
+                    .orElse("none");
+        }
+
+        /** Lost, phantom and different rows against the writers' models. */
+        int[] compare(LocalMariaDb server) throws SQLException {
+            Map<Integer, String> expected = new HashMap<>();
+            writers.forEach(w -> expected.putAll(w.expected));
+            return Writer.compare(server, expected);
+        }
+    }
+
+    /** One writer and its model of its rows (ids to (a, b)). */
     private static final class Writer implements Runnable {
         private final LocalMariaDb server;
+        private final int index;
         private final Map<Integer, String> expected = new HashMap<>();
         private final List<Integer> ids = new java.util.ArrayList<>();
         private final AtomicLong ok = new AtomicLong();
-        private final AtomicInteger failed = new AtomicInteger();
+        private final AtomicInteger failed;
         private volatile boolean stop;
         private volatile String firstError = "none";
 
-        Writer(LocalMariaDb server, int rows) {
+        Writer(LocalMariaDb server, int rows, int index, int count, AtomicInteger failed) {
             this.server = server;
+            this.index = index;
+            this.failed = failed;
             for (int i = 1; i <= rows; i++) {
-                expected.put(i, (i % 1000) + "|row-" + i);
-                ids.add(i);
+                if (i % count == index) {
+                    expected.put(i, (i % 1000) + "|row-" + i);
+                    ids.add(i);
+                }
             }
         }
 
         @Override
         public void run() {
-            Random random = new Random(42);
-            int next = 10_000_001;
+            Random random = new Random(42 + index);
+            int next = 10_000_001 + index * 20_000_000;
             try (Connection c = server.connect(SCHEMA);
                     PreparedStatement ins =
                             c.prepareStatement("INSERT INTO " + TABLE + " (id, a, b) VALUES (?, ?, ?)");
@@ -215,8 +272,8 @@ public final class PtOscRevertBenchmark {
             }
         }
 
-        /** Lost, phantom and different rows against the model. */
-        int[] compare() throws SQLException {
+        /** Lost, phantom and different rows of the table against {@code expected}. */
+        static int[] compare(LocalMariaDb server, Map<Integer, String> expected) throws SQLException {
             Map<Integer, String> remaining = new HashMap<>(expected);
             int phantom = 0;
             int different = 0;

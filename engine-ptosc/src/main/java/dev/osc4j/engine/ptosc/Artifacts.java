@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -134,14 +135,30 @@ final class Artifacts {
         return List.of(prefix + "_ins", prefix + "_upd", prefix + "_del");
     }
 
-    /** The names pt-osc tries for the new table, in order. */
+    /**
+     * The names pt-osc tries for the new table, in order, then the one a revertible run gives it ({@link
+     * KeptTable#newTableName}).
+     */
     static List<String> newTableNames(String table) {
-        return prefixed(table + "_new");
+        return withLockOrdered(prefixed(table + "_new"), () -> KeptTable.newTableName(table));
     }
 
-    /** The names pt-osc tries first for the old table, in order (after these it uses random prefixes). */
+    /**
+     * The names pt-osc tries first for the old table, in order (after these it uses random prefixes), then a revertible
+     * run's kept table ({@link KeptTable#keptName}).
+     */
     static List<String> oldTableNames(String table) {
-        return prefixed(table + "_old");
+        return withLockOrdered(prefixed(table + "_old"), () -> KeptTable.keptName(table));
+    }
+
+    private static List<String> withLockOrdered(List<String> names, Supplier<String> name) {
+        List<String> out = new ArrayList<>(names);
+        try {
+            out.add(name.get());
+        } catch (IllegalArgumentException e) {
+            // A table no revertible run can have (RunLauncher refuses it): nothing of that name to look for.
+        }
+        return out;
     }
 
     private static List<String> prefixed(String base) {

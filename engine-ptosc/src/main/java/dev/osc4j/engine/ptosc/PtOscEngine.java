@@ -268,8 +268,9 @@ public final class PtOscEngine implements ExecutionEngine {
             options = PtOscOptions.effective(defaultOptions, spec.engineOptions());
             if (spec.revertible()) {
                 PtOscOptions.requireRevertible(options);
+                KeptTable.keptName(spec.table()); // a name the rotation can use (RunLauncher)
             }
-        } catch (InvalidRequestException e) {
+        } catch (InvalidRequestException | IllegalArgumentException e) {
             throw new EngineException(
                     FailureReason.ENGINE_CONFIGURATION,
                     false,
@@ -634,7 +635,7 @@ public final class PtOscEngine implements ExecutionEngine {
             return List.of();
         }
         if (kept.renamed(c)) {
-            String newTable = Artifacts.newTableNames(record.table()).get(0);
+            String newTable = KeptTable.newTableName(record.table());
             List<String> done = kept.rotate(
                     c,
                     newTable,

@@ -2,6 +2,7 @@ package dev.osc4j.engine.ptosc;
 
 import dev.osc4j.Endpoint;
 import dev.osc4j.InvalidRequestException;
+import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.spi.UserInput;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -253,6 +254,8 @@ final class PtOscOptions {
         if (revertible) {
             cmd.add("--no-swap-tables");
             cmd.add("--no-drop-triggers");
+            cmd.add("--new-table-name");
+            cmd.add(KeptTable.newTableName(table));
         }
         cmd.add("--no-version-check");
         cmd.add("--alter");

@@ -14,6 +14,7 @@ import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.LaunchRecord;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
+import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunFiles;
@@ -107,16 +108,22 @@ final class RunLauncher {
         }
         String kept = "";
         if (spec.revertible()) {
-            kept = Artifacts.oldTableNames(spec.table()).stream()
-                    .filter(n -> !before.tables().contains(n))
-                    .findFirst()
-                    .orElseThrow(() -> new EngineException(
-                            FailureReason.ENGINE_CONFIGURATION,
-                            false,
-                            "every name pt-osc uses for the old table of " + schema + "." + spec.table() + " is taken",
-                            key.migrationId(),
-                            target.shard(),
-                            null));
+            // Both named after the table in lock order, so the rotation's RENAME never holds a table a waiting write
+            // needs (KeptTable explains the error 1146 this avoids).
+            List<String> names = List.of(KeptTable.newTableName(spec.table()), KeptTable.keptName(spec.table()));
+            List<String> taken =
+                    names.stream().filter(before.tables()::contains).toList();
+            if (!taken.isEmpty()) {
+                throw new EngineException(
+                        FailureReason.ENGINE_CONFIGURATION,
+                        false,
+                        "the tables " + taken + " of a revertible run of " + schema + "." + spec.table() + " exist"
+                                + " already (left by an earlier run?); drop or rename them first",
+                        key.migrationId(),
+                        target.shard(),
+                        null);
+            }
+            kept = names.get(1);
         }
         List<String> command = PtOscOptions.command(
                 binary.toString(), options, primary, schema, spec.table(), spec.alterClause(), run, spec.revertible());

@@ -27,8 +27,11 @@ class ArtifactsTest {
     @Test
     @DisplayName("names as pt-osc 3.2.1 makes them: leading underscores, 64-character tables, 60-character prefixes")
     void names() {
-        assertThat(Artifacts.newTableNames("t")).startsWith("_t_new", "__t_new").hasSize(10);
-        assertThat(Artifacts.oldTableNames("t")).startsWith("_t_old", "__t_old");
+        assertThat(Artifacts.newTableNames("t"))
+                .startsWith("_t_new", "__t_new")
+                .hasSize(11)
+                .endsWith("t_osc4j_new");
+        assertThat(Artifacts.oldTableNames("t")).startsWith("_t_old", "__t_old").endsWith("t_osc4j_old");
         assertThat(Artifacts.triggerNames("app", "t"))
                 .containsExactly("pt_osc_app_t_ins", "pt_osc_app_t_upd", "pt_osc_app_t_del");
         assertThat(Artifacts.triggerPrefix("my$db", "a$b")).isEqualTo("pt_osc_my_db_a_b");

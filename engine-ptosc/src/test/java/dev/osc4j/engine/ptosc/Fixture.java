@@ -8,6 +8,7 @@ import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.mysql.MySqlShard;
 import dev.osc4j.mysql.MySqlTopology;
 import dev.osc4j.spi.CredentialsProvider;
@@ -186,10 +187,13 @@ final class Fixture {
         List<String> out = new ArrayList<>();
         try (Connection c = primary.connect(SCHEMA)) {
             try (PreparedStatement ps = c.prepareStatement("SELECT TABLE_NAME FROM information_schema.TABLES"
-                    + " WHERE TABLE_SCHEMA = ? AND (TABLE_NAME LIKE ? OR TABLE_NAME LIKE ?) ORDER BY 1")) {
+                    + " WHERE TABLE_SCHEMA = ? AND (TABLE_NAME LIKE ? OR TABLE_NAME LIKE ? OR TABLE_NAME IN (?, ?))"
+                    + " ORDER BY 1")) {
                 ps.setString(1, SCHEMA);
                 ps.setString(2, "%\\_" + table + "\\_new");
                 ps.setString(3, "%\\_" + table + "\\_old");
+                ps.setString(4, KeptTable.newTableName(table)); // a revertible run's copy and kept table
+                ps.setString(5, KeptTable.keptName(table));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add("table " + rs.getString(1));

@@ -77,13 +77,14 @@ class PtOscRevertIT {
             forwardMillis = (System.nanoTime() - t0) / 1_000_000;
             assertThat(Fixture.columns(DB.primary(), table)).containsExactly("id", "a", "b", "note");
             try (Connection c = DB.primary().connect(SCHEMA)) {
-                assertThat(KeptTable.of(SCHEMA, table, "_rv_old").inSync(c))
+                assertThat(KeptTable.of(SCHEMA, table, KeptTable.keptName(table))
+                                .inSync(c))
                         .as("the original is kept in sync")
                         .isTrue();
             }
             assertThat(engine.cleanup(target(), fwd, fwdKey).dropped())
                     .as("cleanup of the completed forward run leaves the kept table and its triggers")
-                    .noneMatch(d -> d.contains("_rv_old") || d.contains("osc4j_rev"));
+                    .noneMatch(d -> d.contains(KeptTable.keptName(table)) || d.contains("osc4j_rev"));
             Fixture.sleep(1500); // the revert window, with the writer going
 
             MigrationSpec revertSpec = fwd.revertOf(id, 1, List.of("s1"));
@@ -149,7 +150,7 @@ class PtOscRevertIT {
         engine.cleanup(target(), revertSpec, revKey);
         engine.cleanup(target(), revertSpec, revKey);
         try (Connection c = DB.primary().connect(SCHEMA)) {
-            assertThat(KeptTable.of(SCHEMA, table, "_rt_old").inSync(c))
+            assertThat(KeptTable.of(SCHEMA, table, KeptTable.keptName(table)).inSync(c))
                     .as("the forward migration stays revertible")
                     .isTrue();
         }
@@ -160,7 +161,7 @@ class PtOscRevertIT {
             List<String> dropped = engine.retire(target(), fwd, fwdKey).dropped();
             assertThat(dropped).hasSizeGreaterThanOrEqualTo(4);
             assertThat(dropped.subList(0, 3)).allMatch(d -> d.startsWith("trigger "));
-            assertThat(dropped.get(3)).contains("_rt_old quarantined as");
+            assertThat(dropped.get(3)).contains(KeptTable.keptName(table) + " quarantined as");
             assertThat(engine.retire(target(), fwd, fwdKey).dropped())
                     .as("a second retire")
                     .isEmpty();
