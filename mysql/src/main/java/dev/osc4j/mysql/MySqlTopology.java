@@ -62,6 +62,7 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
     private final MySqlConnections connections;
     private final Clock clock;
     private final int queryTimeoutSeconds;
+    private final @Nullable String heartbeatTable;
     private final Map<Endpoint, Connection> open = new HashMap<>(); // guarded by this
     private final Map<Endpoint, Boolean> mariaDb = new HashMap<>(); // guarded by this
     private final Map<String, String> lastPrimary = new HashMap<>(); // guarded by this
@@ -72,6 +73,7 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
         this.shards = List.copyOf(b.shards);
         this.clock = b.clock;
         this.queryTimeoutSeconds = (int) Math.max(1, b.queryTimeout.toSeconds());
+        this.heartbeatTable = b.heartbeatTable;
         Map<String, String> properties = new HashMap<>(b.jdbcProperties);
         properties.put("connectTimeout", Long.toString(b.connectTimeout.toMillis()));
         properties.put(
@@ -141,6 +143,9 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
             ReplicaStatus status;
             try {
                 status = ReplicaStatus.of(replicaRows(r), position == null ? null : position.form());
+                if (heartbeatTable != null && status.lag() != null) {
+                    status = new ReplicaStatus(heartbeatLag(r, s.schema(), heartbeatTable), status.position());
+                }
             } catch (SQLException e) {
                 forget(r);
                 LOG.debug("replica {} of {} unreadable: {}", r, key, e.toString());
@@ -149,6 +154,15 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
             replicas.add(new ReplicaHealth(r.toString(), status.lag(), status.position()));
         }
         return new ShardHealth(keyspace, shard, identity, version, position, replicas, clock.instant());
+    }
+
+    /** The heartbeat's age on a replica, or null when no heartbeat row is there. */
+    private @Nullable Duration heartbeatLag(Endpoint replica, String schema, String table) throws SQLException {
+        String qualified = table.contains(".") ? table : schema + "." + table;
+        String quoted = "`" + qualified.replace(".", "`.`") + "`";
+        String micros = one(replica, "SELECT TIMESTAMPDIFF(MICROSECOND, MAX(ts), NOW(6)) AS us FROM " + quoted)
+                .get("us");
+        return micros == null ? null : Duration.ofNanos(Math.max(0, Long.parseLong(micros)) * 1000);
     }
 
     /** {@code information_schema.TABLES.TABLE_ROWS} on the primary, or -1 when it cannot be read. */
@@ -317,8 +331,29 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
+        private @Nullable String heartbeatTable;
 
         private Builder() {}
+
+        /**
+         * Measures replica lag from a heartbeat table instead of {@code Seconds_Behind_*} (which MariaDB and MySQL
+         * report in whole seconds): the table as {@code pt-heartbeat --update} keeps it, a {@code ts} column written
+         * on the primary (pt-heartbeat without {@code --utc}: the local time, with microseconds) that replicates. The
+         * lag is the replica's {@code NOW(6)} minus the newest {@code ts} (never below 0), so the writer's clock and
+         * time zone must match the replicas'. While the replication threads run, a heartbeat row that is missing or
+         * cannot be read makes the lag unknown, which stops the copy (fail closed). Off (null) by default.
+         *
+         * @param table {@code schema.table} or {@code table} (in the shard's schema), letters, digits and {@code _}
+         * @throws InvalidRequestException for another name
+         */
+        public Builder heartbeatTable(@Nullable String table) {
+            if (table != null && !table.matches("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)?")) {
+                throw new InvalidRequestException(
+                        "heartbeatTable must be table or schema.table (letters, digits, _), got '" + table + "'", null);
+            }
+            this.heartbeatTable = table;
+            return this;
+        }
 
         /** Where the account for each server comes from, asked on every connection the probe opens. Required. */
         public Builder credentials(CredentialsProvider value) {

@@ -115,6 +115,41 @@ class MySqlTopologyIT {
     }
 
     @Test
+    @DisplayName("with a heartbeat table the lag is the heartbeat's age on the replica, below a second; a missing"
+            + " heartbeat row is an unknown lag (fail closed)")
+    void heartbeatLag() throws Exception {
+        DB.primary().createDatabase(SCHEMA);
+        try (Connection c = DB.primary().connect(SCHEMA);
+                Statement st = c.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS hb");
+            // pt-heartbeat's table and format (local time with microseconds); 2.5 s old when written.
+            st.execute("CREATE TABLE hb (ts VARCHAR(26) NOT NULL, server_id INT UNSIGNED NOT NULL PRIMARY KEY)");
+            st.execute("INSERT INTO hb VALUES (DATE_FORMAT(NOW(6) - INTERVAL 2500000 MICROSECOND,"
+                    + " '%Y-%m-%dT%H:%i:%s.%f'), @@server_id)");
+        }
+        DB.replica().waitForCatchUp(Duration.ofSeconds(30));
+        try (MySqlTopology t = MySqlTopology.builder()
+                .credentials(DB.credentials())
+                .heartbeatTable(SCHEMA + ".hb")
+                .shard(new MySqlShard(KEYSPACE, "s1", SCHEMA, DB.primaryEndpoint(), List.of(DB.replicaEndpoint())))
+                .build()) {
+            Duration lag = Objects.requireNonNull(
+                    t.health(KEYSPACE, "s1").replicas().get(0).lag());
+            assertThat(lag)
+                    .as("sub-second precision, where Seconds_Behind_Master says 0")
+                    .isBetween(Duration.ofMillis(2500), Duration.ofMillis(4500));
+            assertThat(lag.toMillis() % 1000).isNotZero();
+            DB.primary().execute("DELETE FROM " + SCHEMA + ".hb");
+            DB.replica().waitForCatchUp(Duration.ofSeconds(30));
+            ShardHealth h = t.health(KEYSPACE, "s1");
+            assertThat(h.replicas().get(0).lag()).as("no heartbeat: unknown").isNull();
+        }
+        assertThatThrownBy(() -> MySqlTopology.builder().heartbeatTable("hb; DROP TABLE x"))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("heartbeatTable");
+    }
+
+    @Test
     @DisplayName("an unreachable primary is a retryable failure; the probe recovers when it is back")
     void unreachablePrimary() {
         MySqlTopology t = MySqlTopology.builder()
