@@ -6,30 +6,37 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The closed-loop throttle: the copy rate a shard may run at, from its replicas' lag, aiming at a target lag below the
- * hard limit. Pure: the next throttle ratio from the applied one and the lag measured now.
+ * hard limit. Pure: the next throttle ratio from the applied one, the lag measured now and the lag at the previous step.
  *
- * <p>The law is AIMD on the copy rate ({@code 1 - ratio}), with a dead band, evaluated at each decision (every pass
- * while a shard copies, about once a second):
+ * <p>The law is AIMD on the copy rate ({@code 1 - ratio}) with a slow start, a dead band and a trend check, evaluated
+ * once a second while a shard copies:
  *
  * <ul>
- *   <li>lag unknown (a replica stopped, unreachable) or at or over the hard limit: ratio 1, the copy stops (fail
- *       closed);
+ *   <li>lag unknown (a replica stopped, unreachable, its heartbeat gone) or at or over the hard limit: ratio 1, the
+ *       copy stops (fail closed);
  *   <li>lag over the target: the rate is halved (multiplicative decrease), down to {@link #MIN_RATE};
- *   <li>lag under half the target: the rate grows by {@link #STEP} (additive increase), up to full speed;
- *   <li>between half the target and the target: the rate is held (the dead band, so a lag near the target does not
- *       make the ratio flap);
- *   <li>a stopped copy whose lag is back within the target starts again at {@link #MIN_RATE}.
+ *   <li>the first step of a copy (no previous lag), and a stopped copy whose lag is back within the target: the rate
+ *       starts at {@link #MIN_RATE} (slow start: a copy let loose at full speed builds a backlog the replica needs
+ *       seconds to drain before the first step can act);
+ *   <li>lag under a quarter of the target and not rising: the rate grows by half (at least {@link #STEP}), so the
+ *       slow start reaches the replica's pace in a few seconds;
+ *   <li>lag under half the target and not rising: the rate grows by {@link #STEP} (additive increase);
+ *   <li>lag at half the target or more and rising (by more than a tenth of the target since the previous step): the
+ *       rate goes down by a fifth (at least {@link #STEP}), before the lag crosses the target;
+ *   <li>otherwise held (the dead band).
  * </ul>
  *
  * Ratios are multiples of {@link #STEP}, so a shard's throttle changes in steps of at least 5 %, each a THROTTLE intent
  * and an audit entry. AIMD is the law TCP's congestion control and Vitess's older rate controller use for the same
- * shape of problem (a producer that cannot see the consumer's capacity, only a delay signal); it is chosen here for
- * bounded oscillation without tuning per server (a PI controller needs gains fitted to each replica's apply speed).
+ * shape of problem (a producer that cannot see the consumer's capacity, only a delay signal). The slow start and the
+ * trend check come from measurements on real MariaDB ({@code LagControlBenchmark}, docs/throttling.md): without them
+ * the copy's first seconds at full speed, and the dead band holding a rate the replica cannot follow, put lag p95 at
+ * five times the target.
  */
 final class LagController {
     /** The rate added per decision while the lag is under half the target, and the ratios' granularity. */
     static final double STEP = 0.05;
-    /** The slowest rate the decrease goes to before only the hard limit stops the copy. */
+    /** The slowest rate the decrease goes to before only the hard limit stops the copy; where a copy starts. */
     static final double MIN_RATE = 0.05;
 
     private LagController() {}
@@ -39,21 +46,28 @@ final class LagController {
      *
      * @param applied the ratio the engine runs at now
      * @param lag the largest replica lag measured now, or null when a replica's lag is unknown
+     * @param previous the lag measured at the previous step of this copy, or null at its first step
      * @param target the lag to aim at
      * @param hardLimit the lag at which the copy stops
      * @return a ratio in [0, 1], a multiple of {@link #STEP}
      */
-    static double next(double applied, @Nullable Duration lag, Duration target, Duration hardLimit) {
+    static double next(
+            double applied, @Nullable Duration lag, @Nullable Duration previous, Duration target, Duration hardLimit) {
         if (lag == null || stops(lag, hardLimit)) {
             return 1.0;
         }
         double rate = 1.0 - Math.min(1.0, Math.max(0.0, applied));
-        if (rate < MIN_RATE && lag.compareTo(target) <= 0) {
-            // Stopped (by the hard limit, or unknown lag) and back within the target: start again, slowly.
-            rate = MIN_RATE;
-        } else if (lag.compareTo(target) > 0) {
+        boolean rising = previous != null && lag.minus(previous).compareTo(target.dividedBy(10)) > 0;
+        if (lag.compareTo(target) > 0) {
             rate = Math.max(MIN_RATE, rate / 2);
-        } else if (lag.compareTo(target.dividedBy(2)) < 0) {
+        } else if (previous == null || rate < MIN_RATE) {
+            // The copy's first step, or a stopped copy back within the target: start again, slowly.
+            rate = MIN_RATE;
+        } else if (rising && lag.compareTo(target.dividedBy(2)) >= 0) {
+            rate = Math.max(MIN_RATE, Math.min(rate - STEP, rate * 0.8));
+        } else if (!rising && lag.compareTo(target.dividedBy(4)) < 0) {
+            rate = Math.min(1.0, Math.max(rate + STEP, rate * 1.5));
+        } else if (!rising && lag.compareTo(target.dividedBy(2)) < 0) {
             rate = Math.min(1.0, rate + STEP);
         }
         return quantize(1.0 - rate);

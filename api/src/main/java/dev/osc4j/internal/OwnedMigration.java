@@ -45,6 +45,8 @@ final class OwnedMigration {
      * a controller that takes over may step once early.
      */
     final Map<String, Instant> controlSteps = new HashMap<>();
+    /** Per shard: the lag the closed-loop throttle saw at its last step, for the trend check. */
+    final Map<String, java.time.Duration> controlLags = new HashMap<>();
 
     /** The health signals' counts while the migration bakes after its swap. */
     final HealthWatch health = new HealthWatch();

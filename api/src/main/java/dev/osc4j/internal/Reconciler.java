@@ -402,6 +402,7 @@ final class Reconciler {
                 || health == null
                 || !s.state().isRunning()) {
             o.controlSteps.remove(s.shard());
+            o.controlLags.remove(s.shard());
             return null;
         }
         Instant now = now();
@@ -410,8 +411,14 @@ final class Reconciler {
             return null;
         }
         o.controlSteps.put(s.shard(), now);
-        return LagController.next(
-                s.appliedThrottleRatio(), LagController.lagOf(health), target, policy.maxReplicaLag());
+        @Nullable Duration lag = LagController.lagOf(health);
+        @Nullable Duration previous = last == null ? null : o.controlLags.get(s.shard());
+        if (lag == null) {
+            o.controlLags.remove(s.shard());
+        } else {
+            o.controlLags.put(s.shard(), lag);
+        }
+        return LagController.next(s.appliedThrottleRatio(), lag, previous, target, policy.maxReplicaLag());
     }
 
     private Map<String, ShardInput> gather(MigrationRecord rec, ExecutionEngine engine, OwnedMigration o) {

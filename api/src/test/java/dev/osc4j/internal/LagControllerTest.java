@@ -33,9 +33,13 @@ class LagControllerTest {
         final List<Double> ratios = new ArrayList<>();
         double copied;
 
+        @Nullable
+        Duration previous;
+
         void second() {
             @Nullable Duration measured = lagUnknown ? null : Duration.ofMillis((long) (lag * 1000));
-            ratio = LagController.next(ratio, measured, TARGET, HARD);
+            ratio = LagController.next(ratio, measured, previous, TARGET, HARD);
+            previous = measured;
             double rate = 1 - ratio;
             copied += rate;
             double work = rate * copyLoad + foreground;
@@ -148,8 +152,49 @@ class LagControllerTest {
         r.lagUnknown = true;
         r.second();
         assertThat(r.ratio).isEqualTo(1.0);
-        assertThat(LagController.next(0.0, null, TARGET, HARD)).isEqualTo(1.0);
-        assertThat(LagController.next(0.0, HARD, TARGET, HARD)).isEqualTo(1.0);
+        assertThat(LagController.next(0.0, null, Duration.ZERO, TARGET, HARD)).isEqualTo(1.0);
+        assertThat(LagController.next(0.0, HARD, Duration.ZERO, TARGET, HARD)).isEqualTo(1.0);
+    }
+
+    @Test
+    @DisplayName("a copy starts slowly (slow start) and reaches the replica's pace within seconds without a burst")
+    void slowStart() {
+        Replica r = new Replica();
+        r.copyLoad = 4.0; // a copy that would outrun its replica four times over
+        r.second();
+        assertThat(r.ratio).as("first step: the slowest rate").isEqualTo(1 - LagController.MIN_RATE);
+        r.run(29);
+        assertThat(r.max(0)).as("no burst of lag while it ramps up").isLessThanOrEqualTo(1.2);
+        // 0.7 s/s left for a copy costing 4 s/s: 0.175 holds the target; the ramp gets near it within 30 s.
+        assertThat(1 - r.ratio).isGreaterThanOrEqualTo(0.1);
+    }
+
+    @Test
+    @DisplayName("a lag rising inside the dead band slows the copy before it crosses the target")
+    void risingLagInTheDeadBand() {
+        double next = LagController.next(
+                0.5, Duration.ofMillis(700), Duration.ofMillis(500), TARGET, HARD); // +0.2 s in a step
+        assertThat(next).as("rate 0.5 down by a fifth").isEqualTo(0.6);
+        assertThat(LagController.next(0.5, Duration.ofMillis(700), Duration.ofMillis(690), TARGET, HARD))
+                .as("a steady lag in the band is held")
+                .isEqualTo(0.5);
+        assertThat(LagController.next(0.5, Duration.ofMillis(100), Duration.ofMillis(0), TARGET, HARD))
+                .as("far under the target, not rising: the rate grows by half")
+                .isEqualTo(0.25);
+    }
+
+    @Test
+    @DisplayName("lag that disappears mid-copy stops it at once; when it comes back within the target the copy starts"
+            + " again at the slowest rate, not where it was")
+    void lagThatDisappears() {
+        Replica r = new Replica();
+        r.run(120);
+        r.lagUnknown = true; // the heartbeat row is gone, the replica still applies
+        r.run(5);
+        assertThat(r.ratios.subList(120, 125)).containsOnly(1.0);
+        r.lagUnknown = false;
+        r.second();
+        assertThat(r.ratio).isEqualTo(1 - LagController.MIN_RATE);
     }
 
     @Test
@@ -157,10 +202,13 @@ class LagControllerTest {
     void quantized() {
         for (double applied = 0; applied <= 1.0; applied += 0.013) {
             for (long lagMs : new long[] {0, 400, 700, 1500, 9_999}) {
-                double next = LagController.next(applied, Duration.ofMillis(lagMs), TARGET, HARD);
-                assertThat(next).isBetween(0.0, 1.0);
-                assertThat(Math.abs(next / LagController.STEP - Math.round(next / LagController.STEP)))
-                        .isLessThan(1e-9);
+                for (int i = 0; i < 3; i++) {
+                    @Nullable Duration previous = i == 0 ? null : Duration.ofMillis(i == 1 ? 0 : lagMs / 2);
+                    double next = LagController.next(applied, Duration.ofMillis(lagMs), previous, TARGET, HARD);
+                    assertThat(next).isBetween(0.0, 1.0);
+                    assertThat(Math.abs(next / LagController.STEP - Math.round(next / LagController.STEP)))
+                            .isLessThan(1e-9);
+                }
             }
         }
     }
