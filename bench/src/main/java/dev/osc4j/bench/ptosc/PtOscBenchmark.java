@@ -221,7 +221,7 @@ public final class PtOscBenchmark {
         return n == 0 ? 0 : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    private static void createTable(LocalMariaDb primary, String table, int rows) throws SQLException {
+    static void createTable(LocalMariaDb primary, String table, int rows) throws SQLException {
         try (Connection c = primary.connect(SCHEMA);
                 Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS `" + table + "`");
@@ -278,15 +278,7 @@ public final class PtOscBenchmark {
                 .credentials(credentials)
                 .workDirectory(work.resolve("runs"))
                 .build();
-        MySqlTopology topology = MySqlTopology.builder()
-                .credentials(credentials)
-                .shard(MySqlShard.of(
-                        "bench",
-                        "s1",
-                        SCHEMA,
-                        new Endpoint(primary.host(), primary.port()),
-                        new Endpoint(replica.host(), replica.port())))
-                .build();
+        MySqlTopology topology = topology(primary, replica, credentials).build();
         AtomicReference<@Nullable EngineHandle> handle = new AtomicReference<>();
         java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
         ProgressSink etaSink = new ProgressSink() {
@@ -391,6 +383,18 @@ public final class PtOscBenchmark {
         return (System.nanoTime() - start) / 1_000_000;
     }
 
+    /** A probe of the benchmark's one shard (keyspace {@code bench}, shard {@code s1}): the primary and its replica. */
+    static MySqlTopology.Builder topology(LocalMariaDb primary, LocalMariaDb replica, CredentialsProvider credentials) {
+        return MySqlTopology.builder()
+                .credentials(credentials)
+                .shard(MySqlShard.of(
+                        "bench",
+                        "s1",
+                        SCHEMA,
+                        new Endpoint(primary.host(), primary.port()),
+                        new Endpoint(replica.host(), replica.port())));
+    }
+
     /**
      * How long the plugin held before the swap: from its {@code hold} event (the run is ready) to seeing the release
      * file, as it reports in its {@code released} event; 0 when the release was there before the run got ready.
@@ -483,7 +487,7 @@ public final class PtOscBenchmark {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         try (var paths = Files.walk(root)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
