@@ -46,18 +46,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The replica is made slower than the primary by a known means: {@code slave_run_triggers_for_rbr=YES} and a
  * replica-only trigger on pt-osc's new table that sleeps {@code replica-cost-us} microseconds per copied row (1 ms
- * every n rows; a sleep,
- * not CPU work, so the replica's apply speed does not depend on what else runs on this shared machine). The trigger
+ * every n rows; a sleep, not CPU work, so the replica's apply speed does not depend on what else runs on this shared
+ * machine). The trigger
  * is created (unlogged, on the replica only) as soon as pt-osc's {@code _T_new} table appears on the replica; the
  * benchmark reports when that happened relative to the first copied row.
  *
- * <p>Lag is a heartbeat: the primary writes {@code NOW(6)} into a one-row table every 100 ms, the replica's copy is
- * read every 100 ms (same host, same clock), not {@code Seconds_Behind_Master}. A foreground workload of point reads
+ * <p>Lag is a heartbeat: the primary writes {@code NOW(6)} into a pt-heartbeat-format table every 100 ms, its age on
+ * the replica is read every 100 ms (same host, same clock), not {@code Seconds_Behind_Master} (also sampled, for
+ * comparison). The {@code osc4j} mode's controller reads the same table ({@code MySqlTopology.heartbeatTable}); the
+ * {@code osc4j-sbm} mode's reads {@code Seconds_Behind_Master}. Every mode copies in the same fixed chunks. A foreground workload of point reads
  * and writes runs on another table of the primary all along. Each mode's figures cover the pt-osc run and the
  * replica's catch-up after it.
  *
- * <p>Arguments: {@code rows=200000 replica-cost-us=100 target-s=1 limit-s=10 fg-threads=3 modes=none,maxlag,osc4j,hand
- * plot=docs/images/lag-control.png chunk=1000 hand-sleep=0.05} ({@code hand-sleep} skips the search). See
+ * <p>Arguments (defaults): {@code rows=200000 replica-cost-us=100 target-s=1 limit-s=10 fg-threads=3
+ * modes=none,maxlag,osc4j-sbm,osc4j,hand plot=docs/images/lag-control.png chunk=1000}; {@code hand-sleep=0.035} skips
+ * the search. The figures in docs/throttling.md: {@code rows=1000000 replica-cost-us=20}. See
  * {@code bench/README.md}.
  */
 public final class LagControlBenchmark {
