@@ -16,6 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param abortRequested whether an abort was requested
  * @param closeRevertWindow whether an operator asked to end the revert window now
  * @param revertedBy the revert migration started from this one, linked back by its {@link MigrationSpec#revertOf()}
+ * @param supersededBy the amended request that replaced this one before it started ({@link
+ *     MigrationSpec#supersedes()}); set with the abort that stops this one
  */
 @API(status = MAINTAINED, since = "0.1")
 public record Controls(
@@ -25,10 +27,23 @@ public record Controls(
         double throttleRatio,
         boolean abortRequested,
         boolean closeRevertWindow,
-        @Nullable MigrationId revertedBy) {
+        @Nullable MigrationId revertedBy,
+        @Nullable MigrationId supersededBy) {
 
     /** No approvals, nothing paused, throttled or aborted. */
     public static final Controls NONE = new Controls(List.of(), false, false, 0, false);
+
+    /** Controls that no amended request superseded. */
+    public Controls(
+            List<Approval> approvals,
+            boolean cutoverReleased,
+            boolean paused,
+            double throttleRatio,
+            boolean abortRequested,
+            boolean closeRevertWindow,
+            @Nullable MigrationId revertedBy) {
+        this(approvals, cutoverReleased, paused, throttleRatio, abortRequested, closeRevertWindow, revertedBy, null);
+    }
 
     /** Controls without a revert. */
     public Controls(
@@ -37,45 +52,83 @@ public record Controls(
             boolean paused,
             double throttleRatio,
             boolean abortRequested) {
-        this(approvals, cutoverReleased, paused, throttleRatio, abortRequested, false, null);
+        this(approvals, cutoverReleased, paused, throttleRatio, abortRequested, false, null, null);
     }
 
     /** With other approvals. */
     public Controls withApprovals(List<Approval> value) {
         return new Controls(
-                value, cutoverReleased, paused, throttleRatio, abortRequested, closeRevertWindow, revertedBy);
+                value,
+                cutoverReleased,
+                paused,
+                throttleRatio,
+                abortRequested,
+                closeRevertWindow,
+                revertedBy,
+                supersededBy);
     }
 
     /** With the cut-over released or not. */
     public Controls withCutoverReleased(boolean value) {
-        return new Controls(approvals, value, paused, throttleRatio, abortRequested, closeRevertWindow, revertedBy);
+        return new Controls(
+                approvals, value, paused, throttleRatio, abortRequested, closeRevertWindow, revertedBy, supersededBy);
     }
 
     /** Paused or not. */
     public Controls withPaused(boolean value) {
         return new Controls(
-                approvals, cutoverReleased, value, throttleRatio, abortRequested, closeRevertWindow, revertedBy);
+                approvals,
+                cutoverReleased,
+                value,
+                throttleRatio,
+                abortRequested,
+                closeRevertWindow,
+                revertedBy,
+                supersededBy);
     }
 
     /** With another throttle ratio. */
     public Controls withThrottleRatio(double value) {
-        return new Controls(approvals, cutoverReleased, paused, value, abortRequested, closeRevertWindow, revertedBy);
+        return new Controls(
+                approvals, cutoverReleased, paused, value, abortRequested, closeRevertWindow, revertedBy, supersededBy);
     }
 
     /** With an abort requested or not. */
     public Controls withAbortRequested(boolean value) {
-        return new Controls(approvals, cutoverReleased, paused, throttleRatio, value, closeRevertWindow, revertedBy);
+        return new Controls(
+                approvals, cutoverReleased, paused, throttleRatio, value, closeRevertWindow, revertedBy, supersededBy);
     }
 
     /** With the revert window to be closed now, or not. */
     public Controls withCloseRevertWindow(boolean value) {
-        return new Controls(approvals, cutoverReleased, paused, throttleRatio, abortRequested, value, revertedBy);
+        return new Controls(
+                approvals, cutoverReleased, paused, throttleRatio, abortRequested, value, revertedBy, supersededBy);
     }
 
     /** Linked to the revert migration {@code value}. */
     public Controls withRevertedBy(@Nullable MigrationId value) {
         return new Controls(
-                approvals, cutoverReleased, paused, throttleRatio, abortRequested, closeRevertWindow, value);
+                approvals,
+                cutoverReleased,
+                paused,
+                throttleRatio,
+                abortRequested,
+                closeRevertWindow,
+                value,
+                supersededBy);
+    }
+
+    /** Linked to the amended request {@code value} that supersedes this one. */
+    public Controls withSupersededBy(@Nullable MigrationId value) {
+        return new Controls(
+                approvals,
+                cutoverReleased,
+                paused,
+                throttleRatio,
+                abortRequested,
+                closeRevertWindow,
+                revertedBy,
+                value);
     }
 
     /** Validates and copies. */

@@ -26,5 +26,10 @@ public enum DirectiveKind {
     /** Start a revert of a migration in its revert window: a new migration that swaps the tables back. */
     REVERT,
     /** End a migration's revert window now: it becomes {@link MigrationState#COMPLETED} and can no longer be reverted. */
-    CLOSE_REVERT_WINDOW
+    CLOSE_REVERT_WINDOW,
+    /**
+     * Abort a migration that has not started because an amended request (the argument, its id) replaces it; sent by
+     * the submit of a request with {@link MigrationRequest.Builder#supersedes}, refused once the migration started.
+     */
+    SUPERSEDE
 }

@@ -63,6 +63,7 @@ public record MigrationRequest(
         private final List<String> shards = new ArrayList<>();
         private @Nullable MigrationPolicy policy;
         private @Nullable String requestedBy;
+        private @Nullable MigrationId supersedes;
 
         private Builder() {}
 
@@ -126,6 +127,17 @@ public record MigrationRequest(
             return this;
         }
 
+        /**
+         * Makes this an amended request that replaces {@code earlier}, a migration of the same keyspace and table
+         * that has not started changing anything yet (queued or awaiting approval). The submit aborts the earlier
+         * one, with a reason naming this one; approvals given to it do not carry over. A typed error, and nothing
+         * written, when it does not exist, is of another table, or has started.
+         */
+        public Builder supersedes(@Nullable MigrationId earlier) {
+            this.supersedes = earlier;
+            return this;
+        }
+
         /** Builds and validates the request. */
         public MigrationRequest build() {
             MigrationSpec spec = new MigrationSpec(
@@ -134,7 +146,10 @@ public record MigrationRequest(
                     required("ddl", ddl),
                     required("engine", engine),
                     options,
-                    shards);
+                    shards,
+                    false,
+                    null,
+                    supersedes);
             return new MigrationRequest(
                     required("idempotencyKey", idempotencyKey), spec, policy, required("requestedBy", requestedBy));
         }

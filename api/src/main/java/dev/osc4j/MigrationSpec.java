@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  *     revert loses nothing; the orchestrator sets it at submit from the policy's revert window, the engine's {@link
  *     dev.osc4j.spi.EngineCapabilities#revert()} and what the DDL changes (a request's value is ignored)
  * @param revertOf for a revert, the forward migration's run whose swap it undoes; null for a forward migration
+ * @param supersedes the earlier migration of the same table this amended request replaces, or null; it must not have
+ *     started, and is aborted at submit (see {@link MigrationRequest.Builder#supersedes})
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationSpec(
@@ -37,7 +39,8 @@ public record MigrationSpec(
         Map<String, String> engineOptions,
         List<String> shards,
         boolean revertible,
-        @Nullable RevertOf revertOf) {
+        @Nullable RevertOf revertOf,
+        @Nullable MigrationId supersedes) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_$-]{1,64}");
     private static final Pattern TABLE = Pattern.compile("[A-Za-z0-9_$]{1,64}");
     private static final Pattern OPTION_KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
@@ -71,6 +74,19 @@ public record MigrationSpec(
         shards = List.copyOf(shards);
     }
 
+    /** A spec that supersedes no earlier request. */
+    public MigrationSpec(
+            String keyspace,
+            String table,
+            String ddl,
+            String engine,
+            Map<String, String> engineOptions,
+            List<String> shards,
+            boolean revertible,
+            @Nullable RevertOf revertOf) {
+        this(keyspace, table, ddl, engine, engineOptions, shards, revertible, revertOf, null);
+    }
+
     /** A forward migration that keeps no table for a revert. */
     public MigrationSpec(
             String keyspace,
@@ -84,7 +100,7 @@ public record MigrationSpec(
 
     /** This spec, keeping ({@code true}) or not keeping the original table for a revert. */
     public MigrationSpec withRevertible(boolean value) {
-        return new MigrationSpec(keyspace, table, ddl, engine, engineOptions, shards, value, revertOf);
+        return new MigrationSpec(keyspace, table, ddl, engine, engineOptions, shards, value, revertOf, supersedes);
     }
 
     /**
@@ -93,7 +109,7 @@ public record MigrationSpec(
      */
     public MigrationSpec revertOf(MigrationId forward, int attempt, List<String> revertShards) {
         return new MigrationSpec(
-                keyspace, table, ddl, engine, engineOptions, revertShards, false, new RevertOf(forward, attempt));
+                keyspace, table, ddl, engine, engineOptions, revertShards, false, new RevertOf(forward, attempt), null);
     }
 
     private static void requireMatch(String what, String value, Pattern pattern) {

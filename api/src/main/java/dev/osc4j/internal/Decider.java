@@ -487,7 +487,13 @@ final class Decider {
         ShardRecord s = change.shard(i);
         EngineHandle handle = s.handle();
         switch (s.state()) {
-            case QUEUED -> change.fail(i, FailureReason.CANCELLED, "aborted by operator before start");
+            case QUEUED ->
+                change.fail(
+                        i,
+                        FailureReason.CANCELLED,
+                        change.controls().supersededBy() == null
+                                ? "aborted by operator before start"
+                                : "superseded by " + change.controls().supersededBy() + " before start");
             case INITIALIZING, COPYING_ROWS, WAITING_FOR_CATCHUP, CUTOVER_PENDING -> {
                 EngineObservation obs = in.observation();
                 if (handle == null) {

@@ -6,9 +6,11 @@ import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.AutoRevert;
 import dev.osc4j.Controls;
+import dev.osc4j.DirectiveKind;
 import dev.osc4j.DirectiveResult;
 import dev.osc4j.GateId;
 import dev.osc4j.IdempotencyConflictException;
+import dev.osc4j.IllegalDirectiveException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
@@ -224,6 +226,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                     null);
         }
         engine.validate(spec);
+        requireSupersedable(spec, id);
         refuseIfTableBusy(spec);
         KeyspaceTopology topology = settings.topology().describe(spec.keyspace());
         List<ShardTarget> targets = selectShards(spec, topology);
@@ -260,6 +263,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 now,
                 now,
                 null);
+        MigrationId supersedes = spec.supersedes();
         AuditEntry submitted = new AuditEntry(
                 id,
                 1,
@@ -271,10 +275,22 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                 MigrationState.QUEUED,
                 null,
                 "submit:" + request.idempotencyKey(),
-                spec.ddl() + " on " + spec.keyspace() + " (" + shards.size() + " shard(s)) with " + spec.engine());
+                spec.ddl() + " on " + spec.keyspace() + " (" + shards.size() + " shard(s)) with " + spec.engine()
+                        + (supersedes == null ? "" : "; supersedes " + supersedes.value()));
         CreateResult created = settings.chainingStore().create(record, List.of(submitted));
         if (!created.created()) {
             return sameRequestOrConflict(created.record(), fingerprint, request);
+        }
+        if (supersedes != null) {
+            // Created first, aborted second: until the earlier one is over, the new one waits in the queue, and its
+            // controller sends this same directive if this process dies before it does (Reconciler.supersede).
+            try {
+                client.supersede(supersedes, id, request.requestedBy());
+            } catch (IllegalDirectiveException e) {
+                // The earlier one started between the check and now: this one must not run beside it.
+                client.abort(id, "superseded-migration-ran:" + supersedes.value(), request.requestedBy());
+                throw e;
+            }
         }
         LOG.info(
                 "submitted migration {}: {} on {} ({} shards) with {}",
@@ -336,6 +352,49 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     }
 
     /**
+     * Refuses, before anything is written, a request that supersedes a migration that does not exist, is of another
+     * table, is a revert, or has started changing its shards (or is over).
+     */
+    private void requireSupersedable(MigrationSpec spec, MigrationId id) {
+        MigrationId earlier = spec.supersedes();
+        if (earlier == null) {
+            return;
+        }
+        MigrationRecord old = settings.store().read(earlier).orElse(null);
+        if (old == null || earlier.equals(id)) {
+            throw new InvalidRequestException(
+                    "supersedes names " + earlier.value() + (old == null ? ", which does not exist" : ", itself"), id);
+        }
+        if (!old.spec().keyspace().equals(spec.keyspace())
+                || !old.spec().table().equals(spec.table())
+                || old.spec().revertOf() != null) {
+            throw new InvalidRequestException(
+                    "supersedes names " + earlier.value() + ", a " + (old.spec().revertOf() != null ? "revert of " : "")
+                            + "migration of " + old.spec().keyspace() + "."
+                            + old.spec().table() + ", not of "
+                            + spec.keyspace() + "." + spec.table(),
+                    id);
+        }
+        MigrationId by = old.controls().supersededBy();
+        if (by != null && !by.equals(id)) {
+            throw new IllegalDirectiveException(
+                    earlier,
+                    DirectiveKind.SUPERSEDE,
+                    old.state(),
+                    "migration " + by.value() + " already supersedes it");
+        }
+        if (by == null && (old.state().isTerminal() || old.controls().abortRequested() || Directives.started(old))) {
+            throw new IllegalDirectiveException(
+                    earlier,
+                    DirectiveKind.SUPERSEDE,
+                    old.state(),
+                    old.state().isTerminal() || old.controls().abortRequested()
+                            ? "it is over or being aborted; submit the new request without supersedes"
+                            : "it has started changing its shards; abort it, or wait for it and submit a new change");
+        }
+    }
+
+    /**
      * Refuses a migration of a table whose previous migration is in its revert window, and, when either is revertible,
      * one of a table that another migration still changes: a revertible migration shares its table with no other.
      * Found in the simulator: two revertible migrations of one table submitted before either swapped both kept the
@@ -345,6 +404,9 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     private void refuseIfTableBusy(MigrationSpec spec) {
         MigrationFilter active = MigrationFilter.active().inKeyspace(spec.keyspace());
         for (MigrationRecord other : StoreClient.ofTable(settings.store(), active, spec.table())) {
+            if (other.id().equals(spec.supersedes())) {
+                continue; // aborted right after this one is created, and never started
+            }
             if (other.state() == MigrationState.REVERTIBLE) {
                 String until = other.revertibleUntil().map(Object::toString).orElse("its window ends");
                 throw new RevertWindowOpenException(other.id(), spec.table(), until);

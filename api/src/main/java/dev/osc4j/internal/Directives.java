@@ -9,6 +9,7 @@ import dev.osc4j.DirectiveResult;
 import dev.osc4j.IdempotencyConflictException;
 import dev.osc4j.IllegalDirectiveException;
 import dev.osc4j.InvalidRequestException;
+import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
@@ -220,11 +221,33 @@ final class Directives {
                 refuseIf(c.closeRevertWindow(), rec, d, "the revert window is already closing");
                 change.controls(c.withCloseRevertWindow(true));
             }
+            case SUPERSEDE -> {
+                MigrationId by = MigrationId.of(d.argument());
+                refuseIf(over, rec, d, "the migration is over");
+                refuseIf(
+                        c.supersededBy() != null && !by.equals(c.supersededBy()),
+                        rec,
+                        d,
+                        "migration " + c.supersededBy() + " already supersedes it");
+                refuseIf(c.abortRequested(), rec, d, "an abort is already in progress");
+                refuseIf(
+                        started(rec),
+                        rec,
+                        d,
+                        "it has started changing its shards; abort it, or wait for it and submit a new change");
+                change.controls(c.withAbortRequested(true).withSupersededBy(by));
+            }
         }
         DirectiveResult outcome =
                 new DirectiveResult(d.id(), d.kind(), d.argument(), d.actor(), change.derivedState(), now);
         change.directive(outcome, "");
         return new Applied(outcome, new Outcomes.Result(change.build(false), change.audit()));
+    }
+
+    /** Whether any shard of {@code rec} has left the queue or has an effect under way: past superseding. */
+    static boolean started(MigrationRecord rec) {
+        return rec.shards().stream()
+                .anyMatch(s -> s.state() != MigrationState.QUEUED || s.intent() != null || s.handle() != null);
     }
 
     private static void refuseIf(boolean condition, MigrationRecord rec, Directive d, String why) {

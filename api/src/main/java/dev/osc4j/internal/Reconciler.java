@@ -2,6 +2,7 @@ package dev.osc4j.internal;
 
 import dev.osc4j.AuditEntry;
 import dev.osc4j.FencedException;
+import dev.osc4j.IllegalDirectiveException;
 import dev.osc4j.Intent;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationPolicy;
@@ -59,6 +60,7 @@ final class Reconciler {
     private final LeaseKeeper leases;
     private final EffectRunner effects;
     private final ProgressPublisher publisher;
+    private final StoreClient directives;
     /**
      * Shard health read in the current pass, by keyspace and shard: many migrations on one keyspace share its shards,
      * and reading each shard once per pass instead of once per migration keeps the probe's load independent of how
@@ -87,6 +89,7 @@ final class Reconciler {
         this.effects = new EffectRunner(
                 settings.clock(), controllerId, settings.releaseParallelism(), settings.trafficSwitch());
         this.publisher = new ProgressPublisher(settings.sinks(), settings.clock());
+        this.directives = new StoreClient(store, settings.clock(), () -> {}, () -> {});
     }
 
     LeaseKeeper leases() {
@@ -287,6 +290,12 @@ final class Reconciler {
                 }
                 continue;
             }
+            String superseding = supersede(rec);
+            if (superseding != null) {
+                publisher.progress(rec, o.live);
+                problem(id, o, superseding);
+                return;
+            }
             MigrationRecord revert = linkedRevert(rec);
             Map<String, ShardInput> inputs = gather(rec, engine, o);
             Decision d = decider.decide(rec, inputs, engine.capabilities(), controllerId, now(), revert);
@@ -345,6 +354,50 @@ final class Reconciler {
         LOG.info("migration {}: creating its revert {}, which its client did not", rec.id(), linked);
         return store.create(missing.get().record(), List.of(missing.get().submitted()))
                 .record();
+    }
+
+    /**
+     * Holds an amended request in the queue until the migration it supersedes is over, and stops that one if the
+     * submitting client died before it did (the submit creates this record first and aborts the earlier one second).
+     * When the earlier one cannot be stopped any more (it started, or ran to the end, in between), this one is aborted
+     * instead, so the two never both run. Returns why it waits, or null when it may go on.
+     */
+    private @Nullable String supersede(MigrationRecord rec) {
+        MigrationId earlier = rec.spec().supersedes();
+        if (earlier == null || rec.controls().abortRequested() || Directives.started(rec)) {
+            return null;
+        }
+        MigrationRecord old = store.read(earlier).orElse(null);
+        if (old == null) {
+            return null;
+        }
+        boolean ours = rec.id().equals(old.controls().supersededBy());
+        if (old.state().isTerminal() && !old.hasPendingIntents()) {
+            if (ours || old.state() == MigrationState.ABORTED) {
+                return null;
+            }
+            return abortSuperseding(rec, old, "it ended " + old.state() + " before it could be stopped");
+        }
+        if (ours || old.controls().abortRequested()) {
+            return "waiting for superseded migration " + earlier.value() + " to stop";
+        }
+        try {
+            directives.supersede(earlier, rec.id(), controllerId);
+            LOG.info("migration {}: aborted {}, which it supersedes (its client did not)", rec.id(), earlier);
+        } catch (IllegalDirectiveException e) {
+            return abortSuperseding(rec, old, e.getMessage());
+        }
+        return "waiting for superseded migration " + earlier.value() + " to stop";
+    }
+
+    private String abortSuperseding(MigrationRecord rec, MigrationRecord old, @Nullable String why) {
+        LOG.warn(
+                "migration {}: aborting it, because {} which it supersedes cannot be stopped: {}",
+                rec.id(),
+                old.id(),
+                why);
+        directives.abort(rec.id(), "superseded-migration-ran:" + old.id().value(), controllerId);
+        return "aborted: superseded migration " + old.id().value() + " could not be stopped";
     }
 
     /** After taking ownership: adopt runs whose START was recorded but not confirmed, refresh recorded handles. */

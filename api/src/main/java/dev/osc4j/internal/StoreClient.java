@@ -163,6 +163,17 @@ public final class StoreClient implements MigrationClient {
         return revertId;
     }
 
+    /**
+     * Aborts {@code earlier}, which the amended request {@code by} supersedes, unless it started meanwhile. Idempotent:
+     * the directive id is derived from {@code by}, so the submit and the repair by {@code by}'s controller send the
+     * same directive.
+     */
+    public DirectiveResult supersede(MigrationId earlier, MigrationId by, String actor) {
+        return directive(
+                earlier,
+                new Directives.Directive("supersede:" + by.value(), DirectiveKind.SUPERSEDE, by.value(), actor));
+    }
+
     @Override
     public DirectiveResult closeRevertWindow(MigrationId id, String directiveId, String actor) {
         return directive(id, new Directives.Directive(directiveId, DirectiveKind.CLOSE_REVERT_WINDOW, "", actor));

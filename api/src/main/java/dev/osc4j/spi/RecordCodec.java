@@ -158,13 +158,15 @@ public final class RecordCodec {
 
     /**
      * The spec's JSON for its fingerprint: what osc4j derives at submit ({@code revertible}) is left out, and so is
-     * {@code revertOf} while it is unset, so a request keeps the fingerprint it had before 0.3.
+     * {@code revertOf} and {@code supersedes} while they are unset, so a request keeps the fingerprint it had before 0.3.
      */
     private static String specForFingerprint(dev.osc4j.MigrationSpec spec) {
         com.fasterxml.jackson.databind.node.ObjectNode tree = MAPPER.valueToTree(spec);
         tree.remove("revertible");
-        if (tree.path("revertOf").isNull()) {
-            tree.remove("revertOf");
+        for (String added : java.util.List.of("revertOf", "supersedes")) {
+            if (tree.path(added).isNull()) {
+                tree.remove(added);
+            }
         }
         return write(tree);
     }

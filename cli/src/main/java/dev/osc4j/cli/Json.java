@@ -49,7 +49,8 @@ final class Json {
 
     /**
      * Summaries, each with its revert fields from its record: {@code revertibleUntil} (ISO-8601, null outside a revert
-     * window), {@code revertedBy} and {@code reverts} (migration ids, or null).
+     * window), {@code revertedBy} and {@code reverts}, and the amended-request links {@code supersededBy} and {@code
+     * supersedes} (migration ids, or null).
      */
     static String summaries(
             List<MigrationSummary> list, Function<MigrationId, @Nullable MigrationRecord> records, Instant now) {
@@ -98,6 +99,10 @@ final class Json {
             n.put("revertedBy", revertedBy == null ? null : revertedBy.value());
             RevertOf revertOf = r == null ? null : r.spec().revertOf();
             n.put("reverts", revertOf == null ? null : revertOf.migration().value());
+            MigrationId supersededBy = r == null ? null : r.controls().supersededBy();
+            n.put("supersededBy", supersededBy == null ? null : supersededBy.value());
+            MigrationId supersedes = r == null ? null : r.spec().supersedes();
+            n.put("supersedes", supersedes == null ? null : supersedes.value());
         }
         return write(out);
     }

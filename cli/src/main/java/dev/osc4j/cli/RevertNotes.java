@@ -13,14 +13,14 @@ import java.util.Optional;
 
 /**
  * What the command line says about reverts: until when a migration in its revert window can be reverted, and the links
- * between a forward migration and its revert.
+ * between a forward migration and its revert, and between an amended request and the one it superseded.
  */
 final class RevertNotes {
     private RevertNotes() {}
 
     /**
      * The notes on {@code r} at {@code now}, each a few words: "revertible until 2026-01-01T12:00:00Z (23h59m left)"
-     * (or "revert window closing" once an operator closed it), "reverted by ID", "reverts ID"; empty when none applies.
+     * (or "revert window closing" once an operator closed it), "reverted by ID", "reverts ID", "superseded by ID", "supersedes ID"; empty when none applies.
      */
     static List<String> of(MigrationRecord r, Instant now) {
         List<String> notes = new ArrayList<>();
@@ -44,6 +44,14 @@ final class RevertNotes {
         RevertOf revertOf = r.spec().revertOf();
         if (revertOf != null) {
             notes.add("reverts " + revertOf.migration().value());
+        }
+        MigrationId supersededBy = r.controls().supersededBy();
+        if (supersededBy != null) {
+            notes.add("superseded by " + supersededBy.value());
+        }
+        MigrationId supersedes = r.spec().supersedes();
+        if (supersedes != null) {
+            notes.add("supersedes " + supersedes.value());
         }
         return notes;
     }

@@ -187,4 +187,40 @@ class CliRevertTest {
         assertThat(again.code()).as(again.toString()).isEqualTo(ExitCodes.REFUSED);
         assertThat(cli().run("watch", forward.value()).code()).isZero();
     }
+
+    @Test
+    @DisplayName("list and show name both ends of a supersede link, in text and JSON")
+    void supersedeLinks() throws Exception {
+        MigrationPolicy held = MigrationPolicy.builder()
+                .revertWindow(Duration.ZERO)
+                .requireStartApproval(true)
+                .build();
+        MigrationId first = osc.submit(MigrationRequest.builder()
+                .idempotencyKey("first")
+                .keyspace("commerce")
+                .table("orders")
+                .ddl("ADD COLUMN note INT")
+                .engine(FakeEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .policy(held)
+                .build());
+        MigrationId second = osc.submit(MigrationRequest.builder()
+                .idempotencyKey("second")
+                .keyspace("commerce")
+                .table("orders")
+                .ddl("ADD COLUMN note BIGINT")
+                .engine(FakeEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .policy(held)
+                .supersedes(first)
+                .build());
+        sim.runUntil(first, MigrationState.ABORTED, Duration.ofMinutes(1));
+        assertThat(cli().run("show", first.value()).out()).contains("ABORTED", "superseded by " + second.value());
+        assertThat(cli().run("show", second.value()).out()).contains("supersedes " + first.value());
+        JsonNode rows = JSON.readTree(cli().run("list", "--output", "json").out());
+        JsonNode shown = JSON.readTree(
+                cli().run("show", first.value(), "--output", "json").out());
+        assertThat(String.valueOf(shown.findValue("supersededBy"))).contains(second.value());
+        assertThat(rows.findValuesAsText("supersedes")).contains(first.value());
+    }
 }
