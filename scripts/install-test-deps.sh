@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the osc4j tests run against, on Debian or Ubuntu: MariaDB (server and client), etcd (server and
 # client), pt-online-schema-change with its MySQL driver, headless Chromium with its WebDriver (the dashboard's browser
-# tests), tmux (the command line's pseudo-terminal test) and HAProxy (the haproxy module's traffic switch). Safe to
+# tests), tmux (the command line's pseudo-terminal test), HAProxy (the haproxy module's traffic switch) and Prometheus
+# (HealthSignals.prometheus, LocalPrometheusIT). Safe to
 # run again: it installs only what is missing, and runs `apt-get update` only when something is.
 #
 # The tests start their own servers from these binaries, in temporary directories on free loopback ports with
@@ -11,12 +12,12 @@
 # that they do not start at the next boot either.
 set -euo pipefail
 
-PACKAGES=(mariadb-server mariadb-client etcd-server etcd-client percona-toolkit libdbd-mysql-perl chromium chromium-driver tmux haproxy)
+PACKAGES=(mariadb-server mariadb-client etcd-server etcd-client percona-toolkit libdbd-mysql-perl chromium chromium-driver tmux haproxy prometheus)
 # The binaries the testkit looks for, on PATH and in the sbin directories.
-BINARIES=(mariadbd mariadb-install-db mariadb etcd etcdctl pt-online-schema-change chromium chromedriver tmux haproxy)
+BINARIES=(mariadbd mariadb-install-db mariadb etcd etcdctl pt-online-schema-change chromium chromedriver tmux haproxy prometheus)
 POLICY=/usr/sbin/policy-rc.d
 # The system service each package brings, disabled when this script installed the package.
-declare -A SERVICES=([mariadb-server]=mariadb [etcd-server]=etcd [haproxy]=haproxy)
+declare -A SERVICES=([mariadb-server]=mariadb [etcd-server]=etcd [haproxy]=haproxy [prometheus]=prometheus)
 
 die() {
     echo "install-test-deps: $*" >&2
@@ -116,7 +117,7 @@ for binary in "${BINARIES[@]}"; do
 done
 [ "${#absent[@]}" -eq 0 ] || die "installed, but still not found on PATH or in the sbin directories: ${absent[*]}"
 
-for service in mariadb etcd haproxy; do
+for service in mariadb etcd haproxy prometheus; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
         echo "note     the system service $service is running; the tests do not use it (they start their own servers)"
     fi

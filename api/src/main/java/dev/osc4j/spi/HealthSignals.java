@@ -10,9 +10,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apiguardian.api.API;
+import org.jspecify.annotations.Nullable;
 
-/** Ready-made {@link HealthSignal}s: replica lag from the topology probe, and a Micrometer meter against a limit. */
+/**
+ * Ready-made {@link HealthSignal}s: replica lag from the topology probe, a Micrometer meter, a SQL query returning one
+ * number, and a Prometheus query over its HTTP API, each against a limit. Each says {@link HealthVerdict#unknown} when
+ * it cannot tell (and never healthy then), with a detail that carries no secret.
+ */
 @API(status = EXPERIMENTAL, since = "0.3")
 public final class HealthSignals {
     private HealthSignals() {}
@@ -71,6 +77,151 @@ public final class HealthSignals {
             String detail = meterName + " " + value + ", limit " + limit;
             return value > limit ? HealthVerdict.unhealthy(detail) : HealthVerdict.healthy(detail);
         });
+    }
+
+    /** How long {@link #query} and {@link #prometheus} wait for an answer unless told. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+    /** Opens a JDBC connection: {@code dataSource::getConnection}, or {@code () -> DriverManager.getConnection(...)}. */
+    @FunctionalInterface
+    public interface ConnectionSource {
+        /** A new connection, closed by the signal after each check. */
+        java.sql.Connection open() throws java.sql.SQLException;
+    }
+
+    /** {@link #query(String, ConnectionSource, String, double, Duration)} on a data source, with the default timeout. */
+    public static HealthSignal query(String name, javax.sql.DataSource dataSource, String sql, double limit) {
+        return query(name, dataSource::getConnection, sql, limit, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Unhealthy when {@code sql} (a query returning one row of one number: {@code SELECT VARIABLE_VALUE FROM
+     * information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'THREADS_RUNNING'}, the p99 of a latency table, ...)
+     * measures more than {@code limit}; unknown when it returns no row, several rows, NULL or no number, fails, or takes
+     * longer than {@code timeout} (the statement's query timeout, in whole seconds, at least 1). A failure is reported
+     * by its SQL state and error code, not its message, which may name a user or host.
+     */
+    public static HealthSignal query(
+            String name, ConnectionSource connections, String sql, double limit, Duration timeout) {
+        int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+        return named(name, migration -> {
+            double value;
+            try (java.sql.Connection c = connections.open();
+                    java.sql.Statement st = c.createStatement()) {
+                st.setQueryTimeout(seconds);
+                try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+                    if (!rs.next()) {
+                        return HealthVerdict.unknown(name + ": the query returned no row");
+                    }
+                    String text = rs.getString(1);
+                    if (rs.next()) {
+                        return HealthVerdict.unknown(name + ": the query returned more than one row");
+                    }
+                    if (text == null) {
+                        return HealthVerdict.unknown(name + ": the query returned NULL");
+                    }
+                    value = Double.parseDouble(text.trim());
+                }
+            } catch (java.sql.SQLException e) {
+                return HealthVerdict.unknown(
+                        name + ": query failed (" + e.getClass().getSimpleName() + ", SQL state " + e.getSQLState()
+                                + ", error " + e.getErrorCode() + ")");
+            } catch (NumberFormatException e) {
+                return HealthVerdict.unknown(name + ": the query returned no number");
+            }
+            return against(name, value, limit);
+        });
+    }
+
+    /** {@link #prometheus(String, java.net.URI, String, double, Duration, Supplier)} without a token. */
+    public static HealthSignal prometheus(String name, java.net.URI base, String promql, double limit) {
+        return prometheus(name, base, promql, limit, DEFAULT_TIMEOUT, null);
+    }
+
+    /**
+     * Unhealthy when the PromQL expression {@code promql} ({@code histogram_quantile(0.99, sum by (le)
+     * (rate(http_server_requests_seconds_bucket{uri="/orders"}[1m])))}) evaluates, through Prometheus' HTTP API ({@code
+     * GET base/api/v1/query}), to more than {@code limit}; unknown when it cannot tell: an empty vector, several
+     * series, NaN or infinity, a response that is not a success, an HTTP error, no answer within {@code timeout}.
+     * {@code bearerToken}, if not null, is asked for a token on each check and sent as {@code Authorization: Bearer};
+     * it never reaches a log, a verdict or an exception message.
+     */
+    public static HealthSignal prometheus(
+            String name,
+            java.net.URI base,
+            String promql,
+            double limit,
+            Duration timeout,
+            @Nullable Supplier<String> bearerToken) {
+        String root = base.toString().endsWith("/") ? base.toString() : base + "/";
+        java.net.URI uri = java.net.URI.create(root + "api/v1/query?query="
+                + java.net.URLEncoder.encode(promql, java.nio.charset.StandardCharsets.UTF_8));
+        java.net.http.HttpClient http =
+                java.net.http.HttpClient.newBuilder().connectTimeout(timeout).build();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        return named(name, migration -> {
+            java.net.http.HttpRequest.Builder request =
+                    java.net.http.HttpRequest.newBuilder(uri).timeout(timeout).GET();
+            if (bearerToken != null) {
+                request.header("Authorization", "Bearer " + bearerToken.get());
+            }
+            java.net.http.HttpResponse<String> response;
+            try {
+                response = http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.http.HttpTimeoutException e) {
+                return HealthVerdict.unknown(name + ": Prometheus did not answer within " + timeout.toMillis() + " ms");
+            } catch (java.io.IOException e) {
+                return HealthVerdict.unknown(
+                        name + ": Prometheus unreachable (" + e.getClass().getSimpleName() + ")");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return HealthVerdict.unknown(name + ": interrupted");
+            }
+            if (response.statusCode() != 200) {
+                return HealthVerdict.unknown(name + ": Prometheus answered HTTP " + response.statusCode());
+            }
+            com.fasterxml.jackson.databind.JsonNode data;
+            try {
+                com.fasterxml.jackson.databind.JsonNode tree = json.readTree(response.body());
+                if (!"success".equals(tree.path("status").asText())) {
+                    return HealthVerdict.unknown(name + ": Prometheus answered status " + tree.path("status"));
+                }
+                data = tree.path("data");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return HealthVerdict.unknown(name + ": Prometheus answered no JSON");
+            }
+            com.fasterxml.jackson.databind.JsonNode sample;
+            switch (data.path("resultType").asText()) {
+                case "scalar" -> sample = data.path("result");
+                case "vector" -> {
+                    com.fasterxml.jackson.databind.JsonNode result = data.path("result");
+                    if (result.size() != 1) {
+                        return HealthVerdict.unknown(
+                                name + ": the query returned " + result.size() + " series, not one");
+                    }
+                    sample = result.get(0).path("value");
+                }
+                default -> {
+                    return HealthVerdict.unknown(name + ": the query returned a "
+                            + data.path("resultType").asText() + ", not a number");
+                }
+            }
+            double value;
+            try {
+                value = Double.parseDouble(sample.path(1).asText());
+            } catch (NumberFormatException e) {
+                return HealthVerdict.unknown(name + ": the query returned no number");
+            }
+            if (Double.isNaN(value) || Double.isInfinite(value)) {
+                return HealthVerdict.unknown(name + ": the query returned " + value);
+            }
+            return against(name, value, limit);
+        });
+    }
+
+    private static HealthVerdict against(String name, double value, double limit) {
+        String detail = name + " " + value + ", limit " + limit;
+        return value > limit ? HealthVerdict.unhealthy(detail) : HealthVerdict.healthy(detail);
     }
 
     /** A signal of this name whose check is {@code check}. */
