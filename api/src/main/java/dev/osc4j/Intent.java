@@ -31,6 +31,10 @@ public record Intent(
         START,
         /** Let the engine compare the original table with its copy before the swap. */
         VERIFY,
+        /** Let the engine run a replicated {@code ANALYZE TABLE} of the new table before the swap. */
+        ANALYZE,
+        /** Let the engine read the original table's hot key ranges of the new table before the swap. */
+        WARM,
         /** Let the engine swap the tables. */
         RELEASE_CUTOVER,
         /** Set the engine's throttle ratio. */

@@ -51,6 +51,8 @@ import org.jspecify.annotations.Nullable;
  *     wave never share an opening within {@link #SCHEDULE_HORIZON} is refused at submit; null or empty for none
  * @param approverGroups an approval counts only from a member of one of these groups ({@link
  *     dev.osc4j.spi.ApproverGroups}, registered on the controllers); null or empty: anyone but the requester
+ * @param preSwap the replicated ANALYZE and the warming of the new table before the swap (docs/warming.md); null for
+ *     {@link PreSwapPolicy#defaults()}
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -77,7 +79,8 @@ public record MigrationPolicy(
         @Nullable AutoRevert autoRevert,
         @Nullable Rollout rollout,
         @Nullable Map<String, WindowSchedule> shardCutoverSchedules,
-        @Nullable List<String> approverGroups) {
+        @Nullable List<String> approverGroups,
+        @Nullable PreSwapPolicy preSwap) {
 
     /** Default for {@link #revertWindow()}: 24 hours, as long as Vitess retains a migration's artifacts. */
     public static final Duration DEFAULT_REVERT_WINDOW = Duration.ofHours(24);
@@ -154,6 +157,11 @@ public record MigrationPolicy(
         return value == null ? DEFAULT_REVERT_WINDOW : value;
     }
 
+    /** The ANALYZE and warming settings, or their defaults when none are set. */
+    public PreSwapPolicy preSwapOrDefault() {
+        return preSwap == null ? PreSwapPolicy.defaults() : preSwap;
+    }
+
     /** The expected cut-over time, or its default when none is set. */
     public Duration expectedCutoverTimeOrDefault() {
         return expectedCutoverTime == null ? DEFAULT_EXPECTED_CUTOVER_TIME : expectedCutoverTime;
@@ -204,6 +212,7 @@ public record MigrationPolicy(
             b.shardCutoverSchedules.putAll(shardCutoverSchedules);
         }
         b.approverGroups = approverGroups;
+        b.preSwap = preSwap;
         return b;
     }
 
@@ -241,6 +250,13 @@ public record MigrationPolicy(
         private @Nullable Rollout rollout;
         private final Map<String, WindowSchedule> shardCutoverSchedules = new TreeMap<>();
         private @Nullable List<String> approverGroups;
+        private @Nullable PreSwapPolicy preSwap;
+
+        /** See {@link MigrationPolicy#preSwap()}. */
+        public Builder preSwap(@Nullable PreSwapPolicy value) {
+            this.preSwap = value;
+            return this;
+        }
 
         private Builder() {}
 
@@ -417,7 +433,8 @@ public record MigrationPolicy(
                     autoRevert,
                     rollout,
                     shardCutoverSchedules.isEmpty() ? null : Map.copyOf(shardCutoverSchedules),
-                    approverGroups);
+                    approverGroups,
+                    preSwap);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.osc4j.Intent.IntentKind;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.PreSwapPolicy;
 import dev.osc4j.Rollout;
 import dev.osc4j.ShardProgress;
 import dev.osc4j.ShardRecord;
@@ -20,6 +21,7 @@ import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.GateContext;
 import dev.osc4j.spi.GateResult;
+import dev.osc4j.spi.PreSwapStatus;
 import dev.osc4j.spi.ShardHealth;
 import java.time.Duration;
 import java.time.Instant;
@@ -309,6 +311,9 @@ final class Decider {
             case WAITING_FOR_CATCHUP -> {
                 if (ProgressMath.phaseAtLeast(obs.phase(), EnginePhase.READY_FOR_CUTOVER)) {
                     if (caps.checksum() && !change.base().policy().skipChecksum() && !checksumMatched(change, i, obs)) {
+                        return;
+                    }
+                    if (!preSwapDone(change, i, caps, obs)) {
                         return;
                     }
                     GateResult gate = gates.evaluate(context(change, i, CAUGHT_UP, in));
@@ -667,6 +672,56 @@ final class Decider {
             }
             case MISMATCHED -> change.fail(i, FailureReason.CHECKSUM_MISMATCH, checksum.describe());
             case RUNNING -> change.soft(i, change.progress(i), checksum.describe());
+        }
+        return false;
+    }
+
+    /**
+     * The steps on the new table after the checksum and before the swap, each an intent written ahead and each
+     * switched off by policy: a replicated ANALYZE, then the warming. True once both are done (or off, or not
+     * supported by the engine, which its capabilities say). A failed step holds the swap, with the failure as the wait
+     * reason, and is started again: a cold or unanalysed table at the swap is what the policy asked not to have.
+     */
+    private static boolean preSwapDone(RecordChange change, int i, EngineCapabilities caps, EngineObservation obs) {
+        PreSwapPolicy p = change.base().policy().preSwapOrDefault();
+        if (caps.analyze()
+                && p.analyze()
+                && !stepDone(
+                        change,
+                        i,
+                        obs.analyze(),
+                        IntentKind.ANALYZE,
+                        "analyzing",
+                        "replicated ANALYZE TABLE of the new table before the swap")) {
+            return false;
+        }
+        return !caps.warm()
+                || !p.warm()
+                || stepDone(
+                        change,
+                        i,
+                        obs.warm(),
+                        IntentKind.WARM,
+                        "warming",
+                        "read the original's hot key ranges of the new table before the swap");
+    }
+
+    private static boolean stepDone(
+            RecordChange change, int i, @Nullable PreSwapStatus status, IntentKind kind, String step, String what) {
+        if (status == null) {
+            change.intent(i, kind, keyOf(change, change.shard(i)), null, what);
+            change.soft(i, change.progress(i), step);
+            return false;
+        }
+        switch (status.state()) {
+            case DONE -> {
+                return true;
+            }
+            case FAILED -> {
+                change.intent(i, kind, keyOf(change, change.shard(i)), null, "again: " + status.describe(step));
+                change.soft(i, change.progress(i), status.describe(step) + "; the swap waits, started again");
+            }
+            case RUNNING -> change.soft(i, change.progress(i), status.describe(step));
         }
         return false;
     }

@@ -188,6 +188,8 @@ final class EffectRunner {
             }
             switch (intent.kind()) {
                 case VERIFY -> engine.verify(handle);
+                case ANALYZE -> engine.analyze(handle);
+                case WARM -> engine.warm(handle, rec.policy().preSwapOrDefault());
                 case RELEASE_CUTOVER -> engine.releaseCutover(handle);
                 case THROTTLE -> engine.throttle(handle, Objects.requireNonNullElse(intent.ratio(), 0.0));
                 case CANCEL -> engine.cancel(handle);

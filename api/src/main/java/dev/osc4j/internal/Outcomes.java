@@ -87,7 +87,7 @@ final class Outcomes {
                         change.fail(i, FailureReason.CANCELLED, "aborted; cancel refused: " + message);
                     }
                 }
-                case CLEANUP, RETIRE, ROUTE_HOLD, ROUTE_RESTORE ->
+                case CLEANUP, RETIRE, ROUTE_HOLD, ROUTE_RESTORE, ANALYZE, WARM ->
                     // Kept pending and tried again with a backoff: what these undo or protect must not be skipped.
                     change.setShard(
                             i,
@@ -107,6 +107,8 @@ final class Outcomes {
                 change.effectDone(i, "run " + handle.attributes());
             }
             case VERIFY -> change.effectDone(i, "checksum started");
+            case ANALYZE -> change.effectDone(i, "ANALYZE started");
+            case WARM -> change.effectDone(i, "warming started");
             case RELEASE_CUTOVER -> change.effectDone(i, "");
             case THROTTLE -> {
                 change.setShard(i, current.withAppliedThrottleRatio(ratio(intent)));

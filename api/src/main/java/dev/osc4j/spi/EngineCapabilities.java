@@ -20,6 +20,10 @@ import org.apiguardian.api.API;
  *     ExecutionEngine#verify}), and reports it in {@link EngineObservation#checksum()}
  * @param revert the engine can keep the original table at the swap ({@link dev.osc4j.MigrationSpec#revertible()}) and
  *     run a revert ({@link dev.osc4j.MigrationSpec#revertOf()}) that swaps it back without losing a write made since
+ * @param analyze osc4j asks the engine for a replicated ANALYZE of the new table before the swap ({@link
+ *     ExecutionEngine#analyze}); false for engines whose tool does it itself (pt-osc) or that cannot
+ * @param warm the engine can read the original's hot key ranges of the new table before the swap ({@link
+ *     ExecutionEngine#warm})
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public record EngineCapabilities(
@@ -30,7 +34,32 @@ public record EngineCapabilities(
         boolean reportsAppliedPosition,
         boolean keyspaceWideThrottle,
         boolean checksum,
-        boolean revert) {
+        boolean revert,
+        boolean analyze,
+        boolean warm) {
+
+    /** Capabilities of an engine that neither analyzes nor warms the new table. */
+    public EngineCapabilities(
+            boolean postponedCutover,
+            boolean throttleRatio,
+            boolean reattach,
+            boolean retryInPlace,
+            boolean reportsAppliedPosition,
+            boolean keyspaceWideThrottle,
+            boolean checksum,
+            boolean revert) {
+        this(
+                postponedCutover,
+                throttleRatio,
+                reattach,
+                retryInPlace,
+                reportsAppliedPosition,
+                keyspaceWideThrottle,
+                checksum,
+                revert,
+                false,
+                false);
+    }
 
     /** Capabilities of an engine that cannot revert a swap. */
     public EngineCapabilities(
@@ -90,7 +119,9 @@ public record EngineCapabilities(
                 reportsAppliedPosition,
                 keyspaceWideThrottle,
                 value,
-                revert);
+                revert,
+                analyze,
+                warm);
     }
 
     /** These capabilities with {@link #revert()} set to {@code value}. */
@@ -103,6 +134,23 @@ public record EngineCapabilities(
                 reportsAppliedPosition,
                 keyspaceWideThrottle,
                 checksum,
-                value);
+                value,
+                analyze,
+                warm);
+    }
+
+    /** These capabilities with {@link #analyze()} and {@link #warm()} set. */
+    public EngineCapabilities withPreSwap(boolean analyzes, boolean warms) {
+        return new EngineCapabilities(
+                postponedCutover,
+                throttleRatio,
+                reattach,
+                retryInPlace,
+                reportsAppliedPosition,
+                keyspaceWideThrottle,
+                checksum,
+                revert,
+                analyzes,
+                warms);
     }
 }

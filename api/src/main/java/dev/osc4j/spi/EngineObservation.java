@@ -23,6 +23,10 @@ import org.jspecify.annotations.Nullable;
  * @param message details (last error lines, a status message)
  * @param checksum the comparison of the original with the copy before the swap, once {@link ExecutionEngine#verify}
  *     started it; null before that, and for engines that do not compare
+ * @param analyze the replicated ANALYZE of the new table before the swap, once {@link ExecutionEngine#analyze} started
+ *     it; null before that
+ * @param warm the warming of the new table before the swap, once {@link ExecutionEngine#warm} started it; null before
+ *     that
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public record EngineObservation(
@@ -36,7 +40,38 @@ public record EngineObservation(
         @Nullable ReplicationPosition appliedPosition,
         @Nullable FailureReason failureReason,
         @Nullable String message,
-        @Nullable ChecksumStatus checksum) {
+        @Nullable ChecksumStatus checksum,
+        @Nullable PreSwapStatus analyze,
+        @Nullable PreSwapStatus warm) {
+
+    /** An observation without the statuses of the ANALYZE and the warming before the swap. */
+    public EngineObservation(
+            EnginePhase phase,
+            long rowsCopied,
+            long rowsTotal,
+            @Nullable Duration engineEta,
+            boolean throttled,
+            @Nullable String throttleReason,
+            @Nullable Duration replicaLag,
+            @Nullable ReplicationPosition appliedPosition,
+            @Nullable FailureReason failureReason,
+            @Nullable String message,
+            @Nullable ChecksumStatus checksum) {
+        this(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message,
+                checksum,
+                null,
+                null);
+    }
 
     /** An observation without a checksum status. */
     public EngineObservation(
@@ -61,6 +96,8 @@ public record EngineObservation(
                 appliedPosition,
                 failureReason,
                 message,
+                null,
+                null,
                 null);
     }
 
@@ -93,7 +130,9 @@ public record EngineObservation(
                 appliedPosition,
                 failureReason,
                 message,
-                checksum);
+                checksum,
+                analyze,
+                warm);
     }
 
     /** A copy of this observation with throttle status. */
@@ -109,7 +148,9 @@ public record EngineObservation(
                 appliedPosition,
                 failureReason,
                 message,
-                checksum);
+                checksum,
+                analyze,
+                warm);
     }
 
     /** A copy of this observation with the engine's ETA. */
@@ -125,7 +166,9 @@ public record EngineObservation(
                 appliedPosition,
                 failureReason,
                 message,
-                checksum);
+                checksum,
+                analyze,
+                warm);
     }
 
     /** A copy of this observation with lag and applied position. */
@@ -141,7 +184,9 @@ public record EngineObservation(
                 applied,
                 failureReason,
                 message,
-                checksum);
+                checksum,
+                analyze,
+                warm);
     }
 
     /** A copy of this observation with the checksum's status. */
@@ -157,6 +202,44 @@ public record EngineObservation(
                 appliedPosition,
                 failureReason,
                 message,
+                status,
+                analyze,
+                warm);
+    }
+
+    /** A copy of this observation with the status of the ANALYZE before the swap. */
+    public EngineObservation withAnalyze(@Nullable PreSwapStatus status) {
+        return new EngineObservation(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message,
+                checksum,
+                status,
+                warm);
+    }
+
+    /** A copy of this observation with the status of the warming before the swap. */
+    public EngineObservation withWarm(@Nullable PreSwapStatus status) {
+        return new EngineObservation(
+                phase,
+                rowsCopied,
+                rowsTotal,
+                engineEta,
+                throttled,
+                throttleReason,
+                replicaLag,
+                appliedPosition,
+                failureReason,
+                message,
+                checksum,
+                analyze,
                 status);
     }
 
@@ -173,6 +256,8 @@ public record EngineObservation(
                 appliedPosition,
                 failureReason,
                 text,
-                checksum);
+                checksum,
+                analyze,
+                warm);
     }
 }

@@ -66,6 +66,31 @@ public interface ExecutionEngine extends AutoCloseable {
                 dev.osc4j.FailureReason.ENGINE_CONFIGURATION, "engine " + name() + " cannot compare the tables");
     }
 
+    /**
+     * Starts a replicated {@code ANALYZE TABLE} of the run's new table, for engines whose {@link
+     * EngineCapabilities#analyze()} is true, and returns at once; {@link #observe} reports it in {@link
+     * EngineObservation#analyze()}. Called while the run holds before the swap, after the checksum. Idempotent: an
+     * ANALYZE that runs or ended is left as it is; one that failed or was interrupted by a restart is started again.
+     *
+     * @throws EngineException when the engine cannot (the default: not supported, permanent)
+     */
+    default void analyze(EngineHandle handle) {
+        throw EngineException.permanent(
+                dev.osc4j.FailureReason.ENGINE_CONFIGURATION, "engine " + name() + " cannot analyze the new table");
+    }
+
+    /**
+     * Starts warming the run's new table: reads of the original table's hot key ranges, paced and under the budget of
+     * {@code policy}, for engines whose {@link EngineCapabilities#warm()} is true; returns at once, and {@link #observe}
+     * reports it in {@link EngineObservation#warm()}. Idempotent like {@link #analyze}.
+     *
+     * @throws EngineException when the engine cannot (the default: not supported, permanent)
+     */
+    default void warm(EngineHandle handle, dev.osc4j.PreSwapPolicy policy) {
+        throw EngineException.permanent(
+                dev.osc4j.FailureReason.ENGINE_CONFIGURATION, "engine " + name() + " cannot warm the new table");
+    }
+
     /** Sets the throttle ratio: 0 runs freely, 1 pauses the copy. */
     void throttle(EngineHandle handle, double ratio);
 

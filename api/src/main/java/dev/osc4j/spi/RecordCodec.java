@@ -198,6 +198,9 @@ public final class RecordCodec {
         if (tree.path("autoRevert").isNull()) {
             tree.remove("autoRevert");
         }
+        if (tree.path("preSwap").isNull()) {
+            tree.remove("preSwap");
+        }
         if (tree.path("rollout").isNull()) {
             tree.remove("rollout");
         }

@@ -115,7 +115,7 @@ class OutcomesTest {
                 switch (kind) {
                     case START -> MigrationState.INITIALIZING;
                     case RELEASE_CUTOVER -> MigrationState.SWITCHING_TRAFFIC;
-                    case VERIFY -> MigrationState.WAITING_FOR_CATCHUP;
+                    case VERIFY, ANALYZE, WARM -> MigrationState.WAITING_FOR_CATCHUP;
                     case THROTTLE, CANCEL -> MigrationState.COPYING_ROWS;
                     case CLEANUP -> MigrationState.QUEUED;
                     case RETIRE -> MigrationState.REVERTIBLE;
@@ -162,6 +162,28 @@ class OutcomesTest {
         assertThat(shard(refused, S).state()).isEqualTo(MigrationState.FAILED);
         assertThat(failure(refused).reason()).isEqualTo(FailureReason.ENGINE_CONFIGURATION);
         assertThat(failure(refused).message()).contains("checksum", "cannot compare");
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = IntentKind.class,
+            names = {"ANALYZE", "WARM"})
+    @DisplayName("an ANALYZE or WARM done clears the intent; refused for good, it stays pending with the failure as"
+            + " the wait reason and the shard does not fail")
+    void preSwapStep(IntentKind kind) {
+        Intent step = intent(kind, key(S, 1), null);
+        MigrationRecord rec = pending(MigrationState.WAITING_FOR_CATCHUP, step);
+        Outcomes.Result done = apply(rec, step, DONE);
+        assertThat(shard(done.record(), S).intent()).isNull();
+        assertThat(shard(done.record(), S).state()).isEqualTo(MigrationState.WAITING_FOR_CATCHUP);
+        ShardRecord refused = shard(
+                apply(rec, step, permanent(FailureReason.ENGINE_CONFIGURATION, "no PROCESS privilege"))
+                        .record(),
+                S);
+        assertThat(refused.state()).isEqualTo(MigrationState.WAITING_FOR_CATCHUP);
+        assertThat(refused.intent()).isEqualTo(step);
+        assertThat(refused.waitReason())
+                .isEqualTo(kind.name().toLowerCase(java.util.Locale.ROOT) + " failed: no PROCESS privilege");
     }
 
     @Test

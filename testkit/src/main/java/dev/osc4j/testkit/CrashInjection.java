@@ -165,6 +165,16 @@ public final class CrashInjection {
         }
 
         @Override
+        public void analyze(EngineHandle handle) {
+            effect("analyze " + handle.key(), () -> super.analyze(handle));
+        }
+
+        @Override
+        public void warm(EngineHandle handle, dev.osc4j.PreSwapPolicy policy) {
+            effect("warm " + handle.key(), () -> super.warm(handle, policy));
+        }
+
+        @Override
         public void releaseCutover(EngineHandle handle) {
             effect("release " + handle.key(), () -> super.releaseCutover(handle));
         }

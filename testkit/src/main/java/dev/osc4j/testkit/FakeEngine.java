@@ -4,6 +4,7 @@ import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
+import dev.osc4j.PreSwapPolicy;
 import dev.osc4j.RevertOf;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.ChecksumStatus;
@@ -14,6 +15,7 @@ import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.PreSwapStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +41,11 @@ import org.jspecify.annotations.Nullable;
  * #corruptCopy}, and the copy is never swapped in then. The comparison reads and repairs only, so a run keeps its
  * result across controllers, and a repeated request while it runs or after it ended changes nothing.
  *
+ * <p>With {@link Builder#preSwapTime} it also runs the replicated ANALYZE ({@link #analyze}) and the warming ({@link
+ * #warm}) of the new table before the swap when asked, each taking that much simulated time; warming reports {@value
+ * #HOT_RANGES} hot ranges, and fails on a shard marked with {@link #failWarm} (started again, it fails again until
+ * {@link #healWarm}).
+ *
  * <p>Accepts one engine option, {@code rows-per-second}; any other is refused at submission.
  */
 public final class FakeEngine implements ExecutionEngine {
@@ -60,6 +67,14 @@ public final class FakeEngine implements ExecutionEngine {
     private int retireCalls;
     private final Set<String> corrupt = new LinkedHashSet<>();
     private int verifyCalls;
+    private final @Nullable Duration preSwapTime;
+    private final Set<String> failWarm = new LinkedHashSet<>();
+    private int analyzeCalls;
+    private int warmCalls;
+
+    /** The hot ranges a warming reports. */
+    public static final int HOT_RANGES = 10;
+
     private final Map<EngineKey, Run> runs = new LinkedHashMap<>();
     private int startCalls;
     private int created;
@@ -82,6 +97,14 @@ public final class FakeEngine implements ExecutionEngine {
         /** When the comparison before the swap was asked for; null before. */
         @Nullable
         Instant verifyFrom;
+        /** When the ANALYZE before the swap was asked for; null before. */
+        @Nullable
+        Instant analyzeFrom;
+        /** When the warming before the swap was (last) asked for; null before. */
+        @Nullable
+        Instant warmFrom;
+        /** Whether the last warming failed. */
+        boolean warmFailed;
 
         final Set<String> artifacts = new LinkedHashSet<>();
 
@@ -110,6 +133,7 @@ public final class FakeEngine implements ExecutionEngine {
         this.throttleOnLag = b.throttleOnLag;
         this.checksumTime = b.checksumTime;
         this.revert = b.revert;
+        this.preSwapTime = b.preSwapTime;
     }
 
     /** A fake engine with default settings on {@code topology} (and its clock). */
@@ -131,7 +155,8 @@ public final class FakeEngine implements ExecutionEngine {
     public EngineCapabilities capabilities() {
         return new EngineCapabilities(true, true, true, false, true)
                 .withChecksum(checksumTime != null)
-                .withRevert(revert);
+                .withRevert(revert)
+                .withPreSwap(preSwapTime != null, preSwapTime != null);
     }
 
     @Override
@@ -225,7 +250,82 @@ public final class FakeEngine implements ExecutionEngine {
                 atLeastReady(run.phase) ? topology.primaryPosition(run.target.keyspace(), run.target.shard()) : null,
                 run.phase == EnginePhase.FAILED ? FailureReason.ENGINE_FAILED : null,
                 run.error,
-                checksum(run, now));
+                checksum(run, now),
+                preSwap(run.analyzeFrom, now, 1, false),
+                preSwap(run.warmFrom, now, HOT_RANGES, run.warmFailed));
+    }
+
+    private @Nullable PreSwapStatus preSwap(@Nullable Instant from, Instant now, long units, boolean failed) {
+        Duration time = preSwapTime;
+        if (from == null || time == null) {
+            return null;
+        }
+        if (failed) {
+            return PreSwapStatus.failed("the new table's reads timed out (fake)");
+        }
+        Duration elapsed = Duration.between(from, now);
+        if (elapsed.compareTo(time) < 0) {
+            return PreSwapStatus.running(
+                    units <= 1 ? 0 : units * elapsed.toMillis() / Math.max(1, time.toMillis()), units <= 1 ? 0 : units);
+        }
+        return PreSwapStatus.done(units, units, "");
+    }
+
+    /** Starts the ANALYZE before the swap (see the class comment); idempotent. */
+    @Override
+    public synchronized void analyze(EngineHandle handle) {
+        checkAvailable();
+        requirePreSwap();
+        Run run = run(handle);
+        advance(run, clock.instant());
+        analyzeCalls++;
+        if (run.analyzeFrom == null) {
+            run.analyzeFrom = clock.instant();
+        }
+    }
+
+    /** Starts the warming before the swap (see the class comment); idempotent; a failed warming starts again. */
+    @Override
+    public synchronized void warm(EngineHandle handle, PreSwapPolicy policy) {
+        checkAvailable();
+        requirePreSwap();
+        Run run = run(handle);
+        advance(run, clock.instant());
+        warmCalls++;
+        if (run.warmFrom == null || run.warmFailed) {
+            run.warmFrom = clock.instant();
+            run.warmFailed = failWarm.contains(run.target.keyspace() + "/" + run.target.shard());
+        }
+    }
+
+    private void requirePreSwap() {
+        if (preSwapTime == null) {
+            throw EngineException.permanent(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    "fake engine '" + name + "' was built without ANALYZE and warming");
+        }
+    }
+
+    /** Makes every warming on {@code shard} fail, until {@link #healWarm}. */
+    public synchronized FakeEngine failWarm(String keyspace, String shard) {
+        failWarm.add(keyspace + "/" + shard);
+        return this;
+    }
+
+    /** Undoes {@link #failWarm}: the next warming started on {@code shard} succeeds. */
+    public synchronized FakeEngine healWarm(String keyspace, String shard) {
+        failWarm.remove(keyspace + "/" + shard);
+        return this;
+    }
+
+    /** How many times {@link #analyze} was called. */
+    public synchronized int analyzeCalls() {
+        return analyzeCalls;
+    }
+
+    /** How many times {@link #warm} was called. */
+    public synchronized int warmCalls() {
+        return warmCalls;
     }
 
     private @Nullable ChecksumStatus checksum(Run run, Instant now) {
@@ -581,6 +681,7 @@ public final class FakeEngine implements ExecutionEngine {
         private @Nullable Duration throttleOnLag;
         private @Nullable Duration checksumTime;
         private boolean revert;
+        private @Nullable Duration preSwapTime;
 
         private Builder(FakeTopology topology) {
             this.topology = topology;
@@ -641,6 +742,15 @@ public final class FakeEngine implements ExecutionEngine {
          */
         public Builder revert(boolean value) {
             this.revert = value;
+            return this;
+        }
+
+        /**
+         * Run the ANALYZE and the warming before the swap when asked, each taking this long (default: the engine can
+         * do neither, as before 0.4).
+         */
+        public Builder preSwapTime(@Nullable Duration value) {
+            this.preSwapTime = value;
             return this;
         }
 

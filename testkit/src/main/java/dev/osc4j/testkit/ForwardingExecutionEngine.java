@@ -103,6 +103,16 @@ public abstract class ForwardingExecutionEngine implements ExecutionEngine {
     }
 
     @Override
+    public void analyze(EngineHandle handle) {
+        delegate.analyze(handle);
+    }
+
+    @Override
+    public void warm(EngineHandle handle, dev.osc4j.PreSwapPolicy policy) {
+        delegate.warm(handle, policy);
+    }
+
+    @Override
     public AutoCloseable watch(Runnable listener) {
         return delegate.watch(listener);
     }

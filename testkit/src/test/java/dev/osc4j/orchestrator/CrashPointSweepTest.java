@@ -76,9 +76,11 @@ class CrashPointSweepTest {
         }
         boolean revertible =
                 scenario == Scenario.REVERT || scenario == Scenario.WINDOW_END || scenario == Scenario.AUTO_REVERT;
-        // With a checksum before the swap: its request is a side effect like the others, swept too.
+        // With a checksum, an ANALYZE and a warming before the swap: their requests are side effects like the
+        // others, swept too.
         FakeEngine fake = FakeEngine.builder(topology)
                 .checksumTime(Duration.ofSeconds(3))
+                .preSwapTime(Duration.ofSeconds(2))
                 .revert(revertible)
                 .build();
         FakeTrafficSwitch routing = new FakeTrafficSwitch();
@@ -200,6 +202,8 @@ class CrashPointSweepTest {
         assertThat(routing.held()).as(where + ": traffic still held").isEmpty();
         if (scenario != Scenario.FALLBACK) {
             assertThat(fake.verifyCalls()).as(where + ": checksums asked for").isGreaterThanOrEqualTo(4);
+            assertThat(fake.analyzeCalls()).as(where + ": ANALYZEs asked for").isGreaterThanOrEqualTo(4);
+            assertThat(fake.warmCalls()).as(where + ": warmings asked for").isGreaterThanOrEqualTo(4);
         }
         if (scenario == Scenario.WINDOW_END) {
             assertThat(fake.retireCalls()).as(where + ": retires").isGreaterThanOrEqualTo(4);

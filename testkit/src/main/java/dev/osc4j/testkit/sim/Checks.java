@@ -397,6 +397,20 @@ final class Checks {
         }
 
         @Override
+        public void analyze(EngineHandle handle) {
+            effect(handle.key(), IntentKind.ANALYZE);
+            super.analyze(handle);
+            performed();
+        }
+
+        @Override
+        public void warm(EngineHandle handle, dev.osc4j.PreSwapPolicy policy) {
+            effect(handle.key(), IntentKind.WARM);
+            super.warm(handle, policy);
+            performed();
+        }
+
+        @Override
         public void releaseCutover(EngineHandle handle) {
             effect(handle.key(), IntentKind.RELEASE_CUTOVER);
             super.releaseCutover(handle);
