@@ -5,13 +5,16 @@ import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
+import dev.osc4j.PreSwapPolicy;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.engine.ptosc.RunDirectory.RunRecord;
 import dev.osc4j.mysql.BackgroundChecksum;
+import dev.osc4j.mysql.BackgroundPreSwap;
 import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.mysql.MySqlConnections;
 import dev.osc4j.mysql.TableChecksum;
 import dev.osc4j.mysql.TableLifecycle;
+import dev.osc4j.mysql.TableWarmer;
 import dev.osc4j.process.LocalProcesses;
 import dev.osc4j.process.RunEventWatcher;
 import dev.osc4j.process.RunFiles;
@@ -23,6 +26,7 @@ import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.ExecutionEngine;
+import dev.osc4j.spi.PreSwapStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.channels.FileChannel;
@@ -187,6 +191,7 @@ public final class PtOscEngine implements ExecutionEngine {
     private final RunObserver observer;
     private final RunEventWatcher runEvents;
     private final BackgroundChecksum checksums;
+    private final BackgroundPreSwap warmings;
     private final TableLifecycle lifecycle;
     private final RevertRun reverts;
     private final Map<Path, Object> startLocks = new ConcurrentHashMap<>();
@@ -209,9 +214,10 @@ public final class PtOscEngine implements ExecutionEngine {
         this.lifecycle = new TableLifecycle(b.quarantineHold, clock);
         this.reverts = new RevertRun(name, hostName, clock, connections, lifecycle);
         this.checksums = new BackgroundChecksum("pt-osc", connections, clock, b.checksumChunkRows, b.checksumRecopies);
+        this.warmings = new BackgroundPreSwap("pt-osc", BackgroundPreSwap.Step.WARM, connections);
         this.runEvents = new RunEventWatcher(
                 "osc4j-pt-osc-events",
-                Set.of(RunDirectory.EVENTS, RunDirectory.EXIT, RunDirectory.CHECKSUM_DONE),
+                Set.of(RunDirectory.EVENTS, RunDirectory.EXIT, RunDirectory.CHECKSUM_DONE, RunDirectory.WARM_DONE),
                 dir -> observer.forgetRecent(new RunDirectory(dir)));
     }
 
@@ -228,13 +234,16 @@ public final class PtOscEngine implements ExecutionEngine {
     /**
      * A postponed cut-over (the plugin holds before the swap) and reattach; no partial throttle ratios (any ratio
      * above 0 pauses), no retry in place (a retry cleans up and runs again), no applied binlog position (triggers
-     * apply changes synchronously, so there is nothing to catch up on the primary).
+     * apply changes synchronously, so there is nothing to catch up on the primary). Warming before the swap; no
+     * ANALYZE asked of osc4j, because pt-osc runs its own ({@code --analyze-before-swap}, on by default with persistent
+     * statistics) right before its swap: osc4j does not run it twice.
      */
     @Override
     public EngineCapabilities capabilities() {
         return new EngineCapabilities(true, true, true, false, false)
                 .withChecksum(true)
-                .withRevert(true);
+                .withRevert(true)
+                .withPreSwap(false, true);
     }
 
     /** Checks the engine options against the reviewed list. */
@@ -362,7 +371,34 @@ public final class PtOscEngine implements ExecutionEngine {
         }
         EngineObservation obs = observer.observe(handle, run);
         ChecksumStatus checksum = checksums.status(checksumPaths(run), () -> tablesOf(run));
-        return checksum == null ? obs : obs.withChecksum(checksum);
+        PreSwapStatus warm = warmings.status(warmPaths(run), () -> warmTablesOf(run));
+        return (checksum == null ? obs : obs.withChecksum(checksum)).withWarm(warm);
+    }
+
+    /**
+     * Reads the original table's hot key ranges of pt-osc's new table while the plugin holds before the swap ({@link
+     * TableWarmer} from osc4j-mysql), in a thread of this engine, recorded in the run directory.
+     */
+    @Override
+    public void warm(EngineHandle handle, PreSwapPolicy policy) {
+        requireThisHost(handle);
+        RunDirectory run = existingRun(handle);
+        BackgroundPreSwap.Target tables = warmTablesOf(run);
+        if (tables == null) {
+            throw EngineException.transientFailure(
+                    "pt-osc run " + handle.key() + " has not named its new table yet; cannot warm it", null);
+        }
+        warmings.request(warmPaths(run), tables, policy);
+        observer.forgetRecent(run);
+    }
+
+    private static BackgroundPreSwap.Paths warmPaths(RunDirectory run) {
+        return new BackgroundPreSwap.Paths(run.warmRequested(), run.warm(), run.warmDone());
+    }
+
+    private BackgroundPreSwap.@Nullable Target warmTablesOf(RunDirectory run) {
+        BackgroundChecksum.Target t = tablesOf(run);
+        return t == null ? null : new BackgroundPreSwap.Target(t.server(), t.schema(), t.original(), t.copy());
     }
 
     /**
@@ -613,6 +649,7 @@ public final class PtOscEngine implements ExecutionEngine {
             RunFiles.delete(run.optionFile());
             RunFiles.touch(run.cleanedMarker());
             checksums.forget(checksumPaths(run));
+            warmings.forget(warmPaths(run));
             runEvents.forget(run.dir());
             List<String> notes = new ArrayList<>(plan.leftAlone());
             notes.add("run directory kept for inspection: " + run);

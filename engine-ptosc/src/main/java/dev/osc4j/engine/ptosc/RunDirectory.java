@@ -31,6 +31,8 @@ import java.util.Optional;
  *   <li>{@code cancel-requested}, {@code cleaned}: markers of what the engine did.
  *   <li>{@code verify-requested}: written before the comparison of the tables starts (so a restarted controller
  *       resumes it); {@code checksum.json}: its progress and result.
+ *   <li>{@code warm-requested} (with the pacing), {@code warm.json}, {@code warm.done}: the same for the warming of the
+ *       new table before the swap.
  * </ul>
  */
 final class RunDirectory {
@@ -40,6 +42,8 @@ final class RunDirectory {
     static final String EXIT = "exit";
     /** Created when the comparison before the swap has ended; its creation wakes the controller. */
     static final String CHECKSUM_DONE = "checksum.done";
+    /** Created when the warming before the swap has ended; its creation wakes the controller. */
+    static final String WARM_DONE = "warm.done";
 
     static final String PLUGIN_RESOURCE = "osc4j_plugin.pm";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,6 +85,18 @@ final class RunDirectory {
 
     Path checksumDone() {
         return dir.resolve(CHECKSUM_DONE);
+    }
+
+    Path warmRequested() {
+        return dir.resolve("warm-requested");
+    }
+
+    Path warm() {
+        return dir.resolve("warm.json");
+    }
+
+    Path warmDone() {
+        return dir.resolve(WARM_DONE);
     }
 
     Path runRecord() {
