@@ -14,7 +14,6 @@ import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -132,12 +131,18 @@ public final class TableWarmer {
         long resident = 0;
         if (span != null) {
             long totalPages = Math.max(1, pages(connection));
-            TreeSet<Integer> found = new TreeSet<>();
+            int[] pagesIn = new int[buckets];
             for (long page : residentPages(connection)) {
                 resident++;
-                found.add((int) Math.min(buckets - 1, page * buckets / totalPages));
+                pagesIn[(int) Math.min(buckets - 1, page * buckets / totalPages)]++;
             }
-            hot.addAll(found);
+            for (int b = 0; b < buckets; b++) {
+                if (pagesIn[b] > 0) {
+                    hot.add(b);
+                }
+            }
+            // Hottest first (most resident pages), so a budget that ends early has read what matters most.
+            hot.sort((x, y) -> Integer.compare(pagesIn[y], pagesIn[x]));
         }
         Duration findTook = Duration.ofNanos(System.nanoTime() - t0);
         progress.read(0, hot.size());
