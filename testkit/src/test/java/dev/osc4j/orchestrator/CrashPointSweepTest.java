@@ -11,6 +11,7 @@ import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
+import dev.osc4j.PreSwapPolicy;
 import dev.osc4j.Rollout;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.ExecutionEngine;
@@ -110,6 +111,10 @@ class CrashPointSweepTest {
                                 .build();
                     default -> null;
                 };
+        // Warming is opt-in: swept on, so that its intent is swept too.
+        policy = (policy == null ? MigrationPolicy.builder() : policy.toBuilder())
+                .preSwap(PreSwapPolicy.defaults().withWarm(true))
+                .build();
         MigrationRequest request = MigrationRequest.builder()
                 .idempotencyKey("sweep")
                 .keyspace(KEYSPACE)

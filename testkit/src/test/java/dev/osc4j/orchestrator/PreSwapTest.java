@@ -29,6 +29,10 @@ import org.junit.jupiter.api.Test;
 class PreSwapTest {
     private static final String KS = "commerce";
 
+    private static final MigrationPolicy WARMING = MigrationPolicy.builder()
+            .preSwap(PreSwapPolicy.defaults().withWarm(true))
+            .build();
+
     private final SettableClock clock = SettableClock.startingAtEpoch2026();
     private final FakeTopology topology = new FakeTopology(clock).addUniformKeyspace(KS, 2, 10_000);
     private final FakeEngine engine = FakeEngine.builder(topology)
@@ -85,7 +89,7 @@ class PreSwapTest {
     @DisplayName("after the checksum, each shard's new table is analysed then warmed, each written ahead as an intent,"
             + " before any shard swaps; the wait shows each step's progress")
     void analysedThenWarmedBeforeTheSwap() {
-        MigrationId id = submit(null);
+        MigrationId id = submit(WARMING);
         List<String> reasons = new ArrayList<>();
         MigrationRecord done = run(id, reasons, 3_600);
         assertThat(done.state()).isEqualTo(MigrationState.COMPLETED);
@@ -110,7 +114,7 @@ class PreSwapTest {
             + " swap goes once a warming succeeds")
     void failedWarmIsAWaitReason() {
         engine.failWarm(KS, "-80");
-        MigrationId id = submit(null);
+        MigrationId id = submit(WARMING);
         List<String> reasons = new ArrayList<>();
         MigrationRecord held = run(id, reasons, 600);
         assertThat(held.state()).isNotEqualTo(MigrationState.COMPLETED).isNotEqualTo(MigrationState.FAILED);
@@ -123,6 +127,15 @@ class PreSwapTest {
         assertThat(calls).isGreaterThan(2);
         engine.healWarm(KS, "-80");
         assertThat(run(id, reasons, 3_600).state()).isEqualTo(MigrationState.COMPLETED);
+    }
+
+    @Test
+    @DisplayName("by default the new table is analysed but not warmed (warming is opt-in: not measured to help)")
+    void defaults() {
+        MigrationId id = submit(null);
+        assertThat(run(id, new ArrayList<>(), 3_600).state()).isEqualTo(MigrationState.COMPLETED);
+        assertThat(engine.analyzeCalls()).isEqualTo(2);
+        assertThat(engine.warmCalls()).isZero();
     }
 
     @Test
