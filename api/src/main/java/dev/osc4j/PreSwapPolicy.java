@@ -1,6 +1,6 @@
 package dev.osc4j;
 
-import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import java.time.Duration;
 import org.apiguardian.api.API;
@@ -19,7 +19,7 @@ import org.apiguardian.api.API;
  * @param warmChunkRows rows read per chunk while warming
  * @param warmPause the pause between two chunks (the pacing)
  */
-@API(status = EXPERIMENTAL, since = "0.4")
+@API(status = MAINTAINED, since = "0.4")
 public record PreSwapPolicy(boolean analyze, boolean warm, Duration warmBudget, int warmChunkRows, Duration warmPause) {
 
     /** Default {@link #warmBudget()}: 60 seconds. */
