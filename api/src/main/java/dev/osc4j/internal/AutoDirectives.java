@@ -88,7 +88,8 @@ final class AutoDirectives {
         }
         MigrationPolicy policy = rec.policy();
         Directives.Directive d;
-        if (rec.attempt() - 1 < policy.autoRetries()) {
+        boolean someReverted = rec.shards().stream().anyMatch(s -> s.state() == MigrationState.REVERTED);
+        if (rec.attempt() - 1 < policy.autoRetries() && !someReverted) { // a retry is refused then: fall back
             d = new Directives.Directive("auto-retry-" + rec.attempt(), DirectiveKind.RETRY, "", ACTOR);
         } else if (policy.fallbackOnFailure()) {
             d = new Directives.Directive("fallback-" + rec.attempt(), DirectiveKind.ABORT, "", ACTOR);

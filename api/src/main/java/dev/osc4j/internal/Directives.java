@@ -144,6 +144,17 @@ final class Directives {
             case RETRY -> {
                 refuseIf(state != MigrationState.FAILED, rec, d, "only a FAILED migration can be retried");
                 refuseIf(c.abortRequested(), rec, d, "an abort is in progress");
+                List<String> reverted = rec.shards().stream()
+                        .filter(s -> s.state() == MigrationState.REVERTED)
+                        .map(ShardRecord::shard)
+                        .toList();
+                // The barrier would wait for them forever, and switching the others alone would leave the keyspace
+                // on two schemas (found by the fault simulator, seed 26880).
+                refuseIf(
+                        !reverted.isEmpty(),
+                        rec,
+                        d,
+                        "shards " + reverted + " were reverted; the others cannot switch alone: abort the migration");
                 for (int i = 0; i < change.size(); i++) {
                     ShardRecord s = change.shard(i);
                     if (s.state() != MigrationState.FAILED) {

@@ -203,6 +203,19 @@ class FaultSimulationTest {
     }
 
     @Test
+    @DisplayName("seed 26880 (found by 10,000 seeds on demand): a revert of a migration with a shard not yet switched")
+    void seed26880RevertWithAShardNotSwitched() {
+        FaultSimulator.assertHolds(Scenario.generate(26880L)
+                .withFaults(List.of(
+                        Scenario.at(17, new Fault.Directive(0, Fault.DirectiveKind.ABORT, 4, 0.75)),
+                        Scenario.at(51, new Fault.LagSpike(1, 0, 45, 16)),
+                        Scenario.at(67, new Fault.StoreTimeout(0)),
+                        Scenario.at(67, new Fault.ControllerPause(0, 13)),
+                        Scenario.at(82, new Fault.RunLost(1, 2)),
+                        Scenario.at(93, new Fault.Revert(1, 1, -1, 1)))));
+    }
+
+    @Test
     @DisplayName("a schedule written by hand, as the shrinker prints it, runs: an outage and a crash mid-copy")
     void handWrittenSchedule() {
         Scenario s = Scenario.generate(5L)
