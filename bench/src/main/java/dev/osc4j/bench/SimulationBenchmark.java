@@ -93,6 +93,8 @@ public final class SimulationBenchmark {
                 failures.size(),
                 byInvariant);
         if (!failures.isEmpty()) {
+            System.out.println("  failing seeds: "
+                    + failures.stream().map(r -> r.scenario().seed()).toList());
             System.out.println(sim.shrink(failures.get(0), 200).report());
         }
         for (Mutation m : Mutation.values()) {
