@@ -18,6 +18,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -426,13 +427,22 @@ final class FakeGhostRun {
             copyEndNanos = copyStartNanos;
             collector.startCollector();
             collector.awaitFirstThrottlingCollected();
+            // One applier at a time, as gh-ost's single applier: once the cut-over begins it applies the events up to
+            // the lock itself, and nothing may apply to the old table after the RENAME has given its name away (a
+            // background pass then failed with 1146 on _<t>_del while the application kept writing).
+            AtomicBoolean cuttingOver = new AtomicBoolean();
             background("revert-apply", () -> {
                 while (!finished) {
-                    try {
-                        revertApplied.addAndGet(replay.catchUp(replayConnection));
-                        streamer = replay.coordinates();
-                    } catch (Fatal e) {
-                        panic(String.valueOf(e.getMessage()));
+                    synchronized (replay) {
+                        if (cuttingOver.get()) {
+                            return;
+                        }
+                        try {
+                            revertApplied.addAndGet(replay.catchUp(replayConnection));
+                            streamer = replay.coordinates();
+                        } catch (Fatal e) {
+                            panic(String.valueOf(e.getMessage()));
+                        }
                     }
                     sleep(Duration.ofMillis(100));
                 }
@@ -440,6 +450,9 @@ final class FakeGhostRun {
             status.startStatus();
             status.printStatus(GhostStatusPrinter.Rule.FORCE, null);
             hooks.executeHooks("before-cut-over");
+            synchronized (replay) {
+                cuttingOver.set(true);
+            }
             rowCopy.cutOver(applier, (file, pos, monitor) -> {
                 while (!replay.reached(file, pos)) {
                     revertApplied.addAndGet(replay.catchUp(monitor));
