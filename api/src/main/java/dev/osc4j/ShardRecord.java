@@ -27,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * @param failure why it failed, when {@link MigrationState#FAILED}
  * @param routeHeld whether the {@link dev.osc4j.spi.TrafficSwitch} holds traffic for this shard's swap, so that the
  *     swap's end or the fallback chain must restore it
+ * @param artifacts the registry: the tables and triggers engine runs of this shard create or may have created, written
+ *     before the run can create them (with the start intent) and removed only once a cleanup dropped them; empty for
+ *     engines that own their artifacts' lifecycle (Vitess), and in records written before the registry existed
  */
 @API(status = MAINTAINED, since = "0.1")
 public record ShardRecord(
@@ -42,11 +45,46 @@ public record ShardRecord(
         ShardProgress progress,
         @Nullable String waitReason,
         @Nullable Failure failure,
-        boolean routeHeld) {
+        boolean routeHeld,
+        List<Artifact> artifacts) {
 
-    /** Copies the list. */
+    /** Copies the lists; a registry missing from an older record's JSON is empty. */
+    @SuppressWarnings("NullAway") // Jackson passes null for a field that records of an older version do not have
     public ShardRecord {
         leftovers = List.copyOf(leftovers);
+        artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+    }
+
+    /** A shard without registered artifacts. */
+    public ShardRecord(
+            String shard,
+            ShardTarget target,
+            MigrationState state,
+            Instant stateSince,
+            @Nullable String primary,
+            @Nullable EngineHandle handle,
+            @Nullable Intent intent,
+            List<EngineKey> leftovers,
+            double appliedThrottleRatio,
+            ShardProgress progress,
+            @Nullable String waitReason,
+            @Nullable Failure failure,
+            boolean routeHeld) {
+        this(
+                shard,
+                target,
+                state,
+                stateSince,
+                primary,
+                handle,
+                intent,
+                leftovers,
+                appliedThrottleRatio,
+                progress,
+                waitReason,
+                failure,
+                routeHeld,
+                List.of());
     }
 
     /** A shard whose traffic is not held. */
@@ -94,7 +132,8 @@ public record ShardRecord(
                 progress,
                 waitReason,
                 failure,
-                value);
+                value,
+                artifacts);
     }
 
     /** A new shard in {@link MigrationState#QUEUED}. */
@@ -112,7 +151,8 @@ public record ShardRecord(
                 ShardProgress.NONE,
                 null,
                 null,
-                false);
+                false,
+                List.of());
     }
 
     /** This shard in {@code next} state since {@code now}; the wait reason is cleared. */
@@ -130,7 +170,8 @@ public record ShardRecord(
                 progress,
                 null,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With a different primary baseline. */
@@ -148,7 +189,8 @@ public record ShardRecord(
                 progress,
                 waitReason,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With a different engine handle. */
@@ -166,7 +208,8 @@ public record ShardRecord(
                 progress,
                 waitReason,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With a different pending intent. */
@@ -184,7 +227,8 @@ public record ShardRecord(
                 progress,
                 waitReason,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With different leftovers. */
@@ -202,7 +246,8 @@ public record ShardRecord(
                 progress,
                 waitReason,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With a different applied throttle ratio. */
@@ -220,7 +265,8 @@ public record ShardRecord(
                 progress,
                 waitReason,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With different progress. */
@@ -238,7 +284,8 @@ public record ShardRecord(
                 value,
                 waitReason,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With a different wait reason. */
@@ -256,7 +303,8 @@ public record ShardRecord(
                 progress,
                 value,
                 failure,
-                routeHeld);
+                routeHeld,
+                artifacts);
     }
 
     /** With a different failure. */
@@ -274,6 +322,31 @@ public record ShardRecord(
                 progress,
                 waitReason,
                 value,
-                routeHeld);
+                routeHeld,
+                artifacts);
+    }
+
+    /** With a different artifact registry. */
+    public ShardRecord withArtifacts(List<Artifact> value) {
+        return new ShardRecord(
+                shard,
+                target,
+                state,
+                stateSince,
+                primary,
+                handle,
+                intent,
+                leftovers,
+                appliedThrottleRatio,
+                progress,
+                waitReason,
+                failure,
+                routeHeld,
+                value);
+    }
+
+    /** The registered artifacts of the run with {@code key}. */
+    public List<Artifact> artifactsOf(EngineKey key) {
+        return artifacts.stream().filter(a -> a.key().equals(key)).toList();
     }
 }

@@ -1,15 +1,19 @@
 package dev.osc4j.internal;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.Controls;
+import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
 import dev.osc4j.Intent.IntentKind;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSpec;
 import dev.osc4j.MigrationState;
 import dev.osc4j.PreSwapPolicy;
 import dev.osc4j.Rollout;
 import dev.osc4j.ShardProgress;
 import dev.osc4j.ShardRecord;
+import dev.osc4j.ShardTarget;
 import dev.osc4j.Transition;
 import dev.osc4j.Transitions;
 import dev.osc4j.Trigger;
@@ -130,6 +134,39 @@ final class Decider {
             String actor,
             Instant now,
             @Nullable MigrationRecord revert) {
+        return decide(rec, inputs, caps, actor, now, revert, ArtifactPlanner.NONE);
+    }
+
+    /**
+     * What an engine run will create, asked when a shard starts ({@link dev.osc4j.spi.ExecutionEngine#plannedArtifacts}), so that
+     * the start intent and the registered artifacts are one store write.
+     */
+    @FunctionalInterface
+    public interface ArtifactPlanner {
+        /** Plans nothing: engines that own their artifacts, and tests of other steps. */
+        ArtifactPlanner NONE = (target, spec, key) -> List.of();
+
+        /**
+         * The artifacts the run with {@code key} will create.
+         *
+         * @throws EngineException when that cannot be told now
+         */
+        List<Artifact> plan(ShardTarget target, MigrationSpec spec, EngineKey key);
+    }
+
+    /**
+     * Decides the next step; a shard that starts registers what {@code planner} says its run will create.
+     *
+     * @param revert the revert migration {@code rec}'s controls link to, or null
+     */
+    public Decision decide(
+            MigrationRecord rec,
+            Map<String, ShardInput> inputs,
+            EngineCapabilities caps,
+            String actor,
+            Instant now,
+            @Nullable MigrationRecord revert,
+            ArtifactPlanner planner) {
         RecordChange change = new RecordChange(rec, actor, now);
         MigrationPolicy policy = rec.policy();
         Controls controls = rec.controls();
@@ -169,7 +206,7 @@ final class Decider {
             if (controls.abortRequested()) {
                 abortStep(change, i, in[i]);
             } else if (s.state() == MigrationState.QUEUED) {
-                queuedStep(change, i, in[i], caps);
+                queuedStep(change, i, in[i], caps, planner);
             } else if (s.state().isRunning()) {
                 runningStep(change, i, in[i], keyspaceThrottle, caps);
             } else if (s.state() == MigrationState.FAILED) {
@@ -195,7 +232,8 @@ final class Decider {
         return last == null || Duration.between(last, now).compareTo(softWriteInterval) >= 0;
     }
 
-    private void queuedStep(RecordChange change, int i, ShardInput in, EngineCapabilities caps) {
+    private void queuedStep(
+            RecordChange change, int i, ShardInput in, EngineCapabilities caps, ArtifactPlanner planner) {
         ShardRecord s = change.shard(i);
         if (!s.leftovers().isEmpty() && !caps.retryInPlace()) {
             change.intent(i, IntentKind.CLEANUP, s.leftovers().get(0), null, "artifacts of an earlier attempt");
@@ -210,15 +248,33 @@ final class Decider {
             case WAIT -> change.soft(i, change.progress(i), gate.reason());
             case FAIL -> change.fail(i, FailureReason.GATE_FAILED, gate.reason());
             case PASS -> {
+                EngineKey key = new EngineKey(change.base().id(), change.attempt(), s.shard());
+                List<Artifact> planned;
+                try {
+                    planned = planner.plan(s.target(), change.base().spec(), key);
+                } catch (EngineException e) {
+                    String message = "cannot tell what the run will create: " + e.getMessage();
+                    if (e.retryable()) {
+                        change.soft(i, change.progress(i), message);
+                    } else {
+                        change.fail(i, e.reason(), message);
+                    }
+                    return;
+                }
                 ShardHealth health = in.health();
                 change.transition(i, MigrationState.INITIALIZING, Trigger.START, "start gates passed");
+                // Write-ahead: the artifacts are registered in the write that records the start intent, before the
+                // engine can create any of them.
+                List<Artifact> registry = new ArrayList<>(s.artifacts());
+                registry.removeIf(a -> a.key().equals(key));
+                registry.addAll(planned);
                 change.setShard(
                         i,
                         change.shard(i)
                                 .withPrimary(health == null ? null : health.primary())
-                                .withLeftovers(List.of()));
-                change.intent(
-                        i, IntentKind.START, new EngineKey(change.base().id(), change.attempt(), s.shard()), null, "");
+                                .withLeftovers(List.of())
+                                .withArtifacts(registry));
+                change.intent(i, IntentKind.START, key, null, "");
             }
         }
     }

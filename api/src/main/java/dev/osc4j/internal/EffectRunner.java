@@ -167,7 +167,8 @@ final class EffectRunner {
                     return new Outcomes.Done(engine.start(s.target(), rec.spec(), intent.key()), null);
                 }
                 case CLEANUP -> {
-                    return new Outcomes.Done(null, engine.cleanup(s.target(), rec.spec(), intent.key()));
+                    return new Outcomes.Done(
+                            null, engine.cleanup(s.target(), rec.spec(), intent.key(), s.artifactsOf(intent.key())));
                 }
                 case RETIRE -> {
                     return new Outcomes.Done(null, engine.retire(s.target(), rec.spec(), intent.key()));

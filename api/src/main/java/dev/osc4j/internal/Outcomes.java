@@ -129,7 +129,10 @@ final class Outcomes {
                 }
                 List<EngineKey> leftovers = new ArrayList<>(s.leftovers());
                 leftovers.remove(key);
-                change.setShard(i, s.withLeftovers(leftovers).withWaitReason(null));
+                List<dev.osc4j.Artifact> artifacts = new ArrayList<>(s.artifacts());
+                artifacts.removeIf(a -> a.key().equals(key)); // dropped, or never existed
+                change.setShard(
+                        i, s.withLeftovers(leftovers).withArtifacts(artifacts).withWaitReason(null));
                 change.effectDone(i, describe(done.cleanup()));
             }
             case RETIRE -> {

@@ -298,7 +298,8 @@ final class Reconciler {
             }
             MigrationRecord revert = linkedRevert(rec);
             Map<String, ShardInput> inputs = gather(rec, engine, o);
-            Decision d = decider.decide(rec, inputs, engine.capabilities(), controllerId, now(), revert);
+            Decision d = decider.decide(
+                    rec, inputs, engine.capabilities(), controllerId, now(), revert, engine::plannedArtifacts);
             Map<String, ShardProgress> live = new HashMap<>();
             for (Map.Entry<String, LiveShard> e : d.live().entrySet()) {
                 live.put(e.getKey(), e.getValue().progress());

@@ -172,6 +172,14 @@ final class RecordChange {
         moved[i] = true;
         view = null;
         shards[i] = s.withState(to, now);
+        if ((to == MigrationState.COMPLETED || to == MigrationState.REVERTED)
+                && !s.artifacts().isEmpty()) {
+            // The run's artifacts were swapped in, dropped by the engine, or handed to the artifact lifecycle (the
+            // retire of a revert window, the revert that swapped back); an earlier attempt's stay until its cleanup.
+            shards[i] = shards[i].withArtifacts(s.artifacts().stream()
+                    .filter(a -> s.leftovers().contains(a.key()))
+                    .toList());
+        }
         waitReasons[i] = null;
         hardChanged = true;
         add(

@@ -2,10 +2,12 @@ package dev.osc4j.spi;
 
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.EngineException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
+import java.util.List;
 import java.util.Optional;
 import org.apiguardian.api.API;
 import org.jspecify.annotations.Nullable;
@@ -46,6 +48,21 @@ public interface ExecutionEngine extends AutoCloseable {
      * released), and leaves the forward run's kept artifacts to the artifact lifecycle once it swapped.
      */
     EngineHandle start(ShardTarget target, MigrationSpec spec, EngineKey key);
+
+    /**
+     * The tables and triggers the run with {@code key} will create on the server (its shadow and changelog tables,
+     * triggers, placeholder and kept tables of a revertible run or a revert), with the names it will give them. The
+     * controller registers them in the shard's record ({@link dev.osc4j.ShardRecord#artifacts()}) in the same store
+     * write as the start intent, before {@link #start} can create them, so that nothing a run creates is left
+     * unrecorded when a controller dies; {@link #cleanup(ShardTarget, MigrationSpec, EngineKey, List)} is then told
+     * them. Declare every name the run may create, even one it creates only on some paths: a declared artifact that
+     * never existed costs nothing. May read the server (names that depend on what exists there); throws {@link
+     * EngineException} (retryable: the controller waits and asks again) when it cannot tell. The default declares
+     * nothing, for engines that own their artifacts' lifecycle (Vitess).
+     */
+    default List<Artifact> plannedArtifacts(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        return List.of();
+    }
 
     /** What the run is doing now. A run the engine cannot find is {@link EnginePhase#NOT_FOUND}, not an exception. */
     EngineObservation observe(EngineHandle handle);
@@ -107,6 +124,16 @@ public interface ExecutionEngine extends AutoCloseable {
      * call when there is nothing left.
      */
     CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key);
+
+    /**
+     * {@link #cleanup(ShardTarget, MigrationSpec, EngineKey)}, told the artifacts the shard's record registers for the
+     * run ({@link #plannedArtifacts}), which it must drop (or hand to the artifact lifecycle) when they exist, besides
+     * what it finds by its own naming rules. Once it returns, the controller removes them from the registry. The
+     * default ignores the list and finds the run's artifacts by name.
+     */
+    default CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key, List<Artifact> registered) {
+        return cleanup(target, spec, key);
+    }
 
     /**
      * Ends the revert window of the completed run with {@code key}: stops keeping the original table in sync (drops
