@@ -1,5 +1,6 @@
 package dev.osc4j.testkit;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationSpec;
@@ -190,8 +191,8 @@ public final class CrashInjection {
         }
 
         @Override
-        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
-            return effect("cleanup " + key, () -> super.cleanup(target, spec, key));
+        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key, List<Artifact> registered) {
+            return effect("cleanup " + key, () -> super.cleanup(target, spec, key, registered));
         }
 
         @Override

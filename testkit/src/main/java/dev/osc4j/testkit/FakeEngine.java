@@ -1,5 +1,6 @@
 package dev.osc4j.testkit;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
 import dev.osc4j.InvalidRequestException;
@@ -211,6 +212,23 @@ public final class FakeEngine implements ExecutionEngine {
             created++;
         }
         return handle(run);
+    }
+
+    /**
+     * What {@link #start} creates: the new table (the revert table for a revert) and the triggers, and for a revertible
+     * run the kept table and its reverse triggers, named as {@link #artifacts} reports them, in the shard's keyspace.
+     */
+    @Override
+    public List<Artifact> plannedArtifacts(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        String schema = target.keyspace();
+        List<Artifact> out = new ArrayList<>();
+        out.add(Artifact.table(schema, "_" + spec.table() + (spec.revertOf() != null ? "_revert" : "_new"), key));
+        out.add(Artifact.trigger(schema, "_" + spec.table() + "_triggers", key));
+        if (spec.revertible() && spec.revertOf() == null) {
+            out.add(Artifact.table(schema, keptTable(spec), key));
+            out.add(Artifact.trigger(schema, "_" + spec.table() + "_reverse_triggers", key));
+        }
+        return out;
     }
 
     private EngineHandle handle(Run run) {

@@ -1,5 +1,6 @@
 package dev.osc4j.testkit;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.MigrationSpec;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.CleanupReport;
@@ -8,6 +9,7 @@ import dev.osc4j.spi.EngineHandle;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.ExecutionEngine;
+import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -22,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *     RefusingCleanup(ExecutionEngine delegate) { super(delegate); }
  *
  *     @Override
- *     public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+ *     public CleanupReport cleanup(
+ *             ShardTarget target, MigrationSpec spec, EngineKey key, List<Artifact> registered) {
  *         throw EngineException.permanent(FailureReason.UNKNOWN, "DROP TABLE command denied");
  *     }
  * }
@@ -84,6 +87,16 @@ public abstract class ForwardingExecutionEngine implements ExecutionEngine {
     @Override
     public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
         return delegate.cleanup(target, spec, key);
+    }
+
+    @Override
+    public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key, List<Artifact> registered) {
+        return delegate.cleanup(target, spec, key, registered);
+    }
+
+    @Override
+    public List<Artifact> plannedArtifacts(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        return delegate.plannedArtifacts(target, spec, key);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.osc4j.orchestrator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.ApprovalStage;
+import dev.osc4j.Artifact;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.AutoRevert;
 import dev.osc4j.MigrationId;
@@ -13,6 +14,7 @@ import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
 import dev.osc4j.PreSwapPolicy;
 import dev.osc4j.Rollout;
+import dev.osc4j.ShardRecord;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.ExecutionEngine;
 import dev.osc4j.spi.HealthSignal;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -172,6 +175,9 @@ class CrashPointSweepTest {
                 osc = controller(store, topology, engine, traffic, clock);
                 clock.advance(LEASE_TTL.plusSeconds(1));
             }
+            // Write-ahead: whatever the engine has created so far, a crash right after its creation included, is in the
+            // record's artifact registry.
+            assertRegistered(scenario + " crash " + crashKind + " #" + crashAt + " tick " + tick, fake, osc);
         }
         String where = scenario + " crash " + crashKind + " #" + crashAt;
         assertThat(id).as(where).isNotNull();
@@ -225,12 +231,25 @@ class CrashPointSweepTest {
             assertThat(osc.get(revertId).state()).as(where).isEqualTo(MigrationState.COMPLETED);
         }
         for (MigrationId m : ids) {
+            assertThat(osc.get(m).shards())
+                    .as(where + ": nothing registered is left")
+                    .allSatisfy(s -> assertThat(s.artifacts()).isEmpty());
             List<AuditEntry> trail = osc.audit(m);
             assertThat(AuditTrails.problems(trail)).as(where).isEmpty();
             List<Long> seqs = trail.stream().map(AuditEntry::seq).toList();
             assertThat(seqs).as(where).doesNotHaveDuplicates();
         }
         return new int[] {writes.count(), effects.count()};
+    }
+
+    private static void assertRegistered(String where, FakeEngine fake, MigrationOrchestrator osc) {
+        for (Map.Entry<EngineKey, Set<String>> e : fake.artifactsByRun().entrySet()) {
+            EngineKey key = e.getKey();
+            ShardRecord s = osc.get(key.migrationId()).shard(key.shard()).orElseThrow();
+            assertThat(s.artifactsOf(key).stream().map(Artifact::name))
+                    .as(where + ": registry of run " + key)
+                    .containsAll(e.getValue());
+        }
     }
 
     private static CrashInjection.Point point(String kind, @Nullable String crashKind, int at) {

@@ -2,6 +2,7 @@ package dev.osc4j.orchestrator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
 import dev.osc4j.MigrationId;
@@ -20,6 +21,7 @@ import dev.osc4j.testkit.InMemoryStateStore;
 import dev.osc4j.testkit.SettableClock;
 import dev.osc4j.testkit.Simulation;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -68,12 +70,12 @@ class SideEffectRetryTest {
         }
 
         @Override
-        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key, List<Artifact> registered) {
             cleanupCalls.incrementAndGet();
             if (refuse) {
                 throw EngineException.permanent(FailureReason.UNKNOWN, "DROP TABLE command denied to user 'osc'");
             }
-            return super.cleanup(target, spec, key);
+            return super.cleanup(target, spec, key, registered);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.osc4j.testkit.sim;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.Intent;
 import dev.osc4j.Intent.IntentKind;
@@ -103,6 +104,32 @@ final class Checks {
                                                         : s.intent().kind() + " "
                                                                 + s.intent().key())
                                                 + ", leftovers " + s.leftovers() + ")"));
+                return;
+            }
+        }
+    }
+
+    /**
+     * Every table and trigger a run has on the server is in its shard record's artifact registry (write-ahead: the
+     * registry is written with the START intent, before the engine can create anything), so a controller that dies
+     * right after the creation leaves nothing that only naming rules could find.
+     */
+    void registered() {
+        for (Map.Entry<EngineKey, Set<String>> e : artifactsByRun().entrySet()) {
+            EngineKey key = e.getKey();
+            MigrationRecord r = run.read(key.migrationId()).orElse(null);
+            ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
+            Set<String> registry = new HashSet<>();
+            if (s != null) {
+                s.artifactsOf(key).forEach(a -> registry.add(a.name()));
+            }
+            if (!registry.containsAll(e.getValue())) {
+                Set<String> missing = new HashSet<>(e.getValue());
+                missing.removeAll(registry);
+                violate(
+                        "registered",
+                        "run " + key + " has " + missing + " on the server but its record's artifact registry does not"
+                                + " list them (registry " + registry + ")");
                 return;
             }
         }
@@ -385,6 +412,7 @@ final class Checks {
             if (fake.runsCreated() > before && !created.add(key)) {
                 violate("write-ahead", "a second run was created for " + key);
             }
+            registered(); // at the moment of creation, before anything else is recorded
             performed();
             return h;
         }
@@ -432,9 +460,9 @@ final class Checks {
         }
 
         @Override
-        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        public CleanupReport cleanup(ShardTarget target, MigrationSpec spec, EngineKey key, List<Artifact> registered) {
             effect(key, IntentKind.CLEANUP);
-            CleanupReport report = super.cleanup(target, spec, key);
+            CleanupReport report = super.cleanup(target, spec, key, registered);
             cleaned.add(key);
             performed();
             return report;

@@ -181,6 +181,7 @@ final class SimRun {
             }
             discover();
             checks.recorded();
+            checks.registered();
             checks.afterStep();
             if (step % 50 == 49) {
                 checks.audits();
