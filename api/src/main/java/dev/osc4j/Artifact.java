@@ -1,6 +1,6 @@
 package dev.osc4j;
 
-import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import dev.osc4j.spi.EngineKey;
 import org.apiguardian.api.API;
@@ -18,7 +18,7 @@ import org.apiguardian.api.API;
  * @param name its name on the server
  * @param key the run that creates it
  */
-@API(status = EXPERIMENTAL, since = "0.3")
+@API(status = MAINTAINED, since = "0.3")
 public record Artifact(Kind kind, String schema, String name, EngineKey key) {
 
     /** What sort of schema object an artifact is. */
