@@ -1,8 +1,10 @@
 package dev.osc4j.engine.ptosc;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.mysql.KeptTable;
 import dev.osc4j.mysql.MySqlNames;
 import dev.osc4j.mysql.TableLifecycle;
+import dev.osc4j.spi.EngineKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -124,6 +126,38 @@ final class Artifacts {
             boolean swapping,
             List<String> preexistingTables,
             List<String> preexistingTriggers) {}
+
+    /**
+     * What a run of {@code schema.table} will create, given the pt-osc names that exist now ({@code before}): a forward
+     * run, pt-osc's new table (the first of {@link #newTableNames} that is free) and its three triggers, and for a
+     * revertible run instead the copy {@link KeptTable#newTableName} and osc4j's kept table {@link KeptTable#keptName}
+     * (created as a placeholder and renamed onto at the swap) and its three reverse triggers; a revert (no process), the name the new-schema table is set
+     * aside under (the first free {@link #newTableNames}) and the placeholder of the swap back.
+     */
+    static List<Artifact> planned(
+            Found before, String schema, String table, boolean revertible, boolean revert, EngineKey key) {
+        List<Artifact> out = new ArrayList<>();
+        if (revertible && !revert) {
+            // The names RunLauncher gives a revertible run (sorting after the table: KeptTable explains why).
+            out.add(Artifact.table(schema, KeptTable.newTableName(table), key));
+        } else {
+            firstFree(newTableNames(table), before).ifPresent(n -> out.add(Artifact.table(schema, n, key)));
+        }
+        if (revert) {
+            out.add(Artifact.table(schema, KeptTable.placeholderName(table), key));
+            return out;
+        }
+        triggerNames(schema, table).forEach(n -> out.add(Artifact.trigger(schema, n, key)));
+        if (revertible) {
+            out.add(Artifact.table(schema, KeptTable.keptName(table), key));
+            KeptTable.reverseTriggerNames(schema, table).forEach(n -> out.add(Artifact.trigger(schema, n, key)));
+        }
+        return out;
+    }
+
+    private static java.util.Optional<String> firstFree(List<String> names, Found before) {
+        return names.stream().filter(n -> !before.tables().contains(n)).findFirst();
+    }
 
     static String triggerPrefix(String schema, String table) {
         String prefix = ("pt_osc_" + schema + "_" + table).replaceAll("\\W", "_");

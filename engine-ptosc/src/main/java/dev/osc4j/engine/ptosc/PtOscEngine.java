@@ -1,5 +1,6 @@
 package dev.osc4j.engine.ptosc;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
@@ -263,6 +264,38 @@ public final class PtOscEngine implements ExecutionEngine {
     /** The executable this engine runs. */
     public Path binary() {
         return binary;
+    }
+
+    /**
+     * pt-osc's new table and three triggers, and for a revertible run the kept table and its reverse triggers; for a
+     * revert the set-aside name and the swap back's placeholder; with the names free on the primary now, which are the
+     * ones the run will take (pt-osc takes the first free new-table name).
+     */
+    @Override
+    public List<Artifact> plannedArtifacts(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        Endpoint primary = primaryOf(target);
+        String schema = schemaOf(target);
+        try (Connection c = connections.open(primary)) {
+            Artifacts.Found before = Artifacts.find(c, schema, spec.table(), List.of());
+            return Artifacts.planned(before, schema, spec.table(), spec.revertible(), spec.revertOf() != null, key);
+        } catch (IllegalArgumentException e) { // a table no revertible run can have: start refuses it the same way
+            throw new EngineException(
+                    FailureReason.ENGINE_CONFIGURATION,
+                    false,
+                    String.valueOf(e.getMessage()),
+                    key.migrationId(),
+                    target.shard(),
+                    e);
+        } catch (SQLException e) {
+            throw new EngineException(
+                    FailureReason.CONNECTION,
+                    true,
+                    "cannot read the pt-osc artifacts of " + schema + "." + spec.table() + " on " + primary + ": "
+                            + e.getMessage(),
+                    key.migrationId(),
+                    target.shard(),
+                    e);
+        }
     }
 
     @Override

@@ -2,10 +2,13 @@ package dev.osc4j.engine.ptosc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osc4j.Artifact;
+import dev.osc4j.MigrationId;
 import dev.osc4j.engine.ptosc.Artifacts.Found;
 import dev.osc4j.engine.ptosc.Artifacts.Plan;
 import dev.osc4j.engine.ptosc.Artifacts.RunFacts;
 import dev.osc4j.engine.ptosc.Artifacts.Trigger;
+import dev.osc4j.spi.EngineKey;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.DisplayName;
@@ -108,5 +111,37 @@ class ArtifactsTest {
         assertThat(Artifacts.oldTableNames("t")).doesNotContain("t");
         Plan plan = Artifacts.plan(facts("t", null, false, false), new Found(List.of(), List.of()));
         assertThat(plan.isEmpty()).isTrue();
+    }
+
+    @Test
+    @DisplayName("planned artifacts: the first free new-table name and the three triggers; a revertible run names"
+            + " its copy and kept table after the table and adds the reverse triggers; a revert its set-aside name and placeholder")
+    void planned() {
+        EngineKey key = new EngineKey(MigrationId.of("m-000000000000000000000001"), 1, "s1");
+        Found before = new Found(List.of("_orders_new", "_orders_old"), List.of());
+        assertThat(Artifacts.planned(before, "app", "orders", false, false, key).stream()
+                        .map(Artifact::describe))
+                .containsExactly(
+                        "table app.__orders_new",
+                        "trigger app.pt_osc_app_orders_ins",
+                        "trigger app.pt_osc_app_orders_upd",
+                        "trigger app.pt_osc_app_orders_del");
+        assertThat(Artifacts.planned(before, "app", "orders", true, false, key).stream()
+                        .map(Artifact::describe))
+                .containsExactly(
+                        "table app.orders_osc4j_new",
+                        "trigger app.pt_osc_app_orders_ins",
+                        "trigger app.pt_osc_app_orders_upd",
+                        "trigger app.pt_osc_app_orders_del",
+                        "table app.orders_osc4j_old",
+                        "trigger app.osc4j_rev_app_orders_ins",
+                        "trigger app.osc4j_rev_app_orders_upd",
+                        "trigger app.osc4j_rev_app_orders_del");
+        assertThat(Artifacts.planned(new Found(List.of(), List.of()), "app", "orders", false, true, key).stream()
+                        .map(Artifact::describe))
+                .containsExactly(
+                        "table app._orders_new", "table app." + dev.osc4j.mysql.KeptTable.placeholderName("orders"));
+        assertThat(Artifacts.planned(before, "app", "orders", false, false, key))
+                .allSatisfy(a -> assertThat(a.key()).isEqualTo(key));
     }
 }

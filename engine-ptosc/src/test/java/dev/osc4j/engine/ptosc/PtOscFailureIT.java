@@ -141,8 +141,16 @@ class PtOscFailureIT {
                         "trigger pt_osc_app_victim_del",
                         "trigger pt_osc_app_victim_ins",
                         "trigger pt_osc_app_victim_upd");
+        // Registered before pt-osc ran: the name it took (the look-alike was there first), not the look-alike.
+        assertThat(registered(id))
+                .containsExactlyInAnyOrder(
+                        "table __victim_new",
+                        "trigger pt_osc_app_victim_del",
+                        "trigger pt_osc_app_victim_ins",
+                        "trigger pt_osc_app_victim_upd");
         osc.abort(id, "abort-1", "test");
         MigrationRecord aborted = Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
+        assertThat(registered(id)).isEmpty();
         AuditTrails.assertSound(osc.audit(id));
         assertThat(Fixture.artifacts(DB.primary(), "victim")).containsExactly("table _victim_new");
         assertThat(Fixture.columns(DB.primary(), "victim")).doesNotContain("extra");
@@ -214,14 +222,18 @@ class PtOscFailureIT {
     }
 
     @Test
-    @DisplayName("abort while pt-osc holds before the swap: the table is never swapped and nothing is left")
+    @DisplayName("abort while pt-osc holds before the swap: the table is never swapped and nothing is left; the record"
+            + " registered exactly what the run created (information_schema) and keeps nothing registered after")
     void abortWhileHeld() throws Exception {
         Fixture.createTable(DB.primary(), "heldback", 5_000);
         MigrationId id = osc.submit(held("abort-held", "heldback"));
         Fixture.awaitState(osc, id, MigrationState.CUTOVER_PENDING, Duration.ofMinutes(1));
-        assertThat(Fixture.artifacts(DB.primary(), "heldback")).contains("table _heldback_new");
+        List<String> created = Fixture.artifacts(DB.primary(), "heldback");
+        assertThat(created).contains("table _heldback_new");
+        assertThat(registered(id)).containsExactlyInAnyOrderElementsOf(created);
         osc.abort(id, "abort-held-1", "test");
         Fixture.awaitState(osc, id, MigrationState.ABORTED, Duration.ofMinutes(1));
+        assertThat(registered(id)).isEmpty();
         assertThat(Fixture.ptOscProcesses(work.toString())).isEmpty();
         Fixture.assertNoArtifacts(DB.primary(), "heldback");
         assertThat(Fixture.columns(DB.primary(), "heldback")).doesNotContain("extra");
@@ -296,6 +308,16 @@ class PtOscFailureIT {
                                         .rowsCopied()
                                 > 0);
         return Objects.requireNonNull(rec.shards().get(0).handle());
+    }
+
+    /** The shard's artifact registry, as {@link Fixture#artifacts} names them. */
+    private List<String> registered(MigrationId id) {
+        return osc.get(id).shards().get(0).artifacts().stream()
+                .map(a -> {
+                    assertThat(a.schema()).isEqualTo(Fixture.SCHEMA);
+                    return a.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + a.name();
+                })
+                .toList();
     }
 
     private static void killPtOsc(EngineHandle handle) {
