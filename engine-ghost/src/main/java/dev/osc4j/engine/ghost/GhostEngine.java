@@ -1,5 +1,6 @@
 package dev.osc4j.engine.ghost;
 
+import dev.osc4j.Artifact;
 import dev.osc4j.Endpoint;
 import dev.osc4j.EngineException;
 import dev.osc4j.FailureReason;
@@ -250,6 +251,20 @@ public final class GhostEngine implements ExecutionEngine {
     /** The directory of the run with {@code key}: its logs, events, and the files gh-ost works with. */
     public Path runDirectory(EngineKey key) {
         return RunDirectory.of(workDirectory, key).path();
+    }
+
+    /**
+     * The tables gh-ost will create ({@link GhostTables}, names fixed by the table's name): a forward run's {@code _gho},
+     * {@code _ghc}, {@code _del} (at the cut-over) and {@code _ghk} (gh-ost 1.1.8 and later); a revert's changelog,
+     * {@code _rev_del} and checkpoint. gh-ost creates no triggers.
+     */
+    @Override
+    public List<Artifact> plannedArtifacts(ShardTarget target, MigrationSpec spec, EngineKey key) {
+        GhostTables names = GhostTables.of(spec.table());
+        List<String> tables = spec.revertOf() != null
+                ? List.of(names.changelog(), names.revertedOld(), names.checkpoint())
+                : names.all();
+        return tables.stream().map(n -> Artifact.table(target.schema(), n, key)).toList();
     }
 
     @Override

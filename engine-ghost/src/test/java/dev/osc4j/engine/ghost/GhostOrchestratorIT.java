@@ -304,12 +304,29 @@ class GhostOrchestratorIT {
         assertThat(Objects.requireNonNull(s1.failure()).reason()).isEqualTo(FailureReason.ENGINE_FAILED);
         assertThat(Objects.requireNonNull(s1.failure()).message()).contains("injected failure at 40.0%");
         assertThat(tables(db, schema)).contains("_orders_gho", "_orders_ghc");
+        // Registered with the START intent: every table the run created (information_schema), and besides those only
+        // the names gh-ost creates later (_del at the cut-over) or in newer versions (_ghk, checkpoints).
+        List<String> created =
+                tables(db, schema).stream().filter(t -> !t.equals("orders")).toList();
+        List<String> registered = s1.artifacts().stream()
+                .map(a -> {
+                    assertThat(a.kind()).isEqualTo(dev.osc4j.Artifact.Kind.TABLE);
+                    assertThat(a.schema()).isEqualTo(schema);
+                    assertThat(a.key()).isEqualTo(handle(failed, "s1").key());
+                    return a.name();
+                })
+                .toList();
+        assertThat(registered).containsAll(created);
+        assertThat(registered.stream().filter(n -> !created.contains(n))).isSubsetOf("_orders_del", "_orders_ghk");
         Path run = engine.runDirectory(handle(failed, "s1").key());
 
         osc.abort(id, "abort-1", "bob");
         MigrationRecord aborted = drive(osc, engine, id, r -> r.state().isTerminal());
         assertThat(aborted.state()).isEqualTo(MigrationState.ABORTED);
         assertThat(tables(db, schema)).containsExactly("orders");
+        assertThat(shard(aborted, "s1").artifacts())
+                .as("nothing registered is left")
+                .isEmpty();
         assertThat(columns(db, schema, "orders")).doesNotContain("note");
         assertThat(run.resolve("gh-ost.sock")).doesNotExist();
         assertThat(run.resolve("gh-ost.conf")).doesNotExist();
