@@ -114,8 +114,9 @@ class ArtifactsTest {
     }
 
     @Test
-    @DisplayName("planned artifacts: the first free new-table name and the three triggers; a revertible run names"
-            + " its copy and kept table after the table and adds the reverse triggers; a revert its set-aside name and placeholder")
+    @DisplayName(
+            "planned artifacts: the first free new-table name and the three triggers; a revertible run names"
+                    + " its copy and kept table after the table and adds the reverse triggers; a revert its set-aside name and placeholder")
     void planned() {
         EngineKey key = new EngineKey(MigrationId.of("m-000000000000000000000001"), 1, "s1");
         Found before = new Found(List.of("_orders_new", "_orders_old"), List.of());
