@@ -31,5 +31,10 @@ public enum DirectiveKind {
      * Abort a migration that has not started because an amended request (the argument, its id) replaces it; sent by
      * the submit of a request with {@link MigrationRequest.Builder#supersedes}, refused once the migration started.
      */
-    SUPERSEDE
+    SUPERSEDE,
+    /**
+     * Acknowledge the alert of a migration in {@link MigrationState#ALERTED} (a health signal breached after a swap
+     * that cannot be reverted): its alerted shards end {@link MigrationState#COMPLETED}.
+     */
+    ACKNOWLEDGE
 }

@@ -145,4 +145,14 @@ public interface MigrationClient {
      * @throws IllegalDirectiveException when there is no open revert window, or a revert runs
      */
     DirectiveResult closeRevertWindow(MigrationId id, String directiveId, String actor);
+
+    /**
+     * Acknowledges the health alert of a migration in {@link MigrationState#ALERTED}: a signal of its {@link
+     * MigrationPolicy#autoRevert()} breached after a swap that cannot be reverted. The new schema stays live (there was
+     * nothing to revert to); the alerted shards end {@link MigrationState#COMPLETED}, and the acknowledgement is in the
+     * audit trail with the actor's name.
+     *
+     * @throws IllegalDirectiveException when no shard is alerted
+     */
+    DirectiveResult acknowledgeAlert(MigrationId id, String directiveId, String actor);
 }

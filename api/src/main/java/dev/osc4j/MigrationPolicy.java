@@ -44,7 +44,8 @@ import org.jspecify.annotations.Nullable;
  * @param fallbackOnFailure whether a failure that is final (after {@code autoRetries} retries) runs the fallback chain
  *     at once (stop the run, restore routing, remove the intermediate artifacts, end {@link MigrationState#ABORTED}),
  *     instead of waiting for an operator's retry or abort
- * @param autoRevert health signals that revert the migration on their own while it bakes after its swap; null for none
+ * @param autoRevert health signals that revert the migration on their own while it bakes after its swap (or, for a
+ *     migration that cannot be reverted, raise {@link MigrationState#ALERTED}); null for none
  * @param rollout cut over in waves (a canary, a bake time, then the rest); null for every shard at once
  * @param shardCutoverSchedules per shard, a cut-over schedule that replaces {@code cutoverSchedule} for that shard (a
  *     shard serving Asia follows Asia's window); the shards of one wave swap together, so a policy whose shards of one
@@ -117,7 +118,9 @@ public record MigrationPolicy(
         if (revertWindow != null && revertWindow.isNegative()) {
             throw new InvalidRequestException("policy revertWindow must not be negative, got " + revertWindow, null);
         }
-        if (autoRevert != null && autoRevert.bakeTime().compareTo(revertWindowOrDefault(revertWindow)) > 0) {
+        if (autoRevert != null
+                && !revertWindowOrDefault(revertWindow).isZero()
+                && autoRevert.bakeTime().compareTo(revertWindowOrDefault(revertWindow)) > 0) {
             throw new InvalidRequestException(
                     "policy autoRevert bakeTime (" + autoRevert.bakeTime() + ") must not exceed the revert window ("
                             + revertWindowOrDefault(revertWindow) + "): after the window there is nothing to revert to",

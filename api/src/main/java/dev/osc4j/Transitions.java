@@ -1,6 +1,8 @@
 package dev.osc4j;
 
 import static dev.osc4j.MigrationState.ABORTED;
+import static dev.osc4j.MigrationState.ALERTED;
+import static dev.osc4j.MigrationState.BAKING;
 import static dev.osc4j.MigrationState.COMPLETED;
 import static dev.osc4j.MigrationState.COPYING_ROWS;
 import static dev.osc4j.MigrationState.CUTOVER_PENDING;
@@ -55,8 +57,13 @@ public final class Transitions {
         t.add(new Transition(SWITCHING_TRAFFIC, REVERTIBLE, Trigger.SWITCHED, List.of()));
         t.add(new Transition(REVERTIBLE, COMPLETED, Trigger.WINDOW_CLOSED, List.of()));
         t.add(new Transition(REVERTIBLE, REVERTED, Trigger.REVERTED, List.of()));
+        t.add(new Transition(SWITCHING_TRAFFIC, BAKING, Trigger.SWITCHED, List.of()));
+        t.add(new Transition(BAKING, COMPLETED, Trigger.BAKED, List.of()));
+        t.add(new Transition(BAKING, ALERTED, Trigger.HEALTH_BREACH, List.of()));
+        t.add(new Transition(ALERTED, COMPLETED, Trigger.ACKNOWLEDGED, List.of()));
         for (MigrationState s : MigrationState.values()) {
-            if (!s.isTerminal() && s != FAILED && s != REVERTIBLE) {
+            // Nothing after the swap can fail: the new schema is live whatever happens next.
+            if (!s.isTerminal() && s != FAILED && !s.isSwitched()) {
                 t.add(new Transition(s, FAILED, Trigger.FAIL, List.of()));
             }
         }

@@ -30,5 +30,11 @@ public enum Trigger {
     /** The revert window ended (its time passed, or an operator closed it) and what kept the old table was retired. */
     WINDOW_CLOSED,
     /** A revert of this migration swapped the tables back. */
-    REVERTED
+    REVERTED,
+    /** The bake time of a migration that cannot be reverted passed without a breach of its health signals. */
+    BAKED,
+    /** A health signal breached while a migration that cannot be reverted baked: nothing to revert, so an alert. */
+    HEALTH_BREACH,
+    /** An operator acknowledged the alert of a migration whose health signals breached after its swap. */
+    ACKNOWLEDGED
 }

@@ -47,6 +47,10 @@ class TransitionsTest {
         d.put("SWITCHING_TRAFFIC>REVERTIBLE", "SWITCHED []");
         d.put("REVERTIBLE>COMPLETED", "WINDOW_CLOSED []");
         d.put("REVERTIBLE>REVERTED", "REVERTED []");
+        d.put("SWITCHING_TRAFFIC>BAKING", "SWITCHED []");
+        d.put("BAKING>COMPLETED", "BAKED []");
+        d.put("BAKING>ALERTED", "HEALTH_BREACH []");
+        d.put("ALERTED>COMPLETED", "ACKNOWLEDGED []");
         for (MigrationState s :
                 List.of(QUEUED, INITIALIZING, COPYING_ROWS, WAITING_FOR_CATCHUP, CUTOVER_PENDING, SWITCHING_TRAFFIC)) {
             d.put(s + ">FAILED", "FAIL []");
@@ -69,7 +73,7 @@ class TransitionsTest {
     @DisplayName("has exactly the edges of the design, with their triggers and gates in evaluation order")
     void hasExactlyTheDesignedEdges() {
         assertThat(table()).containsExactlyInAnyOrderEntriesOf(design());
-        assertThat(Transitions.all()).hasSize(18);
+        assertThat(Transitions.all()).hasSize(22);
     }
 
     @Test
@@ -103,7 +107,7 @@ class TransitionsTest {
     @ParameterizedTest
     @EnumSource(
             value = MigrationState.class,
-            names = {"COMPLETED", "ABORTED", "REVERTED", "FAILED", "REVERTIBLE"},
+            names = {"COMPLETED", "ABORTED", "REVERTED", "FAILED", "REVERTIBLE", "BAKING", "ALERTED"},
             mode = EnumSource.Mode.EXCLUDE)
     @DisplayName("lets every state before the swap fail, without gates")
     void everyLiveStateCanFail(MigrationState from) {
@@ -122,6 +126,23 @@ class TransitionsTest {
     }
 
     @Test
+    @DisplayName(
+            "cannot fail while baking or alerted: the swap is done; the bake ends, or a breach alerts until acknowledged")
+    void bakingAndAlertedCannotFail() {
+        assertThat(Transitions.allowed(MigrationState.BAKING, FAILED)).isFalse();
+        assertThat(Transitions.allowed(MigrationState.ALERTED, FAILED)).isFalse();
+        assertThat(Transitions.all().stream().filter(t -> t.from() == MigrationState.BAKING))
+                .extracting(t -> t.to() + ":" + t.trigger())
+                .containsExactlyInAnyOrder("COMPLETED:BAKED", "ALERTED:HEALTH_BREACH");
+        assertThat(Transitions.all().stream().filter(t -> t.from() == MigrationState.ALERTED))
+                .extracting(t -> t.to() + ":" + t.trigger())
+                .containsExactly("COMPLETED:ACKNOWLEDGED");
+        assertThat(MigrationState.BAKING.isSwitched()).isTrue();
+        assertThat(MigrationState.ALERTED.isSwitched()).isTrue();
+        assertThat(MigrationState.ALERTED.isTerminal()).isFalse();
+    }
+
+    @Test
     @DisplayName("leaves FAILED only by a retry to QUEUED or an abort to ABORTED")
     void failedIsLeftByRetryOrAbort() {
         assertThat(Transitions.all().stream().filter(t -> t.from() == FAILED))
@@ -131,12 +152,12 @@ class TransitionsTest {
     }
 
     @Test
-    @DisplayName("uses FAIL only on the failure edges, SWITCHED on the two edges out of the swap, every other once")
+    @DisplayName("uses FAIL only on the failure edges, SWITCHED on the three edges out of the swap, every other once")
     void triggersAreUsedAsDesigned() {
         Map<Trigger, Long> uses =
                 Transitions.all().stream().collect(Collectors.groupingBy(Transition::trigger, Collectors.counting()));
         assertThat(uses).containsEntry(Trigger.FAIL, 6L);
-        assertThat(uses).containsEntry(Trigger.SWITCHED, 2L);
+        assertThat(uses).containsEntry(Trigger.SWITCHED, 3L);
         for (Trigger t : Trigger.values()) {
             if (t != Trigger.FAIL && t != Trigger.SWITCHED) {
                 assertThat(uses).as("uses of %s", t).containsEntry(t, 1L);

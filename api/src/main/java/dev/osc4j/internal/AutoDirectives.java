@@ -5,6 +5,7 @@ import dev.osc4j.IllegalDirectiveException;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
+import dev.osc4j.Trigger;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -25,18 +26,24 @@ final class AutoDirectives {
     /**
      * A round of health checks in the audit trail, with what its breach calls for: while baking after the swap, the
      * revert {@code auto-revert-<attempt>} by {@link #ACTOR}, whose revert waits for no approval (see {@link
-     * Reverts#revertRecord}); while copying, a pause or an abort, as the policy says. A directive that is refused (the
-     * window just ended, a revert runs) leaves the note alone.
+     * Reverts#revertRecord}), or, for a migration that cannot be reverted, its baking shards move to {@code ALERTED};
+     * while copying, a pause or an abort, as the policy says. A directive that is refused (the window just ended, a
+     * revert runs) leaves the note alone.
      */
     static Outcomes.Result onHealth(MigrationRecord rec, HealthWatch.Round round, Instant now) {
         MigrationRecord base = rec;
         java.util.List<dev.osc4j.AuditEntry> audit = new java.util.ArrayList<>();
         String breach = round.breach();
         if (breach != null) {
-            Directives.Directive d =
+            boolean alert =
+                    round.phase() == HealthWatch.Phase.BAKE && !rec.spec().revertible();
+            Directives.@Nullable Directive d =
                     switch (round.phase()) {
                         case BAKE ->
-                            new Directives.Directive("auto-revert-" + rec.attempt(), DirectiveKind.REVERT, "", ACTOR);
+                            alert
+                                    ? null
+                                    : new Directives.Directive(
+                                            "auto-revert-" + rec.attempt(), DirectiveKind.REVERT, "", ACTOR);
                         case COPY ->
                             Objects.requireNonNull(rec.policy().autoRevert()).whileCopying()
                                             == dev.osc4j.AutoRevert.BreachAction.ABORT
@@ -45,7 +52,10 @@ final class AutoDirectives {
                                     : new Directives.Directive(
                                             "auto-pause-" + rec.auditSeq(), DirectiveKind.PAUSE, "", ACTOR);
                     };
-            java.util.List<Directives.Directive> ds = new java.util.ArrayList<>(java.util.List.of(d));
+            java.util.List<Directives.Directive> ds = new java.util.ArrayList<>();
+            if (d != null) {
+                ds.add(d);
+            }
             if (round.phase() == HealthWatch.Phase.BAKE
                     && rec.shards().stream()
                             .anyMatch(s -> !s.state().isSwitched() && !s.state().isTerminal())) {
@@ -63,6 +73,25 @@ final class AutoDirectives {
                     breach = breach + " (" + each.kind().name().toLowerCase(java.util.Locale.ROOT) + " refused: "
                             + e.getMessage() + ")";
                 }
+            }
+            if (alert && base.shards().stream().anyMatch(s -> s.state() == MigrationState.SWITCHING_TRAFFIC)) {
+                // The watch waits for a swap in flight (HealthWatch); the next round alerts with every shard swapped.
+                breach = breach + " (the alert waits for the swap in flight)";
+            } else if (alert) {
+                // Nothing to revert to: the baking shards raise an alert an operator must acknowledge.
+                RecordChange raise = new RecordChange(base, ACTOR, now);
+                for (int i = 0; i < raise.size(); i++) {
+                    if (raise.shard(i).state() == MigrationState.BAKING) {
+                        raise.transition(i, MigrationState.ALERTED, Trigger.HEALTH_BREACH, breach);
+                        raise.soft(
+                                i,
+                                raise.progress(i),
+                                "health alert (it cannot be reverted): " + breach + "; acknowledge it once looked at");
+                    }
+                }
+                Outcomes.Result r = new Outcomes.Result(raise.build(true), raise.audit());
+                base = r.record();
+                audit.addAll(r.audit());
             }
         }
         RecordChange note = new RecordChange(base, ACTOR, now);

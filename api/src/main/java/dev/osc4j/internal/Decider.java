@@ -203,6 +203,13 @@ final class Decider {
                 revertibleStep(change, i, revert);
                 continue;
             }
+            if (s.state() == MigrationState.BAKING) {
+                bakingStep(change, i);
+                continue;
+            }
+            if (s.state() == MigrationState.ALERTED) {
+                continue; // the new schema is live; only an operator's acknowledgement moves it on
+            }
             if (controls.abortRequested()) {
                 abortStep(change, i, in[i]);
             } else if (s.state() == MigrationState.QUEUED) {
@@ -408,6 +415,16 @@ final class Decider {
                                 "tables swapped; the original table is kept in sync for a revert until "
                                         + change.now()
                                                 .plus(change.base().policy().revertWindowOrDefault()));
+                    } else if (change.base().policy().autoRevert() != null) {
+                        change.transition(
+                                i,
+                                MigrationState.BAKING,
+                                Trigger.SWITCHED,
+                                "tables swapped; it cannot be reverted, so its health signals watch it for "
+                                        + Durations.format(Objects.requireNonNull(
+                                                        change.base().policy().autoRevert())
+                                                .bakeTime())
+                                        + " and raise an alert on a breach");
                     } else {
                         change.transition(i, MigrationState.COMPLETED, Trigger.SWITCHED, "tables swapped");
                     }
@@ -482,6 +499,30 @@ final class Decider {
             } else {
                 change.soft(i, change.progress(i), "waiting for other shards' cut-over gates");
             }
+        }
+    }
+
+    /**
+     * A shard that cannot be reverted, watched by its health signals after the swap: it ends {@code COMPLETED} when the
+     * bake time passed without a breach (a breach moves it to {@code ALERTED}, see {@link AutoDirectives#onHealth}).
+     */
+    private static void bakingStep(RecordChange change, int i) {
+        ShardRecord s = change.shard(i);
+        dev.osc4j.AutoRevert auto = change.base().policy().autoRevert();
+        Instant until = auto == null ? s.stateSince() : s.stateSince().plus(auto.bakeTime());
+        if (!change.now().isBefore(until)) {
+            change.transition(
+                    i,
+                    MigrationState.COMPLETED,
+                    Trigger.BAKED,
+                    "baked for " + Durations.format(Duration.between(s.stateSince(), change.now()))
+                            + " without a breach of its health signals");
+        } else {
+            change.soft(
+                    i,
+                    change.progress(i),
+                    "baking: health signals watch it until " + until + " ("
+                            + Durations.format(Duration.between(change.now(), until)) + " left)");
         }
     }
 

@@ -216,7 +216,7 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         }
         MigrationPolicy policy = request.policy() == null ? settings.defaultPolicy() : request.policy();
         spec = spec.withRevertible(revertible(spec, policy, engine));
-        requireAutoRevertPossible(spec, policy);
+        requireHealthSignalsKnown(spec, policy);
         if (policy.approverGroups() != null
                 && !policy.approverGroups().isEmpty()
                 && settings.approverGroups() == null) {
@@ -326,8 +326,13 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
         return Reverts.notes(spec).isEmpty();
     }
 
-    /** Refuses a policy that would revert on health signals a migration that cannot be reverted, or unknown signals. */
-    private void requireAutoRevertPossible(MigrationSpec spec, MigrationPolicy policy) {
+    /**
+     * Refuses a policy that names health signals no controller registered, or that asks for a revert window and a
+     * revert on health signals for a migration that cannot be reverted (the DDL cannot be undone by swapping back). A
+     * migration that cannot be reverted, with no revert window asked for (zero, or the default with an engine that
+     * cannot revert), is accepted: its bake raises {@link MigrationState#ALERTED} on a breach instead.
+     */
+    private void requireHealthSignalsKnown(MigrationSpec spec, MigrationPolicy policy) {
         AutoRevert auto = policy.autoRevert();
         if (auto == null) {
             return;
@@ -340,13 +345,16 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
                         null);
             }
         }
-        if (!spec.revertible()) {
+        Duration window = policy.revertWindow();
+        if (!spec.revertible() && window != null && !window.isZero()) {
             List<String> notes = Reverts.notes(spec);
             throw new InvalidRequestException(
-                    "policy autoRevert needs a revertible migration, and this one is not: "
+                    "policy autoRevert with a revert window of " + Durations.format(window)
+                            + " needs a revertible migration, and this one is not: "
                             + (notes.isEmpty()
                                     ? "engine '" + spec.engine() + "' cannot revert a swap"
-                                    : String.join("; ", notes)),
+                                    : String.join("; ", notes))
+                            + "; set revertWindow to zero to have the signals raise an alert after the swap instead",
                     null);
         }
     }
@@ -589,6 +597,11 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     @Override
     public DirectiveResult closeRevertWindow(MigrationId id, String directiveId, String actor) {
         return client.closeRevertWindow(id, directiveId, actor);
+    }
+
+    @Override
+    public DirectiveResult acknowledgeAlert(MigrationId id, String directiveId, String actor) {
+        return client.acknowledgeAlert(id, directiveId, actor);
     }
 
     @Override

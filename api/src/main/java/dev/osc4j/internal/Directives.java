@@ -70,8 +70,9 @@ final class Directives {
         RecordChange change = new RecordChange(rec, d.actor(), now);
         Controls c = rec.controls();
         MigrationState state = rec.state();
-        // A migration in its revert window has swapped: only a revert or the window's end moves it on.
-        boolean over = state.isTerminal() || state == MigrationState.REVERTIBLE;
+        // A migration that swapped (in its revert window, baking, alerted) is over for every directive but a revert,
+        // the window's end and an alert's acknowledgement.
+        boolean over = state.isTerminal() || state.isSwitched();
         switch (d.kind()) {
             case APPROVE -> {
                 ApprovalStage stage = parseStage(d.argument());
@@ -231,6 +232,22 @@ final class Directives {
                         "revert " + c.revertedBy() + " is in progress; it ends the window when it swaps back");
                 refuseIf(c.closeRevertWindow(), rec, d, "the revert window is already closing");
                 change.controls(c.withCloseRevertWindow(true));
+            }
+            case ACKNOWLEDGE -> {
+                refuseIf(
+                        rec.shards().stream().noneMatch(s -> s.state() == MigrationState.ALERTED),
+                        rec,
+                        d,
+                        "there is no health alert to acknowledge");
+                for (int i = 0; i < change.size(); i++) {
+                    if (change.shard(i).state() == MigrationState.ALERTED) {
+                        change.transition(
+                                i,
+                                MigrationState.COMPLETED,
+                                Trigger.ACKNOWLEDGED,
+                                "alert acknowledged by " + d.actor());
+                    }
+                }
             }
             case SUPERSEDE -> {
                 MigrationId by = MigrationId.of(d.argument());

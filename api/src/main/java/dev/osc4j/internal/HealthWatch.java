@@ -24,7 +24,7 @@ final class HealthWatch {
     enum Phase {
         /** Before the swap, with {@link AutoRevert#whileCopying()} set. */
         COPY,
-        /** After the swap, within the bake time. */
+        /** After the swap, within the bake time ({@code REVERTIBLE} or {@code BAKING} shards). */
         BAKE
     }
 
@@ -95,7 +95,7 @@ final class HealthWatch {
         boolean baking = rec.controls().revertedBy() == null
                 && !swapping
                 && rec.shards().stream()
-                        .anyMatch(s -> s.state() == MigrationState.REVERTIBLE
+                        .anyMatch(s -> (s.state() == MigrationState.REVERTIBLE || s.state() == MigrationState.BAKING)
                                 && now.isBefore(s.stateSince().plus(auto.bakeTime())));
         if (baking) {
             return Phase.BAKE;

@@ -23,7 +23,7 @@ final class MetricNames {
     static final String THROTTLED = "osc4j.migration.throttled";
     /** Gauge: 1 when stalled; for the migration as a whole, the number of stalled shards. */
     static final String STALLED = "osc4j.migration.stalled";
-    /** Gauge: position of the state on the happy path (0 QUEUED ... 6 COMPLETED; -1 FAILED or ABORTED). */
+    /** Gauge: position of the state on the happy path (0 QUEUED ... 7 COMPLETED; -1 FAILED, ALERTED, ABORTED, REVERTED). */
     static final String STATE = "osc4j.migration.state";
     /** Gauge, tagged {@code state} only: how many migrations this controller drives in each active state. */
     static final String ACTIVE = "osc4j.migrations.active";

@@ -478,7 +478,7 @@ final class Reconciler {
     private Map<String, ShardInput> gather(MigrationRecord rec, ExecutionEngine engine, OwnedMigration o) {
         Map<String, ShardInput> inputs = new HashMap<>();
         for (ShardRecord s : rec.shards()) {
-            if (s.state().isTerminal() || s.state() == MigrationState.REVERTIBLE) {
+            if (s.state().isTerminal() || s.state().isSwitched()) {
                 continue; // a swapped shard has no run to observe and no lag to wait for
             }
             // Topology first, then the engine: "applied" is then compared with a primary position read before it.

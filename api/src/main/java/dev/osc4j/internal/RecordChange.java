@@ -329,13 +329,16 @@ final class RecordChange {
     /**
      * The migration's state from its shards' states: FAILED if any shard failed (or aborted while others still
      * run), COMPLETED when all completed, REVERTED when all are terminal and some were reverted, ABORTED when all are
-     * terminal otherwise, else the least advanced shard's (a shard in its revert window is behind a completed one).
+     * terminal otherwise, ALERTED when every shard has swapped or ended and one is alerted, else the least advanced
+     * shard's (a shard in its revert window or baking is behind a completed one).
      */
     static MigrationState deriveState(List<ShardRecord> shards) {
         boolean anyFailed = false;
         boolean anyAborted = false;
         boolean allTerminal = true;
         boolean allCompleted = true;
+        boolean allSwitchedOrOver = true;
+        boolean anyAlerted = false;
         MigrationState least = MigrationState.COMPLETED;
         for (ShardRecord s : shards) {
             MigrationState st = s.state();
@@ -343,12 +346,17 @@ final class RecordChange {
             anyAborted |= st == MigrationState.ABORTED;
             allTerminal &= st.isTerminal();
             allCompleted &= st == MigrationState.COMPLETED;
+            allSwitchedOrOver &= st.isSwitched() || st.isTerminal();
+            anyAlerted |= st == MigrationState.ALERTED;
             if (st.pathIndex() >= 0 && st.pathIndex() < least.pathIndex()) {
                 least = st;
             }
         }
         if (anyFailed || (anyAborted && !allTerminal)) {
             return MigrationState.FAILED;
+        }
+        if (anyAlerted && allSwitchedOrOver) {
+            return MigrationState.ALERTED;
         }
         if (allTerminal) {
             if (allCompleted) {

@@ -143,7 +143,7 @@ final class Reverts {
             if (state == MigrationState.COMPLETED && rec.spec().revertible()) {
                 throw refused(rec, Reason.WINDOW_CLOSED, "its revert window ended; the kept table is gone");
             }
-            if (state == MigrationState.COMPLETED) {
+            if (state.isSwitched()) { // COMPLETED, BAKING or ALERTED without a kept table
                 throw refused(rec, Reason.NOT_REVERTIBLE, "it was not made revertible: " + whyNot(rec));
             }
             throw refused(

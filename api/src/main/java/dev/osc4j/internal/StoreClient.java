@@ -179,6 +179,11 @@ public final class StoreClient implements MigrationClient {
         return directive(id, new Directives.Directive(directiveId, DirectiveKind.CLOSE_REVERT_WINDOW, "", actor));
     }
 
+    @Override
+    public DirectiveResult acknowledgeAlert(MigrationId id, String directiveId, String actor) {
+        return directive(id, new Directives.Directive(directiveId, DirectiveKind.ACKNOWLEDGE, "", actor));
+    }
+
     /**
      * Refuses the revert of a migration when a later migration of the same table swapped its tables: reverting would
      * undo that one too.

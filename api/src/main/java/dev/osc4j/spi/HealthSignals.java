@@ -16,12 +16,32 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Ready-made {@link HealthSignal}s: replica lag from the topology probe, a Micrometer meter, a SQL query returning one
- * number, and a Prometheus query over its HTTP API, each against a limit. Each says {@link HealthVerdict#unknown} when
+ * number, and a Prometheus query over its HTTP API, each against a limit, and your own from a function. Each says {@link HealthVerdict#unknown} when
  * it cannot tell (and never healthy then), with a detail that carries no secret.
  */
 @API(status = EXPERIMENTAL, since = "0.3")
 public final class HealthSignals {
     private HealthSignals() {}
+
+    /**
+     * Your own signal from a function: {@code HealthSignals.of("checkout-errors", m -> errors() > 0.01 ?
+     * HealthVerdict.unhealthy("5xx " + errors()) : HealthVerdict.healthy("5xx " + errors()))}. The controller treats
+     * an exception or a null answer as unknown, as for any signal.
+     */
+    public static HealthSignal of(String name, java.util.function.Function<MigrationRecord, HealthVerdict> check) {
+        UserInput.requirePrintable("health signal name", name, 64);
+        return new HealthSignal() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public HealthVerdict check(MigrationRecord migration) {
+                return check.apply(migration);
+            }
+        };
+    }
 
     /**
      * Unhealthy when a replica of any of the migration's shards lags more than {@code limit}; unknown when a shard's

@@ -11,6 +11,7 @@ import static dev.osc4j.internal.Decisions.transitions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.AuditEntry;
+import dev.osc4j.AutoRevert;
 import dev.osc4j.Controls;
 import dev.osc4j.DirectiveKind;
 import dev.osc4j.FailureReason;
@@ -26,6 +27,7 @@ import dev.osc4j.internal.Decider.Decision;
 import dev.osc4j.spi.CleanupReport;
 import dev.osc4j.spi.EngineObservation;
 import dev.osc4j.spi.EnginePhase;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +41,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @DisplayName("Every edge of the transition table")
 class DeciderEdgesTest {
     private static final String S = "-80";
+    private static final AutoRevert BAKE = AutoRevert.on(Duration.ofMinutes(15), "errors");
 
     private record Taken(MigrationRecord before, MigrationRecord after, List<AuditEntry> audit) {}
 
@@ -129,6 +132,43 @@ class DeciderEdgesTest {
                 MigrationRecord revert =
                         migration(S).in(MigrationState.COMPLETED).build();
                 d = Decisions.decider().decide(rec, Map.of(), Decisions.CAPS, "controller", T0, revert);
+            }
+            case "SWITCHING_TRAFFIC>BAKING" -> {
+                rec = migration(S)
+                        .in(MigrationState.SWITCHING_TRAFFIC)
+                        .policy(p -> p.autoRevert(BAKE))
+                        .build();
+                d = decide(rec, Map.of(S, observed(S, EnginePhase.COMPLETED)));
+            }
+            case "BAKING>COMPLETED" -> {
+                rec = migration(S)
+                        .in(MigrationState.BAKING)
+                        .shard(S, s -> s.withState(MigrationState.BAKING, T0.minus(BAKE.bakeTime())))
+                        .policy(p -> p.autoRevert(BAKE))
+                        .build();
+                d = decide(rec, Map.of());
+            }
+            case "BAKING>ALERTED" -> {
+                rec = migration(S)
+                        .in(MigrationState.BAKING)
+                        .policy(p -> p.autoRevert(BAKE))
+                        .build();
+                Outcomes.Result r = AutoDirectives.onHealth(
+                        rec,
+                        new HealthWatch.Round(
+                                HealthWatch.Phase.BAKE, "errors unhealthy (5 %)", "health signal errors unhealthy"),
+                        T0);
+                return new Taken(rec, r.record(), r.audit());
+            }
+            case "ALERTED>COMPLETED" -> {
+                rec = migration(S)
+                        .in(MigrationState.ALERTED)
+                        .policy(p -> p.autoRevert(BAKE))
+                        .build();
+                Outcomes.Result r = Objects.requireNonNull(Directives.apply(
+                                rec, new Directives.Directive("ack-1", DirectiveKind.ACKNOWLEDGE, "", "alice"), T0)
+                        .change());
+                return new Taken(rec, r.record(), r.audit());
             }
             case "QUEUED>FAILED" -> {
                 rec = migration(S).controls(ABORTING).build();

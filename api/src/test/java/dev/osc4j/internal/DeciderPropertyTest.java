@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
+import dev.osc4j.AutoRevert;
 import dev.osc4j.CutoverMode;
 import dev.osc4j.DirectiveKind;
 import dev.osc4j.EngineException;
@@ -68,6 +69,8 @@ class DeciderPropertyTest {
     private final Random damageRnd = new Random(20261201L);
     /** Reverts, routing and the revert window draw from their own stream too. */
     private final Random revertRnd = new Random(20261204L);
+    /** Bakes of migrations that cannot be reverted, their health rounds and alerts: a stream of their own as well. */
+    private final Random bakeRnd = new Random(20261205L);
 
     private final Set<String> edgesTaken = new LinkedHashSet<>();
     private final Map<String, ShardProgress> live = new HashMap<>();
@@ -92,7 +95,19 @@ class DeciderPropertyTest {
             int action = rnd.nextInt(20);
             MigrationRecord after;
             List<AuditEntry> audit;
-            if (action < 11) {
+            boolean baking = rec.shards().stream().anyMatch(s -> s.state() == MigrationState.BAKING);
+            if (baking && bakeRnd.nextInt(2) == 0) {
+                // A round of health checks while it bakes: healthy, or a breach that raises the alert.
+                Outcomes.Result r = AutoDirectives.onHealth(
+                        rec,
+                        new HealthWatch.Round(
+                                HealthWatch.Phase.BAKE,
+                                "errors (random)",
+                                bakeRnd.nextInt(2) == 0 ? "health signal errors unhealthy" : null),
+                        now);
+                after = r.record();
+                audit = r.audit();
+            } else if (action < 11) {
                 rec = damage(rec);
                 Decision d = decider.decide(rec, inputs(rec, now), caps, "walker", now, revert(rec));
                 live.clear();
@@ -203,15 +218,20 @@ class DeciderPropertyTest {
                 ? MigrationWindow.daily(
                         LocalTime.of(rnd.nextInt(24), 0), LocalTime.of(rnd.nextInt(24), 30), ZoneOffset.UTC)
                 : null;
+        int revertWindowMinutes = revertRnd.nextInt(6);
+        AutoRevert bake = !revertible && bakeRnd.nextBoolean()
+                ? AutoRevert.on(Duration.ofSeconds(60 + bakeRnd.nextInt(60)), "errors")
+                : null;
         return TestRecords.migration(SHARDS.toArray(String[]::new))
                 .spec(TestRecords.spec().withRevertible(revertible))
-                .policy(p -> p.revertWindow(Duration.ofMinutes(1 + revertRnd.nextInt(6)))
-                        .requireStartApproval(rnd.nextInt(4) == 0)
+                .policy(p -> p.requireStartApproval(rnd.nextInt(4) == 0)
                         .requireCutoverApproval(rnd.nextInt(4) == 0)
                         .cutoverMode(rnd.nextInt(4) == 0 ? CutoverMode.MANUAL : CutoverMode.AUTOMATIC)
                         .cutoverWindow(window)
                         .stallTimeout(Duration.ofSeconds(30 + rnd.nextInt(120)))
-                        .failOnStall(rnd.nextInt(3) == 0))
+                        .failOnStall(rnd.nextInt(3) == 0)
+                        .autoRevert(bake)
+                        .revertWindow(bake == null ? Duration.ofMinutes(1 + revertWindowMinutes) : Duration.ZERO))
                 .build();
     }
 
@@ -373,6 +393,10 @@ class DeciderPropertyTest {
         if (rec.state() == MigrationState.REVERTIBLE && revertRnd.nextInt(3) > 0) {
             kind = revertRnd.nextInt(3) == 0 ? DirectiveKind.CLOSE_REVERT_WINDOW : DirectiveKind.REVERT;
             argument = kind == DirectiveKind.REVERT && revertRnd.nextBoolean() ? SHARDS.get(0) : "";
+        }
+        if (rec.shards().stream().anyMatch(s -> s.state() == MigrationState.ALERTED) && bakeRnd.nextBoolean()) {
+            kind = DirectiveKind.ACKNOWLEDGE;
+            argument = "";
         }
         String id = rnd.nextInt(10) == 0 && !rec.directives().isEmpty()
                 ? rec.directives().keySet().iterator().next()

@@ -216,4 +216,15 @@ final class DirectiveCommands {
             return client.closeRevertWindow(id, directiveId, actor);
         }
     }
+
+    @Command(
+            name = "acknowledge",
+            description = "Acknowledges the health alert of a migration in ALERTED (a signal breached after a swap that"
+                    + " cannot be reverted): the new schema stays live and the alerted shards end COMPLETED.")
+    static final class Acknowledge extends DirectiveCommand {
+        @Override
+        DirectiveResult send(MigrationClient client, MigrationId id, String directiveId, String actor) {
+            return client.acknowledgeAlert(id, directiveId, actor);
+        }
+    }
 }

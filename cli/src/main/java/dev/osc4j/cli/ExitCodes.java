@@ -27,11 +27,16 @@ public final class ExitCodes {
     public static final int STORE = 6;
     /**
      * {@code watch} saw the migration end without its new schema live (ABORTED, REVERTED); COMPLETED and REVERTIBLE (in
-     * its revert window) are {@link #OK}.
+     * its revert window) are {@link #OK}, ALERTED is {@link #ALERTED}.
      */
     public static final int NOT_COMPLETED = 7;
     /** {@code audit --verify} found the trail does not match its hash chain (edited, removed or added entries). */
     public static final int TAMPERED = 8;
+    /**
+     * {@code watch} saw a health alert ({@code ALERTED}): a signal breached after a swap that cannot be reverted. The new
+     * schema is live; look, then {@code osc4j acknowledge}.
+     */
+    public static final int ALERTED = 9;
     /** Interrupted (Ctrl-C), as shells report SIGINT. */
     public static final int INTERRUPTED = 130;
 

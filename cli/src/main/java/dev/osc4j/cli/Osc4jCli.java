@@ -40,7 +40,8 @@ import picocli.CommandLine.Command;
             DirectiveCommands.Abort.class,
             DirectiveCommands.Retry.class,
             DirectiveCommands.Revert.class,
-            DirectiveCommands.CloseWindow.class
+            DirectiveCommands.CloseWindow.class,
+            DirectiveCommands.Acknowledge.class
         })
 public final class Osc4jCli implements Runnable {
     final Map<String, String> env;

@@ -20,7 +20,8 @@ final class RevertNotes {
 
     /**
      * The notes on {@code r} at {@code now}, each a few words: "revertible until 2026-01-01T12:00:00Z (23h59m left)"
-     * (or "revert window closing" once an operator closed it), "reverted by ID", "reverts ID", "superseded by ID", "supersedes ID"; empty when none applies.
+     * (or "revert window closing" once an operator closed it), "health alert: look, then osc4j acknowledge ID",
+     * "reverted by ID", "reverts ID", "superseded by ID", "supersedes ID"; empty when none applies.
      */
     static List<String> of(MigrationRecord r, Instant now) {
         List<String> notes = new ArrayList<>();
@@ -36,6 +37,9 @@ final class RevertNotes {
                                 : ProgressView.duration(left) + " left")
                         + ")");
             }
+        }
+        if (r.shards().stream().anyMatch(s -> s.state() == MigrationState.ALERTED)) {
+            notes.add("health alert: look, then osc4j acknowledge " + r.id().value());
         }
         MigrationId revertedBy = r.controls().revertedBy();
         if (revertedBy != null) {

@@ -64,15 +64,22 @@ final class WatchCommand extends StoreCommand {
     }
 
     /**
-     * Whether there is nothing more to follow: the migration ended, or it swapped and waits in its revert window
-     * ({@link MigrationState#REVERTIBLE}), which only the window's end or a revert moves on.
+     * Whether there is nothing more to follow: the migration ended, it swapped and waits in its revert window
+     * ({@link MigrationState#REVERTIBLE}), which only the window's end or a revert moves on, or a health alert waits for
+     * an operator ({@link MigrationState#ALERTED}). A bake ({@link MigrationState#BAKING}) is followed to its end.
      */
     private static boolean ended(MigrationRecord r) {
-        return r.state().isTerminal() || r.state() == MigrationState.REVERTIBLE;
+        return r.state().isTerminal() || r.state() == MigrationState.REVERTIBLE || r.state() == MigrationState.ALERTED;
     }
 
-    /** 0 when the new schema is live (the swap is done: COMPLETED or REVERTIBLE), 7 otherwise (ABORTED, REVERTED). */
+    /**
+     * 0 when the new schema is live (the swap is done: COMPLETED or REVERTIBLE), 9 for a health alert (ALERTED), 7
+     * otherwise (ABORTED, REVERTED).
+     */
     private static int exitCode(MigrationRecord r) {
+        if (r.state() == MigrationState.ALERTED) {
+            return ExitCodes.ALERTED;
+        }
         return r.state().isSwitched() ? ExitCodes.OK : ExitCodes.NOT_COMPLETED;
     }
 }

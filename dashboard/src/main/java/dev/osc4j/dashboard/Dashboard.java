@@ -340,6 +340,7 @@ public final class Dashboard {
                 switch (kind) {
                     case "revert" -> revertResult(id, directiveId);
                     case "close-window" -> client.closeRevertWindow(id, directiveId, actor);
+                    case "acknowledge" -> client.acknowledgeAlert(id, directiveId, actor);
                     case "pause" -> client.pause(id, directiveId, actor);
                     case "resume" -> client.resume(id, directiveId, actor);
                     case "abort" -> client.abort(id, directiveId, actor);

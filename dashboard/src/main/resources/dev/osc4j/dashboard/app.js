@@ -71,8 +71,8 @@ async function refresh() {
       + `<td class="id">${esc(m.id)}</td><td>${esc(r.spec.keyspace)}.${esc(r.spec.table)}</td>`
       + `<td><span class="state state-${esc(r.state)}">${esc(r.state)}${r.controls.paused ? ' (paused)' : ''}</span>`
       + `<div class="revert-note">${revertNotes(m)}</div></td>`
-      + `<td class="progress">${bar(m.percent, r.state === 'COMPLETED' || r.state === 'REVERTIBLE')}</td>`
-      + `<td>${['COMPLETED', 'ABORTED', 'REVERTIBLE', 'REVERTED'].includes(r.state) ? '–' : duration(m.etaSeconds)}</td>`
+      + `<td class="progress">${bar(m.percent, ['COMPLETED', 'REVERTIBLE', 'BAKING', 'ALERTED'].includes(r.state))}</td>`
+      + `<td>${['COMPLETED', 'ABORTED', 'REVERTIBLE', 'REVERTED', 'BAKING', 'ALERTED'].includes(r.state) ? '–' : duration(m.etaSeconds)}</td>`
       + `<td>${minis}</td><td>${owner}</td><td class="age">${age}</td></tr>`;
   });
   const body = document.querySelector('#fleet tbody');
@@ -104,7 +104,7 @@ async function detail(m) {
     const throttle = p.throttled ? `<span class="throttled">throttled: ${esc(p.throttleReason)} (ratio ${s.appliedThrottleRatio})</span>`
       : (s.appliedThrottleRatio > 0 ? `ratio ${s.appliedThrottleRatio}` : '–');
     return `<tr class="shard"><td>${esc(s.shard)}</td><td class="state state-${esc(s.state)}">${esc(s.state)}</td>`
-      + `<td>${bar(p.percent, s.state === 'COMPLETED' || s.state === 'REVERTIBLE')}</td><td>${p.rowsCopied.toLocaleString()} / ${Math.max(0, p.rowsTotal).toLocaleString()}</td>`
+      + `<td>${bar(p.percent, ['COMPLETED', 'REVERTIBLE', 'BAKING', 'ALERTED'].includes(s.state))}</td><td>${p.rowsCopied.toLocaleString()} / ${Math.max(0, p.rowsTotal).toLocaleString()}</td>`
       + `<td>${lag}</td><td>${throttle}</td><td>${esc(s.waitReason ?? (s.failure ? 'failed: ' + s.failure.message : ''))}</td></tr>`;
   }).join('');
   renderActions(m.id);
@@ -128,6 +128,8 @@ const ACTIONS = [
   ['retry', 'Retry', {}], ['abort', 'Abort', {}],
   // Only for a migration in its revert window: a revert of every shard in it, and the window's end now.
   ['revert', 'Revert', {}, 'REVERTIBLE'], ['close-window', 'Close revert window', {}, 'REVERTIBLE'],
+  // Only for a health alert after a swap that cannot be reverted: the new schema stays; the alert ends.
+  ['acknowledge', 'Acknowledge alert', {}, 'ALERTED'],
 ];
 
 function renderActions(id) {

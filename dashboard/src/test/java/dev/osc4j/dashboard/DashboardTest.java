@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osc4j.AuditEntry;
+import dev.osc4j.AutoRevert;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
+import dev.osc4j.spi.HealthSignals;
+import dev.osc4j.spi.HealthVerdict;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
 import dev.osc4j.testkit.InMemoryStateStore;
@@ -280,6 +283,58 @@ class DashboardTest {
                         .path("revertibleUntil")
                         .isNull())
                 .isTrue();
+    }
+
+    @Test
+    @DisplayName(
+            "a health alert after a swap that cannot be reverted shows as ALERTED with its reason; acknowledge (behind"
+                    + " the same CSRF check) ends it COMPLETED, and a second one is refused with 409")
+    void acknowledgeAlert() throws Exception {
+        InMemoryStateStore alertStore = new InMemoryStateStore(clock);
+        FakeTopology topology = new FakeTopology(clock).addUniformKeyspace("billing", 1, 1_000);
+        MigrationOrchestrator controller = MigrationOrchestrator.builder()
+                .store(alertStore)
+                .topology(topology)
+                .engine(FakeEngine.builder(topology).build())
+                .clock(clock)
+                .healthSignal(HealthSignals.of("errors", m -> HealthVerdict.unhealthy("5xx rate 4 %")))
+                .build();
+        MigrationId id = controller.submit(MigrationRequest.builder()
+                .idempotencyKey("alerting")
+                .keyspace("billing")
+                .table("ledger")
+                .ddl("ALTER TABLE ledger ADD COLUMN note VARCHAR(64)")
+                .engine(FakeEngine.DEFAULT_NAME)
+                .requestedBy("test")
+                .policy(MigrationPolicy.builder()
+                        .revertWindow(Duration.ZERO)
+                        .autoRevert(AutoRevert.on(Duration.ofMinutes(15), "errors"))
+                        .build())
+                .build());
+        Simulation.of(controller, clock).runUntil(id, MigrationState.ALERTED, Duration.ofHours(1));
+        Dashboard d = Dashboard.builder(controller)
+                .clock(clock)
+                .authenticator(r -> Optional.ofNullable(r.header("x-user")))
+                .build();
+        JsonNode shown = json(d.handle(get("/api/migrations/" + id.value(), Map.of())));
+        assertThat(shown.path("record").path("state").asText()).isEqualTo("ALERTED");
+        assertThat(shown.toString()).contains("health alert (it cannot be reverted)", "5xx rate 4 %");
+        String token = json(d.handle(get("/api/session", Map.of("x-user", "alice"))))
+                .path("csrf")
+                .asText();
+        String path = "/api/migrations/" + id.value() + "/acknowledge";
+        assertThat(d.handle(post(path, Map.of("x-user", "alice"), "{\"directiveId\":\"web-a1\"}"))
+                        .status())
+                .as("no CSRF token")
+                .isEqualTo(403);
+        Map<String, String> ok = Map.of("x-user", "alice", "x-osc4j-csrf", token);
+        Dashboard.Response acked = d.handle(post(path, ok, "{\"directiveId\":\"web-a1\"}"));
+        assertThat(acked.status()).as(acked.text()).isEqualTo(200);
+        assertThat(json(acked).path("kind").asText()).isEqualTo("ACKNOWLEDGE");
+        assertThat(controller.get(id).state()).isEqualTo(MigrationState.COMPLETED);
+        Dashboard.Response again = d.handle(post(path, ok, "{\"directiveId\":\"web-a2\"}"));
+        assertThat(again.status()).as(again.text()).isEqualTo(409);
+        assertThat(again.text()).contains("there is no health alert to acknowledge");
     }
 
     private static MigrationRequest revertible(String table, Duration window) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.osc4j.ApprovalStage;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.AutoRevert;
+import dev.osc4j.IllegalDirectiveException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
@@ -13,6 +14,8 @@ import dev.osc4j.MigrationPolicy;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
+import dev.osc4j.RevertRefusedException;
+import dev.osc4j.Trigger;
 import dev.osc4j.spi.HealthSignal;
 import dev.osc4j.spi.HealthVerdict;
 import dev.osc4j.testkit.FakeEngine;
@@ -184,6 +187,91 @@ class AutoRevertTest {
         sim.runUntil(paused, MigrationState.ABORTED, Duration.ofMinutes(5));
     }
 
+    /** Bakes with the signal after a swap that cannot be reverted (no revert window). */
+    private static MigrationPolicy.Builder alerting(int failureLimit) {
+        return MigrationPolicy.builder()
+                .revertWindow(Duration.ZERO)
+                .autoRevert(new AutoRevert(List.of("orders-p99"), BAKE, Duration.ofSeconds(10), failureLimit, 3));
+    }
+
+    @Test
+    @DisplayName(
+            "a migration that cannot be reverted bakes instead; a breach raises ALERTED (the new schema stays live),"
+                    + " which only an acknowledgement ends")
+    void breachWithoutRevertAlerts() {
+        MigrationId id = submit("DROP COLUMN legacy", alerting(2));
+        MigrationRecord baking = sim.runUntil(id, MigrationState.BAKING, Duration.ofHours(1));
+        assertThat(baking.spec().revertible()).isFalse();
+        assertThat(baking.shards()).allSatisfy(s -> assertThat(s.state()).isEqualTo(MigrationState.BAKING));
+        for (int i = 0; i < 30; i++) {
+            sim.tick();
+        }
+        assertThat(osc.get(id).state()).as("healthy: still baking").isEqualTo(MigrationState.BAKING);
+        assertThat(checks).isNotEmpty();
+        assertThatThrownBy(() -> osc.acknowledgeAlert(id, "too-early", "erin"))
+                .isInstanceOf(IllegalDirectiveException.class)
+                .hasMessageContaining("there is no health alert to acknowledge");
+        latency = r -> HealthVerdict.unhealthy("p99 412 ms > 250 ms");
+        MigrationRecord alerted = sim.runUntil(id, MigrationState.ALERTED, Duration.ofMinutes(5));
+        assertThat(alerted.controls().revertedBy()).as("nothing to revert to").isNull();
+        assertThat(alerted.shards()).allSatisfy(s -> {
+            assertThat(s.state()).isEqualTo(MigrationState.ALERTED);
+            assertThat(s.waitReason())
+                    .startsWith("health alert (it cannot be reverted): health signal orders-p99 unhealthy: p99 412 ms");
+        });
+        assertThat(breachNote(id).detail()).contains("-> health signal orders-p99 unhealthy");
+        assertThat(osc.audit(id))
+                .filteredOn(e ->
+                        e.kind() == AuditEntry.Kind.TRANSITION && e.shard() != null && e.to() == MigrationState.ALERTED)
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.trigger()).isEqualTo(Trigger.HEALTH_BREACH));
+        // An alert is not a bake: no more checks, and it stays until someone looks, long after the bake time.
+        int asked = checks.size();
+        sim.step(Duration.ofMinutes(1));
+        for (int i = 0; i < 60; i++) {
+            sim.tick();
+        }
+        assertThat(osc.get(id).state()).isEqualTo(MigrationState.ALERTED);
+        assertThat(checks).hasSize(asked);
+        assertThatThrownBy(() -> osc.revert(id, "undo", "erin"))
+                .isInstanceOfSatisfying(
+                        RevertRefusedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(RevertRefusedException.Reason.NOT_REVERTIBLE));
+        assertThatThrownBy(() -> osc.abort(id, "stop", "erin")).isInstanceOf(IllegalDirectiveException.class);
+        osc.acknowledgeAlert(id, "looked", "erin");
+        MigrationRecord done = osc.get(id);
+        assertThat(done.state()).isEqualTo(MigrationState.COMPLETED);
+        assertThat(osc.audit(id))
+                .filteredOn(e -> e.trigger() == Trigger.ACKNOWLEDGED && e.shard() != null)
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.detail()).isEqualTo("alert acknowledged by erin"));
+        assertThatThrownBy(() -> osc.acknowledgeAlert(id, "again", "erin"))
+                .isInstanceOf(IllegalDirectiveException.class);
+    }
+
+    @Test
+    @DisplayName("a bake without a breach ends COMPLETED after its bake time, and the signals are asked no more")
+    void bakeWithoutRevertCompletes() {
+        MigrationId id = submit("DROP COLUMN legacy", alerting(1));
+        MigrationRecord baking = sim.runUntil(id, MigrationState.BAKING, Duration.ofHours(1));
+        Instant bakeEnds = baking.shards().get(0).stateSince().plus(BAKE);
+        MigrationRecord done = sim.runUntil(id, MigrationState.COMPLETED, Duration.ofHours(1));
+        assertThat(clock.instant()).isAfterOrEqualTo(bakeEnds);
+        assertThat(osc.audit(id))
+                .filteredOn(e -> e.kind() == AuditEntry.Kind.TRANSITION && e.shard() != null)
+                .filteredOn(e -> e.from() == MigrationState.BAKING)
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.trigger()).isEqualTo(Trigger.BAKED));
+        int asked = checks.size();
+        assertThat(asked).as("asked every 10 s while baking").isBetween(170, 185);
+        latency = r -> HealthVerdict.unhealthy("too late to matter");
+        for (int i = 0; i < 30; i++) {
+            sim.tick();
+        }
+        assertThat(checks).hasSize(asked);
+        assertThat(done.controls().revertedBy()).isNull();
+    }
+
     @Test
     @DisplayName("a policy naming an unknown signal, or arming a revert the DDL cannot have, is refused at submit")
     void refusedAtSubmit() {
@@ -194,7 +282,8 @@ class AutoRevertTest {
         assertThatThrownBy(() -> submit("DROP COLUMN legacy", baked(1)))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("needs a revertible migration")
-                .hasMessageContaining("DROP COLUMN legacy");
+                .hasMessageContaining("DROP COLUMN legacy")
+                .hasMessageContaining("set revertWindow to zero");
         assertThatThrownBy(() -> MigrationPolicy.builder()
                         .revertWindow(Duration.ofMinutes(10))
                         .autoRevert(AutoRevert.on(BAKE, "orders-p99"))

@@ -17,7 +17,7 @@ import dev.osc4j.Rollout;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.spi.EngineKey;
 import dev.osc4j.spi.ExecutionEngine;
-import dev.osc4j.spi.HealthSignal;
+import dev.osc4j.spi.HealthSignals;
 import dev.osc4j.spi.HealthVerdict;
 import dev.osc4j.spi.StateStore;
 import dev.osc4j.spi.TrafficSwitch;
@@ -58,7 +58,8 @@ class CrashPointSweepTest {
      * traffic switch, reverted in its window (the revert is a migration of its own, swept too); a revertible run whose
      * window ends (the retire); a run whose shard fails once and whose policy runs the fallback chain; a staged rollout
      * (a canary, a bake, then waves of two); start and cut-over approvals, then a health signal that reverts the
-     * migration on its own while it bakes.
+     * migration on its own while it bakes; the same signal on a run that cannot be reverted, whose breach raises an
+     * alert an operator acknowledges; and an amended request that supersedes one waiting for its start approval.
      */
     enum Scenario {
         HAPPY_PATH,
@@ -67,7 +68,9 @@ class CrashPointSweepTest {
         WINDOW_END,
         FALLBACK,
         WAVES,
-        AUTO_REVERT
+        AUTO_REVERT,
+        ALERT,
+        SUPERSEDE
     }
 
     /** One run of a scenario with one crash point; returns how many writes and effects it saw. */
@@ -105,6 +108,11 @@ class CrashPointSweepTest {
                                 .revertWindow(Duration.ZERO)
                                 .rollout(new Rollout(1, 2, Duration.ofSeconds(20)))
                                 .build();
+                    case ALERT ->
+                        MigrationPolicy.builder()
+                                .revertWindow(Duration.ZERO)
+                                .autoRevert(AutoRevert.on(Duration.ofMinutes(10), "errors"))
+                                .build();
                     case AUTO_REVERT ->
                         MigrationPolicy.builder()
                                 .revertWindow(WINDOW)
@@ -118,15 +126,14 @@ class CrashPointSweepTest {
         policy = (policy == null ? MigrationPolicy.builder() : policy.toBuilder())
                 .preSwap(PreSwapPolicy.defaults().withWarm(true))
                 .build();
-        MigrationRequest request = MigrationRequest.builder()
-                .idempotencyKey("sweep")
-                .keyspace(KEYSPACE)
-                .table("orders")
-                .ddl("ADD COLUMN note VARCHAR(64)")
-                .engine("fake")
-                .requestedBy("test")
-                .policy(policy)
-                .build();
+        MigrationRequest request = request("sweep", "ADD COLUMN note VARCHAR(64)", policy, null);
+        // SUPERSEDE: a first request waits for a start approval nobody gives; the amended one replaces it.
+        MigrationRequest first = request(
+                "sweep-first",
+                "ADD COLUMN note VARCHAR(32)",
+                policy.toBuilder().requireStartApproval(true).build(),
+                null);
+        MigrationId firstId = null;
         MigrationState end =
                 switch (scenario) {
                     case REVERT, AUTO_REVERT -> MigrationState.REVERTED;
@@ -140,8 +147,16 @@ class CrashPointSweepTest {
         int crashes = 0;
         for (int tick = 0; tick < 2000; tick++) {
             try {
+                if (scenario == Scenario.SUPERSEDE && firstId == null) {
+                    firstId = osc.submit(first);
+                    clock.advance(Duration.ofSeconds(1));
+                    continue;
+                }
                 if (id == null) {
-                    id = osc.submit(request);
+                    id = osc.submit(
+                            firstId == null
+                                    ? request
+                                    : request("sweep", "ADD COLUMN note VARCHAR(64)", policy, firstId));
                 }
                 MigrationRecord r = osc.get(id);
                 if (r.state() == end) {
@@ -155,6 +170,9 @@ class CrashPointSweepTest {
                         osc.approve(id, "cutover-ok", ApprovalStage.CUTOVER, "dave");
                     }
                     revertId = r.controls().revertedBy();
+                }
+                if (r.state() == MigrationState.ALERTED) {
+                    osc.acknowledgeAlert(id, "ack-1", "sweep"); // again after a crash: the same acknowledgement
                 }
                 if (r.state() == MigrationState.FAILED && scenario != Scenario.FALLBACK) {
                     osc.retry(id, "retry-1", "sweep");
@@ -225,7 +243,24 @@ class CrashPointSweepTest {
             assertThat(osc.get(java.util.Objects.requireNonNull(revertId)).requestedBy())
                     .isEqualTo("osc4j-policy");
         }
+        if (scenario == Scenario.ALERT) {
+            assertThat(osc.audit(submitted))
+                    .as(where + ": alerted, then acknowledged, once per shard")
+                    .filteredOn(e -> e.shard() != null && e.kind() == AuditEntry.Kind.TRANSITION)
+                    .extracting(e -> e.from() + ">" + e.to())
+                    .containsSubsequence("SWITCHING_TRAFFIC>BAKING", "BAKING>ALERTED", "ALERTED>COMPLETED")
+                    .filteredOn(move -> move.equals("ALERTED>COMPLETED"))
+                    .hasSize(4);
+        }
         List<MigrationId> ids = new ArrayList<>(List.of(submitted));
+        if (firstId != null) {
+            ids.add(firstId);
+            MigrationRecord superseded = osc.get(firstId);
+            assertThat(superseded.state())
+                    .as(where + ": the superseded request")
+                    .isEqualTo(MigrationState.ABORTED);
+            assertThat(superseded.controls().supersededBy()).isEqualTo(submitted);
+        }
         if (revertId != null) {
             ids.add(revertId);
             assertThat(osc.get(revertId).state()).as(where).isEqualTo(MigrationState.COMPLETED);
@@ -240,6 +275,20 @@ class CrashPointSweepTest {
             assertThat(seqs).as(where).doesNotHaveDuplicates();
         }
         return new int[] {writes.count(), effects.count()};
+    }
+
+    private static MigrationRequest request(
+            String key, String ddl, MigrationPolicy policy, @Nullable MigrationId supersedes) {
+        return MigrationRequest.builder()
+                .idempotencyKey(key)
+                .keyspace(KEYSPACE)
+                .table("orders")
+                .ddl(ddl)
+                .engine("fake")
+                .requestedBy("test")
+                .policy(policy)
+                .supersedes(supersedes)
+                .build();
     }
 
     private static void assertRegistered(String where, FakeEngine fake, MigrationOrchestrator osc) {
@@ -267,17 +316,7 @@ class CrashPointSweepTest {
                 .topology(topology)
                 .engine(engine)
                 .trafficSwitch(traffic)
-                .healthSignal(new HealthSignal() {
-                    @Override
-                    public String name() {
-                        return "errors";
-                    }
-
-                    @Override
-                    public HealthVerdict check(MigrationRecord migration) {
-                        return HealthVerdict.unhealthy("error rate 9 %");
-                    }
-                })
+                .healthSignal(HealthSignals.of("errors", m -> HealthVerdict.unhealthy("error rate 9 %")))
                 .clock(clock)
                 .leaseTtl(LEASE_TTL)
                 .build();

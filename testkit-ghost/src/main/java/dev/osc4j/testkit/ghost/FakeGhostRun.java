@@ -427,9 +427,12 @@ final class FakeGhostRun {
             copyEndNanos = copyStartNanos;
             collector.startCollector();
             collector.awaitFirstThrottlingCollected();
-            // One applier at a time, as gh-ost's single applier: once the cut-over begins it applies the events up to
-            // the lock itself, and nothing may apply to the old table after the RENAME has given its name away (a
-            // background pass then failed with 1146 on _<t>_del while the application kept writing).
+            // One applier at a time, as gh-ost's single applier ("The function fills the data single-threaded. Both
+            // event backlog and rowcopy events are polled; the backlog events have precedence": executeWriteFuncs in
+            // go/logic/migrator.go, which returns once finishedMigrating is set): once the cut-over begins it applies
+            // the events up to the lock itself (waitForEventsUpToLock, same file), and nothing may apply to the old
+            // table after the RENAME has given its name away (a background pass then failed with 1146 on _<t>_del
+            // while the application kept writing).
             AtomicBoolean cuttingOver = new AtomicBoolean();
             background("revert-apply", () -> {
                 while (!finished) {

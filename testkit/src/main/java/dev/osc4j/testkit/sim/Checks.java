@@ -184,7 +184,7 @@ final class Checks {
         if (proxy != null) {
             for (EngineKey key : proxy.held()) {
                 ShardRecord s = shardOf(key);
-                if (s != null && (s.state().isTerminal() || s.state() == MigrationState.REVERTIBLE)) {
+                if (s != null && (s.state().isTerminal() || s.state().isSwitched())) {
                     violate("routing", "traffic of " + key + " is still held, its shard is " + s.state());
                     return;
                 }

@@ -96,7 +96,9 @@ public sealed interface Fault {
         /** Approve the cut-over. */
         APPROVE_CUTOVER,
         /** Release a manual cut-over. */
-        RELEASE
+        RELEASE,
+        /** Acknowledge a health alert (ALERTED: a breach after a swap that cannot be reverted). */
+        ACKNOWLEDGE
     }
 
     /**

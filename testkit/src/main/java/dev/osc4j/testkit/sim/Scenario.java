@@ -89,7 +89,7 @@ public record Scenario(
      * @param irreversibleDdl whether its DDL drops a column, so it is not made revertible whatever its window
      * @param autoRetries the policy's automatic retries
      * @param fallbackOnFailure whether a final failure runs the fallback chain (an abort) without an operator
-     * @param health the health signal that may revert it while it bakes, or null
+     * @param health the health signal that may revert it (or, without a revert window, alert) while it bakes, or null
      * @param sameTableAs the earlier migration whose keyspace and table it changes again, or -1 for a keyspace of its
      *     own
      * @param whileRunning for a migration of an earlier migration's table: whether it is submitted at its step even
@@ -222,8 +222,10 @@ public record Scenario(
     /**
      * Draws migration {@code m}'s revert and fallback settings: two in five run on the engine that can revert, most of
      * those with a window short enough to end within the run (20 to 150 s), one in six of them with a DDL that cannot
-     * be reverted, one in three with a health signal; one in five migrations retries on its own, one in five falls
-     * back; one in six migrations after the first changes an earlier migration's table again.
+     * be reverted, one in three with a health signal; one in four of the migrations without a window have a health
+     * signal too (they bake, and a breach raises an alert that the operator acknowledges); one in five migrations
+     * retries on its own, one in five falls back; one in six migrations after the first changes an earlier migration's
+     * table again.
      */
     private static Reverting reverting(Random rv, int m, boolean whileRunning) {
         boolean revertEngine = rv.nextInt(5) < 2;
@@ -236,6 +238,14 @@ public record Scenario(
             int bake = 5 + rv.nextInt(window - 4);
             health = new Health(
                     bake, 1 + rv.nextInt(5), 1 + rv.nextInt(3), 1 + rv.nextInt(4), rv.nextInt(40), rv.nextInt(30));
+        } else if (window == 0 && rv.nextInt(4) == 0) {
+            health = new Health(
+                    5 + rv.nextInt(60),
+                    1 + rv.nextInt(5),
+                    1 + rv.nextInt(3),
+                    1 + rv.nextInt(4),
+                    rv.nextInt(40),
+                    rv.nextInt(30));
         }
         int sameTableAs = m > 0 && rv.nextInt(6) == 0 ? rv.nextInt(m) : -1;
         return new Reverting(

@@ -650,6 +650,8 @@ final class SimRun {
                     operator.approve(id, directiveId, ApprovalStage.CUTOVER, "op")
                             .toString();
                 case RELEASE -> operator.releaseCutover(id, directiveId, "op").toString();
+                case ACKNOWLEDGE ->
+                    operator.acknowledgeAlert(id, directiveId, "op").toString();
             };
         } catch (Osc4jException e) {
             outcome = "refused: " + e.getClass().getSimpleName();
@@ -687,6 +689,9 @@ final class SimRun {
             }
             if (pending && r.policy().cutoverMode() == CutoverMode.MANUAL) {
                 send(id, Fault.DirectiveKind.RELEASE, round + "-release", 0);
+            }
+            if (r.shards().stream().anyMatch(s -> s.state() == MigrationState.ALERTED)) {
+                send(id, Fault.DirectiveKind.ACKNOWLEDGE, round + "-acknowledge", 0);
             }
             if (r.state() == MigrationState.FAILED && !r.hasPendingIntents()) {
                 int tried = retries.merge(id, 1, Integer::sum);
