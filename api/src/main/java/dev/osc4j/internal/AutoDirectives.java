@@ -56,10 +56,11 @@ final class AutoDirectives {
             if (d != null) {
                 ds.add(d);
             }
-            if (round.phase() == HealthWatch.Phase.BAKE
+            if (alert
                     && rec.shards().stream()
                             .anyMatch(s -> !s.state().isSwitched() && !s.state().isTerminal())) {
-                // A staged rollout stops: the waves still to swap are aborted as the switched ones are reverted.
+                // A staged rollout stops: the waves still to swap are aborted as the switched ones alert (a revert
+                // aborts them itself, see Directives).
                 ds.add(new Directives.Directive("auto-abort-" + rec.attempt(), DirectiveKind.ABORT, "", ACTOR));
             }
             for (Directives.Directive each : ds) {

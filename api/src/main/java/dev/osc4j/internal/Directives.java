@@ -216,12 +216,20 @@ final class Directives {
             }
             case REVERT -> {
                 List<String> shards = Reverts.check(rec, d.argument(), now);
-                change.controls(c.withRevertedBy(Reverts.revertId(rec.id(), d.id())));
+                // A staged rollout stops at a revert: the waves still to swap would wait for the reverted ones for
+                // ever (the barrier), so they are aborted with it (found by the fault simulator once it drew waves).
+                boolean stopsRollout = !c.abortRequested()
+                        && rec.shards().stream()
+                                .anyMatch(s ->
+                                        !s.state().isSwitched() && !s.state().isTerminal());
+                Controls next = c.withRevertedBy(Reverts.revertId(rec.id(), d.id()));
+                change.controls(stopsRollout ? next.withAbortRequested(true) : next);
                 change.note(
                         null,
                         "revert",
                         "revert " + Reverts.revertId(rec.id(), d.id()) + " of shard(s) " + shards + " requested by "
-                                + d.actor());
+                                + d.actor()
+                                + (stopsRollout ? "; the shards not swapped yet are aborted: the rollout stops" : ""));
             }
             case CLOSE_REVERT_WINDOW -> {
                 refuseIf(state != MigrationState.REVERTIBLE, rec, d, "there is no open revert window");

@@ -88,6 +88,34 @@ class RolloutTest {
     }
 
     @Test
+    @DisplayName(
+            "an operator's revert of the canary stops the rollout: the waves not swapped yet are aborted, instead of"
+                    + " waiting for the reverted wave for ever (fault simulator, seed 55, once it drew waves)")
+    void revertOfTheCanaryStopsTheRollout() {
+        MigrationId id = submit(MigrationPolicy.builder()
+                .revertWindow(Duration.ofHours(2))
+                .rollout(new Rollout(1, 2, BAKE))
+                .build());
+        String canary = topology.shards(KS).get(0);
+        sim.runUntil(id, r -> r.shards().get(0).state() == MigrationState.REVERTIBLE, Duration.ofHours(1));
+        MigrationId revert = osc.revert(id, "undo-canary", List.of(canary), "dave");
+        assertThat(osc.get(id).controls().abortRequested())
+                .as("the rollout stops")
+                .isTrue();
+        assertThat(osc.audit(id))
+                .anySatisfy(e ->
+                        assertThat(e.detail()).endsWith("the shards not swapped yet are aborted: the rollout stops"));
+        sim.runUntil(revert, MigrationState.COMPLETED, Duration.ofHours(1));
+        MigrationRecord done = sim.runUntil(id, r -> r.state().isTerminal(), Duration.ofHours(1));
+        assertThat(done.shards().get(0).state()).isEqualTo(MigrationState.REVERTED);
+        assertThat(done.shards().subList(1, 4))
+                .allSatisfy(s -> assertThat(s.state()).isEqualTo(MigrationState.ABORTED));
+        assertThat(topology.appliedDdl(KS, topology.shards(KS).get(3)))
+                .as("the last wave never swapped")
+                .isEmpty();
+    }
+
+    @Test
     @DisplayName("the canary swaps alone; each next wave swaps together, in one release, once the wave before it baked;"
             + " the shards that wait say which wave they are and why")
     void wavesInOrder() {

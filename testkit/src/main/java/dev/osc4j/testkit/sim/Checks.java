@@ -308,7 +308,7 @@ final class Checks {
                             id.value() + "/" + s.shard() + " cuts over at " + run.clock.instant() + ", outside '"
                                     + schedule + "' or less than " + expected + " before it closes");
                 }
-                List<String> notReady = notReady(next);
+                List<String> notReady = notReady(next, s.shard());
                 if (!notReady.isEmpty()) {
                     violate(
                             "barrier",
@@ -338,11 +338,30 @@ final class Checks {
         return i != null && i.kind() == IntentKind.RELEASE_CUTOVER;
     }
 
-    private static List<String> notReady(MigrationRecord r) {
+    /**
+     * The shards that keep {@code shard} from its swap: without a rollout, every shard not ready (not yet {@code
+     * CUTOVER_PENDING} or past it); with one, the shards of its wave not ready and the shards of earlier waves not
+     * swapped.
+     */
+    private static List<String> notReady(MigrationRecord r, String shard) {
+        dev.osc4j.Rollout rollout = r.policy().rollout();
+        List<ShardRecord> all = r.shards();
+        int wave = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).shard().equals(shard) && rollout != null) {
+                wave = rollout.waveOf(i);
+            }
+        }
         List<String> out = new ArrayList<>();
-        for (ShardRecord s : r.shards()) {
-            if (s.state().pathIndex() < MigrationState.CUTOVER_PENDING.pathIndex()) {
+        for (int i = 0; i < all.size(); i++) {
+            ShardRecord s = all.get(i);
+            int w = rollout == null ? 0 : rollout.waveOf(i);
+            boolean ready =
+                    s.state().isSwitched() || s.state().pathIndex() >= MigrationState.CUTOVER_PENDING.pathIndex();
+            if (w == wave && !ready) {
                 out.add(s.shard() + " " + s.state());
+            } else if (w < wave && !s.state().isSwitched()) {
+                out.add(s.shard() + " " + s.state() + " (an earlier wave)");
             }
         }
         return out;
@@ -387,7 +406,7 @@ final class Checks {
                 violate("routing", "release of " + key + " reached the engine while its traffic is not held");
             }
             if (kind == IntentKind.RELEASE_CUTOVER && r != null) {
-                List<String> notReady = notReady(r);
+                List<String> notReady = notReady(r, key.shard());
                 if (!notReady.isEmpty()) {
                     violate(
                             "barrier",

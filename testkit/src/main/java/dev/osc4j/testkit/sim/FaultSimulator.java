@@ -270,6 +270,9 @@ public final class FaultSimulator {
             b.revertWindow(Duration.ofSeconds(rv.windowSeconds()));
         }
         b.autoRetries(rv.autoRetries()).fallbackOnFailure(rv.fallbackOnFailure());
+        if (m.rollout() != null) {
+            b.rollout(m.rollout());
+        }
         Scenario.Health h = rv.health();
         if (h != null) {
             b.autoRevert(new AutoRevert(

@@ -1,5 +1,6 @@
 package dev.osc4j.testkit.sim;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,7 +25,16 @@ public record Scenario(
     /** Steps (of one simulated second) during which faults happen; afterwards everything heals. */
     public static final int FAULT_STEPS = 120;
 
-    private static final List<Fault.DirectiveKind> DIRECTIVES = List.of(Fault.DirectiveKind.values());
+    /** What an operator sends to a forward migration (the acknowledgement comes from the third stream). */
+    private static final List<Fault.DirectiveKind> DIRECTIVES = List.of(
+            Fault.DirectiveKind.PAUSE,
+            Fault.DirectiveKind.RESUME,
+            Fault.DirectiveKind.THROTTLE,
+            Fault.DirectiveKind.ABORT,
+            Fault.DirectiveKind.RETRY,
+            Fault.DirectiveKind.APPROVE_START,
+            Fault.DirectiveKind.APPROVE_CUTOVER,
+            Fault.DirectiveKind.RELEASE);
 
     /** What an operator sends to a revert: everything, with aborts and approvals twice as likely. */
     private static final List<Fault.DirectiveKind> REVERT_DIRECTIVES = List.of(
@@ -63,6 +73,7 @@ public record Scenario(
      *     {@link FaultSimulator#CUTOVER_SCHEDULE})
      * @param reverting what it does after its swap and on failure (its engine, revert window, retries, fallback, health
      *     signal), and which table it changes
+     * @param rollout its staged rollout (a canary wave, a bake, then waves), or null for every shard at once
      */
     public record MigrationShape(
             List<Long> rowsPerShard,
@@ -72,10 +83,33 @@ public record Scenario(
             boolean failOnStall,
             int submitStep,
             boolean windowed,
-            Reverting reverting) {
+            Reverting reverting,
+            dev.osc4j.@Nullable Rollout rollout) {
         /** Copies the list. */
         public MigrationShape {
             rowsPerShard = List.copyOf(rowsPerShard);
+        }
+
+        /** Without a staged rollout. */
+        public MigrationShape(
+                List<Long> rowsPerShard,
+                boolean startApproval,
+                boolean cutoverApproval,
+                boolean manualCutover,
+                boolean failOnStall,
+                int submitStep,
+                boolean windowed,
+                Reverting reverting) {
+            this(
+                    rowsPerShard,
+                    startApproval,
+                    cutoverApproval,
+                    manualCutover,
+                    failOnStall,
+                    submitStep,
+                    windowed,
+                    reverting,
+                    null);
         }
     }
 
@@ -174,8 +208,28 @@ public record Scenario(
      * closes it.
      */
     public static Scenario generate(long seed, boolean sameTableWhileRunning) {
+        return generate(seed, sameTableWhileRunning, Draws.WAVES_AND_ALERTS);
+    }
+
+    /**
+     * Which features a scenario draws. Each later one draws from a stream of its own, so a seed's earlier draws stay
+     * what they were; a schedule printed before a feature came replays with the draws of its day.
+     */
+    public enum Draws {
+        /** The fleet, its faults, reverts, revert windows, health signals that revert, the traffic switch. */
+        REVERTS,
+        /**
+         * And (from a third stream) staged rollouts on one in four migrations with several shards, health signals on
+         * one in four migrations without a revert window (a breach alerts), and operators' acknowledgements.
+         */
+        WAVES_AND_ALERTS
+    }
+
+    /** The scenario of {@code seed} with the features of {@code draws}; see {@link #generate(long, boolean)}. */
+    public static Scenario generate(long seed, boolean sameTableWhileRunning, Draws draws) {
         Random r = new Random(seed);
         Random rv = new Random(seed * 0x9E3779B97F4A7C15L + 0x5DEECE66DL);
+        Random rw = draws == Draws.REVERTS ? null : new Random(seed * 0xC2B2AE3D27D4EB4FL + 0x165667B19E3779F9L);
         int controllers = 1 + r.nextInt(3);
         int count = 1 + r.nextInt(3);
         List<MigrationShape> migrations = new ArrayList<>();
@@ -192,14 +246,25 @@ public record Scenario(
             boolean failOnStall = r.nextInt(3) == 0;
             int submitStep = r.nextInt(20);
             boolean windowed = r.nextInt(5) == 0;
-            Reverting reverting = reverting(rv, m, sameTableWhileRunning);
+            Reverting reverting = alerting(rw, reverting(rv, m, sameTableWhileRunning));
             if (reverting.sameTableAs() >= 0) {
                 // The same table again: its shards and sizes are the earlier migration's.
                 rows = new ArrayList<>(migrations.get(reverting.sameTableAs()).rowsPerShard());
                 submitStep += rv.nextInt(60);
             }
+            dev.osc4j.Rollout rollout = rw != null && rows.size() > 1 && rw.nextInt(4) == 0
+                    ? new dev.osc4j.Rollout(1 + rw.nextInt(2), 1 + rw.nextInt(3), Duration.ofSeconds(rw.nextInt(21)))
+                    : null;
             migrations.add(new MigrationShape(
-                    rows, startApproval, cutoverApproval, manualCutover, failOnStall, submitStep, windowed, reverting));
+                    rows,
+                    startApproval,
+                    cutoverApproval,
+                    manualCutover,
+                    failOnStall,
+                    submitStep,
+                    windowed,
+                    reverting,
+                    rollout));
         }
         int faultCount = r.nextInt(25);
         List<Timed> faults = new ArrayList<>();
@@ -212,6 +277,17 @@ public record Scenario(
             // Late enough that a swap may have happened; reverts and closes hit windows, or are refused.
             faults.add(new Timed(15 + rv.nextInt(FAULT_STEPS - 15), revertFault(rv, migrations)));
         }
+        for (int m = 0; rw != null && m < migrations.size(); m++) {
+            if (migrations.get(m).reverting().health() != null
+                    && !migrations.get(m).reverting().revertible()) {
+                // An operator looks at an alert now and then during the faults (the tidy-up acknowledges the rest).
+                for (int i = rw.nextInt(3); i > 0; i--) {
+                    faults.add(new Timed(
+                            20 + rw.nextInt(FAULT_STEPS - 20),
+                            new Fault.Directive(m, Fault.DirectiveKind.ACKNOWLEDGE, rw.nextInt(6), 0)));
+                }
+            }
+        }
         boolean trafficSwitch = rv.nextInt(3) == 0;
         if (trafficSwitch && rv.nextInt(2) == 0) {
             faults.add(new Timed(rv.nextInt(FAULT_STEPS), new Fault.ProxyUnavailable(1 + rv.nextInt(20))));
@@ -222,10 +298,8 @@ public record Scenario(
     /**
      * Draws migration {@code m}'s revert and fallback settings: two in five run on the engine that can revert, most of
      * those with a window short enough to end within the run (20 to 150 s), one in six of them with a DDL that cannot
-     * be reverted, one in three with a health signal; one in four of the migrations without a window have a health
-     * signal too (they bake, and a breach raises an alert that the operator acknowledges); one in five migrations
-     * retries on its own, one in five falls back; one in six migrations after the first changes an earlier migration's
-     * table again.
+     * be reverted, one in three with a health signal; one in five migrations retries on its own, one in five falls
+     * back; one in six migrations after the first changes an earlier migration's table again.
      */
     private static Reverting reverting(Random rv, int m, boolean whileRunning) {
         boolean revertEngine = rv.nextInt(5) < 2;
@@ -238,18 +312,36 @@ public record Scenario(
             int bake = 5 + rv.nextInt(window - 4);
             health = new Health(
                     bake, 1 + rv.nextInt(5), 1 + rv.nextInt(3), 1 + rv.nextInt(4), rv.nextInt(40), rv.nextInt(30));
-        } else if (window == 0 && rv.nextInt(4) == 0) {
-            health = new Health(
-                    5 + rv.nextInt(60),
-                    1 + rv.nextInt(5),
-                    1 + rv.nextInt(3),
-                    1 + rv.nextInt(4),
-                    rv.nextInt(40),
-                    rv.nextInt(30));
         }
         int sameTableAs = m > 0 && rv.nextInt(6) == 0 ? rv.nextInt(m) : -1;
         return new Reverting(
                 revertEngine, window, irreversible, autoRetries, fallback, health, sameTableAs, whileRunning);
+    }
+
+    /**
+     * From the third stream: one in four migrations without a revert window (and without a signal) gets a health
+     * signal: it bakes after its swap, and a breach raises an alert that an operator acknowledges.
+     */
+    private static Reverting alerting(@Nullable Random rw, Reverting r) {
+        if (rw == null || r.windowSeconds() > 0 || r.health() != null || rw.nextInt(4) != 0) {
+            return r;
+        }
+        Health health = new Health(
+                5 + rw.nextInt(60),
+                1 + rw.nextInt(5),
+                1 + rw.nextInt(3),
+                1 + rw.nextInt(4),
+                rw.nextInt(40),
+                rw.nextInt(30));
+        return new Reverting(
+                r.revertEngine(),
+                r.windowSeconds(),
+                r.irreversibleDdl(),
+                r.autoRetries(),
+                r.fallbackOnFailure(),
+                health,
+                r.sameTableAs(),
+                r.whileRunning());
     }
 
     /** A revert directive: three in four aim at a migration that can be reverted, the others at any. */

@@ -199,13 +199,14 @@ class FaultSimulationTest {
     @Test
     @DisplayName("two migrations of one table submitted before either swapped never both keep a revert window")
     void seed34SameTableWhileRunning() {
-        FaultSimulator.assertHolds(Scenario.generate(34L, true).withFaults(List.of()));
+        FaultSimulator.assertHolds(
+                Scenario.generate(34L, true, Scenario.Draws.REVERTS).withFaults(List.of()));
     }
 
     @Test
     @DisplayName("seed 26880 (found by 10,000 seeds on demand): a revert of a migration with a shard not yet switched")
     void seed26880RevertWithAShardNotSwitched() {
-        FaultSimulator.assertHolds(Scenario.generate(26880L)
+        FaultSimulator.assertHolds(Scenario.generate(26880L, false, Scenario.Draws.REVERTS)
                 .withFaults(List.of(
                         Scenario.at(17, new Fault.Directive(0, Fault.DirectiveKind.ABORT, 4, 0.75)),
                         Scenario.at(51, new Fault.LagSpike(1, 0, 45, 16)),
