@@ -15,7 +15,8 @@ import java.util.Set;
  * mutation check until it is caught. Prints the count, the time, what the runs did and what was found; a failure is
  * shrunk and printed as a ready-to-run test.
  *
- * <p>Arguments: seeds (default 10000), first seed (default 1).
+ * <p>Arguments: seeds (default 10000), first seed (default 1), the draws (default {@code WAVES_AND_ALERTS};
+ * {@code REVERTS} replays seeds with the draws they had before staged rollouts and alerts were simulated).
  */
 public final class SimulationBenchmark {
     private SimulationBenchmark() {}
@@ -26,6 +27,7 @@ public final class SimulationBenchmark {
         System.setProperty("org.slf4j.simpleLogger.log.dev.osc4j.internal", "error");
         int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         long first = args.length > 1 ? Long.parseLong(args[1]) : 1;
+        Scenario.Draws draws = args.length > 2 ? Scenario.Draws.valueOf(args[2]) : Scenario.Draws.WAVES_AND_ALERTS;
         FaultSimulator sim = FaultSimulator.create();
         long started = System.nanoTime();
         long writes = 0;
@@ -43,7 +45,7 @@ public final class SimulationBenchmark {
         List<FaultSimulator.Result> failures = new ArrayList<>();
         Map<String, Integer> byInvariant = new LinkedHashMap<>();
         for (long seed = first; seed < first + seeds; seed++) {
-            Scenario scenario = Scenario.generate(seed);
+            Scenario scenario = Scenario.generate(seed, false, draws);
             FaultSimulator.Result r = sim.run(scenario);
             writes += r.writes();
             calls += r.engineCalls();
