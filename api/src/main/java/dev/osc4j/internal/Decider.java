@@ -281,7 +281,14 @@ final class Decider {
                                 .withPrimary(health == null ? null : health.primary())
                                 .withLeftovers(List.of())
                                 .withArtifacts(registry));
-                change.intent(i, IntentKind.START, key, null, "");
+                // With the closed loop on, the run starts slowed (the slow start's rate): a copy let loose until the
+                // first step of the controller builds a backlog that a slow replica needs seconds to apply.
+                Double initial = change.base().policy().targetReplicaLag() != null
+                                && change.base().policy().throttleOnReplicaLag()
+                                && caps.throttleRatio()
+                        ? LagController.quantize(1.0 - LagController.MIN_RATE)
+                        : null;
+                change.intent(i, IntentKind.START, key, initial, "");
             }
         }
     }

@@ -30,6 +30,8 @@ import java.util.concurrent.Future;
  * {@link #retryDelay}, so a stuck effect does not hammer the engine at every pass.
  */
 final class EffectRunner {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EffectRunner.class);
+
     /** The first retry of a failed side effect waits this long; each further failure doubles it. */
     static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(1);
 
@@ -164,7 +166,23 @@ final class EffectRunner {
             EngineHandle handle = s.handle();
             switch (intent.kind()) {
                 case START -> {
-                    return new Outcomes.Done(engine.start(s.target(), rec.spec(), intent.key()), null);
+                    EngineHandle started = engine.start(s.target(), rec.spec(), intent.key());
+                    Double initial = intent.ratio();
+                    if (initial != null && initial > 0) {
+                        // Part of the start, written ahead with it: the run starts slowed. Best effort: the decision
+                        // after the start asks again (the outcome records no ratio applied), so a refusal here only
+                        // costs the copy's first second.
+                        try {
+                            engine.throttle(started, initial);
+                        } catch (RuntimeException e) {
+                            LOG.warn(
+                                    "run {} started, but its initial throttle {} failed: {}",
+                                    intent.key(),
+                                    initial,
+                                    e.toString());
+                        }
+                    }
+                    return new Outcomes.Done(started, null);
                 }
                 case CLEANUP -> {
                     return new Outcomes.Done(

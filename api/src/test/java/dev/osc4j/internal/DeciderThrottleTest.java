@@ -73,6 +73,21 @@ class DeciderThrottleTest {
     }
 
     @Test
+    @DisplayName("with a target lag the run starts slowed, at the slow start's rate, written ahead with its start;"
+            + " without one it starts at full speed")
+    void closedLoopStartsSlowed() {
+        MigrationRecord closedLoop = migration(S)
+                .policy(p -> p.targetReplicaLag(Duration.ofSeconds(1)))
+                .build();
+        Intent start = intent(decide(closedLoop, Map.of(S, input(null, healthy(S)))), S);
+        assertThat(start.kind()).isEqualTo(IntentKind.START);
+        assertThat(start.ratio()).isEqualTo(0.95);
+        Intent plain = intent(decide(migration(S).build(), Map.of(S, input(null, healthy(S)))), S);
+        assertThat(plain.kind()).isEqualTo(IntentKind.START);
+        assertThat(plain.ratio()).isNull();
+    }
+
+    @Test
     @DisplayName("a pause throttles the running copy fully")
     void pauseThrottlesFully() {
         Decision d = copying(PAUSED, 0, healthy(S));

@@ -382,7 +382,13 @@ final class Checks {
             MigrationRecord r = run.read(key.migrationId()).orElse(null);
             ShardRecord s = r == null ? null : r.shard(key.shard()).orElse(null);
             Intent i = s == null ? null : s.intent();
-            if (i == null || i.kind() != kind || !i.key().equals(key)) {
+            // A start with the closed loop on throttles its run as part of the start, under the START intent.
+            boolean startThrottle = kind == IntentKind.THROTTLE
+                    && i != null
+                    && i.kind() == IntentKind.START
+                    && i.ratio() != null
+                    && i.key().equals(key);
+            if (!startThrottle && (i == null || i.kind() != kind || !i.key().equals(key))) {
                 violate(
                         "write-ahead",
                         kind + " of " + key + " by c" + slot.index + " without that intent durable"
