@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The migrations table and its audit trail: reads, listing, and the writes of a record with its audit entries in one
- * transaction (create; compare-and-set with the fencing check of {@link Leases}). A write tried again after an unknown
+ * transaction (create; compare-and-set with the fencing check of {@link Leases}, on MySQL/MariaDB inside the
+ * UPDATE itself). A write tried again after an unknown
  * outcome first looks for itself in what is stored, so it is never applied twice.
  */
 final class Migrations {
@@ -109,9 +110,12 @@ final class Migrations {
         List<String> auditJson = encodeAll(audit);
         MigrationSummary summary = MigrationSummary.of(next);
         long newVersion = expectedVersion + 1;
+        boolean folded = fence != null && sql.foldsFence();
         return db.write("compare-and-set", id, (c, attempt) -> {
-            // Locks in one order on every path: the lease row (shared), then the migration row.
-            Leases.FenceRow current = fence == null ? null : leases.fenceRow(c, id);
+            // Locks in one order on every path: where the fence rides in the UPDATE (MySQL/MariaDB), the migration row
+            // and then the lease row (a grant locks only the lease row, so no cycle); otherwise the lease row
+            // (shared), then the migration row.
+            Leases.FenceRow current = fence == null || folded ? null : leases.fenceRow(c, id);
             if (attempt > 1) {
                 // The previous attempt may have committed before its connection broke: find out, never apply twice.
                 Stored now = lockedRow(c, id);
@@ -119,11 +123,12 @@ final class Migrations {
                     return next.withVersion(newVersion);
                 }
             }
-            if (fence != null) {
+            if (fence != null && !folded) {
                 Leases.checkFence(current, fence);
             }
             int updated;
-            try (PreparedStatement update = c.prepareStatement(sql.updateRecord())) {
+            try (PreparedStatement update =
+                    c.prepareStatement(folded ? sql.updateRecordFenced() : sql.updateRecord())) {
                 update.setLong(1, newVersion);
                 update.setString(2, next.state().name());
                 update.setInt(3, next.attempt());
@@ -134,9 +139,17 @@ final class Migrations {
                 update.setString(13, id.value());
                 update.setLong(14, expectedVersion);
                 update.setLong(15, previousSeq);
+                if (folded && fence != null) {
+                    update.setString(16, fence.owner());
+                    update.setLong(17, fence.fencingToken());
+                }
                 updated = update.executeUpdate();
             }
             if (updated == 0) {
+                // Only now find out why, in the order the separate fence check answered: fenced before conflicting.
+                if (folded && fence != null) {
+                    Leases.checkFence(leases.fenceRow(c, id), fence);
+                }
                 Stored now = lockedRow(c, id);
                 if (now == null) {
                     throw new VersionConflictException(id, expectedVersion, -1);

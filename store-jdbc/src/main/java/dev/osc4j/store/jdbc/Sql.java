@@ -295,6 +295,30 @@ final class Sql {
                 + "owner_since = ? WHERE id = ? AND version = ? AND audit_seq = ?";
     }
 
+    /**
+     * Whether the fence check can ride in the compare-and-set itself ({@link #updateRecordFenced()}); H2 has no
+     * multi-table UPDATE, so there the lease row is locked and checked by a statement of its own first.
+     */
+    boolean foldsFence() {
+        return dialect == Dialect.MYSQL;
+    }
+
+    /**
+     * The compare-and-set fenced in the same statement (MySQL/MariaDB): the migration row joined with its lease row,
+     * updated only if version and audit position are what the writer read and (owner, token) is the live grant by the
+     * database clock. The lease row is one of the updated tables ({@code token = token}, a no-op assignment) so the
+     * statement takes an exclusive lock on it whatever the isolation level: a grant waits until this transaction
+     * ends, exactly as after the separate locking read. Parameters: those of {@link #updateRecord()}, then owner and
+     * token.
+     */
+    String updateRecordFenced() {
+        return "UPDATE " + migrations + " m JOIN " + leases + " l ON l.migration_id = m.id SET m.version = ?, "
+                + "m.state = ?, m.attempt = ?, m.audit_seq = ?, m.record_json = ?, m.updated_at = ?, "
+                + "m.shard_count = ?, m.progress_percent = ?, m.eta_ms = ?, m.paused = ?, m.owner_id = ?, "
+                + "m.owner_since = ?, l.token = l.token WHERE m.id = ? AND m.version = ? AND m.audit_seq = ? "
+                + "AND l.owner = ? AND l.token = ? AND l.expires_at > " + nowUtc();
+    }
+
     String listSummaries(int states, boolean keyspace, boolean after) {
         StringBuilder sql = new StringBuilder("SELECT id, keyspace_name, table_name, engine, state, attempt, "
                 + "shard_count, progress_percent, eta_ms, paused, updated_at, owner_id, owner_since FROM " + migrations
