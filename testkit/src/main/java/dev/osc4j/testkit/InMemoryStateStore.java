@@ -6,6 +6,7 @@ import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationSummary;
+import dev.osc4j.ShardRecord;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.AuditContinuity;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,12 +47,74 @@ public final class InMemoryStateStore implements StateStore {
     private final List<Consumer<MigrationId>> watchers = new CopyOnWriteArrayList<>();
     private long writes;
 
-    /** The stored form, with the summary computed when written, so listing decodes nothing. */
-    private record Stored(
-            String json,
-            long version,
-            long auditSeq,
-            @Nullable MigrationSummary summary) {}
+    /**
+     * A write that changes only progress figures and wait reasons is kept as the record itself, not re-encoded: a
+     * copying controller writes every copying migration's progress every second, and encoding a 64-shard record each
+     * time was most of the controller harness's CPU (docs/benchmarks.md, P2). Every other change, and every
+     * {@value}th soft write in a row of one record, goes through JSON as before, so a field or a value that does not
+     * survive serialisation still fails here.
+     */
+    static final int SOFT_WRITES_BETWEEN_ENCODINGS = 16;
+
+    /**
+     * The stored form, with the summary computed when written, so listing decodes nothing. {@code json} is null for a
+     * soft write, which keeps {@code record}; otherwise {@code record} caches the decoded JSON once read.
+     */
+    private static final class Stored {
+        final @Nullable String json;
+
+        @Nullable
+        MigrationRecord record;
+        /** The record as last written, to tell a soft write from others; null for planted JSON. */
+        final @Nullable MigrationRecord written;
+
+        final long version;
+        final long auditSeq;
+        final @Nullable MigrationSummary summary;
+        /** Soft writes since the record last went through JSON. */
+        final int softWrites;
+
+        Stored(
+                @Nullable String json,
+                @Nullable MigrationRecord record,
+                @Nullable MigrationRecord written,
+                long version,
+                long auditSeq,
+                @Nullable MigrationSummary summary,
+                int softWrites) {
+            this.json = json;
+            this.record = record;
+            this.written = written;
+            this.version = version;
+            this.auditSeq = auditSeq;
+            this.summary = summary;
+            this.softWrites = softWrites;
+        }
+
+        long version() {
+            return version;
+        }
+
+        long auditSeq() {
+            return auditSeq;
+        }
+
+        @Nullable
+        MigrationSummary summary() {
+            return summary;
+        }
+
+        /** The record as stored, decoded from JSON the first time it is read. */
+        MigrationRecord record(MigrationId id) {
+            MigrationRecord r = record;
+            if (r == null) {
+                r = RecordCodec.decode(
+                        id, Objects.requireNonNull(json, "a stored record has JSON or a record"), version);
+                record = r;
+            }
+            return r;
+        }
+    }
 
     private record LeaseRow(String owner, long token, Instant expiresAt) {}
 
@@ -67,7 +131,7 @@ public final class InMemoryStateStore implements StateStore {
     @Override
     public synchronized Optional<MigrationRecord> read(MigrationId id) {
         Stored s = records.get(id);
-        return s == null ? Optional.empty() : Optional.of(RecordCodec.decode(id, s.json(), s.version()));
+        return s == null ? Optional.empty() : Optional.of(s.record(id));
     }
 
     @Override
@@ -82,10 +146,10 @@ public final class InMemoryStateStore implements StateStore {
         synchronized (this) {
             Stored existing = records.get(record.id());
             if (existing != null) {
-                return new CreateResult(RecordCodec.decode(record.id(), existing.json(), existing.version()), false);
+                return new CreateResult(existing.record(record.id()), false);
             }
             AuditContinuity.requireContinuation(record, 0, entries);
-            records.put(record.id(), stored(record, 1));
+            records.put(record.id(), encoded(record, 1));
             audit.put(record.id(), new ArrayList<>(entries));
             writes++;
             result = new CreateResult(record.withVersion(1), true);
@@ -122,7 +186,7 @@ public final class InMemoryStateStore implements StateStore {
             }
             AuditContinuity.requireContinuation(next, current.auditSeq(), entries);
             long version = current.version() + 1;
-            records.put(id, stored(next, version));
+            records.put(id, stored(current, next, version));
             audit.computeIfAbsent(id, k -> new ArrayList<>()).addAll(entries);
             writes++;
             stored = next.withVersion(version);
@@ -131,9 +195,64 @@ public final class InMemoryStateStore implements StateStore {
         return stored;
     }
 
-    private static Stored stored(MigrationRecord record, long version) {
+    private static Stored encoded(MigrationRecord record, long version) {
         MigrationRecord versioned = record.withVersion(version);
-        return new Stored(RecordCodec.encode(record), version, record.auditSeq(), MigrationSummary.of(versioned));
+        return new Stored(
+                RecordCodec.encode(record),
+                null,
+                versioned,
+                version,
+                record.auditSeq(),
+                MigrationSummary.of(versioned),
+                0);
+    }
+
+    private static Stored stored(Stored current, MigrationRecord next, long version) {
+        MigrationRecord before = current.written;
+        if (before == null || current.softWrites + 1 >= SOFT_WRITES_BETWEEN_ENCODINGS || !softOnly(before, next)) {
+            return encoded(next, version);
+        }
+
+        MigrationRecord versioned = next.withVersion(version);
+        return new Stored(
+                null,
+                versioned,
+                versioned,
+                version,
+                next.auditSeq(),
+                MigrationSummary.of(versioned),
+                current.softWrites + 1);
+    }
+
+    /**
+     * Whether {@code next} differs from {@code current} only in its shards' progress and wait reasons, and in when it
+     * was updated and its progress persisted: the soft part of a record, which the controller rewrites every second.
+     */
+    @SuppressWarnings("ReferenceEquality") // the same shard object is unchanged: a shortcut, not a test of equality
+    private static boolean softOnly(MigrationRecord current, MigrationRecord next) {
+        List<ShardRecord> before = current.shards();
+        List<ShardRecord> after = next.shards();
+        if (before.size() != after.size()) {
+            return false;
+        }
+        for (int i = 0; i < after.size(); i++) {
+            ShardRecord b = before.get(i);
+            ShardRecord a = after.get(i);
+            if (a != b && !a.equals(b.withProgress(a.progress()).withWaitReason(a.waitReason()))) {
+                return false;
+            }
+        }
+        MigrationRecord same = current.with(
+                        current.state(),
+                        current.attempt(),
+                        after,
+                        current.controls(),
+                        current.directives(),
+                        current.auditSeq(),
+                        next.progressPersistedAt(),
+                        next.updatedAt())
+                .withVersion(next.version());
+        return same.equals(next);
     }
 
     @Override
@@ -144,8 +263,7 @@ public final class InMemoryStateStore implements StateStore {
             if (summary == null) {
                 // Planted raw JSON (putRaw): the summary must come from decoding it, which may fail.
                 try {
-                    summary = MigrationSummary.of(RecordCodec.decode(
-                            e.getKey(), e.getValue().json(), e.getValue().version()));
+                    summary = MigrationSummary.of(e.getValue().record(e.getKey()));
                 } catch (StoreException ex) {
                     LOG.error("skipping unreadable migration {} in list: {}", e.getKey(), ex.getMessage());
                     continue;
@@ -240,9 +358,12 @@ public final class InMemoryStateStore implements StateStore {
                 id,
                 new Stored(
                         json,
+                        null,
+                        null,
                         current == null ? 1 : current.version() + 1,
                         current == null ? 0 : current.auditSeq(),
-                        null));
+                        null,
+                        0));
     }
 
     /** How many creates and compare-and-sets succeeded, for benchmarks and tests. */
