@@ -652,8 +652,9 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
             } catch (RuntimeException e) {
                 LOG.error("reconcile pass failed; continuing", e);
             }
+            boolean moreWork = reconciler.takeMoreWork();
             synchronized (wakeLock) {
-                if (!wakeRequested && running) {
+                if (!wakeRequested && !moreWork && running) {
                     try {
                         wakeLock.wait(Math.max(1, reconciler.nextPassWithin().toMillis()));
                     } catch (InterruptedException e) {
@@ -667,10 +668,13 @@ public final class DefaultMigrationOrchestrator implements MigrationOrchestrator
     }
 
     /**
-     * A record changed in the store: one this controller drives (a directive from elsewhere, or its own write) needs
-     * a pass; any other may be new work, so discovery runs too.
+     * A record changed in the store: one this controller drives (a directive from elsewhere, or a write of its own
+     * other than the one the pass is busy with) needs a pass; any other may be new work, so discovery runs too.
      */
     private void onStoreChange(MigrationId id) {
+        if (reconciler.ownWrite(id)) {
+            return;
+        }
         if (!reconciler.leases().owns(id)) {
             reconciler.leases().requestDiscovery();
         }

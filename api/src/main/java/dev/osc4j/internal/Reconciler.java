@@ -155,14 +155,43 @@ final class Reconciler {
             if (notBefore != null && now().isBefore(notBefore)) {
                 continue;
             }
+            passThread = Thread.currentThread();
+            reconciling = id;
             try {
                 reconcile(id, o);
                 o.failedPasses = 0;
                 o.notBefore = null;
             } catch (RuntimeException e) {
                 failedPass(id, o, e);
+            } finally {
+                reconciling = null;
             }
         }
+    }
+
+    /** The thread running the current pass, and the migration it reconciles now (null between migrations). */
+    private @Nullable Thread passThread;
+
+    private @Nullable MigrationId reconciling;
+
+    /** Set when a migration used all its rounds in a pass: the loop then runs the next pass at once. */
+    private boolean moreWork;
+
+    /**
+     * Whether a store change of {@code id} is this pass's own write of the migration it reconciles now, seen by a
+     * store that announces writes on the writer's thread: the pass goes on with that migration until nothing changes,
+     * so the change needs no pass of its own. (Waking for it made about one pass in three a pass that found nothing
+     * to do: ControllerLoadHarness, docs/benchmarks.md P2.)
+     */
+    boolean ownWrite(MigrationId id) {
+        return Thread.currentThread() == passThread && id.equals(reconciling);
+    }
+
+    /** Whether the last pass left work undone (a migration reached its round bound); clears the flag. */
+    boolean takeMoreWork() {
+        boolean more = moreWork;
+        moreWork = false;
+        return more;
     }
 
     /** Gives every owned migration up: records the clean release where it can (best effort), then drops the lease. */
@@ -332,6 +361,7 @@ final class Reconciler {
                 return;
             }
         }
+        moreWork = true; // the round bound stopped it, not a lack of work
         publisher.progress(rec, o.live);
     }
 
