@@ -51,10 +51,10 @@ public final class InMemoryStateStore implements StateStore {
      * A write that changes only progress figures and wait reasons is kept as the record itself, not re-encoded: a
      * copying controller writes every copying migration's progress every second, and encoding a 64-shard record each
      * time was most of the controller harness's CPU (docs/benchmarks.md, P2). Every other change, and every
-     * {@value}th soft write in a row of one record, goes through JSON as before, so a field or a value that does not
+     * {@value}th soft write in a row of one record (about once a minute while it copies), goes through JSON as before, so a field or a value that does not
      * survive serialisation still fails here.
      */
-    static final int SOFT_WRITES_BETWEEN_ENCODINGS = 16;
+    static final int SOFT_WRITES_BETWEEN_ENCODINGS = 60;
 
     /**
      * The stored form, with the summary computed when written, so listing decodes nothing. {@code json} is null for a
