@@ -24,16 +24,55 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One controller with the in-memory store and the fake topology driving N migrations x S shards at a 1 s poll
  * interval, in real time. Prints the CPU the JVM used as a share of one core, passes per second, and the heap after a
- * full GC. Arguments: migrations (1000), shards (64), measured seconds (120).
+ * full GC. Arguments: migrations (1000), shards (64), measured seconds (120); or {@code capacity} and two counts, to
+ * extrapolate the count one controller holds at one full core (see {@link #main}).
  */
 public final class ControllerLoadHarness {
     private ControllerLoadHarness() {}
 
-    /** Entry point. */
+    /** What one measurement saw. */
+    private record Result(int migrations, double cpuShare, double heapMiB) {}
+
+    /**
+     * Entry point. With a first argument {@code capacity}, the next ones are two migration counts, shards and seconds:
+     * each count is measured in turn (a fresh controller, store and fakes each), and the count one controller holds at
+     * 100 % of one core is extrapolated linearly from the two.
+     */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("capacity")) {
+            int low = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+            int high = args.length > 2 ? Integer.parseInt(args[2]) : 3000;
+            int shards = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+            int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 60;
+            Result a = measure(low, shards, seconds);
+            Result b = measure(high, shards, seconds);
+            double perMigration = (b.cpuShare() - a.cpuShare()) / (b.migrations() - a.migrations());
+            double heapPerMigration = (b.heapMiB() - a.heapMiB()) / (b.migrations() - a.migrations());
+            if (perMigration <= 0) {
+                System.out.printf(
+                        Locale.ROOT, "capacity: no growth of CPU between the two counts (noise?); measure longer%n");
+                return;
+            }
+            double atFullCore = a.migrations() + (1.0 - a.cpuShare()) / perMigration;
+            System.out.printf(
+                    Locale.ROOT,
+                    "capacity (linear from %d and %d migrations x %d shards): %.3f %% of one core per 100 migrations,"
+                            + " about %.0f migrations at 100 %% of one core, heap there about %.0f MiB%n",
+                    a.migrations(),
+                    b.migrations(),
+                    shards,
+                    perMigration * 100 * 100,
+                    atFullCore,
+                    a.heapMiB() + heapPerMigration * (atFullCore - a.migrations()));
+            return;
+        }
         int migrations = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int shards = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 120;
+        measure(migrations, shards, seconds);
+    }
+
+    private static Result measure(int migrations, int shards, int seconds) throws InterruptedException {
         Clock clock = Clock.systemUTC();
         // Big shards and a slow copy keep every migration in COPYING_ROWS for the whole run: the steady state.
         FakeTopology topology = new FakeTopology(clock).addUniformKeyspace("ks", shards, 1_000_000_000L);
@@ -111,6 +150,7 @@ public final class ControllerLoadHarness {
                     heap / 1024.0 / 1024.0,
                     Runtime.getRuntime().availableProcessors());
             System.out.printf(Locale.ROOT, "still copying at the end: %d/%d%n", copying(osc), migrations);
+            return new Result(migrations, cpuShare, heap / 1024.0 / 1024.0);
         }
     }
 
