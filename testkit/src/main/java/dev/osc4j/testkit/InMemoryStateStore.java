@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link StateStore} in memory with the same semantics as a real one: records are kept as JSON (so what does not
- * survive serialisation fails here too), versions grow by one per write, leases expire by the store's clock and carry
+ * survive serialisation fails here too; a write that changes only progress figures and wait reasons is kept as the
+ * record, and every 60th such write in a row goes through JSON), versions grow by one per write, leases expire by the store's clock and carry
  * fencing tokens that only grow, and audit entries are appended in the same atomic step as the change, with their
  * sequence numbers checked for gaps. Thread-safe. Passes {@link StateStoreContract}.
  */
