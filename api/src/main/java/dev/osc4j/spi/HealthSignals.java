@@ -30,17 +30,7 @@ public final class HealthSignals {
      */
     public static HealthSignal of(String name, java.util.function.Function<MigrationRecord, HealthVerdict> check) {
         UserInput.requirePrintable("health signal name", name, 64);
-        return new HealthSignal() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public HealthVerdict check(MigrationRecord migration) {
-                return check.apply(migration);
-            }
-        };
+        return named(name, check);
     }
 
     /**

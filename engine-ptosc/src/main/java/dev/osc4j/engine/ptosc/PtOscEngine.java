@@ -279,13 +279,7 @@ public final class PtOscEngine implements ExecutionEngine {
             Artifacts.Found before = Artifacts.find(c, schema, spec.table(), List.of());
             return Artifacts.planned(before, schema, spec.table(), spec.revertible(), spec.revertOf() != null, key);
         } catch (IllegalArgumentException e) { // a table no revertible run can have: start refuses it the same way
-            throw new EngineException(
-                    FailureReason.ENGINE_CONFIGURATION,
-                    false,
-                    String.valueOf(e.getMessage()),
-                    key.migrationId(),
-                    target.shard(),
-                    e);
+            throw refused(e, key, target);
         } catch (SQLException e) {
             throw new EngineException(
                     FailureReason.CONNECTION,
@@ -313,13 +307,7 @@ public final class PtOscEngine implements ExecutionEngine {
                 KeptTable.keptName(spec.table()); // a name the rotation can use (RunLauncher)
             }
         } catch (InvalidRequestException | IllegalArgumentException e) {
-            throw new EngineException(
-                    FailureReason.ENGINE_CONFIGURATION,
-                    false,
-                    String.valueOf(e.getMessage()),
-                    key.migrationId(),
-                    target.shard(),
-                    e);
+            throw refused(e, key, target);
         }
         RunDirectory run = RunDirectory.of(workDirectory, key);
         try {
@@ -844,6 +832,17 @@ public final class PtOscEngine implements ExecutionEngine {
             throw EngineException.permanent(FailureReason.ENGINE_CONFIGURATION, String.valueOf(e.getMessage()));
         }
         return primary;
+    }
+
+    /** A request this engine cannot run as asked (options, table name): permanent, with the reason as the message. */
+    private static EngineException refused(RuntimeException e, EngineKey key, ShardTarget target) {
+        return new EngineException(
+                FailureReason.ENGINE_CONFIGURATION,
+                false,
+                String.valueOf(e.getMessage()),
+                key.migrationId(),
+                target.shard(),
+                e);
     }
 
     private static String schemaOf(ShardTarget target) {

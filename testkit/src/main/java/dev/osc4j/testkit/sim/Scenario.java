@@ -89,28 +89,6 @@ public record Scenario(
         public MigrationShape {
             rowsPerShard = List.copyOf(rowsPerShard);
         }
-
-        /** Without a staged rollout. */
-        public MigrationShape(
-                List<Long> rowsPerShard,
-                boolean startApproval,
-                boolean cutoverApproval,
-                boolean manualCutover,
-                boolean failOnStall,
-                int submitStep,
-                boolean windowed,
-                Reverting reverting) {
-            this(
-                    rowsPerShard,
-                    startApproval,
-                    cutoverApproval,
-                    manualCutover,
-                    failOnStall,
-                    submitStep,
-                    windowed,
-                    reverting,
-                    null);
-        }
     }
 
     /**
