@@ -2,6 +2,7 @@ package dev.osc4j.spi;
 
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
+import dev.osc4j.ShardRecord;
 import dev.osc4j.StoreException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
@@ -39,7 +41,61 @@ public final class RecordCodec {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
+    /** Writes a record without its shards: the head of a record whose shards a store keeps apart. */
+    private static final ObjectMapper HEAD_MAPPER = MAPPER.copy().addMixIn(MigrationRecord.class, WithoutShards.class);
+
+    @JsonIgnoreProperties({"shards"})
+    private abstract static class WithoutShards {}
+
     private RecordCodec() {}
+
+    /**
+     * The record without its shards, as JSON: the head a store keeps next to one {@link #encodeShard} per shard, so
+     * that a change of one shard rewrites that shard and the head only. The version is not written.
+     */
+    public static String encodeHead(MigrationRecord record) {
+        try {
+            return HEAD_MAPPER.writeValueAsString(record.withVersion(0));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the head of migration " + record.id(), e);
+        }
+    }
+
+    /** One shard of a record as JSON, as {@link #encode} writes it inside the record. */
+    public static String encodeShard(ShardRecord shard) {
+        return write(shard);
+    }
+
+    /**
+     * Reads a record kept as a head ({@link #encodeHead}) and its shards ({@link #encodeShard}, in order), and gives
+     * it the store's {@code version}. The same checks as {@link #decode(MigrationId, String, long)}.
+     *
+     * @throws StoreException with {@link dev.osc4j.ErrorCode#CORRUPT_RECORD} when a part is malformed or the head
+     *     has no fields
+     */
+    public static MigrationRecord decode(MigrationId expectedId, String head, List<String> shards, long version) {
+        String trimmed = head.strip();
+        if (!trimmed.endsWith("}") || trimmed.length() < 3) {
+            throw StoreException.corrupt(
+                    "record of migration " + expectedId + " has a head that is not a JSON object with fields",
+                    expectedId,
+                    null);
+        }
+        int size = trimmed.length() + 14;
+        for (String shard : shards) {
+            size += shard.length() + 1;
+        }
+        StringBuilder json = new StringBuilder(size);
+        json.append(trimmed, 0, trimmed.length() - 1).append(",\"shards\":[");
+        for (int i = 0; i < shards.size(); i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            json.append(shards.get(i));
+        }
+        json.append("]}");
+        return decode(expectedId, json.toString(), version);
+    }
 
     /** The record as JSON. The version is not written: it is the store's to keep. */
     public static String encode(MigrationRecord record) {

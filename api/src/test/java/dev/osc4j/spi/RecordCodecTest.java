@@ -206,6 +206,37 @@ class RecordCodecTest {
     }
 
     @Test
+    @DisplayName("a head and its shards kept apart read back as the same record, without the shards in the head")
+    void headAndShardsApart() {
+        MigrationRecord rec = rich();
+        String head = RecordCodec.encodeHead(rec);
+        List<String> shards =
+                rec.shards().stream().map(RecordCodec::encodeShard).toList();
+        assertThat(head)
+                .doesNotContain(shards.get(0))
+                .doesNotContain(shards.get(1))
+                .doesNotContain("\"version\":17");
+        assertThat(String.join(",", shards))
+                .as("a shard is written as inside the record")
+                .isSubstringOf(RecordCodec.encode(rec));
+        MigrationRecord back = RecordCodec.decode(ID, head, shards, 42);
+        assertThat(back).isEqualTo(rec.withVersion(42));
+        assertThat(RecordCodec.encodeHead(back)).isEqualTo(head);
+    }
+
+    @Test
+    @DisplayName("refuses a head that is not an object with fields, or shards that are not JSON, as corrupt")
+    void corruptHeadOrShard() {
+        MigrationRecord rec = rich();
+        List<String> shards =
+                rec.shards().stream().map(RecordCodec::encodeShard).toList();
+        assertCorrupt(() -> RecordCodec.decode(ID, "{}", shards, 1), "head");
+        assertCorrupt(() -> RecordCodec.decode(ID, "[1]", shards, 1), "head");
+        assertCorrupt(() -> RecordCodec.decode(ID, RecordCodec.encodeHead(rec), List.of("{\"shard\":"), 1), "JSON");
+        assertCorrupt(() -> RecordCodec.decode(ID, RecordCodec.encodeHead(rec), List.of(), 1), "shard");
+    }
+
+    @Test
     @DisplayName("does not write the store's version into the JSON")
     void versionNotWritten() {
         String json = RecordCodec.encode(rich());

@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The migrations table and its audit trail: reads, listing, and the writes of a record with its audit entries in one
  * transaction (create; compare-and-set with the fencing check of {@link Leases}, on MySQL/MariaDB inside the
- * UPDATE itself). A write tried again after an unknown
+ * UPDATE itself). A record is kept as its head (the migrations row) and its shards ({@link ShardRows}, one row each;
+ * a record of one shard is kept whole in its row); a write rewrites the head and only the shards that changed. A write tried again after an unknown
  * outcome first looks for itself in what is stored, so it is never applied twice.
  */
 final class Migrations {
@@ -35,37 +36,54 @@ final class Migrations {
     private final Database db;
     private final Sql sql;
     private final Leases leases;
+    private final ShardRows shardRows;
 
     Migrations(Database db, Leases leases) {
         this.db = db;
         this.sql = db.sql();
         this.leases = leases;
+        this.shardRows = new ShardRows(sql);
     }
 
-    /** A migration row as it is now. */
+    /** A migration row as it is now: the record's head. */
     private record Stored(long version, long auditSeq, String json) {}
 
     Optional<MigrationRecord> read(MigrationId id) {
         return db.read("read", id, (c, attempt) -> {
             try (PreparedStatement select = c.prepareStatement(sql.selectRecord())) {
                 select.setString(1, id.value());
+                select.setString(2, id.value());
                 try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
+                    if (!row.next() || row.getInt(1) != -1) {
                         return Optional.empty();
                     }
-                    return Optional.of(RecordCodec.decode(id, row.getString(2), row.getLong(1)));
+                    long version = row.getLong(2);
+                    String head = row.getString(3);
+                    List<String> shards = new ArrayList<>();
+                    while (row.next()) {
+                        ShardRows.add(id, shards, row.getInt(1), row.getString(3));
+                    }
+                    MigrationRecord record = ShardRows.decode(id, head, shards, version);
+                    shardRows.remember(id, version, record.shards());
+                    return Optional.of(record);
                 }
             }
         });
     }
 
+    /** The record as stored now, locked: its head row (already read and locked by the caller) and its shards. */
+    private MigrationRecord decodeLocked(Connection c, MigrationId id, Stored head) throws SQLException {
+        return ShardRows.decode(id, head.json(), shardRows.stored(c, id), head.version());
+    }
+
     CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
         MigrationId id = record.id();
         AuditContinuity.requireContinuation(record, 0, audit);
-        String json = RecordCodec.encode(record);
+        String json = ShardRows.head(record);
+        ShardRows.Plan shards = ShardRows.whole(record.shards());
         List<String> auditJson = encodeAll(audit);
         MigrationSummary summary = MigrationSummary.of(record);
-        return db.write("create", id, (c, attempt) -> {
+        CreateResult result = db.write("create", id, (c, attempt) -> {
             try (PreparedStatement insert = c.prepareStatement(sql.insertRecord())) {
                 insert.setString(1, id.value());
                 insert.setLong(2, 1);
@@ -89,12 +107,15 @@ final class Migrations {
                     throw new SQLTransientException("migration " + id + " was created and deleted concurrently");
                 }
                 // After an attempt whose outcome is unknown, the record may be ours: then this call created it.
-                boolean ours = attempt > 1 && appliedEarlier(c, id, existing, 1, json, audit, auditJson);
-                return new CreateResult(RecordCodec.decode(id, existing.json(), existing.version()), ours);
+                boolean ours = attempt > 1 && appliedEarlier(c, id, existing, 1, json, shards, audit, auditJson);
+                return new CreateResult(decodeLocked(c, id, existing), ours);
             }
+            shardRows.insert(c, id, shards);
             insertAudit(c, audit, auditJson);
             return new CreateResult(record.withVersion(1), true);
         });
+        shardRows.remember(id, result.record().version(), result.record().shards());
+        return result;
     }
 
     MigrationRecord compareAndSet(
@@ -106,12 +127,13 @@ final class Migrations {
             throw new InvalidRequestException(
                     "fence is the lease of migration " + fence.migrationId() + ", not of " + id, id);
         }
-        String json = RecordCodec.encode(next);
+        String json = ShardRows.head(next);
+        ShardRows.Plan shards = shardRows.plan(next, expectedVersion);
         List<String> auditJson = encodeAll(audit);
         MigrationSummary summary = MigrationSummary.of(next);
         long newVersion = expectedVersion + 1;
         boolean folded = fence != null && sql.foldsFence();
-        return db.write("compare-and-set", id, (c, attempt) -> {
+        MigrationRecord written = db.write("compare-and-set", id, (c, attempt) -> {
             // Locks in one order on every path: where the fence rides in the UPDATE (MySQL/MariaDB), the migration row
             // and then the lease row (a grant locks only the lease row, so no cycle); otherwise the lease row
             // (shared), then the migration row.
@@ -119,32 +141,14 @@ final class Migrations {
             if (attempt > 1) {
                 // The previous attempt may have committed before its connection broke: find out, never apply twice.
                 Stored now = lockedRow(c, id);
-                if (now != null && appliedEarlier(c, id, now, newVersion, json, audit, auditJson)) {
+                if (now != null && appliedEarlier(c, id, now, newVersion, json, shards, audit, auditJson)) {
                     return next.withVersion(newVersion);
                 }
             }
             if (fence != null && !folded) {
                 Leases.checkFence(current, fence);
             }
-            int updated;
-            try (PreparedStatement update =
-                    c.prepareStatement(folded ? sql.updateRecordFenced() : sql.updateRecord())) {
-                update.setLong(1, newVersion);
-                update.setString(2, next.state().name());
-                update.setInt(3, next.attempt());
-                update.setLong(4, next.auditSeq());
-                update.setString(5, json);
-                update.setString(6, Sql.time(next.updatedAt()));
-                Rows.bindSummary(update, 7, summary);
-                update.setString(13, id.value());
-                update.setLong(14, expectedVersion);
-                update.setLong(15, previousSeq);
-                if (folded && fence != null) {
-                    update.setString(16, fence.owner());
-                    update.setLong(17, fence.fencingToken());
-                }
-                updated = update.executeUpdate();
-            }
+            int updated = update(c, next, json, summary, expectedVersion, previousSeq, folded ? fence : null);
             if (updated == 0) {
                 // Only now find out why, in the order the separate fence check answered: fenced before conflicting.
                 if (folded && fence != null) {
@@ -162,9 +166,43 @@ final class Migrations {
                                 + " but its stored trail ends at " + now.auditSeq() + "; nothing was written",
                         id);
             }
+            shardRows.write(c, id, shards);
             insertAudit(c, audit, auditJson);
             return next.withVersion(newVersion);
         });
+        shardRows.remember(id, newVersion, written.shards());
+        return written;
+    }
+
+    /** The compare-and-set statement ({@link Sql#updateRecord}); the number of rows it matched. */
+    private int update(
+            Connection c,
+            MigrationRecord next,
+            String json,
+            MigrationSummary summary,
+            long expectedVersion,
+            long previousSeq,
+            @Nullable Lease fence)
+            throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(sql.updateRecord(fence != null))) {
+            int p = 1;
+            update.setLong(p++, expectedVersion + 1);
+            update.setString(p++, next.state().name());
+            update.setInt(p++, next.attempt());
+            update.setLong(p++, next.auditSeq());
+            update.setString(p++, json);
+            update.setString(p++, Sql.time(next.updatedAt()));
+            Rows.bindSummary(update, p, summary);
+            p += Rows.SUMMARY_COLUMNS;
+            update.setString(p++, next.id().value());
+            update.setLong(p++, expectedVersion);
+            update.setLong(p++, previousSeq);
+            if (fence != null) {
+                update.setString(p++, fence.owner());
+                update.setLong(p, fence.fencingToken());
+            }
+            return update.executeUpdate();
+        }
     }
 
     List<MigrationSummary> list(MigrationFilter filter) {
@@ -229,7 +267,7 @@ final class Migrations {
     /**
      * Whether a write with this record and audit, meant to produce {@code version}, is already stored: its last audit
      * entry is there, byte for byte (audit entries are never rewritten, so this holds even after later writes); or,
-     * for a write without audit entries, the row still has that version and that JSON.
+     * for a write without audit entries, the row still has that version and that head, and its shards what it wrote.
      */
     private boolean appliedEarlier(
             Connection c,
@@ -237,11 +275,12 @@ final class Migrations {
             Stored now,
             long version,
             String json,
+            ShardRows.Plan shards,
             List<AuditEntry> audit,
             List<String> auditJson)
             throws SQLException {
         if (audit.isEmpty()) {
-            return now.version() == version && now.json().equals(json);
+            return now.version() == version && now.json().equals(json) && shardRows.holds(c, id, shards);
         }
         try (PreparedStatement select = c.prepareStatement(sql.selectAuditEntryLocked())) {
             select.setString(1, id.value());

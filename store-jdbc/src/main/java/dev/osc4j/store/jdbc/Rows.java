@@ -23,6 +23,9 @@ final class Rows {
     private Rows() {}
 
     /** Binds shard count, percent, ETA, paused, owner and owner since to the six parameters from {@code first} on. */
+    /** How many parameters {@link #bindSummary} binds. */
+    static final int SUMMARY_COLUMNS = 6;
+
     static void bindSummary(PreparedStatement statement, int first, MigrationSummary summary) throws SQLException {
         statement.setInt(first, summary.shards());
         statement.setDouble(first + 1, summary.percent());

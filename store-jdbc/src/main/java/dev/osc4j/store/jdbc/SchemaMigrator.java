@@ -29,7 +29,7 @@ final class SchemaMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
 
     /** The schema version this code reads and writes. */
-    static final int CURRENT = 3;
+    static final int CURRENT = 4;
 
     /** How long to wait for another process that is upgrading the schema. */
     private static final int LOCK_WAIT_SECONDS = 60;
@@ -145,6 +145,11 @@ final class SchemaMigrator {
                 backfillSummaries(connection);
                 description = "owner columns for listing";
             }
+            case 4 -> {
+                execute(connection, sql.schemaV4());
+                splitRecords(connection);
+                description = "shards stored apart";
+            }
             default -> throw new IllegalStateException("no schema step " + step);
         }
         try (PreparedStatement insert = connection.prepareStatement(sql.insertSchemaVersion())) {
@@ -178,15 +183,7 @@ final class SchemaMigrator {
         String after = "";
         int filled = 0;
         while (true) {
-            List<StoredRow> page = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(sql.selectIdsForBackfill())) {
-                select.setString(1, after);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        page.add(new StoredRow(rows.getString(1), rows.getLong(2), rows.getString(3)));
-                    }
-                }
-            }
+            List<StoredRow> page = page(connection, after);
             if (page.isEmpty()) {
                 break;
             }
@@ -207,6 +204,65 @@ final class SchemaMigrator {
     }
 
     private record StoredRow(String id, long version, String json) {}
+
+    /**
+     * Splits every record kept whole into its head and its shard rows (version 4), one record per transaction. A
+     * record already split by an interrupted run, or unreadable, is left as it is (the latter stays unreadable, as
+     * it was).
+     */
+    private void splitRecords(Connection connection) throws SQLException {
+        ShardRows rows = new ShardRows(sql);
+        String after = "";
+        int split = 0;
+        while (true) {
+            List<StoredRow> page = page(connection, after);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (StoredRow row : page) {
+                MigrationId id = MigrationId.of(row.id());
+                ShardRows.Split parts = ShardRows.split(id, row.json(), row.version());
+                if (parts == null) {
+                    continue;
+                }
+                connection.setAutoCommit(false);
+                try {
+                    try (PreparedStatement delete = connection.prepareStatement(sql.deleteShardsFrom());
+                            PreparedStatement head = connection.prepareStatement(sql.updateHeadForSplit())) {
+                        delete.setString(1, row.id());
+                        delete.setInt(2, 0);
+                        delete.executeUpdate();
+                        rows.insert(connection, id, parts.shards());
+                        head.setString(1, parts.head());
+                        head.setString(2, row.id());
+                        head.setLong(3, row.version());
+                        split += head.executeUpdate();
+                    }
+                    connection.commit();
+                } catch (SQLException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            }
+            after = page.get(page.size() - 1).id();
+        }
+        LOG.info("osc4j store: stored the shards of {} migration(s) apart", split);
+    }
+
+    private List<StoredRow> page(Connection connection, String after) throws SQLException {
+        List<StoredRow> page = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(sql.selectIdsForBackfill())) {
+            select.setString(1, after);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    page.add(new StoredRow(rows.getString(1), rows.getLong(2), rows.getString(3)));
+                }
+            }
+        }
+        return page;
+    }
 
     private static @Nullable MigrationSummary summaryOrNull(StoredRow row) {
         String id = row.id();

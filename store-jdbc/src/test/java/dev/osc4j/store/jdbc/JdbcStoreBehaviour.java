@@ -113,12 +113,12 @@ abstract class JdbcStoreBehaviour {
         try (JdbcStateStore store = store()) {
             assertThat(store.list(MigrationFilter.all())).isEmpty();
         }
-        assertThat(schemaVersions()).containsExactly(1, 2, 3);
-        assertThat(JdbcStateStore.SCHEMA_VERSION).isEqualTo(3);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3, 4);
+        assertThat(JdbcStateStore.SCHEMA_VERSION).isEqualTo(4);
         try (JdbcStateStore again = store()) {
             assertThat(again.list(MigrationFilter.all())).isEmpty();
         }
-        assertThat(schemaVersions()).as("building again changes nothing").containsExactly(1, 2, 3);
+        assertThat(schemaVersions()).as("building again changes nothing").containsExactly(1, 2, 3, 4);
     }
 
     @Test
@@ -143,7 +143,7 @@ abstract class JdbcStoreBehaviour {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(schemaVersions()).containsExactly(1, 2, 3);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3, 4);
     }
 
     @Test
@@ -154,16 +154,16 @@ abstract class JdbcStoreBehaviour {
         }
         execute(
                 "INSERT INTO " + prefix + "schema_version (version, description, installed_at) VALUES (?, ?, ?)",
-                4,
+                5,
                 "from a future osc4j",
                 LocalDateTime.now(ZoneOffset.UTC));
         assertThatThrownBy(this::store)
                 .isInstanceOfSatisfying(
                         StoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_SCHEMA))
-                .hasMessageContaining("schema version 4")
-                .hasMessageContaining("newer than this osc4j understands (3)")
+                .hasMessageContaining("schema version 5")
+                .hasMessageContaining("newer than this osc4j understands (4)")
                 .hasMessageContaining("upgrade this controller");
-        assertThat(schemaVersions()).containsExactly(1, 2, 3, 4);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3, 4, 5);
     }
 
     @Test
@@ -240,17 +240,65 @@ abstract class JdbcStoreBehaviour {
         assertThatThrownBy(() -> builder(dataSource()).createSchema(false).build())
                 .isInstanceOfSatisfying(
                         StoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_SCHEMA))
-                .hasMessageContaining("schema version 1, older than this osc4j needs (3)");
+                .hasMessageContaining("schema version 1, older than this osc4j needs (4)");
 
         try (JdbcStateStore store = store()) {
-            assertThat(schemaVersions()).containsExactly(1, 2, 3);
+            assertThat(schemaVersions()).containsExactly(1, 2, 3, 4);
             assertThat(store.list(MigrationFilter.all())).containsExactly(expected);
+            assertThat(shardRows(r))
+                    .as("version 4 split the record into its shards")
+                    .containsExactly(
+                            RecordCodec.encodeShard(r.shards().get(0)),
+                            RecordCodec.encodeShard(r.shards().get(1)));
+            assertThat(storedHead(r)).isEqualTo(RecordCodec.encodeHead(r));
             MigrationRecord read = store.read(r.id()).orElseThrow();
             assertThat(read).isEqualTo(r.withVersion(7));
             Records.Change c = Records.transition(read, MigrationState.INITIALIZING, "test", "after upgrade");
             assertThat(store.compareAndSet(c.record(), 7, null, c.audit()).version())
                     .isEqualTo(8);
             AuditTrails.assertSound(store.audit(r.id(), 0, 100));
+        }
+    }
+
+    @Test
+    @DisplayName(
+            "a version 3 schema interrupted while splitting records (one split, one whole) completes when run again")
+    void interruptedSplitCompletes() throws Exception {
+        try (Connection c = dataSource().getConnection()) {
+            new SchemaMigrator(sql()).upgrade(c, 3);
+        }
+        execute(sql().schemaV4().get(0));
+        MigrationRecord whole = Records.queued("split-whole", 3);
+        MigrationRecord done = Records.queued("split-done", 2);
+        for (MigrationRecord r : List.of(whole, done)) {
+            execute(
+                    "INSERT INTO " + prefix + "migrations (id, version, keyspace_name, table_name, engine, state,"
+                            + " attempt, audit_seq, record_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?,"
+                            + " ?, ?, ?, ?)",
+                    r.id().value(),
+                    3L,
+                    "commerce",
+                    "orders",
+                    "fake",
+                    r.state().name(),
+                    1,
+                    0L,
+                    r.equals(done) ? RecordCodec.encodeHead(r) : RecordCodec.encode(r),
+                    Sql.time(r.createdAt()),
+                    Sql.time(r.updatedAt()));
+        }
+        for (int i = 0; i < 2; i++) {
+            execute(
+                    "INSERT INTO " + prefix + "shards (migration_id, shard_index, shard_json) VALUES (?, ?, ?)",
+                    done.id().value(),
+                    i,
+                    RecordCodec.encodeShard(done.shards().get(i)));
+        }
+        try (JdbcStateStore store = store()) {
+            assertThat(schemaVersions()).containsExactly(1, 2, 3, 4);
+            assertThat(store.read(whole.id()).orElseThrow()).isEqualTo(whole.withVersion(3));
+            assertThat(store.read(done.id()).orElseThrow()).isEqualTo(done.withVersion(3));
+            assertThat(shardRows(whole)).hasSize(3);
         }
     }
 
@@ -267,7 +315,133 @@ abstract class JdbcStoreBehaviour {
             created(store, "interrupted");
             assertThat(store.list(MigrationFilter.all())).hasSize(1);
         }
-        assertThat(schemaVersions()).containsExactly(1, 2, 3);
+        assertThat(schemaVersions()).containsExactly(1, 2, 3, 4);
+    }
+
+    // --------------------------------------------------------------------------------------------- shards apart
+
+    @Test
+    @DisplayName(
+            "a change of one shard rewrites that shard's row and the head, and leaves the other shards' rows alone")
+    void oneShardRewritten() throws Exception {
+        try (JdbcStateStore store = store()) {
+            MigrationRecord r = created(store, "one-shard");
+            // Shard 0's row, rewritten by hand with a field the code ignores: a rewrite by the store would drop it.
+            String marked = RecordCodec.encodeShard(r.shards().get(0)).replaceFirst("^\\{", "{\"mark\":1,");
+            execute(
+                    "UPDATE " + prefix + "shards SET shard_json = ? WHERE migration_id = ? AND shard_index = 0",
+                    marked,
+                    r.id().value());
+            MigrationRecord next = r.withShard("s1", s -> s.withWaitReason("waiting for the test"));
+            MigrationRecord written = store.compareAndSet(next, r.version(), null, List.of());
+            assertThat(shardRows(r))
+                    .containsExactly(
+                            marked, RecordCodec.encodeShard(next.shards().get(1)));
+            assertThat(store.read(r.id()).orElseThrow()).isEqualTo(written);
+        }
+        try (JdbcStateStore fresh = store()) {
+            // A store that remembers nothing of the record compares with the stored rows: the marked row differs.
+            MigrationRecord r = fresh.list(MigrationFilter.all()).stream()
+                    .map(s -> fresh.read(s.id()).orElseThrow())
+                    .findFirst()
+                    .orElseThrow();
+            MigrationRecord next = r.withShard("s1", s -> s.withWaitReason(null));
+            fresh.compareAndSet(next, r.version(), null, List.of());
+            // It read the record above, so it remembers that version and rewrites only shard 1 ...
+            assertThat(shardRows(r).get(0)).contains("\"mark\":1");
+        }
+        try (JdbcStateStore fresh = store()) {
+            MigrationRecord r = fresh.list(MigrationFilter.all()).stream()
+                    .map(s -> fresh.read(s.id()).orElseThrow())
+                    .findFirst()
+                    .orElseThrow();
+            try (JdbcStateStore other = store()) {
+                // ... while one that did not read it (another controller's store) compares with the rows, and fixes 0.
+                MigrationRecord next = r.withShard("s1", s -> s.withWaitReason("again"));
+                other.compareAndSet(next, r.version(), null, List.of());
+                assertThat(shardRows(r))
+                        .containsExactly(
+                                RecordCodec.encodeShard(next.shards().get(0)),
+                                RecordCodec.encodeShard(next.shards().get(1)));
+                assertThat(other.read(r.id()).orElseThrow()).isEqualTo(next.withVersion(r.version() + 1));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a record of one shard is kept whole in its row, without shard rows, through its writes")
+    void oneShardKeptWhole() throws Exception {
+        try (JdbcStateStore store = store()) {
+            MigrationRecord queued = Records.queued("one-shard-whole", 1);
+            MigrationRecord r =
+                    store.create(queued, List.of(Records.submitted(queued))).record();
+            Records.Change c = Records.transition(
+                    r.withShard("s0", s -> s.withWaitReason("moving")), MigrationState.INITIALIZING, "test", "go");
+            MigrationRecord written = store.compareAndSet(c.record(), r.version(), null, c.audit());
+            assertThat(shardRows(r)).isEmpty();
+            assertThat(storedHead(r)).isEqualTo(RecordCodec.encode(written));
+            assertThat(store.read(r.id()).orElseThrow()).isEqualTo(written);
+        }
+    }
+
+    @Test
+    @DisplayName("a missing shard row is a CORRUPT_RECORD error naming the migration and the shard")
+    void missingShardRow() throws Exception {
+        try (JdbcStateStore store = store()) {
+            MigrationRecord r = created(store, "missing-shard");
+            execute("DELETE FROM " + prefix + "shards WHERE migration_id = ? AND shard_index = 0", r.id().value());
+            assertThatThrownBy(() -> store.read(r.id()))
+                    .isInstanceOfSatisfying(
+                            StoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_RECORD))
+                    .hasMessageContaining(r.id().value())
+                    .hasMessageContaining("no stored shard 0");
+        }
+    }
+
+    @Test
+    @DisplayName("a write of a shard whose row was removed by hand writes the record whole again, once")
+    void removedShardRowRewritten() throws Exception {
+        try (JdbcStateStore store = store()) {
+            MigrationRecord r = created(store, "removed-shard");
+            execute("DELETE FROM " + prefix + "shards WHERE migration_id = ? AND shard_index = 1", r.id().value());
+            MigrationRecord next = r.withShard("s1", s -> s.withWaitReason("after the row was removed"));
+            Records.Change c = Records.transition(next, MigrationState.INITIALIZING, "test", "start");
+            MigrationRecord written = store.compareAndSet(c.record(), r.version(), null, c.audit());
+            assertThat(written.version()).isEqualTo(r.version() + 1);
+            assertThat(shardRows(r))
+                    .containsExactly(
+                            RecordCodec.encodeShard(next.shards().get(0)),
+                            RecordCodec.encodeShard(next.shards().get(1)));
+            assertThat(store.read(r.id()).orElseThrow()).isEqualTo(written);
+            assertThat(store.audit(r.id(), 0, 100)).hasSize(2);
+        }
+    }
+
+    private List<String> shardRows(MigrationRecord r) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource().getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT shard_json FROM " + prefix + "shards WHERE migration_id = ? ORDER BY shard_index")) {
+            s.setString(1, r.id().value());
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    out.add(rows.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private String storedHead(MigrationRecord r) throws SQLException {
+        try (Connection c = dataSource().getConnection();
+                PreparedStatement s =
+                        c.prepareStatement("SELECT record_json FROM " + prefix + "migrations WHERE id = ?")) {
+            s.setString(1, r.id().value());
+            try (ResultSet rows = s.executeQuery()) {
+                assertThat(rows.next()).isTrue();
+                return rows.getString(1);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------ unknown outcomes
@@ -334,19 +508,21 @@ abstract class JdbcStoreBehaviour {
         try (JdbcStateStore store = builder(faulty).build()) {
             MigrationRecord r = created(store, "progress-only");
             MigrationRecord next = r.with(
-                    r.state(),
-                    r.attempt(),
-                    r.shards(),
-                    new Controls(List.of(), false, true, 0.5, false),
-                    r.directives(),
-                    r.auditSeq(),
-                    Records.now(),
-                    Records.now());
+                            r.state(),
+                            r.attempt(),
+                            r.shards(),
+                            new Controls(List.of(), false, true, 0.5, false),
+                            r.directives(),
+                            r.auditSeq(),
+                            Records.now(),
+                            Records.now())
+                    .withShard("s1", s -> s.withWaitReason("a shard changed too"));
             faulty.failNextCommit(FaultyDataSource.CommitFault.LOST_AFTER_COMMIT);
             assertThat(store.compareAndSet(next, r.version(), null, List.of()).version())
                     .isEqualTo(r.version() + 1);
             assertThat(store.read(r.id()).orElseThrow().version()).isEqualTo(r.version() + 1);
             assertThat(store.list(MigrationFilter.all()).get(0).paused()).isTrue();
+            assertThat(store.read(r.id()).orElseThrow()).isEqualTo(next.withVersion(r.version() + 1));
         }
     }
 
