@@ -4,11 +4,16 @@ import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationConfig;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.BeanPropertyWriter;
+import com.fasterxml.jackson.databind.ser.BeanSerializerModifier;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationId;
@@ -39,7 +44,36 @@ public final class RecordCodec {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .addModule(new SimpleModule("osc4j-shards-last").setSerializerModifier(new ShardsLast()))
             .build();
+
+    /**
+     * Writes a record's shards after all its other fields, so that a record's JSON is its head ({@link #encodeHead})
+     * with the shards appended ({@link #join}): a store can then put it together from the JSON of shards it wrote
+     * before ({@link RecordEncoder}) and read it from a head and shards kept apart.
+     */
+    private static final class ShardsLast extends BeanSerializerModifier {
+        @Override
+        public List<BeanPropertyWriter> orderProperties(
+                SerializationConfig config, BeanDescription description, List<BeanPropertyWriter> properties) {
+            if (description.getBeanClass() != MigrationRecord.class) {
+                return properties;
+            }
+            List<BeanPropertyWriter> out = new ArrayList<>(properties.size());
+            BeanPropertyWriter shards = null;
+            for (BeanPropertyWriter p : properties) {
+                if (p.getName().equals("shards")) {
+                    shards = p;
+                } else {
+                    out.add(p);
+                }
+            }
+            if (shards != null) {
+                out.add(shards);
+            }
+            return out;
+        }
+    }
 
     /** Writes a record without its shards: the head of a record whose shards a store keeps apart. */
     private static final ObjectMapper HEAD_MAPPER = MAPPER.copy().addMixIn(MigrationRecord.class, WithoutShards.class);
@@ -81,20 +115,27 @@ public final class RecordCodec {
                     expectedId,
                     null);
         }
-        int size = trimmed.length() + 14;
+        return decode(expectedId, join(trimmed, shards), version);
+    }
+
+    /**
+     * A record's JSON from its head ({@link #encodeHead}) and its shards ({@link #encodeShard}, in order): the same
+     * characters as {@link #encode} writes.
+     */
+    public static String join(String head, List<String> shards) {
+        int size = head.length() + 14;
         for (String shard : shards) {
             size += shard.length() + 1;
         }
         StringBuilder json = new StringBuilder(size);
-        json.append(trimmed, 0, trimmed.length() - 1).append(",\"shards\":[");
+        json.append(head, 0, head.length() - 1).append(",\"shards\":[");
         for (int i = 0; i < shards.size(); i++) {
             if (i > 0) {
                 json.append(',');
             }
             json.append(shards.get(i));
         }
-        json.append("]}");
-        return decode(expectedId, json.toString(), version);
+        return json.append("]}").toString();
     }
 
     /** The record as JSON. The version is not written: it is the store's to keep. */

@@ -225,6 +225,22 @@ class RecordCodecTest {
     }
 
     @Test
+    @DisplayName("a record's JSON is its head with its shards appended, and the encoder reuses unchanged shards' JSON")
+    void joinAndEncoder() {
+        MigrationRecord rec = rich();
+        List<String> shards =
+                rec.shards().stream().map(RecordCodec::encodeShard).toList();
+        assertThat(RecordCodec.join(RecordCodec.encodeHead(rec), shards)).isEqualTo(RecordCodec.encode(rec));
+        RecordEncoder encoder = new RecordEncoder(1);
+        assertThat(encoder.encode(rec)).isEqualTo(RecordCodec.encode(rec));
+        MigrationRecord next = rec.withShard(rec.shards().get(1).target().shard(), s -> s.withWaitReason("changed"));
+        assertThat(encoder.encode(next)).isEqualTo(RecordCodec.encode(next));
+        MigrationRecord other = rich().withVersion(3);
+        assertThat(encoder.encode(other)).isEqualTo(RecordCodec.encode(other));
+        assertThatThrownBy(() -> new RecordEncoder(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     @DisplayName("refuses a head that is not an object with fields, or shards that are not JSON, as corrupt")
     void corruptHeadOrShard() {
         MigrationRecord rec = rich();

@@ -12,6 +12,7 @@ import dev.osc4j.MigrationState;
 import dev.osc4j.ShardRecord;
 import dev.osc4j.ShardTarget;
 import dev.osc4j.spi.Lease;
+import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.store.etcd.EtcdStateStore;
 import dev.osc4j.testkit.FakeEngine;
 import dev.osc4j.testkit.FakeTopology;
@@ -56,16 +57,18 @@ import java.util.function.LongSupplier;
  * standard output:
  *
  * <ol>
- *   <li>committed transitions per second and median/p99 latency of {@link EtcdStateStore#compareAndSet} (record and
- *       one audit entry, fenced by a lease), next to a bare jetcd transaction (compare the mod revision, put the same
- *       bytes) on the same key in the same run, with 1 and with 8 writers;
+ *   <li>committed transitions per second and median/p99 latency of {@link EtcdStateStore#compareAndSet} (record with
+ *       one shard changed, and one audit entry, fenced by a lease), next to the issue's raw operation by hand: a bare
+ *       jetcd transaction comparing the mod revision and putting the record's bytes and an audit entry's, on the same
+ *       key in the same run; for records of 1 and of 64 shards, with 1 writer (three rounds, alternating, and the
+ *       ratio of the medians) and with 8 writers;
  *   <li>the time from {@code kill -9} of a controller (a child JVM running an orchestrator, killed with {@link
  *       Process#destroyForcibly()}) to the takeover of its migrations by another controller, for several lease TTLs.
  * </ol>
  *
  * <p>Run: {@code mvn -B -q -T1 -pl bench -am install -DskipTests && mvn -B -q -pl bench exec:exec
  * -Dexec.args="-cp %classpath dev.osc4j.bench.EtcdStoreBenchmark"} (optional arguments after the class: the number
- * of measured writes per phase, default 3000, and the TTLs in seconds for the kill test, default {@code 3,6,15}).
+ * of measured writes per phase, default 3000, and the TTLs in seconds for the kill test, default {@code 3,6,15}, or {@code none}).
  */
 public final class EtcdStoreBenchmark {
     private static final String CHILD = "child";
@@ -88,9 +91,13 @@ public final class EtcdStoreBenchmark {
             return;
         }
         int writes = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
-        List<Integer> ttls = args.length > 1
-                ? Arrays.stream(args[1].split(",")).map(Integer::valueOf).toList()
-                : List.of(3, 6, 15);
+        List<Integer> ttls = args.length > 1 && args[1].equals("none")
+                ? List.of()
+                : args.length > 1
+                        ? Arrays.stream(args[1].split(","))
+                                .map(Integer::valueOf)
+                                .toList()
+                        : List.of(3, 6, 15);
         try (LocalEtcd etcd = LocalEtcd.single()) {
             System.out.println(
                     "etcd " + etcd.endpoints() + "; " + Runtime.getRuntime().availableProcessors() + " CPUs; " + writes
@@ -116,22 +123,39 @@ public final class EtcdStoreBenchmark {
                 Client raw = Client.builder()
                         .endpoints(etcd.endpoints().toArray(URI[]::new))
                         .build()) {
-            List<Writer> storeWriters = new ArrayList<>();
-            List<Writer> bareWriters = new ArrayList<>();
-            for (int i = 0; i < THREADS; i++) {
-                storeWriters.add(new StoreWriter(store, "bench-" + i));
-                bareWriters.add(new BareWriter(
-                        raw.getKVClient(),
-                        "/bench-writes/migrations/" + storeWriters.get(i).id()));
-            }
             System.out.println();
             System.out.println("== committed transitions (single-node etcd, fsync on) ==");
             System.out.printf(
                     Locale.ROOT, "%-48s %8s %12s %10s %10s%n", "phase", "writers", "writes/s", "p50 ms", "p99 ms");
-            // Interleaved, so that drift of the shared machine hits both alike.
-            for (int writers : new int[] {1, THREADS}) {
-                report("EtcdStateStore.compareAndSet (fenced, 1 audit)", storeWriters.subList(0, writers), writes);
-                report("bare jetcd txn (modRevision CAS, same key)", bareWriters.subList(0, writers), writes);
+            for (int shards : new int[] {1, 64}) {
+                List<Writer> storeWriters = new ArrayList<>();
+                List<Writer> bareWriters = new ArrayList<>();
+                for (int i = 0; i < THREADS; i++) {
+                    storeWriters.add(new StoreWriter(store, "bench-" + shards + "-" + i, shards));
+                    bareWriters.add(new BareWriter(
+                            raw.getKVClient(),
+                            "/bench-writes/migrations/" + storeWriters.get(i).id(),
+                            "/bench-bare-audit/" + shards + "-" + i + "/"));
+                }
+                String op = "store compareAndSet, " + shards + " shard(s)";
+                String bare = "bare txn (CAS + 2 puts), " + shards + " shard(s)";
+                // Interleaved, so that drift of the shared machine hits both alike.
+                List<Double> ratios = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    double storeMedian = report(op, storeWriters.subList(0, 1), writes);
+                    double bareMedian = report(bare, bareWriters.subList(0, 1), writes);
+                    ratios.add(storeMedian / bareMedian);
+                }
+                report(op, storeWriters, writes);
+                report(bare, bareWriters, writes);
+                System.out.printf(
+                        Locale.ROOT,
+                        "ratio of medians, 1 writer, %d shard(s): %s; median %.2fx%n",
+                        shards,
+                        ratios.stream()
+                                .map(r -> String.format(Locale.ROOT, "%.2fx", r))
+                                .toList(),
+                        ratios.stream().sorted().toList().get(1));
             }
         }
     }
@@ -149,9 +173,9 @@ public final class EtcdStoreBenchmark {
         private final Lease lease;
         private MigrationRecord current;
 
-        StoreWriter(EtcdStateStore store, String key) {
+        StoreWriter(EtcdStateStore store, String key, int shards) {
             this.store = store;
-            MigrationRecord r = sampleRecord(key);
+            MigrationRecord r = sampleRecord(key, shards);
             AuditEntry submitted = new AuditEntry(
                     r.id(),
                     1,
@@ -184,14 +208,20 @@ public final class EtcdStoreBenchmark {
             long seq = current.auditSeq() + 1;
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             MigrationRecord next = current.with(
-                    current.state(),
-                    current.attempt(),
-                    current.shards(),
-                    current.controls(),
-                    current.directives(),
-                    seq,
-                    now,
-                    now);
+                            current.state(),
+                            current.attempt(),
+                            current.shards(),
+                            current.controls(),
+                            current.directives(),
+                            seq,
+                            now,
+                            now)
+                    .withShard(
+                            current.shards()
+                                    .get((int) (seq % current.shards().size()))
+                                    .target()
+                                    .shard(),
+                            s -> s.withWaitReason("step " + seq));
             AuditEntry e = new AuditEntry(
                     current.id(),
                     seq,
@@ -213,13 +243,32 @@ public final class EtcdStoreBenchmark {
     private static final class BareWriter implements Writer {
         private final KV kv;
         private final ByteSequence key;
+        private final String auditPrefix;
+        private final ByteSequence auditValue;
         private long revision;
+        private long seq;
 
         private ByteSequence value = ByteSequence.EMPTY;
 
-        BareWriter(KV kv, String key) {
+        BareWriter(KV kv, String key, String auditPrefix) {
             this.kv = kv;
             this.key = ByteSequence.from(key, StandardCharsets.UTF_8);
+            this.auditPrefix = auditPrefix;
+            MigrationId id = MigrationId.of("bare");
+            this.auditValue = ByteSequence.from(
+                    RecordCodec.encodeAudit(new AuditEntry(
+                            id,
+                            1,
+                            Instant.now(),
+                            "bench-controller",
+                            AuditEntry.Kind.NOTE,
+                            null,
+                            null,
+                            null,
+                            null,
+                            "step-1",
+                            "progress")),
+                    StandardCharsets.UTF_8);
         }
 
         @Override
@@ -242,7 +291,14 @@ public final class EtcdStoreBenchmark {
             try {
                 r = kv.txn()
                         .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(revision)))
-                        .Then(Op.put(key, value, PutOption.DEFAULT))
+                        .Then(
+                                Op.put(key, value, PutOption.DEFAULT),
+                                Op.put(
+                                        ByteSequence.from(
+                                                auditPrefix + String.format(Locale.ROOT, "%020d", ++seq),
+                                                StandardCharsets.UTF_8),
+                                        auditValue,
+                                        PutOption.DEFAULT))
                         .commit()
                         .get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -257,7 +313,8 @@ public final class EtcdStoreBenchmark {
         }
     }
 
-    private static void report(String phase, List<Writer> writers, int writes) throws Exception {
+    /** Measures and prints one phase; returns its median latency in milliseconds. */
+    private static double report(String phase, List<Writer> writers, int writes) throws Exception {
         for (Writer w : writers) {
             w.prepare();
         }
@@ -274,6 +331,7 @@ public final class EtcdStoreBenchmark {
                 latencies.length / seconds,
                 latencies[latencies.length / 2] / 1e6,
                 latencies[(int) Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] / 1e6);
+        return latencies[latencies.length / 2] / 1e6;
     }
 
     /** {@code total} writes spread over the writers, each writer on its own thread; the latencies. */
@@ -304,11 +362,11 @@ public final class EtcdStoreBenchmark {
         }
     }
 
-    private static MigrationRecord sampleRecord(String key) {
+    private static MigrationRecord sampleRecord(String key, int count) {
         MigrationId id = MigrationId.forIdempotencyKey(key);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         List<ShardRecord> shards = new ArrayList<>();
-        for (String shard : FakeTopology.shardNames(4)) {
+        for (String shard : FakeTopology.shardNames(count)) {
             shards.add(ShardRecord.queued(new ShardTarget("commerce", shard, "commerce", null), now));
         }
         MigrationSpec spec =

@@ -11,6 +11,7 @@ import dev.osc4j.spi.AuditContinuity;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
+import dev.osc4j.spi.RecordEncoder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
@@ -35,6 +36,15 @@ final class RecordWrites {
     private final Transactions transactions;
     private final int maxTxnOps;
 
+    /**
+     * Encodes each write's record reusing the JSON of its unchanged shards: a 64-shard record is 48 KB of JSON, and a
+     * transition changes one shard. The key still holds the whole record.
+     */
+    private final RecordEncoder encoder = new RecordEncoder(REMEMBERED_MIGRATIONS);
+
+    /** Migrations whose last record's shard JSON is kept: about 48 KB each at 64 shards. */
+    private static final int REMEMBERED_MIGRATIONS = 1024;
+
     RecordWrites(Keys keys, Ownership ownership, Transactions transactions, int maxTxnOps) {
         this.keys = keys;
         this.ownership = ownership;
@@ -53,7 +63,7 @@ final class RecordWrites {
                     id);
         }
         ByteSequence recordKey = keys.record(id);
-        ByteSequence json = Keys.bytes(RecordCodec.encode(record));
+        ByteSequence json = Keys.bytes(encoder.encode(record));
         ByteSequence firstAudit = keys.audit(id, record.auditSeq() - audit.size() + 1);
         Cmp[] cmps = {
             new Cmp(recordKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
@@ -96,7 +106,7 @@ final class RecordWrites {
         }
         ByteSequence recordKey = keys.record(id);
         ByteSequence ownerKey = keys.owner(id);
-        ByteSequence json = Keys.bytes(RecordCodec.encode(next));
+        ByteSequence json = Keys.bytes(encoder.encode(next));
         long first = next.auditSeq() - audit.size() + 1;
         List<Cmp> cmps = new ArrayList<>();
         cmps.add(new Cmp(recordKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
