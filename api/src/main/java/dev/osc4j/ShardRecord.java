@@ -55,68 +55,6 @@ public record ShardRecord(
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
     }
 
-    /** A shard without registered artifacts. */
-    public ShardRecord(
-            String shard,
-            ShardTarget target,
-            MigrationState state,
-            Instant stateSince,
-            @Nullable String primary,
-            @Nullable EngineHandle handle,
-            @Nullable Intent intent,
-            List<EngineKey> leftovers,
-            double appliedThrottleRatio,
-            ShardProgress progress,
-            @Nullable String waitReason,
-            @Nullable Failure failure,
-            boolean routeHeld) {
-        this(
-                shard,
-                target,
-                state,
-                stateSince,
-                primary,
-                handle,
-                intent,
-                leftovers,
-                appliedThrottleRatio,
-                progress,
-                waitReason,
-                failure,
-                routeHeld,
-                List.of());
-    }
-
-    /** A shard whose traffic is not held. */
-    public ShardRecord(
-            String shard,
-            ShardTarget target,
-            MigrationState state,
-            Instant stateSince,
-            @Nullable String primary,
-            @Nullable EngineHandle handle,
-            @Nullable Intent intent,
-            List<EngineKey> leftovers,
-            double appliedThrottleRatio,
-            ShardProgress progress,
-            @Nullable String waitReason,
-            @Nullable Failure failure) {
-        this(
-                shard,
-                target,
-                state,
-                stateSince,
-                primary,
-                handle,
-                intent,
-                leftovers,
-                appliedThrottleRatio,
-                progress,
-                waitReason,
-                failure,
-                false);
-    }
-
     /** With traffic held ({@code true}) or restored. */
     public ShardRecord withRouteHeld(boolean value) {
         return new ShardRecord(

@@ -116,7 +116,9 @@ class RecordCodecTest {
                 0.25,
                 progress,
                 "engine catching up",
-                null);
+                null,
+                false,
+                List.of());
         ShardRecord failed = new ShardRecord(
                 "80-",
                 new ShardTarget("commerce", "80-", "vt_commerce", null),
@@ -129,7 +131,9 @@ class RecordCodecTest {
                 0,
                 ShardProgress.NONE,
                 null,
-                new Failure(FailureReason.NO_UNIQUE_KEY, "no primary key", T0.minusSeconds(60)));
+                new Failure(FailureReason.NO_UNIQUE_KEY, "no primary key", T0.minusSeconds(60)),
+                false,
+                List.of());
         Controls controls = new Controls(
                 List.of(
                         new Approval(ApprovalStage.START, "alice", "ok-start", T0.minusSeconds(900)),

@@ -13,7 +13,6 @@ import dev.osc4j.spi.AuditContinuity;
 import dev.osc4j.spi.CreateResult;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
-import dev.osc4j.spi.RecordEncoder;
 import dev.osc4j.spi.StateStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,10 +46,6 @@ public final class InMemoryStateStore implements StateStore {
     private final Map<MigrationId, LeaseRow> leases = new HashMap<>();
     private final Map<MigrationId, Long> lastToken = new HashMap<>();
     private final List<Consumer<MigrationId>> watchers = new CopyOnWriteArrayList<>();
-
-    /** Encodes only the shards that changed since a migration's last write, as the etcd store does. */
-    private final RecordEncoder encoder = new RecordEncoder(100_000);
-
     private long writes;
 
     /**
@@ -201,13 +196,19 @@ public final class InMemoryStateStore implements StateStore {
         return stored;
     }
 
-    private Stored encoded(MigrationRecord record, long version) {
+    private static Stored encoded(MigrationRecord record, long version) {
         MigrationRecord versioned = record.withVersion(version);
         return new Stored(
-                encoder.encode(record), null, versioned, version, record.auditSeq(), MigrationSummary.of(versioned), 0);
+                RecordCodec.encode(record),
+                null,
+                versioned,
+                version,
+                record.auditSeq(),
+                MigrationSummary.of(versioned),
+                0);
     }
 
-    private Stored stored(Stored current, MigrationRecord next, long version) {
+    private static Stored stored(Stored current, MigrationRecord next, long version) {
         MigrationRecord before = current.written;
         if (before == null || current.softWrites + 1 >= SOFT_WRITES_BETWEEN_ENCODINGS || !softOnly(before, next)) {
             return encoded(next, version);

@@ -126,44 +126,22 @@ final class ShardRows {
      */
     void write(Connection c, MigrationId id, Plan plan) throws SQLException {
         if (!plan.whole()) {
-            if (plan.unchanged()) {
+            if (plan.unchanged() || update(c, id, plan.indexes(), plan.json())) {
                 return;
-            }
-            try (PreparedStatement update = c.prepareStatement(sql.updateShard())) {
-                for (int k = 0; k < plan.indexes().size(); k++) {
-                    update.setString(1, plan.json().get(k));
-                    update.setString(2, id.value());
-                    update.setInt(3, plan.indexes().get(k));
-                    update.addBatch();
-                }
-                int[] counts = update.executeBatch();
-                boolean all = true;
-                for (int count : counts) {
-                    all &= count == 1 || count == java.sql.Statement.SUCCESS_NO_INFO;
-                }
-                if (all) {
-                    return;
-                }
             }
             plan = whole(plan.shards());
         }
         List<String> stored = stored(c, id);
         List<String> json = plan.json();
-        try (PreparedStatement update = c.prepareStatement(sql.updateShard())) {
-            boolean any = false;
-            for (int i = 0; i < Math.min(stored.size(), json.size()); i++) {
-                if (!stored.get(i).equals(json.get(i))) {
-                    update.setString(1, json.get(i));
-                    update.setString(2, id.value());
-                    update.setInt(3, i);
-                    update.addBatch();
-                    any = true;
-                }
-            }
-            if (any) {
-                update.executeBatch();
+        List<Integer> differing = new ArrayList<>();
+        List<String> differingJson = new ArrayList<>();
+        for (int i = 0; i < Math.min(stored.size(), json.size()); i++) {
+            if (!stored.get(i).equals(json.get(i))) {
+                differing.add(i);
+                differingJson.add(json.get(i));
             }
         }
+        update(c, id, differing, differingJson);
         if (json.size() > stored.size()) {
             insert(c, id, stored.size(), json.subList(stored.size(), json.size()));
         } else if (json.size() < stored.size()) {
@@ -173,6 +151,31 @@ final class ShardRows {
                 delete.executeUpdate();
             }
         }
+    }
+
+    /**
+     * Rewrites the shard rows at {@code indexes}, up to {@value #ROWS_PER_INSERT} in one statement (every shard's
+     * progress changes with each progress write, once a second by default: one round trip per shard would be 64 per
+     * write of a 64-shard record); whether every row was there.
+     */
+    private boolean update(Connection c, MigrationId id, List<Integer> indexes, List<String> json) throws SQLException {
+        boolean all = true;
+        for (int from = 0; from < indexes.size(); from += ROWS_PER_INSERT) {
+            int to = Math.min(indexes.size(), from + ROWS_PER_INSERT);
+            try (PreparedStatement update = c.prepareStatement(sql.updateShards(to - from))) {
+                int p = 1;
+                for (int k = from; k < to; k++) {
+                    update.setInt(p++, indexes.get(k));
+                    update.setString(p++, json.get(k));
+                }
+                update.setString(p++, id.value());
+                for (int k = from; k < to; k++) {
+                    update.setInt(p++, indexes.get(k));
+                }
+                all &= update.executeUpdate() == to - from;
+            }
+        }
+        return all;
     }
 
     /** Whether the stored rows hold what the plan writes (for telling whether a write of unknown outcome landed). */

@@ -308,8 +308,13 @@ final class Sql {
                 + "(?, ?, ?), ".repeat(rows - 1) + "(?, ?, ?)";
     }
 
-    String updateShard() {
-        return "UPDATE " + shards + " SET shard_json = ? WHERE migration_id = ? AND shard_index = ?";
+    /**
+     * Rewrites {@code rows} shard rows of one record in one statement. Parameters: index and JSON per row, the
+     * migration id, then the indexes again.
+     */
+    String updateShards(int rows) {
+        return "UPDATE " + shards + " SET shard_json = CASE shard_index " + "WHEN ? THEN ? ".repeat(rows)
+                + "END WHERE migration_id = ? AND shard_index IN (" + "?, ".repeat(rows - 1) + "?)";
     }
 
     /** Removes the shards of a record from an index on: all of them from 0. */

@@ -13,6 +13,7 @@ import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.Osc4jException;
+import dev.osc4j.ShardRecord;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.Lease;
@@ -380,6 +381,26 @@ abstract class JdbcStoreBehaviour {
             MigrationRecord written = store.compareAndSet(c.record(), r.version(), null, c.audit());
             assertThat(shardRows(r)).isEmpty();
             assertThat(storedHead(r)).isEqualTo(RecordCodec.encode(written));
+            assertThat(store.read(r.id()).orElseThrow()).isEqualTo(written);
+        }
+    }
+
+    @Test
+    @DisplayName(
+            "a progress write that changes every shard of a 130-shard record rewrites them all, in statements of 100")
+    void everyShardRewritten() throws Exception {
+        try (JdbcStateStore store = store()) {
+            MigrationRecord queued = Records.queued("every-shard", 130);
+            MigrationRecord r =
+                    store.create(queued, List.of(Records.submitted(queued))).record();
+            MigrationRecord next = r;
+            for (ShardRecord shard : r.shards()) {
+                next = next.withShard(shard.shard(), s -> s.withWaitReason("copying " + s.shard()));
+            }
+            MigrationRecord written = store.compareAndSet(next, r.version(), null, List.of());
+            assertThat(shardRows(r))
+                    .containsExactlyElementsOf(
+                            next.shards().stream().map(RecordCodec::encodeShard).toList());
             assertThat(store.read(r.id()).orElseThrow()).isEqualTo(written);
         }
     }
