@@ -228,7 +228,7 @@ public final class FleetStoreHarness {
                 } catch (IOException e) {
                     continue; // gone
                 }
-                if (!cmdline.contains(binary) || !cmdline.contains(":" + port) && !cmdline.contains("=" + port)) {
+                if (!cmdline.contains(binary) || (!cmdline.contains(":" + port) && !cmdline.contains("=" + port))) {
                     continue;
                 }
                 String stat = Files.readString(p.resolve("stat"), StandardCharsets.UTF_8);
