@@ -74,6 +74,24 @@ final class Calls {
         }
     }
 
+    /**
+     * Whether a call failed because its answer was larger than the client accepts (gRPC's RESOURCE_EXHAUSTED, "message
+     * exceeds maximum size"): a page of large records, to be asked for again in smaller pages.
+     */
+    static boolean isTooLarge(Throwable t) {
+        Throwable c = t;
+        while (c != null) {
+            if (c instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.RESOURCE_EXHAUSTED) {
+                return true;
+            }
+            if (String.valueOf(c.getMessage()).startsWith("RESOURCE_EXHAUSTED")) {
+                return true;
+            }
+            c = c.getCause() == c ? null : c.getCause();
+        }
+        return false;
+    }
+
     /** Whether etcd said that a lease does not exist (expired or revoked). */
     static boolean isLeaseNotFound(Throwable t) {
         Throwable c = t;

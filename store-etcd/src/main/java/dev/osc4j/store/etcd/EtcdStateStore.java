@@ -82,6 +82,9 @@ public final class EtcdStateStore implements StateStore {
     /** Default number of records read per etcd request while listing. */
     public static final int DEFAULT_PAGE_SIZE = 200;
 
+    /** The largest answer the client this store builds accepts from etcd: 32 MiB. */
+    static final int MAX_INBOUND_MESSAGE_BYTES = 32 * 1024 * 1024;
+
     /**
      * etcd's default limit of operations in one transaction ({@code --max-txn-ops}); a write carries the record and
      * one key per audit entry.
@@ -452,6 +455,8 @@ public final class EtcdStateStore implements StateStore {
             Client created = Client.builder()
                     .endpoints(uris.toArray(URI[]::new))
                     .connectTimeout(callTimeout)
+                    // A listing page of large records can pass gRPC's default 4 MiB; smaller pages are the fallback.
+                    .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .build();
             return new EtcdStateStore(this, created, true);
         }

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads records and audit trails: one record by id, a listing in pages of {@code pageSize} keys filtered here (etcd
  * returns keys in byte order, which is id order), and a page of one migration's trail. A listing skips, and logs, a
- * key that names no migration or a value that does not decode, so one bad key never hides the others.
+ * key that names no migration or a value that does not decode, so one bad key never hides the others. A page whose
+ * answer is larger than the client accepts (gRPC's 4 MiB by default, about 85 records of 64 shards) is asked for again
+ * in halves, and the listing goes on with the smaller pages.
  */
 final class RecordReads {
     private static final Logger LOG = LoggerFactory.getLogger(RecordReads.class);
@@ -52,17 +54,28 @@ final class RecordReads {
         List<MigrationSummary> out = new ArrayList<>();
         MigrationId after = filter.after();
         ByteSequence start = after == null ? keys.records() : keys.recordAfter(after);
+        int limit = pageSize;
         while (true) {
-            GetResponse page = calls.read(
-                    client.getKVClient()
-                            .get(
-                                    start,
-                                    GetOption.builder()
-                                            .withRange(keys.recordsEnd())
-                                            .withLimit(pageSize)
-                                            .build()),
-                    "listing migrations",
-                    null);
+            GetResponse page;
+            try {
+                page = calls.read(
+                        client.getKVClient()
+                                .get(
+                                        start,
+                                        GetOption.builder()
+                                                .withRange(keys.recordsEnd())
+                                                .withLimit(limit)
+                                                .build()),
+                        "listing migrations",
+                        null);
+            } catch (StoreException e) {
+                if (limit > 1 && Calls.isTooLarge(e)) {
+                    limit = Math.max(1, limit / 2);
+                    LOG.debug("a page of migrations was too large for the client; asking for {} at a time", limit);
+                    continue;
+                }
+                throw e;
+            }
             List<KeyValue> kvs = page.getKvs();
             for (KeyValue kv : kvs) {
                 MigrationId id = keys.recordId(kv.getKey());

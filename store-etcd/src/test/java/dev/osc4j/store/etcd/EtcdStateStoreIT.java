@@ -122,6 +122,33 @@ class EtcdStateStoreIT {
     }
 
     @Test
+    @DisplayName("a listing page larger than the client accepts is asked for again in smaller pages, and lists all")
+    void pagesTooLargeAreSplit() throws Exception {
+        String prefix = newPrefix();
+        try (Client small = Client.builder()
+                        .endpoints(etcd().endpoints().toArray(URI[]::new))
+                        .maxInboundMessageSize(16 * 1024)
+                        .build();
+                EtcdStateStore writer = store(prefix).build();
+                EtcdStateStore reader = EtcdStateStore.builder()
+                        .client(small)
+                        .prefix(prefix)
+                        .pageSize(200)
+                        .build()) {
+            int bytes = 0;
+            for (int i = 0; i < 40; i++) {
+                Samples.Change c = Samples.record("large-page-" + i);
+                writer.create(c.record(), c.audit());
+                bytes += dev.osc4j.spi.RecordCodec.encode(c.record()).length();
+            }
+            assertThat(bytes)
+                    .as("one page of all 40 is larger than the client accepts")
+                    .isGreaterThan(16 * 1024);
+            assertThat(reader.list(MigrationFilter.all())).hasSize(40);
+        }
+    }
+
+    @Test
     @DisplayName("a malformed value under the prefix is a clear error on read and leaves the others listable")
     void malformedValues() throws Exception {
         String prefix = newPrefix();
