@@ -61,13 +61,19 @@ public final class FleetStoreHarness {
         int shards = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 60;
         if (kind.equals("etcd")) {
-            try (LocalEtcd etcd = LocalEtcd.single()) {
+            // A write that starts or releases 64 shards at once carries 129 audit entries: over etcd's default 128
+            // operations per transaction, so the store refuses such migrations unless both limits are raised.
+            int txnOps = 2 * shards + 4;
+            try (LocalEtcd etcd = LocalEtcd.builder()
+                    .option("max-txn-ops", String.valueOf(Math.max(128, txnOps)))
+                    .start()) {
                 URI endpoint = etcd.endpoints().get(0);
                 List<StateStore> stores = new ArrayList<>();
                 for (int i = 0; i < controllers; i++) {
                     stores.add(EtcdStateStore.builder()
                             .endpoints(etcd.endpoints())
                             .prefix("/fleet/")
+                            .maxTxnOps(Math.max(128, txnOps))
                             .build());
                 }
                 run(kind, stores, migrations, shards, seconds, new EtcdLoad(endpoint));

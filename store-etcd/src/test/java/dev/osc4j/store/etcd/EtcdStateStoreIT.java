@@ -149,6 +149,41 @@ class EtcdStateStoreIT {
     }
 
     @Test
+    @DisplayName("a migration with more shards than one transaction can move at once is refused at create, unwritten")
+    void tooManyShardsForOneTransaction() throws Exception {
+        String prefix = newPrefix();
+        Samples.Change one = Samples.record("many-shards");
+        List<dev.osc4j.ShardRecord> shards = new java.util.ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            shards.add(dev.osc4j.ShardRecord.queued(
+                    new dev.osc4j.ShardTarget("commerce", "s" + i, "commerce", null), Samples.now()));
+        }
+        MigrationRecord wide = one.record()
+                .with(
+                        one.record().state(),
+                        1,
+                        shards,
+                        one.record().controls(),
+                        one.record().directives(),
+                        one.record().auditSeq(),
+                        null,
+                        one.record().updatedAt());
+        try (EtcdStateStore store = store(prefix).build()) {
+            assertThatThrownBy(() -> store.create(wide, one.audit()))
+                    .isInstanceOf(dev.osc4j.InvalidRequestException.class)
+                    .hasMessageContaining("64 shards")
+                    .hasMessageContaining("--max-txn-ops")
+                    .hasMessageContaining("at least 132");
+            assertThat(store.read(wide.id())).isEmpty();
+            assertThat(rawGet(prefix + "audit/" + wide.id().value() + "/" + String.format("%020d", 1)))
+                    .isNull();
+        }
+        try (EtcdStateStore store = store(prefix).maxTxnOps(132).build()) {
+            assertThat(store.create(wide, one.audit()).created()).isTrue();
+        }
+    }
+
+    @Test
     @DisplayName("a malformed value under the prefix is a clear error on read and leaves the others listable")
     void malformedValues() throws Exception {
         String prefix = newPrefix();
