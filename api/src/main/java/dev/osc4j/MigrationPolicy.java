@@ -54,6 +54,9 @@ import org.jspecify.annotations.Nullable;
  *     dev.osc4j.spi.ApproverGroups}, registered on the controllers); null or empty: anyone but the requester
  * @param preSwap the replicated ANALYZE and the warming of the new table before the swap (docs/warming.md); null for
  *     {@link PreSwapPolicy#defaults()}
+ * @param maxThreadsRunning a load ceiling for the closed-loop throttle (needs {@code targetReplicaLag}): while the
+ *     primary's {@code Threads_running} is over it the copy slows down as it does for a lag over the target, and while
+ *     the probe cannot read it the copy stops (fail closed); null for none (docs/throttling.md)
  */
 @API(status = MAINTAINED, since = "0.1")
 public record MigrationPolicy(
@@ -81,7 +84,11 @@ public record MigrationPolicy(
         @Nullable Rollout rollout,
         @Nullable Map<String, WindowSchedule> shardCutoverSchedules,
         @Nullable List<String> approverGroups,
-        @Nullable PreSwapPolicy preSwap) {
+        @Nullable PreSwapPolicy preSwap,
+        @Nullable Integer maxThreadsRunning) {
+
+    /** The largest {@link #maxThreadsRunning()} accepted (MySQL's {@code max_connections} tops out at 100,000). */
+    public static final int MAX_THREADS_RUNNING_LIMIT = 100_000;
 
     /** Default for {@link #revertWindow()}: 24 hours, as long as Vitess retains a migration's artifacts. */
     public static final Duration DEFAULT_REVERT_WINDOW = Duration.ofHours(24);
@@ -135,6 +142,19 @@ public record MigrationPolicy(
                 throw new InvalidRequestException(
                         "policy targetReplicaLag (" + targetReplicaLag + ") must be below maxReplicaLag ("
                                 + maxReplicaLag + "), the hard limit",
+                        null);
+            }
+        }
+        if (maxThreadsRunning != null) {
+            if (maxThreadsRunning < 1 || maxThreadsRunning > MAX_THREADS_RUNNING_LIMIT) {
+                throw new InvalidRequestException(
+                        "policy maxThreadsRunning must be 1-" + MAX_THREADS_RUNNING_LIMIT + ", got "
+                                + maxThreadsRunning,
+                        null);
+            }
+            if (targetReplicaLag == null) {
+                throw new InvalidRequestException(
+                        "policy maxThreadsRunning is a ceiling of the closed-loop throttle: set targetReplicaLag too",
                         null);
             }
         }
@@ -216,6 +236,7 @@ public record MigrationPolicy(
         }
         b.approverGroups = approverGroups;
         b.preSwap = preSwap;
+        b.maxThreadsRunning = maxThreadsRunning;
         return b;
     }
 
@@ -254,6 +275,13 @@ public record MigrationPolicy(
         private final Map<String, WindowSchedule> shardCutoverSchedules = new TreeMap<>();
         private @Nullable List<String> approverGroups;
         private @Nullable PreSwapPolicy preSwap;
+        private @Nullable Integer maxThreadsRunning;
+
+        /** See {@link MigrationPolicy#maxThreadsRunning()}: 1 to {@link #MAX_THREADS_RUNNING_LIMIT}, null for none. */
+        public Builder maxThreadsRunning(@Nullable Integer value) {
+            this.maxThreadsRunning = value;
+            return this;
+        }
 
         /** See {@link MigrationPolicy#preSwap()}. */
         public Builder preSwap(@Nullable PreSwapPolicy value) {
@@ -437,7 +465,8 @@ public record MigrationPolicy(
                     rollout,
                     shardCutoverSchedules.isEmpty() ? null : Map.copyOf(shardCutoverSchedules),
                     approverGroups,
-                    preSwap);
+                    preSwap,
+                    maxThreadsRunning);
         }
     }
 }

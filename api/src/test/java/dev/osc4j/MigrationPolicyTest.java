@@ -75,4 +75,24 @@ class MigrationPolicyTest {
                         .stallTimeout())
                 .isEqualTo(Duration.ofMillis(1));
     }
+
+    @Test
+    @DisplayName("a load ceiling (maxThreadsRunning) is 1-100000 and needs the closed loop (targetReplicaLag)")
+    void maxThreadsRunning() {
+        MigrationPolicy p = MigrationPolicy.builder()
+                .targetReplicaLag(Duration.ofSeconds(1))
+                .maxThreadsRunning(40)
+                .build();
+        assertThat(p.maxThreadsRunning()).isEqualTo(40);
+        assertThat(p.toBuilder().build()).isEqualTo(p);
+        assertThat(MigrationPolicy.defaults().maxThreadsRunning()).isNull();
+        for (int bad : new int[] {0, -1, MigrationPolicy.MAX_THREADS_RUNNING_LIMIT + 1}) {
+            assertThatThrownBy(() -> p.toBuilder().maxThreadsRunning(bad).build())
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessage("policy maxThreadsRunning must be 1-100000, got " + bad);
+        }
+        assertThatThrownBy(() -> MigrationPolicy.builder().maxThreadsRunning(40).build())
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("set targetReplicaLag too");
+    }
 }

@@ -686,7 +686,7 @@ final class Decider {
         if (target == null || !policy.throttleOnReplicaLag() || health == null) {
             return null;
         }
-        if (LagController.stops(LagController.lagOf(health), policy.maxReplicaLag())) {
+        if (LagController.stops(health, policy)) {
             return 1.0;
         }
         return step != null ? step : s.appliedThrottleRatio();
@@ -725,17 +725,7 @@ final class Decider {
         }
         Double closedLoop = closedLoop(s, health, policy, step);
         if (closedLoop != null && closedLoop > controls.throttleRatio() && health != null) {
-            String unknown = health.replicaWithUnknownLag();
-            Duration target = java.util.Objects.requireNonNull(policy.targetReplicaLag());
-            return unknown != null
-                    ? "replica " + unknown + " lag unknown (replication stopped?): copy stopped"
-                    : String.format(
-                            java.util.Locale.ROOT,
-                            "replica lag %s, target %s, limit %s: copy at %.0f%% (closed loop)",
-                            Durations.format(health.maxKnownLag()),
-                            Durations.format(target),
-                            Durations.format(policy.maxReplicaLag()),
-                            100 * (1 - closedLoop));
+            return LagController.reason(health, policy, closedLoop);
         }
         if (closedLoop == null && lagThrottled(s, controls, health, policy) && health != null) {
             String unknown = health.replicaWithUnknownLag();

@@ -502,7 +502,14 @@ final class Reconciler {
         } else {
             o.controlLags.put(s.shard(), lag);
         }
-        return LagController.next(s.appliedThrottleRatio(), lag, previous, target, policy.maxReplicaLag());
+        return LagController.next(
+                s.appliedThrottleRatio(),
+                lag,
+                previous,
+                target,
+                policy.maxReplicaLag(),
+                health.primaryThreadsRunning(),
+                policy.maxThreadsRunning());
     }
 
     private Map<String, ShardInput> gather(MigrationRecord rec, ExecutionEngine engine, OwnedMigration o) {

@@ -275,7 +275,12 @@ public final class RecordCodec {
     private static String policyForFingerprint(dev.osc4j.MigrationPolicy policy) {
         com.fasterxml.jackson.databind.node.ObjectNode tree = MAPPER.valueToTree(policy);
         for (String added : java.util.List.of(
-                "copySchedule", "cutoverSchedule", "expectedCutoverTime", "targetReplicaLag", "approvalValidity")) {
+                "copySchedule",
+                "cutoverSchedule",
+                "expectedCutoverTime",
+                "targetReplicaLag",
+                "approvalValidity",
+                "maxThreadsRunning")) {
             if (tree.path(added).isNull()) {
                 tree.remove(added);
             }

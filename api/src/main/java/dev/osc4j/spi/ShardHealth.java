@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param primaryPosition the primary's current binlog position, when known
  * @param replicas the shard's replicas
  * @param readAt when this was read (by the probe's clock)
+ * @param primaryThreadsRunning the primary's {@code Threads_running} status variable when this was read (the load
+ *     ceiling of the closed-loop throttle, {@code MigrationPolicy.maxThreadsRunning}, compares it); null when unknown
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public record ShardHealth(
@@ -27,11 +29,24 @@ public record ShardHealth(
         long topologyVersion,
         @Nullable ReplicationPosition primaryPosition,
         List<ReplicaHealth> replicas,
-        Instant readAt) {
+        Instant readAt,
+        @Nullable Integer primaryThreadsRunning) {
 
     /** Copies the list. */
     public ShardHealth {
         replicas = List.copyOf(replicas);
+    }
+
+    /** Health without the primary's load (threads running unknown). */
+    public ShardHealth(
+            String keyspace,
+            String shard,
+            String primary,
+            long topologyVersion,
+            @Nullable ReplicationPosition primaryPosition,
+            List<ReplicaHealth> replicas,
+            Instant readAt) {
+        this(keyspace, shard, primary, topologyVersion, primaryPosition, replicas, readAt, null);
     }
 
     /** The highest known lag among the replicas, or zero when there are none. */

@@ -212,4 +212,75 @@ class LagControllerTest {
             }
         }
     }
+
+    @Test
+    @DisplayName("load ceiling: threads running over it halves the rate as a lag over the target does; at it, the lag"
+            + " decides; unknown with a ceiling stops the copy, unknown without one is ignored")
+    void loadCeilingLaw() {
+        Duration low = Duration.ofMillis(100);
+        assertThat(LagController.next(0.5, low, Duration.ZERO, TARGET, HARD, 57, 40))
+                .as("over the ceiling, lag low: halved")
+                .isEqualTo(0.75);
+        assertThat(LagController.next(0.5, low, Duration.ZERO, TARGET, HARD, 40, 40))
+                .as("at the ceiling, over half of it: grows by a step, not by half")
+                .isEqualTo(0.45);
+        assertThat(LagController.next(0.5, low, Duration.ZERO, TARGET, HARD, 20, 40))
+                .as("at half the ceiling: the lag's rule (grow by half)")
+                .isEqualTo(0.25);
+        assertThat(LagController.next(0.5, low, Duration.ZERO, TARGET, HARD, null, 40))
+                .as("unknown with a ceiling: stop")
+                .isEqualTo(1.0);
+        assertThat(LagController.next(0.5, low, Duration.ZERO, TARGET, HARD, null, null))
+                .as("unknown without a ceiling: the lag alone")
+                .isEqualTo(0.25);
+        assertThat(LagController.next(0.5, low, Duration.ZERO, TARGET, HARD, 500, null))
+                .as("no ceiling: threads running is not a signal")
+                .isEqualTo(0.25);
+        assertThat(LagController.next(0.95, low, Duration.ZERO, TARGET, HARD, 57, 40))
+                .as("the decrease stops at the slowest rate, not at zero")
+                .isEqualTo(1 - LagController.MIN_RATE);
+    }
+
+    @Test
+    @DisplayName("load ceiling on a simulated primary whose threads running grows with the copy rate: the copy settles"
+            + " at the rate the ceiling allows, over the ceiling in few seconds, and follows a step in the foreground")
+    void loadCeilingOnASimulatedPrimary() {
+        int ceiling = 40;
+        double foreground = 10; // threads of the application
+        double perRate = 60; // threads the copy adds at full speed
+        double ratio = 0;
+        @Nullable Duration previous = null;
+        int over = 0;
+        List<Double> rates = new ArrayList<>();
+        for (int second = 0; second < 300; second++) {
+            if (second == 150) {
+                foreground = 25; // a step up in the application's load: room for a quarter of the copy
+            }
+            int threads = (int) Math.round(foreground + perRate * (1 - ratio));
+            if ((second >= 30 && second < 150) || second >= 180) {
+                over += threads > ceiling ? 1 : 0;
+            }
+            ratio = LagController.next(ratio, Duration.ZERO, previous, TARGET, HARD, threads, ceiling);
+            previous = Duration.ZERO;
+            rates.add(1 - ratio);
+        }
+        System.out.println("load ceiling rates 120-150: " + rates.subList(120, 150) + ", 270-300: "
+                + rates.subList(270, 300) + ", seconds over the ceiling after settling: " + over);
+        double mean1 =
+                rates.subList(30, 150).stream().mapToDouble(d -> d).average().orElseThrow();
+        double mean2 =
+                rates.subList(180, 300).stream().mapToDouble(d -> d).average().orElseThrow();
+        // Room: (40 - 10) / 60 = 0.5 of full speed, then (40 - 25) / 60 = 0.25.
+        assertThat(mean1)
+                .as("copies at most what the ceiling allows, and not far below")
+                .isBetween(0.4, 0.5);
+        assertThat(mean2).as("after the step").isBetween(0.2, 0.25);
+        assertThat(rates.subList(30, 150))
+                .as("over the room by one step at most")
+                .allMatch(r -> r <= 0.55 + 1e-9);
+        assertThat(rates.subList(180, 300)).allMatch(r -> r <= 0.3 + 1e-9);
+        assertThat(over)
+                .as("seconds over the ceiling out of 240 settled ones (AIMD probes it)")
+                .isLessThan(60);
+    }
 }

@@ -122,9 +122,11 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
         MySqlShard s = shard(keyspace, shard);
         String identity;
         ReplicationPosition position;
+        Integer threadsRunning;
         try {
             identity = identity(s.primary());
             position = primaryPosition(s.primary());
+            threadsRunning = threadsRunning(s.primary());
         } catch (SQLException e) {
             forget(s.primary());
             throw EngineException.transientFailure(
@@ -153,7 +155,7 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
             }
             replicas.add(new ReplicaHealth(r.toString(), status.lag(), status.position()));
         }
-        return new ShardHealth(keyspace, shard, identity, version, position, replicas, clock.instant());
+        return new ShardHealth(keyspace, shard, identity, version, position, replicas, clock.instant(), threadsRunning);
     }
 
     /** The heartbeat's age on a replica, or null when no heartbeat row is there. */
@@ -214,6 +216,17 @@ public final class MySqlTopology implements TopologyProbe, AutoCloseable {
     private String identity(Endpoint primary) throws SQLException {
         Map<String, @Nullable String> row = one(primary, "SELECT @@hostname AS h, @@port AS p, @@server_id AS id");
         return row.get("h") + ":" + row.get("p") + " server_id=" + row.get("id");
+    }
+
+    /** The primary's {@code Threads_running} (the load ceiling's signal), or null when it does not read as a number. */
+    private @Nullable Integer threadsRunning(Endpoint primary) throws SQLException {
+        List<Map<String, @Nullable String>> rows = rows(primary, "SHOW GLOBAL STATUS LIKE 'Threads_running'");
+        String value = rows.isEmpty() ? null : rows.get(0).get("Value");
+        try {
+            return value == null ? null : Integer.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private @Nullable ReplicationPosition primaryPosition(Endpoint primary) throws SQLException {

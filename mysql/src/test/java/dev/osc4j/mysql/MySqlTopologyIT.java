@@ -150,6 +150,50 @@ class MySqlTopologyIT {
     }
 
     @Test
+    @DisplayName(
+            "the probe reads the primary's Threads_running (the load ceiling's signal): it counts queries that run")
+    void threadsRunning() throws Exception {
+        try (MySqlTopology t = probe()) {
+            int idle = Objects.requireNonNull(t.health(KEYSPACE, "s1").primaryThreadsRunning());
+            assertThat(idle).as("at least the probe's own query").isGreaterThanOrEqualTo(1);
+            int sleepers = 3;
+            List<Thread> threads = new ArrayList<>();
+            List<Connection> connections = new ArrayList<>();
+            try {
+                for (int i = 0; i < sleepers; i++) {
+                    Connection c = DB.primary().connect("mysql");
+                    connections.add(c);
+                    Thread th = new Thread(() -> {
+                        try (Statement st = c.createStatement()) {
+                            st.executeQuery("SELECT SLEEP(3)").close();
+                        } catch (SQLException e) {
+                            // the connection closed after the assertion: nothing to report
+                        }
+                    });
+                    th.start();
+                    threads.add(th);
+                }
+                int busy = 0;
+                long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                while (busy < sleepers + 1 && System.nanoTime() < until) {
+                    busy = Objects.requireNonNull(t.health(KEYSPACE, "s1").primaryThreadsRunning());
+                    Thread.sleep(50);
+                }
+                assertThat(busy)
+                        .as("three queries sleeping on the primary, and the probe's own")
+                        .isGreaterThanOrEqualTo(sleepers + 1);
+            } finally {
+                for (Thread th : threads) {
+                    th.join();
+                }
+                for (Connection c : connections) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("an unreachable primary is a retryable failure; the probe recovers when it is back")
     void unreachablePrimary() {
         MySqlTopology t = MySqlTopology.builder()

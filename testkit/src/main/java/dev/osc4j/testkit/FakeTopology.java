@@ -54,6 +54,10 @@ public final class FakeTopology implements TopologyProbe {
 
         boolean replicationStopped;
 
+        /** The primary's threads running; an idle primary runs the probe's own query. Null: unreadable. */
+        @Nullable
+        Integer threadsRunning = 1;
+
         @Nullable
         Double failAtPercent;
 
@@ -173,7 +177,8 @@ public final class FakeTopology implements TopologyProbe {
                 version,
                 ReplicationPosition.of("0-" + s.primaryServerId + "-" + primarySeq),
                 replicas,
-                now);
+                now,
+                s.threadsRunning);
     }
 
     @Override
@@ -203,6 +208,15 @@ public final class FakeTopology implements TopologyProbe {
         Shard s = shard(keyspace, shard);
         s.lag = lag;
         s.lagUntil = null;
+        return this;
+    }
+
+    /**
+     * Sets the primary's threads running (1 until set), the load ceiling's signal; null makes it unreadable, as a
+     * probe that cannot read {@code Threads_running} reports it.
+     */
+    public synchronized FakeTopology setThreadsRunning(String keyspace, String shard, @Nullable Integer threads) {
+        shard(keyspace, shard).threadsRunning = threads;
         return this;
     }
 
