@@ -39,15 +39,6 @@ final class OwnedMigration {
      */
     final Map<String, AlignmentTarget> alignmentTargets = new HashMap<>();
 
-    /**
-     * When the closed-loop throttle last stepped, by shard: it steps at most once per {@link
-     * Reconciler#CONTROL_INTERVAL}, however often the loop is woken (its own THROTTLE writes wake it). Kept in memory:
-     * a controller that takes over may step once early.
-     */
-    final Map<String, Instant> controlSteps = new HashMap<>();
-    /** Per shard: the lag the closed-loop throttle saw at its last step, for the trend check. */
-    final Map<String, java.time.Duration> controlLags = new HashMap<>();
-
     /** The health signals' counts while the migration bakes after its swap. */
     final HealthWatch health = new HealthWatch();
 

@@ -67,6 +67,12 @@ final class Reconciler {
      * many migrations run. A failed read is remembered too, so a probe that is down is not hammered.
      */
     private final Map<ShardRef, Optional<ShardHealth>> healthThisPass = new HashMap<>();
+    /**
+     * The closed-loop throttle's state, per group of copies sharing a budget (a primary; a keyspace for an engine
+     * whose throttle is keyspace-wide). In memory: a controller that takes over may step once early. A member unseen
+     * for three polls (at least 5 s) has left.
+     */
+    private final ControlGroups controlGroups;
 
     /** A shard as a map key; its strings come from records, so their hashes are already computed. */
     private record ShardRef(String keyspace, String shard) {}
@@ -81,6 +87,9 @@ final class Reconciler {
             boolean startWithoutIntent) {
         this.settings = settings;
         this.startWithoutIntent = startWithoutIntent;
+        Duration threePolls = settings.pollInterval().multipliedBy(3);
+        this.controlGroups = new ControlGroups(
+                CONTROL_INTERVAL, threePolls.compareTo(Duration.ofSeconds(5)) > 0 ? threePolls : Duration.ofSeconds(5));
         this.store = settings.chainingStore();
         this.controllerId = controllerId;
         this.decider = decider;
@@ -473,47 +482,77 @@ final class Reconciler {
     static final Duration CONTROL_INTERVAL = Duration.ofSeconds(1);
 
     /**
-     * The closed-loop throttle's next ratio for a shard whose policy sets a target lag, when a step is due (at most
-     * one per {@link #CONTROL_INTERVAL}); null when none is due or the policy sets none, and the decision then holds
-     * the applied ratio (a fail-closed stop it takes at once, with or without a step).
+     * The closed-loop throttle's next ratio for a shard whose policy sets a target lag, when a step of its group is due
+     * (at most one per {@link #CONTROL_INTERVAL}; the group: the copies this controller runs on the shard's primary,
+     * which share one budget, {@link ControlGroups}); null when none is due or the policy sets none, and the decision
+     * then holds the applied ratio (a fail-closed stop it takes at once, with or without a step).
      */
-    private @Nullable Double controlStep(
-            MigrationRecord rec, ShardRecord s, @Nullable ShardHealth health, OwnedMigration o) {
-        MigrationPolicy policy = rec.policy();
-        Duration target = policy.targetReplicaLag();
-        if (target == null
-                || !policy.throttleOnReplicaLag()
-                || health == null
-                || !s.state().isRunning()) {
-            o.controlSteps.remove(s.shard());
-            o.controlLags.remove(s.shard());
+    private @Nullable Double controlStep(MigrationRecord rec, ShardRecord s, @Nullable ShardHealth health) {
+        String member = rec.id() + "/" + s.shard();
+        if (!closedLoop(rec.policy()) || health == null || !s.state().isRunning()) {
+            controlGroups.leave(member);
             return null;
         }
-        Instant now = now();
-        Instant last = o.controlSteps.get(s.shard());
-        if (last != null && now.isBefore(last.plus(CONTROL_INTERVAL))) {
-            return null;
-        }
-        o.controlSteps.put(s.shard(), now);
-        @Nullable Duration lag = LagController.lagOf(health);
-        @Nullable Duration previous = last == null ? null : o.controlLags.get(s.shard());
-        if (lag == null) {
-            o.controlLags.remove(s.shard());
-        } else {
-            o.controlLags.put(s.shard(), lag);
-        }
-        return LagController.next(
+        return controlGroups.step(
+                "primary " + health.primary(),
+                member,
                 s.appliedThrottleRatio(),
-                lag,
-                previous,
-                target,
-                policy.maxReplicaLag(),
+                LagController.lagOf(health),
                 health.primaryThreadsRunning(),
-                policy.maxThreadsRunning());
+                rec.policy(),
+                now());
+    }
+
+    private static boolean closedLoop(MigrationPolicy policy) {
+        return policy.targetReplicaLag() != null && policy.throttleOnReplicaLag();
+    }
+
+    /**
+     * For an engine whose throttle is keyspace-wide (Vitess): one closed-loop state for the migration's keyspace, one
+     * interval and one lag history, stepping on the worst of its running shards (a lag or a load unknown on any of
+     * them is unknown) and giving the same step to every shard; the migrations this controller runs on one keyspace
+     * share the budget.
+     */
+    private void keyspaceStep(MigrationRecord rec, Map<String, ShardInput> inputs) {
+        String member = rec.id().toString();
+        List<ShardRecord> running = new ArrayList<>();
+        for (ShardRecord s : rec.shards()) {
+            ShardInput in = inputs.get(s.shard());
+            if (in != null && in.health() != null && s.state().isRunning()) {
+                running.add(s);
+            }
+        }
+        if (!closedLoop(rec.policy()) || running.isEmpty()) {
+            controlGroups.leave(member);
+            return;
+        }
+        @Nullable Duration lag = Duration.ZERO;
+        @Nullable Integer threads = 0;
+        double applied = 0;
+        for (ShardRecord s : running) {
+            ShardHealth h =
+                    java.util.Objects.requireNonNull(inputs.get(s.shard())).health();
+            Duration l = h == null ? null : LagController.lagOf(h);
+            lag = lag == null || l == null ? null : (l.compareTo(lag) > 0 ? l : lag);
+            Integer t = h == null ? null : h.primaryThreadsRunning();
+            threads = threads == null || t == null ? null : Math.max(threads, t);
+            applied = Math.max(applied, s.appliedThrottleRatio());
+        }
+        Double step = controlGroups.step(
+                "keyspace " + rec.spec().keyspace(), member, applied, lag, threads, rec.policy(), now());
+        if (step == null) {
+            return;
+        }
+        for (ShardRecord s : running) {
+            ShardInput in = java.util.Objects.requireNonNull(inputs.get(s.shard()));
+            inputs.put(
+                    s.shard(), new ShardInput(in.observation(), in.health(), in.live(), in.observationFailure(), step));
+        }
     }
 
     private Map<String, ShardInput> gather(MigrationRecord rec, ExecutionEngine engine, OwnedMigration o) {
         Map<String, ShardInput> inputs = new HashMap<>();
+        boolean keyspaceWide = engine.capabilities().keyspaceWideThrottle();
         for (ShardRecord s : rec.shards()) {
             if (s.state().isTerminal() || s.state().isSwitched()) {
                 continue; // a swapped shard has no run to observe and no lag to wait for
@@ -545,7 +584,14 @@ final class Reconciler {
             inputs.put(
                     s.shard(),
                     new ShardInput(
-                            obs, health, o.live.get(s.shard()), observationFailure, controlStep(rec, s, health, o)));
+                            obs,
+                            health,
+                            o.live.get(s.shard()),
+                            observationFailure,
+                            keyspaceWide ? null : controlStep(rec, s, health)));
+        }
+        if (keyspaceWide) {
+            keyspaceStep(rec, inputs);
         }
         return inputs;
     }
