@@ -636,13 +636,18 @@ final class Decider {
     private static KeyspaceThrottle keyspaceThrottle(RecordChange change, ShardInput[] in, MigrationPolicy policy) {
         double ratio = 0;
         String reason = null;
+        Duration named = Duration.ZERO; // the lag of the shard the reason names: the worst among equal ratios
         for (int i = 0; i < change.size(); i++) {
             ShardRecord s = change.shard(i);
             if (!throttleAdjustable(s.state())) {
                 continue;
             }
             double desired = desiredThrottle(s, change.controls(), in[i].health(), policy, in[i].closedLoopRatio());
-            if (desired > ratio + EPSILON || (reason == null && desired > EPSILON)) {
+            Duration lag =
+                    in[i].health() == null ? Duration.ZERO : in[i].health().maxKnownLag();
+            boolean worse = reason != null && Math.abs(desired - ratio) <= EPSILON && lag.compareTo(named) > 0;
+            if (desired > ratio + EPSILON || (reason == null && desired > EPSILON) || worse) {
+                named = lag;
                 ratio = desired;
                 String why = throttleReason(s, change.controls(), in[i].health(), policy, in[i].closedLoopRatio());
                 reason = why == null ? null : why + " (shard " + s.shard() + "; the throttle is keyspace-wide)";
