@@ -94,6 +94,48 @@ class ControllersTest {
     }
 
     @Test
+    @DisplayName("a batch submitted at once spreads over the controllers that look; a lone controller takes it all")
+    void batchSpreads() {
+        World w = new World();
+        MigrationOrchestrator a = w.controller(b -> b.controllerName("a"));
+        MigrationOrchestrator b = w.controller(bb -> bb.controllerName("b"));
+        for (int i = 0; i < 40; i++) {
+            w.osc.submit(World.request("batch-" + i)
+                    .table("t" + i)
+                    .ddl("ADD COLUMN note INT")
+                    .build());
+        }
+        Simulation.pass(a);
+        Simulation.pass(b);
+        assertThat(((DefaultMigrationOrchestrator) a).owned()).hasSize(16);
+        assertThat(((DefaultMigrationOrchestrator) b).owned()).hasSize(16);
+        w.clock.advance(Duration.ofSeconds(1));
+        Simulation.pass(b);
+        Simulation.pass(a);
+        assertThat(((DefaultMigrationOrchestrator) a).owned()).hasSize(16);
+        assertThat(((DefaultMigrationOrchestrator) b).owned()).hasSize(24);
+
+        World alone = new World();
+        MigrationOrchestrator only = alone.controller(bb -> bb.controllerName("only"));
+        for (int i = 0; i < 40; i++) {
+            alone.osc.submit(World.request("alone-" + i)
+                    .table("t" + i)
+                    .ddl("ADD COLUMN note INT")
+                    .build());
+        }
+        Simulation.pass(only);
+        assertThat(((DefaultMigrationOrchestrator) only).owned()).hasSize(16);
+        alone.clock.advance(Duration.ofSeconds(1));
+        Simulation.pass(only);
+        assertThat(((DefaultMigrationOrchestrator) only).owned()).hasSize(32);
+        alone.clock.advance(Duration.ofSeconds(5));
+        Simulation.pass(only);
+        assertThat(((DefaultMigrationOrchestrator) only).owned())
+                .as("after 5 s every migration is taken whatever the count")
+                .hasSize(40);
+    }
+
+    @Test
     @DisplayName("when the owner dies, another controller takes over after the lease expires; the old owner is fenced")
     void takeoverAfterLeaseExpiry() {
         World w = new World();
