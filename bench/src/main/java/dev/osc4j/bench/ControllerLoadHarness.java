@@ -1,6 +1,7 @@
 package dev.osc4j.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.osc4j.MigrationClient;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRequest;
@@ -164,10 +165,11 @@ public final class ControllerLoadHarness {
         throw new IllegalStateException("no osc4j-controller thread is running");
     }
 
-    private static long copying(MigrationOrchestrator osc) {
+    /** How many of the first 10,000 migrations {@code client} lists are copying rows; the harnesses' steady state. */
+    public static long copying(MigrationClient client) {
         long n = 0;
         MigrationFilter filter = MigrationFilter.all().limit(10_000);
-        List<MigrationSummary> all = osc.list(filter);
+        List<MigrationSummary> all = client.list(filter);
         for (MigrationSummary s : all) {
             if (s.state() == MigrationState.COPYING_ROWS) {
                 n++;

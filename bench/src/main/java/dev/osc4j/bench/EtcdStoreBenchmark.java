@@ -222,18 +222,7 @@ public final class EtcdStoreBenchmark {
                                     .target()
                                     .shard(),
                             s -> s.withWaitReason("step " + seq));
-            AuditEntry e = new AuditEntry(
-                    current.id(),
-                    seq,
-                    now,
-                    "bench-controller",
-                    AuditEntry.Kind.NOTE,
-                    null,
-                    null,
-                    null,
-                    null,
-                    "step-" + seq,
-                    "progress");
+            AuditEntry e = progressNote(current.id(), seq, now);
             long start = System.nanoTime();
             current = store.compareAndSet(next, current.version(), lease, List.of(e));
             return System.nanoTime() - start;
@@ -256,19 +245,7 @@ public final class EtcdStoreBenchmark {
             this.auditPrefix = auditPrefix;
             MigrationId id = MigrationId.of("bare");
             this.auditValue = ByteSequence.from(
-                    RecordCodec.encodeAudit(new AuditEntry(
-                            id,
-                            1,
-                            Instant.now(),
-                            "bench-controller",
-                            AuditEntry.Kind.NOTE,
-                            null,
-                            null,
-                            null,
-                            null,
-                            "step-1",
-                            "progress")),
-                    StandardCharsets.UTF_8);
+                    RecordCodec.encodeAudit(progressNote(id, 1, Instant.now())), StandardCharsets.UTF_8);
         }
 
         @Override
@@ -311,6 +288,22 @@ public final class EtcdStoreBenchmark {
             revision = r.getHeader().getRevision();
             return took;
         }
+    }
+
+    /** The audit entry each measured write carries, in the store's transaction and the bare one alike. */
+    private static AuditEntry progressNote(MigrationId id, long seq, Instant now) {
+        return new AuditEntry(
+                id,
+                seq,
+                now,
+                "bench-controller",
+                AuditEntry.Kind.NOTE,
+                null,
+                null,
+                null,
+                null,
+                "step-" + seq,
+                "progress");
     }
 
     /** Measures and prints one phase; returns its median latency in milliseconds. */

@@ -6,7 +6,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRequest;
-import dev.osc4j.MigrationState;
 import dev.osc4j.MigrationSummary;
 import dev.osc4j.Owner;
 import dev.osc4j.spi.StateStore;
@@ -153,12 +152,16 @@ public final class FleetStoreHarness {
                     migrations,
                     shards);
             long warmupEnd = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-            while (copying(fleet.get(0)) < migrations && System.nanoTime() < warmupEnd) {
+            while (ControllerLoadHarness.copying(fleet.get(0)) < migrations && System.nanoTime() < warmupEnd) {
                 Thread.sleep(1000);
             }
             Thread.sleep(10_000);
             System.out.printf(
-                    Locale.ROOT, "%d/%d copying; measuring %d s%n", copying(fleet.get(0)), migrations, seconds);
+                    Locale.ROOT,
+                    "%d/%d copying; measuring %d s%n",
+                    ControllerLoadHarness.copying(fleet.get(0)),
+                    migrations,
+                    seconds);
             OperatingSystemMXBean os = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
             Map<String, Double> before = load.counters();
             double serverCpu0 = load.cpuSeconds();
@@ -208,16 +211,6 @@ public final class FleetStoreHarness {
                 store.close();
             }
         }
-    }
-
-    private static long copying(MigrationOrchestrator osc) {
-        long n = 0;
-        for (MigrationSummary s : osc.list(MigrationFilter.all().limit(10_000))) {
-            if (s.state() == MigrationState.COPYING_ROWS) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /** The CPU time (user and system) of the process whose command line names {@code binary} and {@code port}. */

@@ -4,13 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.osc4j.AuditEntry;
 import dev.osc4j.MigrationClient;
-import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationOrchestrator;
 import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationRequest;
 import dev.osc4j.MigrationState;
-import dev.osc4j.MigrationSummary;
+import dev.osc4j.bench.ControllerLoadHarness;
 import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.RecordCodec;
 import dev.osc4j.store.jdbc.JdbcStateStore;
@@ -129,7 +128,7 @@ public final class ProgressFreshnessBenchmark {
                 osc.start();
                 MigrationClient reader = MigrationClient.of(readerStore);
                 long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-                while (copying(reader) < migrations && System.nanoTime() < deadline) {
+                while (ControllerLoadHarness.copying(reader) < migrations && System.nanoTime() < deadline) {
                     Thread.sleep(500);
                 }
                 Thread.sleep(interval.toMillis() + 2000); // every migration has had a soft write at this interval
@@ -170,16 +169,6 @@ public final class ProgressFreshnessBenchmark {
             return 0;
         }
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
-    }
-
-    private static long copying(MigrationClient reader) {
-        long n = 0;
-        for (MigrationSummary s : reader.list(MigrationFilter.all().limit(10_000))) {
-            if (s.state() == MigrationState.COPYING_ROWS) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /** The bytes InnoDB wrote so far, server-wide. */
