@@ -20,17 +20,18 @@ import org.jspecify.annotations.Nullable;
  * than the total has units copies a little faster than the total; the remainder of a split goes to members in turn). A
  * group of one behaves as the per-shard controller before groups existed.
  *
- * <p>Members that are not seen for {@code stale} leave (a finished or released copy). Not thread-safe: the controller's
+ * <p>A member is any key with equality ({@code K}): the controller's are records of a migration and a shard, which cost
+ * no string per shard per pass. Members that are not seen for {@code stale} leave (a finished or released copy). Not thread-safe: the controller's
  * passes run one at a time.
  */
-final class ControlGroups {
+final class ControlGroups<K> {
     private final Duration interval;
     private final Duration stale;
     private final Map<String, Group> groups = new HashMap<>();
     /** Which group each member is in, so a member that moves (a reparent) leaves its old group. */
-    private final Map<String, String> groupOf = new HashMap<>();
+    private final Map<K, String> groupOf = new HashMap<>();
 
-    private static final class Group {
+    private final class Group {
         @Nullable
         Instant lastStep;
 
@@ -38,7 +39,7 @@ final class ControlGroups {
         Duration lastLag;
 
         long steps;
-        final Map<String, Member> members = new LinkedHashMap<>();
+        final Map<K, Member> members = new LinkedHashMap<>();
     }
 
     private static final class Member {
@@ -73,7 +74,7 @@ final class ControlGroups {
     @Nullable
     Double step(
             String group,
-            String member,
+            K member,
             double applied,
             @Nullable Duration lag,
             @Nullable Integer threadsRunning,
@@ -114,7 +115,7 @@ final class ControlGroups {
     }
 
     /** Shares the group's next ratio between its members: equal units of {@link LagController#STEP}. */
-    private static void split(Group g, double next) {
+    private void split(Group g, double next) {
         int n = g.members.size();
         if (n == 1 || next >= 1.0) {
             for (Member x : g.members.values()) {
@@ -134,14 +135,17 @@ final class ControlGroups {
     }
 
     /** The member leaves its group: its copy stopped running, or the controller no longer runs it. */
-    void leave(String member) {
+    void leave(K member) {
+        if (groupOf.isEmpty()) {
+            return; // no copy runs closed loop: the common case, and a lookup per shard per pass
+        }
         String group = groupOf.remove(member);
         if (group != null) {
             leave(group, member);
         }
     }
 
-    private void leave(String group, String member) {
+    private void leave(String group, K member) {
         Group g = groups.get(group);
         if (g != null) {
             g.members.remove(member);
@@ -152,8 +156,8 @@ final class ControlGroups {
     }
 
     private void prune(Group g, Instant now) {
-        for (Iterator<Map.Entry<String, Member>> it = g.members.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Member> e = it.next();
+        for (Iterator<Map.Entry<K, Member>> it = g.members.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<K, Member> e = it.next();
             if (e.getValue().seen.plus(stale).isBefore(now)) {
                 it.remove();
                 groupOf.remove(e.getKey());

@@ -72,7 +72,10 @@ final class Reconciler {
      * whose throttle is keyspace-wide). In memory: a controller that takes over may step once early. A member unseen
      * for three polls (at least 5 s) has left.
      */
-    private final ControlGroups controlGroups;
+    private final ControlGroups<Member> controlGroups;
+
+    /** A member of a closed-loop group: a migration's shard, or the migration as a whole ({@code shard} null). */
+    private record Member(MigrationId migration, @Nullable String shard) {}
 
     /** A shard as a map key; its strings come from records, so their hashes are already computed. */
     private record ShardRef(String keyspace, String shard) {}
@@ -88,7 +91,7 @@ final class Reconciler {
         this.settings = settings;
         this.startWithoutIntent = startWithoutIntent;
         Duration threePolls = settings.pollInterval().multipliedBy(3);
-        this.controlGroups = new ControlGroups(
+        this.controlGroups = new ControlGroups<>(
                 CONTROL_INTERVAL, threePolls.compareTo(Duration.ofSeconds(5)) > 0 ? threePolls : Duration.ofSeconds(5));
         this.store = settings.chainingStore();
         this.controllerId = controllerId;
@@ -488,11 +491,11 @@ final class Reconciler {
      * then holds the applied ratio (a fail-closed stop it takes at once, with or without a step).
      */
     private @Nullable Double controlStep(MigrationRecord rec, ShardRecord s, @Nullable ShardHealth health) {
-        String member = rec.id() + "/" + s.shard();
         if (!closedLoop(rec.policy()) || health == null || !s.state().isRunning()) {
-            controlGroups.leave(member);
+            controlGroups.leave(new Member(rec.id(), s.shard()));
             return null;
         }
+        Member member = new Member(rec.id(), s.shard());
         return controlGroups.step(
                 "primary " + health.primary(),
                 member,
@@ -514,7 +517,7 @@ final class Reconciler {
      * share the budget.
      */
     private void keyspaceStep(MigrationRecord rec, Map<String, ShardInput> inputs) {
-        String member = rec.id().toString();
+        Member member = new Member(rec.id(), null);
         List<ShardRecord> running = new ArrayList<>();
         for (ShardRecord s : rec.shards()) {
             ShardInput in = inputs.get(s.shard());

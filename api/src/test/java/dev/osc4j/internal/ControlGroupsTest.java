@@ -20,7 +20,7 @@ class ControlGroupsTest {
     private static final Instant T0 = Instant.parse("2026-12-04T00:00:00Z");
     private static final Duration LOW = Duration.ofMillis(300); // in the additive band: +5 % a step
 
-    private final ControlGroups groups = new ControlGroups(Duration.ofSeconds(1), Duration.ofSeconds(5));
+    private final ControlGroups<String> groups = new ControlGroups<>(Duration.ofSeconds(1), Duration.ofSeconds(5));
 
     @Test
     @DisplayName("a group of one steps as the law does, at most once an interval")

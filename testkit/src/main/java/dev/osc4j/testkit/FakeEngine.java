@@ -89,7 +89,14 @@ public final class FakeEngine implements ExecutionEngine {
         final long rate;
         EnginePhase phase = EnginePhase.STARTING;
         Instant phaseSince;
-        Instant lastAdvance;
+        /**
+         * When the run was last advanced, kept as numbers: it changes on every observation of every run, and an
+         * {@code Instant} stored into a long-lived run each time was most of the JVM's remembered-set upkeep (G1
+         * refinement) in the controller harness (docs/benchmarks.md, P2).
+         */
+        private long lastAdvanceSecond;
+
+        private int lastAdvanceNano;
         double copied;
         double ratio;
         boolean released;
@@ -119,7 +126,16 @@ public final class FakeEngine implements ExecutionEngine {
             this.total = total;
             this.rate = rate;
             this.phaseSince = now;
-            this.lastAdvance = now;
+            lastAdvance(now);
+        }
+
+        Instant lastAdvance() {
+            return Instant.ofEpochSecond(lastAdvanceSecond, lastAdvanceNano);
+        }
+
+        void lastAdvance(Instant at) {
+            lastAdvanceSecond = at.getEpochSecond();
+            lastAdvanceNano = at.getNano();
         }
     }
 
@@ -484,8 +500,8 @@ public final class FakeEngine implements ExecutionEngine {
      */
     private FakeTopology.ShardConditions advance(Run run, Instant now) {
         FakeTopology.ShardConditions conditions = topology.conditions(run.target.keyspace(), run.target.shard());
-        while (run.lastAdvance.isBefore(now)) {
-            Instant t = run.lastAdvance;
+        while (run.lastAdvance().isBefore(now)) {
+            Instant t = run.lastAdvance();
             switch (run.phase) {
                 case STARTING -> enterAt(run, run.phaseSince.plus(startupTime), EnginePhase.COPYING, now);
                 case COPYING -> copy(run, t, now, conditions);
@@ -493,14 +509,14 @@ public final class FakeEngine implements ExecutionEngine {
                     if (conditions.replicaLag().isZero() && !conditions.replicationStopped()) {
                         enterAt(run, run.phaseSince.plus(catchupTime), EnginePhase.READY_FOR_CUTOVER, now);
                     } else {
-                        run.lastAdvance = now;
+                        run.lastAdvance(now);
                     }
                 }
                 case READY_FOR_CUTOVER -> {
                     if (run.released) {
-                        enterAt(run, run.lastAdvance, EnginePhase.CUTTING_OVER, now);
+                        enterAt(run, run.lastAdvance(), EnginePhase.CUTTING_OVER, now);
                     } else {
-                        run.lastAdvance = now;
+                        run.lastAdvance(now);
                     }
                 }
                 case CUTTING_OVER -> {
@@ -509,7 +525,7 @@ public final class FakeEngine implements ExecutionEngine {
                         completed(run);
                     }
                 }
-                default -> run.lastAdvance = now;
+                default -> run.lastAdvance(now);
             }
         }
         return conditions;
@@ -567,19 +583,19 @@ public final class FakeEngine implements ExecutionEngine {
 
     private static void enterAt(Run run, Instant at, EnginePhase next, Instant now) {
         if (at.isAfter(now)) {
-            run.lastAdvance = now;
+            run.lastAdvance(now);
             return;
         }
-        Instant when = at.isBefore(run.lastAdvance) ? run.lastAdvance : at;
+        Instant when = at.isBefore(run.lastAdvance()) ? run.lastAdvance() : at;
         run.phase = next;
         run.phaseSince = when;
-        run.lastAdvance = when;
+        run.lastAdvance(when);
     }
 
     private void copy(Run run, Instant t, Instant now, FakeTopology.ShardConditions conditions) {
         double rate = effectiveRate(run, conditions);
         if (rate <= 0) {
-            run.lastAdvance = now;
+            run.lastAdvance(now);
             return;
         }
         String ks = run.target.keyspace();
@@ -595,7 +611,7 @@ public final class FakeEngine implements ExecutionEngine {
         Instant reach = t.plusNanos((long) Math.ceil(seconds * 1e9));
         if (!reach.isAfter(now)) {
             run.copied = stop;
-            run.lastAdvance = reach;
+            run.lastAdvance(reach);
             run.phaseSince = reach;
             if (failing) {
                 topology.consumeFailure(ks, shard);
@@ -605,12 +621,12 @@ public final class FakeEngine implements ExecutionEngine {
                 run.phase = EnginePhase.CATCHING_UP;
             }
             if (reach.equals(now)) {
-                run.lastAdvance = now;
+                run.lastAdvance(now);
             }
         } else {
             run.copied =
                     Math.min(stop, run.copied + rate * (Duration.between(t, now).toNanos() / 1e9));
-            run.lastAdvance = now;
+            run.lastAdvance(now);
         }
     }
 
