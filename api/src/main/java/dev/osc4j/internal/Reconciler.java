@@ -66,7 +66,7 @@ final class Reconciler {
      * and reading each shard once per pass instead of once per migration keeps the probe's load independent of how
      * many migrations run. A failed read is remembered too, so a probe that is down is not hammered.
      */
-    private final Map<ShardRef, Optional<ShardHealth>> healthThisPass = new HashMap<>();
+    private final Map<String, Map<String, Optional<ShardHealth>>> healthThisPass = new HashMap<>();
     /**
      * The closed-loop throttle's state, per group of copies sharing a budget (a primary; a keyspace for an engine
      * whose throttle is keyspace-wide). In memory: a controller that takes over may step once early. A member unseen
@@ -76,9 +76,6 @@ final class Reconciler {
 
     /** A member of a closed-loop group: a migration's shard, or the migration as a whole ({@code shard} null). */
     private record Member(MigrationId migration, @Nullable String shard) {}
-
-    /** A shard as a map key; its strings come from records, so their hashes are already computed. */
-    private record ShardRef(String keyspace, String shard) {}
 
     /** The simulator's mutation: perform starts before their intent is written (see DefaultMigrationOrchestrator). */
     private final boolean startWithoutIntent;
@@ -554,7 +551,7 @@ final class Reconciler {
     }
 
     private Map<String, ShardInput> gather(MigrationRecord rec, ExecutionEngine engine, OwnedMigration o) {
-        Map<String, ShardInput> inputs = new HashMap<>();
+        Map<String, ShardInput> inputs = new HashMap<>(rec.shards().size() * 4 / 3 + 1);
         boolean keyspaceWide = engine.capabilities().keyspaceWideThrottle();
         for (ShardRecord s : rec.shards()) {
             if (s.state().isTerminal() || s.state().isSwitched()) {
@@ -665,17 +662,24 @@ final class Reconciler {
         return "engine observation failing (" + failures + " in a row): " + (message == null ? e.toString() : message);
     }
 
+    /** By keyspace, then shard: a lookup per shard per pass that allocates nothing once the shard was read. */
     private @Nullable ShardHealth health(String keyspace, String shard) {
-        return healthThisPass
-                .computeIfAbsent(new ShardRef(keyspace, shard), k -> {
-                    try {
-                        return Optional.of(settings.topology().health(keyspace, shard));
-                    } catch (RuntimeException e) {
-                        LOG.debug("topology of {}/{} unavailable: {}", keyspace, shard, e.toString());
-                        return Optional.empty();
-                    }
-                })
-                .orElse(null);
+        Map<String, Optional<ShardHealth>> ofKeyspace = healthThisPass.get(keyspace);
+        if (ofKeyspace == null) {
+            ofKeyspace = new HashMap<>();
+            healthThisPass.put(keyspace, ofKeyspace);
+        }
+        Optional<ShardHealth> known = ofKeyspace.get(shard);
+        if (known == null) {
+            try {
+                known = Optional.of(settings.topology().health(keyspace, shard));
+            } catch (RuntimeException e) {
+                LOG.debug("topology of {}/{} unavailable: {}", keyspace, shard, e.toString());
+                known = Optional.empty();
+            }
+            ofKeyspace.put(shard, known);
+        }
+        return known.orElse(null);
     }
 
     /**

@@ -120,12 +120,14 @@ public final class ControllerLoadHarness {
             long controllerThread = controllerThreadId(threads);
             long cpu0 = os.getProcessCpuTime();
             long controllerCpu0 = threads.getThreadCpuTime(controllerThread);
+            long allocated0 = allocated(threads, controllerThread);
             long wall0 = System.nanoTime();
             long snaps0 = snapshots.get();
             long writes0 = store.writes();
             Thread.sleep(seconds * 1000L);
             long cpu1 = os.getProcessCpuTime();
             long controllerCpu1 = threads.getThreadCpuTime(controllerThread);
+            long allocated1 = allocated(threads, controllerThread);
             long wall1 = System.nanoTime();
             double wallSeconds = (wall1 - wall0) / 1e9;
             double cpuShare = (cpu1 - cpu0) / (double) (wall1 - wall0);
@@ -140,12 +142,13 @@ public final class ControllerLoadHarness {
             long heap = memory.getHeapMemoryUsage().getUsed();
             System.out.printf(
                     Locale.ROOT,
-                    "migrations=%d shards=%d measured=%.0fs cpu=%.1f%% of one core (controller thread %.1f%%, the rest GC, JIT and other JVM threads) passes/s per migration=%.2f store writes/s=%.0f heap after full GC=%.0f MiB (%d processors)%n",
+                    "migrations=%d shards=%d measured=%.0fs cpu=%.1f%% of one core (controller thread %.1f%%, the rest GC, JIT and other JVM threads) controller thread allocates %.1f MB/s passes/s per migration=%.2f store writes/s=%.0f heap after full GC=%.0f MiB (%d processors)%n",
                     migrations,
                     shards,
                     wallSeconds,
                     cpuShare * 100,
                     controllerShare * 100,
+                    (allocated1 - allocated0) / wallSeconds / 1e6,
                     passesPerSecond,
                     writesPerSecond,
                     heap / 1024.0 / 1024.0,
@@ -153,6 +156,14 @@ public final class ControllerLoadHarness {
             System.out.printf(Locale.ROOT, "still copying at the end: %d/%d%n", copying(osc), migrations);
             return new Result(migrations, cpuShare, heap / 1024.0 / 1024.0);
         }
+    }
+
+    /**
+     * Bytes the thread allocated so far: garbage the collector must clear (the steadier figure of the two, next to a
+     * CPU share that varies by a point or two from run to run on a shared machine).
+     */
+    private static long allocated(ThreadMXBean threads, long thread) {
+        return threads instanceof com.sun.management.ThreadMXBean sun ? sun.getThreadAllocatedBytes(thread) : -1;
     }
 
     /** The thread that runs the controller's passes (named {@code osc4j-controller-...}). */
