@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>The discovery interval bounds a takeover: a dead controller's lease expires at most one TTL after its death, and
  * another controller looks at most one interval later, so a takeover takes at most TTL + 1 s (measured by the takeover
  * benchmarks in {@code bench/}). Looking every third of the TTL instead let a 15 s lease be taken over up to 20 s after
- * the death. The cost is one listing of active migrations per controller per second.
+ * the death. The cost is one listing of active migrations and one read of who holds their leases
+ * ({@link StateStore#leaseHolders}) per controller per second; only the migrations no other controller holds are asked
+ * for (a store that cannot tell is asked for every one, a locking transaction each on a database).
  *
  * <p>Driven by the loop's thread; {@link #owns}, {@link #owned} and {@link #requestDiscovery} may be called from any.
  */
@@ -135,6 +137,7 @@ final class LeaseKeeper {
         MigrationFilter filter = MigrationFilter.active();
         int fresh = 0;
         try {
+            Map<MigrationId, String> holders = store.leaseHolders().orElse(null);
             while (owned.size() < maxOwned) {
                 List<MigrationSummary> page = store.list(filter);
                 for (MigrationSummary s : page) {
@@ -143,6 +146,10 @@ final class LeaseKeeper {
                     }
                     if (owned.containsKey(s.id())) {
                         continue;
+                    }
+                    String holder = holders == null ? null : holders.get(s.id());
+                    if (holder != null && !holder.equals(controllerId)) {
+                        continue; // another controller's live lease: asking would only be refused
                     }
                     boolean neverOwned = s.owner() == null;
                     if (neverOwned

@@ -12,6 +12,7 @@ import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.apiguardian.api.API;
@@ -72,6 +73,17 @@ public interface StateStore extends AutoCloseable {
      * it already holds it. Empty when another owner holds an unexpired lease.
      */
     Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl);
+
+    /**
+     * Who holds a live lease now, by migration, judged as {@link #tryAcquire} judges it at this moment (by the store's
+     * clock): a controller looking for free migrations skips the others instead of asking for each of their leases, a
+     * locking transaction apiece on a database. A hint, not a grant: a lease may expire or be released right after,
+     * and the next look sees it. Empty when the store cannot tell in one read: the default, and a controller then
+     * asks for every lease, as before this method existed.
+     */
+    default Optional<Map<MigrationId, String>> leaseHolders() {
+        return Optional.empty();
+    }
 
     /** Extends every unexpired lease of {@code owner} by {@code ttl}; returns those still held (others are lost). */
     List<Lease> renew(String owner, Duration ttl);

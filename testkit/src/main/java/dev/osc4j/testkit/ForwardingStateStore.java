@@ -10,6 +10,7 @@ import dev.osc4j.spi.Lease;
 import dev.osc4j.spi.StateStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -81,6 +82,11 @@ public abstract class ForwardingStateStore implements StateStore {
     @Override
     public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
         return delegate.tryAcquire(id, owner, ttl);
+    }
+
+    @Override
+    public Optional<Map<MigrationId, String>> leaseHolders() {
+        return delegate.leaseHolders();
     }
 
     @Override

@@ -319,6 +319,18 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
+    public synchronized Optional<Map<MigrationId, String>> leaseHolders() {
+        Instant now = clock.instant();
+        Map<MigrationId, String> out = new HashMap<>();
+        leases.forEach((id, row) -> {
+            if (row.expiresAt().isAfter(now)) {
+                out.put(id, row.owner());
+            }
+        });
+        return Optional.of(out);
+    }
+
+    @Override
     public synchronized List<Lease> renew(String owner, Duration ttl) {
         Instant now = clock.instant();
         List<Lease> held = new ArrayList<>();

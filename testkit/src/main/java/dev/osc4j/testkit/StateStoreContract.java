@@ -332,6 +332,36 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    @DisplayName(
+            "lease holders, where the store tells them, name each live lease's holder and no released or expired one")
+    void leaseHolders() throws Exception {
+        MigrationRecord r1 = created("holders-1");
+        MigrationRecord r2 = created("holders-2");
+        MigrationRecord r3 = created("holders-3");
+        boolean tells = store.leaseHolders().isPresent();
+        assertTrue(store.tryAcquire(r1.id(), "controller-a", leaseTtl()).isPresent());
+        assertTrue(store.tryAcquire(r2.id(), "controller-b", leaseTtl()).isPresent());
+        store.release(store.tryAcquire(r3.id(), "controller-a", leaseTtl()).orElseThrow());
+        Optional<Map<MigrationId, String>> held = store.leaseHolders();
+        assertEquals(tells, held.isPresent(), "a store tells lease holders always or never");
+        if (held.isPresent()) {
+            assertEquals("controller-a", held.get().get(r1.id()));
+            assertEquals("controller-b", held.get().get(r2.id()));
+            assertFalse(held.get().containsKey(r3.id()), "a released lease is free: " + held.get());
+        }
+        elapse(leaseTtl().plusMillis(500));
+        held = store.leaseHolders();
+        assertEquals(tells, held.isPresent());
+        if (held.isPresent()) {
+            assertFalse(held.get().containsKey(r1.id()), "an expired lease is free: " + held.get());
+            assertFalse(held.get().containsKey(r2.id()), "an expired lease is free: " + held.get());
+        }
+        // Whatever the hint said, the grant is the truth: the expired leases are taken.
+        assertTrue(store.tryAcquire(r1.id(), "controller-c", leaseTtl()).isPresent());
+        assertTrue(store.tryAcquire(r2.id(), "controller-c", leaseTtl()).isPresent());
+    }
+
+    @Test
     @DisplayName("a released lease can be taken at once by another owner, with a greater token")
     void release() {
         MigrationRecord r = created("release-1");

@@ -10,13 +10,19 @@ import dev.osc4j.MigrationRecord;
 import dev.osc4j.MigrationState;
 import dev.osc4j.Owner;
 import dev.osc4j.internal.DefaultMigrationOrchestrator;
+import dev.osc4j.spi.Lease;
+import dev.osc4j.spi.StateStore;
 import dev.osc4j.testkit.AuditTrails;
+import dev.osc4j.testkit.ForwardingStateStore;
 import dev.osc4j.testkit.Simulation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -133,6 +139,65 @@ class ControllersTest {
         assertThat(((DefaultMigrationOrchestrator) only).owned())
                 .as("after 5 s every migration is taken whatever the count")
                 .hasSize(40);
+    }
+
+    /**
+     * Counts lease requests by the owner's controller name (the id's first part); with {@code tells} false it cannot
+     * tell lease holders, as a store may not.
+     */
+    private static final class CountingStore extends ForwardingStateStore {
+        final Map<String, Integer> asked = new ConcurrentHashMap<>();
+        private final boolean tells;
+
+        CountingStore(StateStore delegate, boolean tells) {
+            super(delegate);
+            this.tells = tells;
+        }
+
+        @Override
+        public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
+            asked.merge(owner.split("-", 2)[0], 1, Integer::sum);
+            return super.tryAcquire(id, owner, ttl);
+        }
+
+        @Override
+        public Optional<Map<MigrationId, String>> leaseHolders() {
+            return tells ? super.leaseHolders() : Optional.empty();
+        }
+    }
+
+    @Test
+    @DisplayName("a controller does not ask for leases another controller holds, where the store tells who holds them")
+    void discoveryAsksOnlyForFreeLeases() {
+        for (boolean tells : new boolean[] {true, false}) {
+            World w = new World();
+            CountingStore store = new CountingStore(w.store, tells);
+            MigrationOrchestrator a = w.controller(b -> b.store(store).controllerName("a"));
+            MigrationOrchestrator b = w.controller(bb -> bb.store(store).controllerName("b"));
+            for (int i = 0; i < 10; i++) {
+                w.osc.submit(World.request("held-" + i)
+                        .table("t" + i)
+                        .ddl("ADD COLUMN note INT")
+                        .build());
+            }
+            Simulation.pass(a);
+            assertThat(((DefaultMigrationOrchestrator) a).owned()).hasSize(10);
+            for (int i = 0; i < 5; i++) {
+                w.clock.advance(Duration.ofSeconds(1));
+                Simulation.pass(a);
+                Simulation.pass(b);
+            }
+            assertThat(((DefaultMigrationOrchestrator) b).owned()).isEmpty();
+            if (tells) {
+                assertThat(store.asked.getOrDefault("b", 0))
+                        .as("b asked for none of a's 10 live leases in 5 looks")
+                        .isZero();
+            } else {
+                assertThat(store.asked.getOrDefault("b", 0))
+                        .as("without the hint b asks for each lease at every look")
+                        .isGreaterThanOrEqualTo(50);
+            }
+        }
     }
 
     @Test

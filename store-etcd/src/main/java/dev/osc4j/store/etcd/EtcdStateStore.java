@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -205,6 +206,13 @@ public final class EtcdStateStore implements StateStore {
      * background. Returns nothing when the owner's lease was lost (see the class comment): the owner must then stop
      * acting and acquire again.
      */
+    /** One range read of the owner keys (see {@link Ownership#holders}). */
+    @Override
+    public Optional<Map<MigrationId, String>> leaseHolders() {
+        requireOpen();
+        return Optional.of(ownership.holders());
+    }
+
     @Override
     public List<Lease> renew(String owner, Duration ttl) {
         requireOpen();

@@ -80,6 +80,22 @@ final class Keys {
         return OptionsUtil.prefixEndOf(bytes(prefix + "audit/" + id.value() + "/"));
     }
 
+    /** The prefix all owner keys share. */
+    ByteSequence owners() {
+        return bytes(prefix + "owners/");
+    }
+
+    /** The first key after every owner key. */
+    ByteSequence ownersEnd() {
+        return OptionsUtil.prefixEndOf(owners());
+    }
+
+    /** The migration an owner key names, or null for a key under the owners prefix that names none. */
+    @Nullable
+    MigrationId ownerId(ByteSequence key) {
+        return idUnder(prefix + "owners/", key);
+    }
+
     /** The prefix all records share. */
     ByteSequence records() {
         return recordsKey;
@@ -98,12 +114,16 @@ final class Keys {
     /** The migration a record key names, or null for a key under the records prefix that names none. */
     @Nullable
     MigrationId recordId(ByteSequence key) {
+        return idUnder(records, key);
+    }
+
+    private static @Nullable MigrationId idUnder(String under, ByteSequence key) {
         String k = key.toString(StandardCharsets.UTF_8);
-        if (!k.startsWith(records)) {
+        if (!k.startsWith(under)) {
             return null;
         }
         try {
-            return MigrationId.of(k.substring(records.length()));
+            return MigrationId.of(k.substring(under.length()));
         } catch (InvalidRequestException e) {
             return null;
         }

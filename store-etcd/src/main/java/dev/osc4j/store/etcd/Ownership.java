@@ -14,11 +14,13 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +65,28 @@ final class Ownership implements AutoCloseable {
             throw new InvalidRequestException(
                     "ttl must be at least 1 s (etcd leases count whole seconds), got " + ttl, null);
         }
+    }
+
+    /**
+     * Who holds each migration now: one range read of the owner keys, which live exactly as long as their holder's
+     * etcd lease. A key of a lease this store gave up counts as free, as {@link #tryAcquire} would take it.
+     */
+    Map<MigrationId, String> holders() {
+        GetResponse all = calls.read(
+                client.getKVClient()
+                        .get(
+                                keys.owners(),
+                                GetOption.builder().withRange(keys.ownersEnd()).build()),
+                "reading the owners of migrations",
+                null);
+        Map<MigrationId, String> out = new HashMap<>();
+        for (KeyValue kv : all.getKvs()) {
+            MigrationId id = keys.ownerId(kv.getKey());
+            if (id != null && !sessions.isStale(kv.getLease())) {
+                out.put(id, Keys.text(kv.getValue()));
+            }
+        }
+        return out;
     }
 
     Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {

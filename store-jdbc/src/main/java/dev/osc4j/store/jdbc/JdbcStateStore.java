@@ -167,6 +167,12 @@ public final class JdbcStateStore implements StateStore {
         return leases.tryAcquire(id, owner, ttl);
     }
 
+    /** One read of the lease table: every live lease and its holder, by the database clock. */
+    @Override
+    public Optional<Map<MigrationId, String>> leaseHolders() {
+        return Optional.of(leases.holders());
+    }
+
     @Override
     public List<Lease> renew(String owner, Duration ttl) {
         return leases.renew(owner, ttl);

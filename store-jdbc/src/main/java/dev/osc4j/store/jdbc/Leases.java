@@ -14,7 +14,9 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -122,6 +124,20 @@ final class Leases {
                 }
             }
             return held;
+        });
+    }
+
+    /** Who holds a live lease now, by migration, by the database clock: one read. */
+    Map<MigrationId, String> holders() {
+        return db.read("read lease holders", null, (c, attempt) -> {
+            Map<MigrationId, String> out = new HashMap<>();
+            try (PreparedStatement select = c.prepareStatement(sql.selectLeaseHolders());
+                    ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    out.put(MigrationId.of(row.getString(1)), row.getString(2));
+                }
+            }
+            return out;
         });
     }
 

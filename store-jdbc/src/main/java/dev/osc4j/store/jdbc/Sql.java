@@ -441,6 +441,11 @@ final class Sql {
                 + nowUtc();
     }
 
+    /** Every live lease and its holder, by the database clock. */
+    String selectLeaseHolders() {
+        return "SELECT migration_id, owner FROM " + leases + " WHERE owner IS NOT NULL AND expires_at > " + nowUtc();
+    }
+
     String selectLiveLeases() {
         return "SELECT migration_id, token, expires_at FROM " + leases + " WHERE owner = ? AND expires_at > " + nowUtc()
                 + " ORDER BY migration_id";

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -94,6 +95,12 @@ final class FaultyStore extends ForwardingStateStore {
     public Optional<Lease> tryAcquire(MigrationId id, String owner, Duration ttl) {
         available(id);
         return super.tryAcquire(id, owner, ttl);
+    }
+
+    @Override
+    public Optional<Map<MigrationId, String>> leaseHolders() {
+        available(null);
+        return super.leaseHolders();
     }
 
     @Override
