@@ -88,6 +88,13 @@ public final class JdbcStoreBenchmark {
                 config.setUsername(server.user());
                 config.setPassword(server.password());
                 config.setMaximumPoolSize(threads + 2);
+                // Driver properties to try, for the store and the statements by hand alike, e.g.
+                // -Dosc4j.bench.driver=useServerPrepStmts=true,cachePrepStmts=true
+                for (String p : System.getProperty("osc4j.bench.driver", "").split(",")) {
+                    if (p.contains("=")) {
+                        config.addDataSourceProperty(p.substring(0, p.indexOf('=')), p.substring(p.indexOf('=') + 1));
+                    }
+                }
                 try (HikariDataSource pool = new HikariDataSource(config)) {
                     bench.run("mariadb", pool, "LONGTEXT", transitions, threads);
                 }
