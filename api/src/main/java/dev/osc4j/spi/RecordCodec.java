@@ -215,6 +215,28 @@ public final class RecordCodec {
                 null);
     }
 
+    /** A migration's summary as JSON: what a store that keeps summaries apart from records lists. */
+    public static String encodeSummary(dev.osc4j.MigrationSummary summary) {
+        return write(summary);
+    }
+
+    /** Reads a summary; a value that is not one is {@link StoreException#corrupt}. */
+    public static dev.osc4j.MigrationSummary decodeSummary(String json) {
+        try {
+            dev.osc4j.MigrationSummary summary = MAPPER.readValue(json, dev.osc4j.MigrationSummary.class);
+            if (summary == null) {
+                throw StoreException.corrupt("summary is null", null, null);
+            }
+            String missing = missingField(summary);
+            if (missing != null) {
+                throw StoreException.corrupt("summary cannot be read: summary" + missing + " is missing", null, null);
+            }
+            return summary;
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw StoreException.corrupt("summary cannot be read: " + rootMessage(e), null, e);
+        }
+    }
+
     /** An audit entry as JSON. */
     public static String encodeAudit(AuditEntry entry) {
         return write(entry);

@@ -210,6 +210,20 @@ class RecordCodecTest {
     }
 
     @Test
+    @DisplayName("a summary survives a round trip; one missing a field is a corrupt record, not a half-read summary")
+    void summaryRoundTrip() {
+        dev.osc4j.MigrationSummary summary = dev.osc4j.MigrationSummary.of(rich());
+        assertThat(RecordCodec.decodeSummary(RecordCodec.encodeSummary(summary)))
+                .isEqualTo(summary);
+        String withoutState = RecordCodec.encodeSummary(summary).replace("\"state\":", "\"gone\":");
+        assertThatThrownBy(() -> RecordCodec.decodeSummary(withoutState))
+                .isInstanceOfSatisfying(
+                        dev.osc4j.StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(dev.osc4j.ErrorCode.CORRUPT_RECORD))
+                .hasMessageContaining("summary.state is missing");
+    }
+
+    @Test
     @DisplayName("a head and its shards kept apart read back as the same record, without the shards in the head")
     void headAndShardsApart() {
         MigrationRecord rec = rich();

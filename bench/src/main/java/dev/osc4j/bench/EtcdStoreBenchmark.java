@@ -117,8 +117,8 @@ public final class EtcdStoreBenchmark {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    /** Operations one transaction may hold, on the server and in the store: enough for 64 shards (2 x 64 + 4). */
-    private static final int TXN_OPS = 132;
+    /** Operations one transaction may hold, on the server and in the store: enough for 64 shards (2 x 64 + 5). */
+    private static final int TXN_OPS = 133;
 
     // Part 1: committed transitions per second and latency, store vs. bare jetcd txn
 

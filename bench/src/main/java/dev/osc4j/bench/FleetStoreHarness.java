@@ -62,7 +62,7 @@ public final class FleetStoreHarness {
         if (kind.equals("etcd")) {
             // A write that starts or releases 64 shards at once carries 129 audit entries: over etcd's default 128
             // operations per transaction, so the store refuses such migrations unless both limits are raised.
-            int txnOps = 2 * shards + 4;
+            int txnOps = 2 * shards + 5;
             try (LocalEtcd etcd = LocalEtcd.builder()
                     .option("max-txn-ops", String.valueOf(Math.max(128, txnOps)))
                     .start()) {

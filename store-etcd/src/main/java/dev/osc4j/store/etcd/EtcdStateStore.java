@@ -87,8 +87,8 @@ public final class EtcdStateStore implements StateStore {
     static final int MAX_INBOUND_MESSAGE_BYTES = 32 * 1024 * 1024;
 
     /**
-     * etcd's default limit of operations in one transaction ({@code --max-txn-ops}); a write carries the record and
-     * one key per audit entry.
+     * etcd's default limit of operations in one transaction ({@code --max-txn-ops}); a write carries the record, its
+     * summary and one key per audit entry.
      */
     public static final int DEFAULT_MAX_TXN_OPS = 128;
 
@@ -410,7 +410,8 @@ public final class EtcdStateStore implements StateStore {
         }
 
         /**
-         * etcd's {@code --max-txn-ops}: a write carrying more audit entries than this minus one is refused.
+         * etcd's {@code --max-txn-ops}: a write carrying more audit entries than this minus two (the record and its
+         * summary) is refused.
          *
          * @param value at least 2; default {@value #DEFAULT_MAX_TXN_OPS}
          * @return this builder

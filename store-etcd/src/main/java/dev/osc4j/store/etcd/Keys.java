@@ -18,7 +18,11 @@ import org.jspecify.annotations.Nullable;
  *       record's version;
  *   <li>{@code P/audit/<id>/<seq, 20 digits>}: one audit entry each, zero-padded so that key order is seq order;
  *   <li>{@code P/owners/<id>}: the owner's id, attached to the owner's etcd lease; its create revision is the fencing
- *       token.
+ *       token;
+ *   <li>{@code P/summaries/<id>}: the record's {@link dev.osc4j.MigrationSummary}, written in the same transaction as
+ *       the record (so with the same mod revision): what a listing reads instead of the record (a few hundred bytes
+ *       against 48 KB at 64 shards). A summary whose mod revision is not its record's, or a record without one (both
+ *       written by an osc4j before summaries), is not trusted: the listing reads the record.
  * </ul>
  */
 final class Keys {
@@ -94,6 +98,21 @@ final class Keys {
     @Nullable
     MigrationId ownerId(ByteSequence key) {
         return idUnder(prefix + "owners/", key);
+    }
+
+    ByteSequence summary(MigrationId id) {
+        return bytes(prefix + "summaries/" + id.value());
+    }
+
+    /** The first summary key after the summary of {@code id}. */
+    ByteSequence summaryAfter(MigrationId id) {
+        return bytes(prefix + "summaries/" + id.value() + "\0");
+    }
+
+    /** The migration a summary key names, or null for a key that names none. */
+    @Nullable
+    MigrationId summaryId(ByteSequence key) {
+        return idUnder(prefix + "summaries/", key);
     }
 
     /** The prefix all records share. */

@@ -1,6 +1,7 @@
 package dev.osc4j.store.etcd;
 
 import dev.osc4j.AuditEntry;
+import dev.osc4j.ErrorCode;
 import dev.osc4j.MigrationFilter;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
@@ -14,14 +15,19 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads records and audit trails: one record by id, a listing in pages of {@code pageSize} keys filtered here (etcd
- * returns keys in byte order, which is id order), and a page of one migration's trail. A listing skips, and logs, a
+ * returns keys in byte order, which is id order), and a page of one migration's trail. A listing page reads the record
+ * keys without their values, then the summaries of the same ids ({@link Keys}), and reads a record only where its
+ * summary is missing or was not written with it. A listing skips, and logs, a
  * key that names no migration or a value that does not decode, so one bad key never hides the others. A page whose
  * answer is larger than the client accepts (gRPC's 4 MiB by default, about 85 records of 64 shards) is asked for again
  * in halves, and the listing goes on with the smaller pages.
@@ -57,7 +63,9 @@ final class RecordReads {
         int limit = pageSize;
         while (true) {
             GetResponse page;
+            Map<MigrationId, KeyValue> summaries;
             try {
+                // The record keys only (with their mod revisions), then the summaries of the same ids.
                 page = calls.read(
                         client.getKVClient()
                                 .get(
@@ -65,9 +73,11 @@ final class RecordReads {
                                         GetOption.builder()
                                                 .withRange(keys.recordsEnd())
                                                 .withLimit(limit)
+                                                .withKeysOnly(true)
                                                 .build()),
                         "listing migrations",
                         null);
+                summaries = summaries(page.getKvs());
             } catch (StoreException e) {
                 if (limit > 1 && Calls.isTooLarge(e)) {
                     limit = Math.max(1, limit / 2);
@@ -83,15 +93,9 @@ final class RecordReads {
                     LOG.error("skipping key {} in list: it does not name a migration", Keys.text(kv.getKey()));
                     continue;
                 }
-                MigrationRecord r;
-                try {
-                    r = RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision());
-                } catch (StoreException e) {
-                    LOG.error("skipping unreadable migration {} in list: {}", id, e.getMessage());
-                    continue;
-                }
-                if (filter.matches(r.id(), r.spec().keyspace(), r.state())) {
-                    out.add(MigrationSummary.of(r));
+                MigrationSummary summary = summary(id, kv.getModRevision(), summaries.get(id));
+                if (summary != null && filter.matches(summary.id(), summary.keyspace(), summary.state())) {
+                    out.add(summary);
                     if (out.size() >= filter.limit()) {
                         return out;
                     }
@@ -103,6 +107,63 @@ final class RecordReads {
             byte[] lastKey = kvs.get(kvs.size() - 1).getKey().getBytes();
             byte[] next = Arrays.copyOf(lastKey, lastKey.length + 1);
             start = ByteSequence.from(next);
+        }
+    }
+
+    /** The summary keys of the migrations whose record keys {@code records} holds, by migration: one range read. */
+    private Map<MigrationId, KeyValue> summaries(List<KeyValue> records) {
+        Map<MigrationId, KeyValue> out = new HashMap<>();
+        MigrationId first = null;
+        MigrationId last = null;
+        for (KeyValue kv : records) {
+            MigrationId id = keys.recordId(kv.getKey());
+            if (id != null) {
+                first = first == null ? id : first;
+                last = id;
+            }
+        }
+        if (first == null || last == null) {
+            return out;
+        }
+        GetResponse r = calls.read(
+                client.getKVClient()
+                        .get(
+                                keys.summary(first),
+                                GetOption.builder()
+                                        .withRange(keys.summaryAfter(last))
+                                        .build()),
+                "listing summaries of migrations",
+                null);
+        for (KeyValue kv : r.getKvs()) {
+            MigrationId id = keys.summaryId(kv.getKey());
+            if (id != null) {
+                out.put(id, kv);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The migration's summary: its summary key when written with the record now stored (the same mod revision),
+     * otherwise from the record itself (a record written before summaries existed, or changed between the two reads);
+     * null, logged, when neither can be read.
+     */
+    private @Nullable MigrationSummary summary(MigrationId id, long recordRevision, @Nullable KeyValue summary) {
+        if (summary != null && summary.getModRevision() == recordRevision) {
+            try {
+                return RecordCodec.decodeSummary(Keys.text(summary.getValue()));
+            } catch (StoreException e) {
+                LOG.warn("the summary of migration {} cannot be read ({}); reading its record", id, e.getMessage());
+            }
+        }
+        try {
+            return read(id).map(MigrationSummary::of).orElse(null);
+        } catch (StoreException e) {
+            if (e.code() != ErrorCode.CORRUPT_RECORD) {
+                throw e;
+            }
+            LOG.error("skipping unreadable migration {} in list: {}", id, e.getMessage());
+            return null;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.osc4j.FencedException;
 import dev.osc4j.InvalidRequestException;
 import dev.osc4j.MigrationId;
 import dev.osc4j.MigrationRecord;
+import dev.osc4j.MigrationSummary;
 import dev.osc4j.StoreException;
 import dev.osc4j.VersionConflictException;
 import dev.osc4j.spi.AuditContinuity;
@@ -55,14 +56,15 @@ final class RecordWrites {
     CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
         MigrationId id = record.id();
         int shards = record.shards().size();
-        if (entriesPerWrite(shards) + 1 > maxTxnOps) {
+        if (entriesPerWrite(shards) + KEYS_PER_WRITE > maxTxnOps) {
             // Refused now, with nothing written, rather than stuck at its first pass: every later write would be.
             throw new InvalidRequestException(
                     "migration " + id + " has " + shards + " shards; starting, releasing or aborting all of them at"
                             + " once writes up to " + entriesPerWrite(shards) + " audit entries with the record, more"
                             + " than one etcd transaction holds (" + maxTxnOps + " operations, etcd's --max-txn-ops);"
                             + " raise --max-txn-ops on etcd and this store's maxTxnOps to at least "
-                            + (entriesPerWrite(shards) + 1) + ", or split the migration; nothing was written",
+                            + (entriesPerWrite(shards) + KEYS_PER_WRITE)
+                            + ", or split the migration; nothing was written",
                     id);
         }
         checkTrail(record, audit);
@@ -201,12 +203,19 @@ final class RecordWrites {
         return r.getKvs().isEmpty() ? null : r.getKvs().get(0);
     }
 
+    /** The keys every write puts besides its audit entries: the record and its summary. */
+    static final int KEYS_PER_WRITE = 2;
+
     private Op[] puts(MigrationRecord record, ByteSequence json, List<AuditEntry> audit) {
-        Op[] ops = new Op[audit.size() + 1];
+        Op[] ops = new Op[audit.size() + KEYS_PER_WRITE];
         ops[0] = Op.put(keys.record(record.id()), json, PutOption.DEFAULT);
+        ops[1] = Op.put(
+                keys.summary(record.id()),
+                Keys.bytes(RecordCodec.encodeSummary(MigrationSummary.of(record))),
+                PutOption.DEFAULT);
         for (int i = 0; i < audit.size(); i++) {
             AuditEntry e = audit.get(i);
-            ops[i + 1] =
+            ops[i + KEYS_PER_WRITE] =
                     Op.put(keys.audit(record.id(), e.seq()), Keys.bytes(RecordCodec.encodeAudit(e)), PutOption.DEFAULT);
         }
         return ops;
@@ -222,11 +231,12 @@ final class RecordWrites {
                     record.id());
         }
         AuditContinuity.requireContinuation(record, expected - 1, audit);
-        if (audit.size() + 1 > maxTxnOps) {
+        if (audit.size() + KEYS_PER_WRITE > maxTxnOps) {
             throw StoreException.unavailable(
                     "a write of migration " + record.id() + " carries " + audit.size() + " audit entries; one etcd"
-                            + " transaction holds at most " + maxTxnOps + " operations (the record and "
-                            + (maxTxnOps - 1) + " entries); raise etcd's --max-txn-ops and this store's maxTxnOps",
+                            + " transaction holds at most " + maxTxnOps + " operations (the record, its summary and "
+                            + (maxTxnOps - KEYS_PER_WRITE)
+                            + " entries); raise etcd's --max-txn-ops and this store's maxTxnOps",
                     record.id(),
                     null);
         }

@@ -173,13 +173,95 @@ class EtcdStateStoreIT {
                     .isInstanceOf(dev.osc4j.InvalidRequestException.class)
                     .hasMessageContaining("64 shards")
                     .hasMessageContaining("--max-txn-ops")
-                    .hasMessageContaining("at least 132");
+                    .hasMessageContaining("at least 133");
             assertThat(store.read(wide.id())).isEmpty();
             assertThat(rawGet(prefix + "audit/" + wide.id().value() + "/" + String.format("%020d", 1)))
                     .isNull();
         }
-        try (EtcdStateStore store = store(prefix).maxTxnOps(132).build()) {
+        try (EtcdStateStore store = store(prefix).maxTxnOps(133).build()) {
             assertThat(store.create(wide, one.audit()).created()).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName(
+            "a listing reads summaries written with their records, and the record where a summary is missing or stale")
+    void listingReadsSummaries() throws Exception {
+        String prefix = newPrefix();
+        try (EtcdStateStore store = store(prefix).build()) {
+            Samples.Change a = Samples.record("summary-a");
+            Samples.Change b = Samples.record("summary-b");
+            Samples.Change c = Samples.record("summary-c");
+            MigrationRecord ra = store.create(a.record(), a.audit()).record();
+            MigrationRecord rb = store.create(b.record(), b.audit()).record();
+            MigrationRecord rc = store.create(c.record(), c.audit()).record();
+            KeyValue summary = rawGetExisting(prefix + "summaries/" + ra.id().value());
+            assertThat(summary.getModRevision())
+                    .as("written in the record's transaction")
+                    .isEqualTo(rawGetExisting(prefix + "migrations/" + ra.id().value())
+                            .getModRevision());
+
+            // A planted summary with the record's revision is what the listing shows: it does not read the record.
+            MigrationSummary real = dev.osc4j.spi.RecordCodec.decodeSummary(Keys.text(summary.getValue()));
+            MigrationSummary marked = new MigrationSummary(
+                    real.id(),
+                    real.keyspace(),
+                    "marked",
+                    real.engine(),
+                    real.state(),
+                    real.attempt(),
+                    real.shards(),
+                    real.percent(),
+                    real.eta(),
+                    real.paused(),
+                    real.updatedAt(),
+                    real.owner());
+            raw().getKVClient()
+                    .txn()
+                    .Then(
+                            io.etcd.jetcd.op.Op.put(
+                                    Keys.bytes(prefix + "migrations/" + ra.id().value()),
+                                    Keys.bytes(dev.osc4j.spi.RecordCodec.encode(ra)),
+                                    io.etcd.jetcd.options.PutOption.DEFAULT),
+                            io.etcd.jetcd.op.Op.put(
+                                    Keys.bytes(prefix + "summaries/" + ra.id().value()),
+                                    Keys.bytes(dev.osc4j.spi.RecordCodec.encodeSummary(marked)),
+                                    io.etcd.jetcd.options.PutOption.DEFAULT))
+                    .commit()
+                    .get(10, TimeUnit.SECONDS);
+            // A record rewritten without its summary (an older osc4j): the summary is stale and not trusted.
+            MigrationRecord completed = rb.with(
+                    MigrationState.COMPLETED,
+                    rb.attempt(),
+                    rb.shards(),
+                    rb.controls(),
+                    rb.directives(),
+                    rb.auditSeq(),
+                    rb.progressPersistedAt(),
+                    rb.updatedAt());
+            raw().getKVClient()
+                    .put(
+                            Keys.bytes(prefix + "migrations/" + rb.id().value()),
+                            Keys.bytes(dev.osc4j.spi.RecordCodec.encode(completed)))
+                    .get(10, TimeUnit.SECONDS);
+            // A record without any summary.
+            raw().getKVClient()
+                    .delete(Keys.bytes(prefix + "summaries/" + rc.id().value()))
+                    .get(10, TimeUnit.SECONDS);
+
+            java.util.Map<MigrationId, MigrationSummary> listed = new java.util.HashMap<>();
+            for (MigrationSummary x : store.list(MigrationFilter.all())) {
+                listed.put(x.id(), x);
+            }
+            assertThat(listed).containsOnlyKeys(ra.id(), rb.id(), rc.id());
+            assertThat(java.util.Objects.requireNonNull(listed.get(ra.id())).table())
+                    .isEqualTo("marked");
+            assertThat(java.util.Objects.requireNonNull(listed.get(rb.id())).state())
+                    .isEqualTo(MigrationState.COMPLETED);
+            assertThat(listed.get(rc.id())).isEqualTo(MigrationSummary.of(rc));
+            assertThat(store.list(MigrationFilter.active()))
+                    .extracting(MigrationSummary::id)
+                    .containsExactlyInAnyOrder(ra.id(), rc.id());
         }
     }
 
