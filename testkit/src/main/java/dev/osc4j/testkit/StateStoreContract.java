@@ -192,6 +192,19 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    @DisplayName("currentVersion is the version a read gives, after a create and after a write; -1 for no record")
+    void currentVersionFollowsWrites() {
+        MigrationRecord r = created("version-1");
+        assertEquals(r.version(), store.currentVersion(r.id()));
+        assertEquals(store.read(r.id()).orElseThrow().version(), store.currentVersion(r.id()));
+        Change c = changeTo(r, MigrationState.INITIALIZING);
+        MigrationRecord written = store.compareAndSet(c.record(), r.version(), null, c.audit());
+        assertTrue(written.version() > r.version());
+        assertEquals(written.version(), store.currentVersion(r.id()));
+        assertEquals(-1L, store.currentVersion(MigrationId.of("m-never-written")));
+    }
+
+    @Test
     @DisplayName("a record reads back equal to what was written, with the store's version")
     void roundTrip() {
         MigrationRecord r = sampleRecord("roundtrip", "commerce", MigrationState.QUEUED, 3);

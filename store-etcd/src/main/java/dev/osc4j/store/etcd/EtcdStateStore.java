@@ -160,6 +160,13 @@ public final class EtcdStateStore implements StateStore {
         return reads.read(id);
     }
 
+    /** The record key's mod revision, read without its value (see {@link RecordReads#version}). */
+    @Override
+    public long currentVersion(MigrationId id) {
+        requireOpen();
+        return reads.version(id);
+    }
+
     @Override
     public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
         requireOpen();

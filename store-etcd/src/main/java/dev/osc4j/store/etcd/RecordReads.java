@@ -56,6 +56,22 @@ final class RecordReads {
         return Optional.of(RecordCodec.decode(id, Keys.text(kv.getValue()), kv.getModRevision()));
     }
 
+    /**
+     * The record's version (its key's mod revision), or -1 when there is none: the key without its value, so a
+     * controller's check of whether its record changed moves and decodes no JSON (it read and decoded the whole
+     * record, 48 KB at 64 shards, on every pass before).
+     */
+    long version(MigrationId id) {
+        GetResponse r = calls.read(
+                client.getKVClient()
+                        .get(
+                                keys.record(id),
+                                GetOption.builder().withKeysOnly(true).build()),
+                "reading the version of migration " + id,
+                id);
+        return r.getKvs().isEmpty() ? -1 : r.getKvs().get(0).getModRevision();
+    }
+
     List<MigrationSummary> list(MigrationFilter filter) {
         List<MigrationSummary> out = new ArrayList<>();
         MigrationId after = filter.after();
@@ -144,12 +160,13 @@ final class RecordReads {
     }
 
     /**
-     * The migration's summary: its summary key when written with the record now stored (the same mod revision),
-     * otherwise from the record itself (a record written before summaries existed, or changed between the two reads);
-     * null, logged, when neither can be read.
+     * The migration's summary: its summary key when written with the record listed or after it (a write between the
+     * two reads puts both: the summary is then of a later record, as fresh as reading it), otherwise from the record
+     * itself (a record written by an osc4j before summaries, whose revision is past its summary's); null, logged, when
+     * neither can be read.
      */
     private @Nullable MigrationSummary summary(MigrationId id, long recordRevision, @Nullable KeyValue summary) {
-        if (summary != null && summary.getModRevision() == recordRevision) {
+        if (summary != null && summary.getModRevision() >= recordRevision) {
             try {
                 return RecordCodec.decodeSummary(Keys.text(summary.getValue()));
             } catch (StoreException e) {

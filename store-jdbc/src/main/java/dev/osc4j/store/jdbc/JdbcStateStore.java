@@ -141,6 +141,12 @@ public final class JdbcStateStore implements StateStore {
         return migrations.read(id);
     }
 
+    /** The version column alone, not the record (which a controller then reads only when it changed). */
+    @Override
+    public long currentVersion(MigrationId id) {
+        return migrations.version(id);
+    }
+
     @Override
     public CreateResult create(MigrationRecord record, List<AuditEntry> audit) {
         return migrations.create(record, audit);

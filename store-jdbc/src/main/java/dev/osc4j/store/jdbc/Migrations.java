@@ -48,6 +48,18 @@ final class Migrations {
     /** A migration row as it is now: the record's head. */
     private record Stored(long version, long auditSeq, String json) {}
 
+    /** The record's version, or -1 when there is none: one indexed lookup, nothing decoded. */
+    long version(MigrationId id) {
+        return db.read("read version", id, (c, attempt) -> {
+            try (PreparedStatement select = c.prepareStatement(sql.selectVersion())) {
+                select.setString(1, id.value());
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next() ? row.getLong(1) : -1L;
+                }
+            }
+        });
+    }
+
     Optional<MigrationRecord> read(MigrationId id) {
         return db.read("read", id, (c, attempt) -> {
             try (PreparedStatement select = c.prepareStatement(sql.selectRecord())) {

@@ -288,6 +288,11 @@ final class Sql {
     // ---------------------------------------------------------------------------------------------------------------
     // Migrations
 
+    /** A record's version alone: what a controller asks every pass to tell whether the record changed. */
+    String selectVersion() {
+        return "SELECT version FROM " + migrations + " WHERE id = ?";
+    }
+
     /**
      * A record's head (shard index -1, with the version) and its shards (each index, version 0), in order, in one
      * statement so that they come from one snapshot. Parameters: the id, twice.
