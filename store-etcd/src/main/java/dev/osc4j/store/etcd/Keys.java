@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  *       token;
  *   <li>{@code P/summaries/<id>}: the record's {@link dev.osc4j.MigrationSummary}, written in the same transaction as
  *       the record (so with the same mod revision): what a listing reads instead of the record (a few hundred bytes
- *       against 48 KB at 64 shards). A summary whose mod revision is not its record's, or a record without one (both
- *       written by an osc4j before summaries), is not trusted: the listing reads the record.
+ *       against 48 KB at 64 shards). A summary older than its record (the record rewritten by an osc4j before
+ *       summaries), or a record without one, is not trusted: the listing reads the record.
  * </ul>
  */
 final class Keys {
