@@ -30,11 +30,15 @@ final class Keys {
 
     private final String prefix;
     private final String records;
+    private final String owners;
+    private final String summaries;
     private final ByteSequence recordsKey;
 
     Keys(String prefix) {
         this.prefix = prefix;
         this.records = prefix + "migrations/";
+        this.owners = prefix + "owners/";
+        this.summaries = prefix + "summaries/";
         this.recordsKey = bytes(records);
     }
 
@@ -72,7 +76,7 @@ final class Keys {
     }
 
     ByteSequence owner(MigrationId id) {
-        return bytes(prefix + "owners/" + id.value());
+        return bytes(owners + id.value());
     }
 
     ByteSequence audit(MigrationId id, long seq) {
@@ -86,7 +90,7 @@ final class Keys {
 
     /** The prefix all owner keys share. */
     ByteSequence owners() {
-        return bytes(prefix + "owners/");
+        return bytes(owners);
     }
 
     /** The first key after every owner key. */
@@ -97,22 +101,22 @@ final class Keys {
     /** The migration an owner key names, or null for a key under the owners prefix that names none. */
     @Nullable
     MigrationId ownerId(ByteSequence key) {
-        return idUnder(prefix + "owners/", key);
+        return idUnder(owners, key);
     }
 
     ByteSequence summary(MigrationId id) {
-        return bytes(prefix + "summaries/" + id.value());
+        return bytes(summaries + id.value());
     }
 
     /** The first summary key after the summary of {@code id}. */
     ByteSequence summaryAfter(MigrationId id) {
-        return bytes(prefix + "summaries/" + id.value() + "\0");
+        return bytes(summaries + id.value() + "\0");
     }
 
     /** The migration a summary key names, or null for a key that names none. */
     @Nullable
     MigrationId summaryId(ByteSequence key) {
-        return idUnder(prefix + "summaries/", key);
+        return idUnder(summaries, key);
     }
 
     /** The prefix all records share. */
